@@ -1,0 +1,314 @@
+/**
+ * Celery's broker as kombu lays it out on Redis: events over pub/sub, remote control over a
+ * fanout channel plus a reply list, queues as lists, bindings as sets. The only writes are the reply
+ * binding and list that remote control needs, removed again after each call.
+ */
+import { randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import { buildControlRequest, readControlReply, ReplyCollector, type ReadOnlyControlMethod } from "../control";
+import { decodeEnvelope, encodeEnvelope, isRecord, type DecodeLimits, defaultDecodeLimits } from "../envelope";
+import { eventsFromBody, type CeleryEvent } from "../events";
+import type {
+  BroadcastOptions,
+  BroadcastResult,
+  BrokerTransport,
+  ConnectionStatus,
+  ExchangeBinding,
+  QueueDepth,
+  UnackedSummary,
+} from "../transport";
+import { createConnection, StatusTracker } from "./connection";
+import { BrokerKeys, type TransportOptions } from "./keys";
+import { maskUrl, type RedisTarget } from "./url";
+
+export interface RedisBrokerOptions {
+  url: string;
+  target: RedisTarget;
+  transportOptions: TransportOptions;
+  controlExchange?: string;
+  eventExchange?: string;
+  decodeLimits?: DecodeLimits;
+  /** Above this many unacked messages only the total is read (each entry holds a whole message). */
+  unackedDetailLimit?: number;
+}
+
+const CONNECTION_NAME = "celery-panel";
+const MAX_BLOCKING = 16;
+
+export class RedisBroker implements BrokerTransport {
+  readonly kind = "redis" as const;
+  readonly description: string;
+  readonly keys: BrokerKeys;
+  private readonly cmd: Redis;
+  private readonly sub: Redis;
+  private readonly tracker = new StatusTracker();
+  private readonly eventListeners: ((e: CeleryEvent) => void)[] = [];
+  private readonly rejectedCounts: Record<string, number> = {};
+  private readonly idle: Redis[] = [];
+  private readonly waiters: ((c: Redis) => void)[] = [];
+  private blockingCount = 0;
+  private readonly control: string;
+  private readonly replyExchange: string;
+  private readonly eventExchange: string;
+  private readonly limits: DecodeLimits;
+  private integerTimeouts = false;
+  private closed = false;
+
+  constructor(private readonly opts: RedisBrokerOptions) {
+    this.description = maskUrl(opts.url);
+    this.keys = new BrokerKeys(opts.transportOptions, opts.target.db);
+    this.control = `${opts.controlExchange ?? "celery"}.pidbox`;
+    this.replyExchange = `reply.${this.control}`;
+    this.eventExchange = opts.eventExchange ?? "celeryev";
+    this.limits = opts.decodeLimits ?? defaultDecodeLimits;
+    this.cmd = this.connect("cmd");
+    this.sub = this.connect("events");
+    this.tracker.watch(this.cmd);
+    this.cmd.on("ready", () => void this.detectServer());
+    this.sub.on("pmessageBuffer", (_pattern: Buffer, _channel: Buffer, message: Buffer) => this.onEventMessage(message));
+  }
+
+  private connect(role: string): Redis {
+    return createConnection(this.opts.target, this.opts.transportOptions.master_name, `${CONNECTION_NAME}:${role}`);
+  }
+
+  status(): ConnectionStatus {
+    return this.tracker.get();
+  }
+
+  onStatus(listener: (s: ConnectionStatus) => void): void {
+    this.tracker.onChange(listener);
+  }
+
+  onEvent(listener: (e: CeleryEvent) => void): void {
+    this.eventListeners.push(listener);
+  }
+
+  rejected(): Record<string, number> {
+    return { ...this.rejectedCounts };
+  }
+
+  async start(): Promise<void> {
+    // Not awaited to completion on failure: the agent serves "unavailable" while ioredis keeps retrying.
+    await Promise.allSettled([this.cmd.connect(), this.sub.connect()]);
+    await this.sub.psubscribe(this.keys.eventPattern(this.eventExchange)).catch(() => undefined);
+    // ioredis re-subscribes by itself after a reconnect, but not if the first subscribe never happened.
+    this.sub.on("ready", () => {
+      if (this.sub.mode !== "subscriber") void this.sub.psubscribe(this.keys.eventPattern(this.eventExchange)).catch(() => undefined);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const w of this.waiters.splice(0)) w(null as unknown as Redis);
+    const all = [this.cmd, this.sub, ...this.idle];
+    this.idle.length = 0;
+    await Promise.allSettled(all.map((c) => c.quit().catch(() => c.disconnect())));
+  }
+
+  private count(reason: string): void {
+    this.rejectedCounts[reason] = (this.rejectedCounts[reason] ?? 0) + 1;
+  }
+
+  private onEventMessage(message: Buffer): void {
+    const decoded = decodeEnvelope(message, this.limits);
+    if (!decoded.ok) return this.count(decoded.reason);
+    const events = eventsFromBody(decoded.envelope.body, Date.now(), (why) => this.count(why));
+    for (const e of events) {
+      for (const l of this.eventListeners) {
+        try {
+          l(e);
+        } catch {
+          this.count("event_handler_error");
+        }
+      }
+    }
+  }
+
+  private async detectServer(): Promise<void> {
+    try {
+      const info = await this.cmd.info("server");
+      const major = Number(/redis_version:(\d+)/.exec(info)?.[1] ?? "7");
+      this.integerTimeouts = major < 6; // BRPOP takes fractional seconds from Redis 6 on
+    } catch {
+      /* keep the default */
+    }
+  }
+
+  // --- remote control -------------------------------------------------------------------------
+
+  async broadcast(method: ReadOnlyControlMethod, args: Record<string, unknown>, opts: BroadcastOptions): Promise<BroadcastResult> {
+    const started = performance.now();
+    const replyId = randomUUID();
+    const replyQueue = `${replyId}.${this.replyExchange}`;
+    const bindingSet = this.keys.bindingKey(this.replyExchange);
+    const member = this.keys.bindingMember({ routingKey: replyId, pattern: "", queue: replyQueue });
+    const listKey = this.keys.key(replyQueue);
+    const req = buildControlRequest(method, args, this.replyExchange, replyId, opts.destination, opts.timeoutMs);
+    const collector = new ReplyCollector(opts.destination, opts.expect);
+    const conn = await this.acquireBlocking();
+    try {
+      await this.cmd.sadd(bindingSet, member);
+      const envelope = encodeEnvelope(req.body, req.headers, { exchange: this.control, routing_key: "" }, randomUUID());
+      await this.cmd.publish(this.keys.fanoutChannel(this.control), envelope);
+      const deadline = started + opts.timeoutMs;
+      while (!collector.complete) {
+        const left = deadline - performance.now();
+        if (left <= 0) break;
+        const wait = this.integerTimeouts ? Math.ceil(left / 1000) : Math.max(left / 1000, 0.001);
+        const popped = await conn.brpopBuffer(listKey, wait.toFixed(3));
+        if (!popped) break;
+        const decoded = decodeEnvelope(popped[1], this.limits);
+        if (!decoded.ok) {
+          this.count(`reply_${decoded.reason}`);
+          continue;
+        }
+        const entries = readControlReply(decoded.envelope, req.ticket);
+        if (!entries) {
+          this.count("reply_wrong_ticket");
+          continue;
+        }
+        for (const [worker, reply] of entries) collector.add(worker, reply);
+      }
+    } finally {
+      this.releaseBlocking(conn);
+      await this.cmd.pipeline().srem(bindingSet, member).del(listKey).exec().catch(() => undefined);
+    }
+    return { replies: collector.replies, early: collector.complete, elapsedMs: performance.now() - started };
+  }
+
+  private async acquireBlocking(): Promise<Redis> {
+    if (this.status().state !== "connected") throw new BrokerUnavailable(this.status().error ?? "broker not connected");
+    const idle = this.idle.pop();
+    if (idle && idle.status === "ready") return idle;
+    if (idle) idle.disconnect();
+    if (this.blockingCount >= MAX_BLOCKING) {
+      const c = await new Promise<Redis>((resolve) => this.waiters.push(resolve));
+      if (!c) throw new BrokerUnavailable("agent is closing");
+      return c;
+    }
+    this.blockingCount++;
+    const c = this.connect("control");
+    try {
+      await c.connect();
+    } catch (e) {
+      this.blockingCount--;
+      c.disconnect();
+      throw new BrokerUnavailable((e as Error).message);
+    }
+    return c;
+  }
+
+  private releaseBlocking(c: Redis): void {
+    if (this.closed || c.status !== "ready") {
+      this.blockingCount--;
+      c.disconnect();
+      return;
+    }
+    const waiter = this.waiters.shift();
+    if (waiter) return waiter(c);
+    if (this.idle.length >= 4) {
+      this.blockingCount--;
+      c.disconnect();
+      return;
+    }
+    this.idle.push(c);
+  }
+
+  // --- broker inventory -------------------------------------------------------------------------
+
+  async bindings(): Promise<ExchangeBinding[]> {
+    const keys = await this.scanKeys(this.keys.bindingScanPattern);
+    const pipe = this.cmd.pipeline();
+    for (const k of keys) pipe.smembers(k);
+    const results = (await pipe.exec()) ?? [];
+    const out: ExchangeBinding[] = [];
+    keys.forEach((k, i) => {
+      const exchange = this.keys.exchangeOfBindingKey(k);
+      const members = results[i]?.[1];
+      if (exchange === null || !Array.isArray(members)) return;
+      for (const m of members as string[]) {
+        const b = this.keys.parseBindingMember(m);
+        if (b) out.push({ exchange, ...b });
+      }
+    });
+    return out;
+  }
+
+  async pidboxWorkers(): Promise<string[]> {
+    const members = await this.cmd.smembers(this.keys.bindingKey(this.control));
+    const suffix = `.${this.control}`;
+    const names: string[] = [];
+    for (const m of members) {
+      const b = this.keys.parseBindingMember(m);
+      if (b && b.queue.endsWith(suffix)) names.push(b.queue.slice(0, -suffix.length));
+    }
+    return names;
+  }
+
+  async queueDepths(queues: string[]): Promise<Map<string, QueueDepth>> {
+    const pipe = this.cmd.pipeline();
+    const layout = queues.map((q) => this.keys.priorityLists(q));
+    for (const lists of layout) for (const l of lists) pipe.llen(l.key);
+    const results = (await pipe.exec()) ?? [];
+    const out = new Map<string, QueueDepth>();
+    let i = 0;
+    queues.forEach((q, qi) => {
+      const byPriority = layout[qi]!.map((l) => {
+        const n = results[i++]?.[1];
+        return { priority: l.step, messages: typeof n === "number" ? n : 0 };
+      });
+      out.set(q, { messages: byPriority.reduce((s, p) => s + p.messages, 0), byPriority });
+    });
+    return out;
+  }
+
+  async unacked(): Promise<UnackedSummary> {
+    const limit = this.opts.unackedDetailLimit ?? 5000;
+    const total = await this.cmd.hlen(this.keys.unackedKey);
+    const summary: UnackedSummary = { total, byRoutingKey: new Map(), oldestByRoutingKey: new Map(), complete: total <= limit };
+    if (total === 0 || total > limit) return summary;
+    const [entries, index] = await Promise.all([
+      this.cmd.hgetall(this.keys.unackedKey),
+      this.cmd.zrange(this.keys.unackedIndexKey, 0, -1, "WITHSCORES"),
+    ]);
+    const since = new Map<string, number>();
+    for (let i = 0; i + 1 < index.length; i += 2) since.set(index[i]!, Number(index[i + 1]));
+    for (const [tag, raw] of Object.entries(entries)) {
+      const rk = unackedRoutingKey(raw);
+      if (rk === null) continue;
+      summary.byRoutingKey.set(rk, (summary.byRoutingKey.get(rk) ?? 0) + 1);
+      const t = since.get(tag);
+      if (t !== undefined && t < (summary.oldestByRoutingKey.get(rk) ?? Infinity)) summary.oldestByRoutingKey.set(rk, t);
+    }
+    return summary;
+  }
+
+  private async scanKeys(pattern: string): Promise<string[]> {
+    const out: string[] = [];
+    let cursor = "0";
+    do {
+      const [next, keys] = await this.cmd.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      cursor = next;
+      out.push(...keys);
+    } while (cursor !== "0");
+    return [...new Set(out)];
+  }
+}
+
+export class BrokerUnavailable extends Error {}
+
+/** kombu stores each unacked message as JSON `[message, exchange, routing_key]`. */
+function unackedRoutingKey(raw: string): string | null {
+  try {
+    const v: unknown = JSON.parse(raw);
+    if (Array.isArray(v) && typeof v[2] === "string") return v[2];
+    if (Array.isArray(v) && isRecord(v[0])) {
+      const di = (v[0].properties as Record<string, unknown> | undefined)?.delivery_info;
+      if (isRecord(di) && typeof di.routing_key === "string") return di.routing_key;
+    }
+  } catch {
+    /* unreadable entry: not counted per queue */
+  }
+  return null;
+}

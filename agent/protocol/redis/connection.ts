@@ -1,0 +1,70 @@
+/**
+ * ioredis connections built from a parsed Redis URL, with the connection state Celery Panel reports.
+ * Commands fail fast while Redis is away (no offline queue), so requests answer "unavailable" at once.
+ */
+import { Redis, type RedisOptions } from "ioredis";
+import type { ConnectionStatus } from "../transport";
+import type { RedisTarget } from "./url";
+
+export function redisOptions(target: RedisTarget, masterName: string | undefined, name: string): RedisOptions {
+  const common: RedisOptions = {
+    username: target.username,
+    password: target.password,
+    db: target.db,
+    connectionName: name,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 3000,
+    // Reconnect quickly (the agent must be back within seconds of Redis returning), never give up.
+    retryStrategy: (times) => Math.min(100 * times, 1000),
+    tls: target.tls ? { rejectUnauthorized: target.tlsVerify === "required" } : undefined,
+  };
+  if (target.kind === "socket") return { ...common, path: target.socketPath };
+  if (target.kind === "sentinel") {
+    return { ...common, sentinels: target.endpoints, name: masterName ?? "mymaster", sentinelRetryStrategy: (t) => Math.min(100 * t, 1000) };
+  }
+  const ep = target.endpoints[0]!;
+  return { ...common, host: ep.host, port: ep.port };
+}
+
+/** Tracks one connection's state as the panel reports it. */
+export class StatusTracker {
+  private current: ConnectionStatus = { state: "connecting", error: null, since: Date.now() };
+  private readonly listeners: ((s: ConnectionStatus) => void)[] = [];
+
+  get(): ConnectionStatus {
+    return this.current;
+  }
+
+  onChange(l: (s: ConnectionStatus) => void): void {
+    this.listeners.push(l);
+  }
+
+  set(state: ConnectionStatus["state"], error: string | null = null): void {
+    if (state === this.current.state && error === this.current.error) return;
+    if (state === this.current.state && state === "unavailable" && error === null) return; // keep the reason
+    this.current = { state, error, since: state === this.current.state ? this.current.since : Date.now() };
+    for (const l of this.listeners) l(this.current);
+  }
+
+  /** Follow a connection's lifecycle events. */
+  watch(conn: Redis): void {
+    conn.on("ready", () => this.set("connected"));
+    conn.on("error", (e: Error) => this.set("unavailable", describeRedisError(e)));
+    conn.on("close", () => this.set("unavailable", this.current.error ?? "connection closed"));
+    conn.on("reconnecting", () => {
+      if (this.current.state !== "unavailable") this.set("unavailable", "reconnecting");
+    });
+  }
+}
+
+export function describeRedisError(e: Error): string {
+  const msg = e.message || String(e);
+  if (/WRONGPASS|NOAUTH|invalid password|AUTH/i.test(msg)) return `authentication failed: ${msg.replace(/\s+/g, " ").slice(0, 160)}`;
+  return msg.replace(/\s+/g, " ").slice(0, 200);
+}
+
+export function createConnection(target: RedisTarget, masterName: string | undefined, name: string): Redis {
+  return new Redis(redisOptions(target, masterName, name));
+}

@@ -1,0 +1,103 @@
+/**
+ * Celery's Redis result backend: `celery-task-meta-<id>` keys, and the PUBLISH of each on a channel
+ * of the same name. Read with SCAN + pipelined GET in batches; followed live with PSUBSCRIBE.
+ */
+import type { Redis } from "ioredis";
+import { parseTaskMeta, type TaskMeta } from "../result-meta";
+import type { BackfillProgress, ConnectionStatus, ResultBackend } from "../transport";
+import { createConnection, StatusTracker } from "./connection";
+import { maskUrl, type RedisTarget } from "./url";
+
+const META_PREFIX = "celery-task-meta-";
+
+export interface RedisResultBackendOptions {
+  url: string;
+  target: RedisTarget;
+  /** The backend's own key prefix (result_backend_transport_options.global_keyprefix). */
+  keyPrefix?: string;
+  masterName?: string;
+  batchSize?: number;
+}
+
+export class RedisResultBackend implements ResultBackend {
+  readonly description: string;
+  private readonly cmd: Redis;
+  private readonly sub: Redis;
+  private readonly tracker = new StatusTracker();
+  private readonly listeners: ((m: TaskMeta) => void)[] = [];
+  private readonly prefix: string;
+
+  constructor(private readonly opts: RedisResultBackendOptions) {
+    this.description = maskUrl(opts.url);
+    this.prefix = (opts.keyPrefix ?? "") + META_PREFIX;
+    this.cmd = createConnection(opts.target, opts.masterName, "celery-panel:results");
+    this.sub = createConnection(opts.target, opts.masterName, "celery-panel:results-live");
+    this.tracker.watch(this.cmd);
+    this.sub.on("pmessageBuffer", (_p: Buffer, channel: Buffer, message: Buffer) => this.onPublish(channel, message));
+  }
+
+  status(): ConnectionStatus {
+    return this.tracker.get();
+  }
+
+  onStatus(listener: (s: ConnectionStatus) => void): void {
+    this.tracker.onChange(listener);
+  }
+
+  onMeta(listener: (m: TaskMeta) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async start(): Promise<void> {
+    await Promise.allSettled([this.cmd.connect(), this.sub.connect()]);
+    const subscribe = () => this.sub.psubscribe(`${this.prefix}*`).catch(() => undefined);
+    await subscribe();
+    this.sub.on("ready", () => {
+      if (this.sub.mode !== "subscriber") void subscribe();
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.cmd, this.sub].map((c) => c.quit().catch(() => c.disconnect())));
+  }
+
+  private onPublish(channel: Buffer, message: Buffer): void {
+    const id = channel.toString("utf8").slice(this.prefix.length);
+    const meta = parseTaskMeta(message.toString("utf8"), Date.now(), id);
+    if (!meta) return;
+    for (const l of this.listeners) l(meta);
+  }
+
+  async backfill(onBatch: (metas: TaskMeta[]) => void, onProgress: (p: BackfillProgress) => void): Promise<void> {
+    const batch = this.opts.batchSize ?? 1000;
+    const progress: BackfillProgress = { scanned: 0, loaded: 0, done: false };
+    let cursor = "0";
+    do {
+      const [next, keys] = await this.cmd.scan(cursor, "MATCH", `${this.prefix}*`, "COUNT", batch);
+      cursor = next;
+      if (keys.length) {
+        const values = await this.cmd.mgetBuffer(...keys);
+        const now = Date.now();
+        const metas: TaskMeta[] = [];
+        values.forEach((v, i) => {
+          if (!v) return;
+          const m = parseTaskMeta(v.toString("utf8"), now, keys[i]!.slice(this.prefix.length));
+          if (m) metas.push(m);
+        });
+        progress.scanned += keys.length;
+        progress.loaded += metas.length;
+        onBatch(metas);
+      }
+      onProgress({ ...progress });
+      // Let requests run between batches: the backfill must never hold the event loop for long.
+      await new Promise((r) => setImmediate(r));
+    } while (cursor !== "0");
+    progress.done = true;
+    onProgress({ ...progress });
+  }
+
+  async get(taskId: string): Promise<TaskMeta | null> {
+    const raw = await this.cmd.get(this.prefix + taskId);
+    return raw ? parseTaskMeta(raw, Date.now(), taskId) : null;
+  }
+}

@@ -281,12 +281,14 @@ export const PeriodicTaskListSchema = z.looseObject({
   source: z.string(),
 });
 
-const csv = <T extends z.ZodType>(item: T) =>
-  z.string().transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean)).pipe(z.array(item).min(1));
+const csvStates = z
+  .string()
+  .transform((s) => s.split(",").map((x) => x.trim().toUpperCase()).filter(Boolean))
+  .pipe(z.array(TaskStateSchema).min(1));
 
 /** Query parameters of `tasks`. Times are ISO 8601 or unix seconds. */
 export const TaskQuerySchema = z.strictObject({
-  state: csv(TaskStateSchema).optional(),
+  state: csvStates.optional(),
   name: z.string().min(1).max(300).optional(),
   worker: z.string().min(1).max(300).optional(),
   queue: z.string().min(1).max(300).optional(),

@@ -1,0 +1,166 @@
+/**
+ * The agent's options: command line first, then environment variables, then defaults. Validated
+ * with zod; a bad value stops the agent with one line naming the option.
+ */
+import { z } from "zod";
+import { defaultTransportOptions, type TransportOptions } from "./protocol/redis/keys";
+import { parseRedisUrl, RedisUrlError, type RedisTarget } from "./protocol/redis/url";
+
+export interface AgentOptions {
+  broker: string;
+  brokerTarget: RedisTarget;
+  resultBackend: string | null;
+  resultBackendTarget: RedisTarget | null;
+  host: string;
+  port: number;
+  token: string | null;
+  name: string;
+  transportOptions: TransportOptions;
+  inspectTimeoutMs: number;
+  maxTasks: number;
+  allowedHosts: string[];
+}
+
+interface OptionSpec {
+  flag: string;
+  env: string;
+  help: string;
+  default?: string;
+}
+
+export const OPTION_SPECS: OptionSpec[] = [
+  { flag: "broker", env: "CELERY_BROKER_URL", default: "redis://127.0.0.1:6379/0", help: "Celery broker URL (redis://, rediss://, redis+socket://, sentinel://)" },
+  { flag: "result-backend", env: "CELERY_RESULT_BACKEND", help: "result backend URL (default: the workers' own result_backend when it has no password, else none)" },
+  { flag: "host", env: "CELERY_PANEL_HOST", default: "127.0.0.1", help: "address to listen on" },
+  { flag: "port", env: "CELERY_PANEL_PORT", default: "5580", help: "port to listen on" },
+  { flag: "token", env: "CELERY_PANEL_TOKEN", help: "require Authorization: Bearer <token> on every /api request" },
+  { flag: "name", env: "CELERY_PANEL_NAME", help: "name shown in the extension (default: the broker host)" },
+  { flag: "transport-options", env: "CELERY_PANEL_TRANSPORT_OPTIONS", help: "JSON, as Celery's broker_transport_options: global_keyprefix, priority_steps, sep, fanout_prefix, fanout_patterns, master_name" },
+  { flag: "inspect-timeout", env: "CELERY_PANEL_INSPECT_TIMEOUT", default: "1000", help: "milliseconds to wait for workers' remote-control replies" },
+  { flag: "max-tasks", env: "CELERY_PANEL_MAX_TASKS", default: "100000", help: "tasks held in memory; the oldest finished go first" },
+  { flag: "allowed-hosts", env: "CELERY_PANEL_ALLOWED_HOSTS", help: "comma-separated Host header names accepted besides loopback" },
+];
+
+export class OptionError extends Error {}
+
+const TransportOptionsSchema = z
+  .strictObject({
+    global_keyprefix: z.string().optional(),
+    priority_steps: z.array(z.number().int().min(0).max(255)).min(1).optional(),
+    sep: z.string().min(1).optional(),
+    fanout_prefix: z.union([z.boolean(), z.string()]).optional(),
+    fanout_patterns: z.boolean().optional(),
+    unacked_key: z.string().min(1).optional(),
+    unacked_index_key: z.string().min(1).optional(),
+    visibility_timeout: z.number().positive().optional(),
+    master_name: z.string().min(1).optional(),
+  })
+  // Celery accepts many other transport options (socket timeouts, retry policies...): they do not
+  // change where things are, so they are accepted and ignored.
+  .catchall(z.unknown());
+
+export function helpText(): string {
+  const lines = ["Usage: celery-panel-agent [options]", "", "A read-only Celery monitor: serves JSON for the Celery Panel extension.", "", "Options (each also from the environment variable shown):"];
+  for (const o of OPTION_SPECS) {
+    const def = o.default ? ` (default ${o.default})` : "";
+    lines.push(`  --${o.flag.padEnd(18)} ${o.help}${def}`, `  ${"".padEnd(20)} env ${o.env}`);
+  }
+  lines.push(`  --${"help".padEnd(18)} show this help`, `  --${"version".padEnd(18)} print the version`);
+  return lines.join("\n");
+}
+
+/** Reads argv (`--flag value` or `--flag=value`) into raw strings. */
+export function readArgv(argv: string[]): Record<string, string> | "help" | "version" {
+  const known = new Set(OPTION_SPECS.map((o) => o.flag));
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--help" || arg === "-h") return "help";
+    if (arg === "--version") return "version";
+    if (!arg.startsWith("--")) throw new OptionError(`unexpected argument "${arg}" (options start with --; see --help)`);
+    const eq = arg.indexOf("=");
+    const flag = arg.slice(2, eq < 0 ? undefined : eq);
+    if (!known.has(flag)) throw new OptionError(`unknown option --${flag} (see --help)`);
+    const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
+    if (value === undefined) throw new OptionError(`--${flag} needs a value`);
+    out[flag] = value;
+  }
+  return out;
+}
+
+function intOption(flag: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw.trim())) throw new OptionError(`--${flag} must be a whole number, not "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new OptionError(`--${flag} must be between ${min} and ${max}, not ${n}`);
+  return n;
+}
+
+function redisTarget(flag: string, url: string): RedisTarget {
+  try {
+    return parseRedisUrl(url);
+  } catch (e) {
+    if (e instanceof RedisUrlError) throw new OptionError(`--${flag}: ${e.message}`);
+    throw e;
+  }
+}
+
+export function resolveOptions(argv: Record<string, string>, env: NodeJS.ProcessEnv): AgentOptions {
+  const raw = (flag: string): string | undefined => {
+    const spec = OPTION_SPECS.find((o) => o.flag === flag)!;
+    const v = argv[flag] ?? (env[spec.env] || undefined) ?? spec.default;
+    return v === undefined ? undefined : v;
+  };
+  const broker = raw("broker")!;
+  const brokerTarget = redisTarget("broker", broker);
+  const resultBackend = raw("result-backend") ?? null;
+  const resultBackendTarget = resultBackend ? redisTarget("result-backend", resultBackend) : null;
+  let transportOptions = defaultTransportOptions;
+  const to = raw("transport-options");
+  if (to) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(to);
+    } catch {
+      throw new OptionError(`--transport-options is not valid JSON`);
+    }
+    const r = TransportOptionsSchema.safeParse(parsed);
+    if (!r.success) {
+      const i = r.error.issues[0]!;
+      throw new OptionError(`--transport-options: ${i.path.join(".") || "value"}: ${i.message}`);
+    }
+    const known = Object.fromEntries(Object.entries(r.data).filter(([k]) => k in defaultTransportOptions || k === "master_name"));
+    transportOptions = { ...defaultTransportOptions, ...known } as TransportOptions;
+  }
+  const host = raw("host")!;
+  if (!/^[\w.:\-[\]]+$/.test(host)) throw new OptionError(`--host "${host}" is not an address`);
+  const token = raw("token") ?? null;
+  if (token !== null && token.length < 8) throw new OptionError(`--token must be at least 8 characters`);
+  if (!isLoopback(host) && token === null) {
+    throw new OptionError(`refusing to listen on ${host} without --token: anyone who can reach it would see task arguments`);
+  }
+  const allowedHosts = (raw("allowed-hosts") ?? "").split(",").map((h) => h.trim().toLowerCase()).filter(Boolean);
+  return {
+    broker,
+    brokerTarget,
+    resultBackend,
+    resultBackendTarget,
+    host,
+    port: intOption("port", raw("port")!, 0, 65535),
+    token,
+    name: raw("name") ?? defaultName(brokerTarget),
+    transportOptions,
+    inspectTimeoutMs: intOption("inspect-timeout", raw("inspect-timeout")!, 50, 60_000),
+    maxTasks: intOption("max-tasks", raw("max-tasks")!, 100, 50_000_000),
+    allowedHosts,
+  };
+}
+
+function defaultName(t: RedisTarget): string {
+  if (t.kind === "socket") return t.socketPath ?? "redis";
+  return t.endpoints[0]?.host ?? "celery";
+}
+
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h);
+}

@@ -1,0 +1,206 @@
+/**
+ * The running agent: connects the protocol layer (broker, result backend) to the stores (workers,
+ * tasks) and keeps them current. The HTTP layer reads from here and never touches Redis itself.
+ */
+import { RedisBroker } from "./protocol/redis/broker";
+import { RedisResultBackend } from "./protocol/redis/result-backend";
+import { maskUrl, parseRedisUrl } from "./protocol/redis/url";
+import type { CeleryEvent } from "./protocol/events";
+import type { ConnectionStatus } from "./protocol/transport";
+import type { AgentOptions } from "./options";
+import { TaskStore } from "./sources/tasks/store";
+import type { TaskRecord } from "./sources/tasks/record";
+import { WorkerRegistry, type Liveness } from "./sources/workers/registry";
+import { Inspector } from "./sources/workers/inspector";
+import { isRecord } from "./protocol/envelope";
+import { poolKind } from "./sources/workers/present";
+
+export interface BackfillState {
+  state: "pending" | "running" | "done" | "failed" | "disabled";
+  scanned: number;
+  loaded: number;
+  error: string | null;
+}
+
+export type AgentChange = { kind: "worker"; name: string } | { kind: "task"; task: TaskRecord } | { kind: "health" };
+
+const SWEEP_MS = 500;
+const BINDINGS_FRESH_MS = 5000;
+
+export class Agent {
+  readonly startedAt = Date.now();
+  readonly broker: RedisBroker;
+  backend: RedisResultBackend | null = null;
+  /** Where the result backend URL came from. */
+  backendOrigin: "option" | "workers" | null = null;
+  readonly tasks: TaskStore;
+  readonly workers: WorkerRegistry;
+  readonly inspector: Inspector;
+  lastEventAt: number | null = null;
+  backfill: BackfillState = { state: "disabled", scanned: 0, loaded: 0, error: null };
+  private readonly changeListeners = new Set<(c: AgentChange) => void>();
+  private readonly lastLiveness = new Map<string, string>();
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private bindingsReadAt = 0;
+  private stopped = false;
+
+  constructor(readonly options: AgentOptions) {
+    this.broker = new RedisBroker({ url: options.broker, target: options.brokerTarget, transportOptions: options.transportOptions });
+    this.tasks = new TaskStore(options.maxTasks);
+    this.workers = new WorkerRegistry({ running: (w) => this.runningOn(w) });
+    this.inspector = new Inspector(
+      this.broker,
+      options.inspectTimeoutMs,
+      () => this.workers.responsive(),
+      (method, worker, value, at) => {
+        this.workers.answered(worker, at);
+        if (method === "stats") this.workers.setPool(worker, poolKind(value));
+      },
+    );
+    this.workers.onChange((w) => this.emit({ kind: "worker", name: w.name }));
+    if (options.resultBackend && options.resultBackendTarget) {
+      this.useBackend(options.resultBackend, "option");
+    }
+    this.broker.onEvent((e) => this.onEvent(e));
+    this.broker.onStatus((s) => this.onBrokerStatus(s));
+    this.tasks.onChange((task) => this.emit({ kind: "task", task }));
+  }
+
+  onChange(l: (c: AgentChange) => void): () => void {
+    this.changeListeners.add(l);
+    return () => this.changeListeners.delete(l);
+  }
+
+  private emit(c: AgentChange): void {
+    for (const l of this.changeListeners) l(c);
+  }
+
+  async start(): Promise<void> {
+    await this.broker.start();
+    if (this.backend) await this.startBackend();
+    this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweepTimer.unref();
+    if (this.broker.status().state === "connected") void this.afterBrokerConnected();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await Promise.allSettled([this.broker.close(), this.backend?.close()]);
+  }
+
+  private onEvent(e: CeleryEvent): void {
+    this.lastEventAt = e.receivedAt;
+    this.workers.applyEvent(e);
+    if (e.type.startsWith("task-")) this.tasks.applyEvent(e);
+  }
+
+  private onBrokerStatus(s: ConnectionStatus): void {
+    this.emit({ kind: "health" });
+    if (s.state === "connected") void this.afterBrokerConnected();
+  }
+
+  /** On every (re)connection: learn who should exist, and find the result backend if not given. */
+  private async afterBrokerConnected(): Promise<void> {
+    await this.refreshBindings(true).catch(() => undefined);
+    if (!this.backend && !this.options.resultBackend) await this.discoverBackend().catch(() => undefined);
+  }
+
+  /** Seeds the registry with workers holding a remote-control binding (cached for a few seconds). */
+  async refreshBindings(force = false): Promise<void> {
+    if (!force && Date.now() - this.bindingsReadAt < BINDINGS_FRESH_MS) return;
+    if (this.broker.status().state !== "connected") return;
+    this.bindingsReadAt = Date.now();
+    this.workers.applyBindings(await this.broker.pidboxWorkers());
+  }
+
+  /** The workers' own result_backend, used when it carries no password (Celery masks those). */
+  private async discoverBackend(): Promise<void> {
+    const conf = await this.inspector.read("conf");
+    for (const { value } of conf.replies.values()) {
+      const url = isRecord(value) ? value.result_backend : null;
+      if (typeof url !== "string" || url.includes("********") || !/^(redis|rediss|sentinel|redis\+socket):/.test(url)) continue;
+      try {
+        parseRedisUrl(url);
+      } catch {
+        continue;
+      }
+      if (this.backend || this.stopped) return;
+      this.useBackend(url, "workers");
+      await this.startBackend();
+      this.emit({ kind: "health" });
+      return;
+    }
+  }
+
+  private useBackend(url: string, origin: "option" | "workers"): void {
+    const target = parseRedisUrl(url);
+    this.backend = new RedisResultBackend({ url, target, masterName: this.options.transportOptions.master_name });
+    this.backendOrigin = origin;
+    this.backfill = { state: "pending", scanned: 0, loaded: 0, error: null };
+    this.backend.onMeta((m) => this.tasks.applyMeta(m));
+    this.backend.onStatus((s) => {
+      this.emit({ kind: "health" });
+      // Tasks that finished while the backend was away come back with a new backfill.
+      if (s.state === "connected" && this.backfill.state !== "running" && this.backfill.state !== "pending") void this.runBackfill();
+    });
+  }
+
+  private async startBackend(): Promise<void> {
+    await this.backend!.start();
+    if (this.backend!.status().state === "connected") void this.runBackfill();
+  }
+
+  private async runBackfill(): Promise<void> {
+    const backend = this.backend;
+    if (!backend) return;
+    this.backfill = { state: "running", scanned: 0, loaded: 0, error: null };
+    try {
+      await backend.backfill(
+        (metas) => {
+          for (const m of metas) this.tasks.applyMeta(m, false);
+        },
+        (p) => {
+          this.backfill.scanned = p.scanned;
+          this.backfill.loaded = p.loaded;
+        },
+      );
+      this.backfill.state = "done";
+    } catch (e) {
+      this.backfill = { ...this.backfill, state: "failed", error: (e as Error).message };
+    }
+    this.emit({ kind: "health" });
+  }
+
+  /** Tasks a worker has started and not finished, as far as events and the backend tell. */
+  runningOn(worker: string): { id: string; name: string | null; started: number | null }[] {
+    const out: { id: string; name: string | null; started: number | null }[] = [];
+    for (const t of this.tasks.inState("STARTED")) if (t.worker === worker) out.push({ id: t.id, name: t.name, started: t.started });
+    return out;
+  }
+
+  liveness(name: string): Liveness {
+    const w = this.workers.get(name);
+    return w ? this.workers.liveness(w) : { status: "offline", busy: false, detail: "unknown worker" };
+  }
+
+  /** Liveness changes with time alone (a heartbeat that does not come): look for it regularly. */
+  private sweep(): void {
+    for (const w of this.workers.all()) {
+      const l = this.workers.liveness(w);
+      const key = `${l.status}|${l.busy}`;
+      if (this.lastLiveness.get(w.name) !== key) {
+        this.lastLiveness.set(w.name, key);
+        this.emit({ kind: "worker", name: w.name });
+      }
+    }
+  }
+
+  brokerDescription(): string {
+    return this.broker.description;
+  }
+
+  backendDescription(): string | null {
+    return this.backend ? maskUrl(this.backend.description) : null;
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Every queue, merged from three places: the broker's bindings (`_kombu.binding.*`, including queues
+ * nobody consumes), the workers' `active_queues`, and the configured `task_queues`. Depths come from
+ * the broker's priority lists, read in one pipeline.
+ */
+import { isRecord } from "../protocol/envelope";
+import { num, str } from "../protocol/events";
+import type { BrokerTransport, ExchangeBinding, UnackedSummary } from "../protocol/transport";
+import type { QueueSummary } from "../api/schema";
+
+/** Exchanges of Celery's own plumbing (remote control, events): not task queues. */
+export function isPlumbing(exchange: string, queue: string): boolean {
+  return exchange.endsWith(".pidbox") || exchange === "celeryev" || queue.endsWith(".pidbox") || queue.startsWith("celeryev.");
+}
+
+export interface QueueDeclaration {
+  name: string;
+  exchange: string | null;
+  exchangeType: string | null;
+  routingKey: string | null;
+  durable: boolean | null;
+  maxPriority: number | null;
+}
+
+/** A queue dict as Celery reports it (active_queues, or task_queues in conf). */
+export function readQueueDeclaration(q: unknown): QueueDeclaration | null {
+  if (!isRecord(q) || typeof q.name !== "string") return null;
+  const ex = isRecord(q.exchange) ? q.exchange : null;
+  const args = isRecord(q.queue_arguments) ? q.queue_arguments : null;
+  const rk = str(q.routing_key);
+  return {
+    name: q.name,
+    exchange: str(ex?.name) ?? null,
+    exchangeType: str(ex?.type) ?? null,
+    // Celery's conf masks any key containing "KEY", routing_key included: that tells us nothing.
+    routingKey: rk === "********" ? null : rk,
+    durable: typeof q.durable === "boolean" ? q.durable : null,
+    maxPriority: num(q.max_priority) ?? num(args?.["x-max-priority"]),
+  };
+}
+
+export interface QueueInputs {
+  bindings: ExchangeBinding[];
+  /** Worker -> the queues it consumes. */
+  activeQueues: Map<string, QueueDeclaration[]>;
+  configured: QueueDeclaration[];
+  /** Queue names that routes send to (they exist for producers even if undeclared). */
+  routed: string[];
+  online: (worker: string) => boolean;
+  prefetch: (worker: string) => number | null;
+}
+
+export interface MergedQueue extends QueueDeclaration {
+  bindings: { exchange: string; routing_key: string; pattern: string }[];
+  consumers: { worker: string; online: boolean; prefetch_count: number | null }[];
+  declaredIn: Set<"broker" | "workers" | "config">;
+}
+
+export function mergeQueues(inp: QueueInputs): Map<string, MergedQueue> {
+  const out = new Map<string, MergedQueue>();
+  const get = (name: string): MergedQueue => {
+    let q = out.get(name);
+    if (!q) {
+      q = { name, exchange: null, exchangeType: null, routingKey: null, durable: null, maxPriority: null, bindings: [], consumers: [], declaredIn: new Set() };
+      out.set(name, q);
+    }
+    return q;
+  };
+  const fill = (q: MergedQueue, d: QueueDeclaration) => {
+    q.exchange ??= d.exchange;
+    q.exchangeType ??= d.exchangeType;
+    q.routingKey ??= d.routingKey;
+    q.durable ??= d.durable;
+    q.maxPriority ??= d.maxPriority;
+  };
+  for (const [worker, decls] of inp.activeQueues) {
+    for (const d of decls) {
+      const q = get(d.name);
+      q.declaredIn.add("workers");
+      fill(q, d);
+      q.consumers.push({ worker, online: inp.online(worker), prefetch_count: inp.prefetch(worker) });
+    }
+  }
+  for (const d of inp.configured) {
+    const q = get(d.name);
+    q.declaredIn.add("config");
+    fill(q, d);
+  }
+  for (const b of inp.bindings) {
+    if (isPlumbing(b.exchange, b.queue)) continue;
+    const q = get(b.queue);
+    q.declaredIn.add("broker");
+    q.bindings.push({ exchange: b.exchange, routing_key: b.routingKey, pattern: b.pattern });
+    q.exchange ??= b.exchange;
+    q.routingKey ??= b.routingKey;
+    if (b.pattern) q.exchangeType ??= "topic";
+  }
+  for (const name of inp.routed) if (!out.has(name)) get(name).declaredIn.add("config");
+  return out;
+}
+
+/** Attributes unacked messages to queues through their routing keys (and topic patterns). */
+export function unackedPerQueue(queues: Map<string, MergedQueue>, unacked: UnackedSummary): Map<string, { count: number; oldest: number | null }> {
+  const out = new Map<string, { count: number; oldest: number | null }>();
+  for (const [rk, count] of unacked.byRoutingKey) {
+    const oldest = unacked.oldestByRoutingKey.get(rk) ?? null;
+    const targets = [...queues.values()].filter(
+      (q) => q.routingKey === rk || q.bindings.some((b) => b.routing_key === rk || (b.pattern && safeRegex(b.pattern)?.test(rk))),
+    );
+    const names = targets.length ? targets.map((q) => q.name) : queues.has(rk) ? [rk] : [];
+    for (const n of names) {
+      const cur = out.get(n) ?? { count: 0, oldest: null };
+      cur.count += count;
+      if (oldest !== null && (cur.oldest === null || oldest < cur.oldest)) cur.oldest = oldest;
+      out.set(n, cur);
+    }
+  }
+  return out;
+}
+
+const regexCache = new Map<string, RegExp | null>();
+function safeRegex(pattern: string): RegExp | null {
+  if (!regexCache.has(pattern)) {
+    try {
+      regexCache.set(pattern, new RegExp(pattern));
+    } catch {
+      regexCache.set(pattern, null);
+    }
+  }
+  return regexCache.get(pattern)!;
+}
+
+export async function queueSummaries(
+  transport: BrokerTransport,
+  merged: Map<string, MergedQueue>,
+): Promise<QueueSummary[]> {
+  const names = [...merged.keys()].sort();
+  const [depths, unacked] = await Promise.all([transport.queueDepths(names), transport.unacked()]);
+  const perQueue = unacked.complete ? unackedPerQueue(merged, unacked) : null;
+  return names.map((name) => {
+    const q = merged.get(name)!;
+    const d = depths.get(name);
+    const u = perQueue?.get(name);
+    return {
+      name,
+      exchange: q.exchange,
+      exchange_type: q.exchangeType,
+      routing_key: q.routingKey,
+      bindings: q.bindings.map((b) => ({ exchange: b.exchange, routing_key: b.routing_key })),
+      durable: q.durable,
+      max_priority: q.maxPriority,
+      messages: d ? d.messages : null,
+      messages_by_priority: d ? d.byPriority : [],
+      unacked: perQueue ? (u?.count ?? 0) : null,
+      oldest_unacked_at: u?.oldest ? new Date(u.oldest * 1000).toISOString() : null,
+      consumers: q.consumers,
+      declared_in: [...q.declaredIn].sort() as QueueSummary["declared_in"],
+    };
+  });
+}

@@ -1,0 +1,62 @@
+/** Tasks as the API shows them: table rows with short previews, and the full detail. */
+import type { TaskDetail, TaskRow } from "../../api/schema";
+import { preview } from "../values";
+import { valueText } from "./query";
+import type { StoredValue, TaskRecord } from "./record";
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const short = (v: StoredValue | null) => (v === null ? null : preview(valueText(v)));
+
+export function taskRow(t: TaskRecord): TaskRow {
+  return {
+    id: t.id,
+    name: t.name,
+    state: t.state,
+    args: short(t.args),
+    kwargs: short(t.kwargs),
+    result: t.state === "SUCCESS" ? short(t.result) : null,
+    exception: t.exception,
+    sent: iso(t.sent),
+    received: iso(t.received),
+    started: iso(t.started),
+    finished: iso(t.finished),
+    runtime: t.runtime,
+    worker: t.worker,
+    queue: t.queue,
+    retries: t.retries,
+    root_id: t.rootId,
+    parent_id: t.parentId,
+  };
+}
+
+export interface DetailExtras {
+  /** Child ids found by other tasks naming this one as parent. */
+  children: string[];
+  timeLimit: { soft: number | null; hard: number | null } | null;
+}
+
+export function taskDetail(t: TaskRecord, extras: DetailExtras): TaskDetail {
+  const children = [...new Set([...t.children, ...extras.children])];
+  return {
+    ...taskRow(t),
+    args_value: t.args,
+    kwargs_value: t.kwargs,
+    result_value: t.state === "SUCCESS" ? t.result : null,
+    exception_info: t.excType || t.excMessage || t.exception ? { type: t.excType ?? typeFromRepr(t.exception), message: t.excMessage, module: t.excModule } : null,
+    traceback: t.traceback,
+    eta: t.eta,
+    expires: t.expires,
+    time_limit: extras.timeLimit,
+    children,
+    exchange: t.exchange,
+    routing_key: t.routingKey,
+    priority: t.priority,
+    timeline: t.timeline.map((x) => ({ type: x.type, at: new Date(x.at).toISOString(), hostname: x.hostname, source: x.source, detail: x.detail })),
+    sources: [...(t.fromEvents ? (["events"] as const) : []), ...(t.fromBackend ? (["result_backend"] as const) : [])],
+  };
+}
+
+function typeFromRepr(repr: string | null): string | null {
+  const m = repr ? /^([A-Za-z_][\w.]*)\(/.exec(repr) : null;
+  return m ? m[1]! : null;
+}

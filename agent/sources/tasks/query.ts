@@ -1,0 +1,32 @@
+/** What a task listing asks for, already validated, and the text search over a task. */
+import type { TaskState } from "../../api/schema";
+import type { StoredValue, TaskRecord } from "./record";
+
+export interface TaskFilter {
+  states?: TaskState[];
+  name?: string;
+  worker?: string;
+  queue?: string;
+  /** Milliseconds since the epoch, on the received time. */
+  since?: number;
+  until?: number;
+  /** Lower-cased search text. */
+  q?: string;
+}
+
+export interface TaskSort {
+  by: "received" | "started" | "finished" | "runtime";
+  order: "asc" | "desc";
+}
+
+/** Case-insensitive substring search over id, name, args, kwargs, result and exception. */
+export function matchesText(t: TaskRecord, q: string): boolean {
+  if (t.id.includes(q)) return true;
+  if (t.name && t.name.toLowerCase().includes(q)) return true;
+  if (t.exception && t.exception.toLowerCase().includes(q)) return true;
+  return [t.args, t.kwargs, t.result].some((v) => v !== null && valueText(v).toLowerCase().includes(q));
+}
+
+export function valueText(v: StoredValue): string {
+  return v.format === "repr" ? v.value : JSON.stringify(v.value) ?? "null";
+}

@@ -1,0 +1,224 @@
+/**
+ * One task as the agent knows it, merged from task events and result-backend writes.
+ * Merging follows Celery's own rule (celery.events.state): a state that logically happens before the
+ * current one only fills in fields; RETRY always applies. So out-of-order arrival (a solo worker's
+ * buffered events, a backend publish racing an event) never moves a task backwards.
+ */
+import type { CeleryEvent } from "../../protocol/events";
+import { num, str } from "../../protocol/events";
+import { childIds, type TaskMeta } from "../../protocol/result-meta";
+import { isRecord } from "../../protocol/envelope";
+import type { TaskState } from "../../api/schema";
+
+export type StoredValue = { format: "json"; value: unknown } | { format: "repr"; value: string };
+
+export interface TimelineItem {
+  type: string;
+  at: number;
+  hostname: string | null;
+  source: "event" | "result_backend";
+  detail: string | null;
+}
+
+export interface TaskRecord {
+  id: string;
+  /** Order of first sight: the tie-breaker that makes pagination stable. */
+  seq: number;
+  name: string | null;
+  state: TaskState;
+  args: StoredValue | null;
+  kwargs: StoredValue | null;
+  result: StoredValue | null;
+  exception: string | null;
+  excType: string | null;
+  excMessage: string | null;
+  excModule: string | null;
+  traceback: string | null;
+  firstSeen: number;
+  sent: number | null;
+  received: number | null;
+  started: number | null;
+  finished: number | null;
+  runtime: number | null;
+  worker: string | null;
+  queue: string | null;
+  exchange: string | null;
+  routingKey: string | null;
+  priority: number | null;
+  retries: number | null;
+  eta: string | null;
+  expires: string | null;
+  rootId: string | null;
+  parentId: string | null;
+  children: string[];
+  timeline: TimelineItem[];
+  fromEvents: boolean;
+  fromBackend: boolean;
+}
+
+const MAX_TIMELINE = 64;
+
+// Celery's precedence: earlier in this list wins; a later-listed state arriving after an
+// earlier-listed one is taken as having happened before it.
+const PRECEDENCE: (TaskState | null)[] = ["SUCCESS", "FAILURE", null, "REVOKED", "STARTED", "RECEIVED", "REJECTED", "RETRY", "PENDING"];
+const precedence = (s: TaskState) => {
+  const i = PRECEDENCE.indexOf(s);
+  return i < 0 ? PRECEDENCE.indexOf(null) : i;
+};
+
+export const READY_STATES = new Set<TaskState>(["SUCCESS", "FAILURE", "REVOKED", "REJECTED"]);
+
+const EVENT_STATE: Record<string, TaskState> = {
+  "task-sent": "PENDING",
+  "task-received": "RECEIVED",
+  "task-started": "STARTED",
+  "task-succeeded": "SUCCESS",
+  "task-failed": "FAILURE",
+  "task-retried": "RETRY",
+  "task-revoked": "REVOKED",
+  "task-rejected": "REJECTED",
+};
+
+const KNOWN_STATES = new Set<string>(["PENDING", "RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED"]);
+
+export function newRecord(id: string, seq: number, now: number): TaskRecord {
+  return {
+    id, seq, name: null, state: "PENDING", args: null, kwargs: null, result: null, exception: null, excType: null,
+    excMessage: null, excModule: null, traceback: null, firstSeen: now, sent: null, received: null, started: null,
+    finished: null, runtime: null, worker: null, queue: null, exchange: null, routingKey: null, priority: null,
+    retries: null, eta: null, expires: null, rootId: null, parentId: null, children: [], timeline: [],
+    fromEvents: false, fromBackend: false,
+  };
+}
+
+/** Applies a new state by Celery's rule; returns whether the state changed. */
+function advance(t: TaskRecord, state: TaskState, hasState: boolean): boolean {
+  if (!hasState) {
+    t.state = state;
+    return true;
+  }
+  if (state !== "RETRY" && t.state !== "RETRY" && precedence(state) > precedence(t.state)) return false;
+  const changed = t.state !== state;
+  t.state = state;
+  return changed;
+}
+
+function pushTimeline(t: TaskRecord, item: TimelineItem): void {
+  // The same transition seen from both sources (event and backend) is kept once per source.
+  if (t.timeline.some((x) => x.type === item.type && x.source === item.source && Math.abs(x.at - item.at) < 1)) return;
+  t.timeline.push(item);
+  t.timeline.sort((a, b) => a.at - b.at);
+  if (t.timeline.length > MAX_TIMELINE) t.timeline.splice(1, t.timeline.length - MAX_TIMELINE);
+}
+
+const seconds = (s: number) => Math.round(s * 1000);
+
+export function applyEvent(t: TaskRecord, e: CeleryEvent): void {
+  const f = e.fields;
+  const at = seconds(e.timestamp);
+  const state = EVENT_STATE[e.type];
+  if (!state) return;
+  const hadState = t.fromEvents || t.fromBackend;
+  t.fromEvents = true;
+  t.name = str(f.name) ?? t.name;
+  if (typeof f.args === "string") t.args ??= { format: "repr", value: f.args };
+  if (typeof f.kwargs === "string") t.kwargs ??= { format: "repr", value: f.kwargs };
+  t.retries = num(f.retries) ?? t.retries;
+  t.eta = str(f.eta) ?? t.eta;
+  t.expires = str(f.expires) ?? t.expires;
+  t.rootId = str(f.root_id) ?? t.rootId;
+  t.parentId = str(f.parent_id) ?? t.parentId;
+  t.queue = str(f.queue) ?? t.queue;
+  t.exchange = str(f.exchange) ?? t.exchange;
+  t.routingKey = str(f.routing_key) ?? t.routingKey;
+  let detail: string | null = null;
+  switch (e.type) {
+    case "task-sent":
+      t.sent ??= at;
+      break;
+    case "task-received":
+      t.received = at;
+      t.worker = e.hostname;
+      break;
+    case "task-started":
+      t.started = at;
+      t.worker = e.hostname;
+      break;
+    case "task-succeeded":
+      t.finished = at;
+      t.runtime = num(f.runtime) ?? t.runtime;
+      if (typeof f.result === "string" && !(t.result?.format === "json")) t.result = { format: "repr", value: f.result };
+      detail = t.runtime !== null ? `ran ${t.runtime.toFixed(3)} s` : null;
+      break;
+    case "task-failed":
+    case "task-retried":
+      if (e.type === "task-failed") t.finished = at;
+      t.exception = str(f.exception) ?? t.exception;
+      t.traceback = str(f.traceback) ?? t.traceback;
+      detail = t.exception;
+      break;
+    case "task-revoked":
+      t.finished ??= at;
+      detail = f.expired ? "expired" : f.terminated ? `terminated (signal ${String(f.signum ?? "?")})` : null;
+      break;
+    case "task-rejected":
+      detail = f.requeue ? "requeued" : null;
+      break;
+  }
+  pushTimeline(t, { type: e.type, at, hostname: e.hostname, source: "event", detail });
+  advance(t, state, hadState);
+}
+
+export function applyMeta(t: TaskRecord, m: TaskMeta): void {
+  if (!KNOWN_STATES.has(m.status)) return;
+  const state = m.status as TaskState;
+  const hadState = t.fromEvents || t.fromBackend;
+  t.fromBackend = true;
+  t.name = m.name ?? t.name;
+  // The backend has args as JSON (result_extended): better than the events' repr.
+  if (m.args !== null && m.args !== undefined) t.args = { format: "json", value: m.args };
+  if (m.kwargs !== null && m.kwargs !== undefined) t.kwargs = { format: "json", value: m.kwargs };
+  t.worker = m.worker ?? t.worker;
+  t.retries = m.retries ?? t.retries;
+  t.queue = m.queue ?? t.queue;
+  t.parentId = m.parentId ?? t.parentId;
+  t.rootId = m.rootId ?? t.rootId;
+  if (m.children.length) t.children = childIds(m.children);
+  const at = m.dateDone ?? m.seenAt;
+  let detail: string | null = null;
+  if (state === "STARTED" && isRecord(m.result)) {
+    // task_track_started stores {pid, hostname}: the one live sign of a busy solo worker.
+    t.worker = str(m.result.hostname) ?? t.worker;
+    t.started ??= at;
+  } else if (state === "SUCCESS") {
+    t.result = { format: "json", value: m.result };
+    t.finished ??= at;
+  } else if (state === "FAILURE" || state === "RETRY" || state === "REVOKED") {
+    const r = isRecord(m.result) ? m.result : null;
+    t.excType = str(r?.exc_type) ?? t.excType;
+    t.excModule = str(r?.exc_module) ?? t.excModule;
+    const msg = r?.exc_message;
+    t.excMessage = Array.isArray(msg) ? msg.map(String).join(", ") : typeof msg === "string" ? msg : t.excMessage;
+    if (t.excType) t.exception = `${t.excType}(${pyStr(t.excMessage ?? "")})`;
+    t.traceback = m.traceback ?? t.traceback;
+    if (state !== "RETRY") t.finished ??= at;
+    detail = t.exception;
+  }
+  pushTimeline(t, { type: `backend-${state.toLowerCase()}`, at, hostname: t.worker, source: "result_backend", detail });
+  advance(t, state, hadState);
+}
+
+/** The time a task is listed under: when it was received, else the earliest thing known of it. */
+export function receivedTime(t: TaskRecord): number {
+  return t.received ?? t.sent ?? t.started ?? t.finished ?? t.firstSeen;
+}
+
+export function isFinished(t: TaskRecord): boolean {
+  return READY_STATES.has(t.state);
+}
+
+/** A string as Python's repr would print it, so exceptions read the same from both sources. */
+function pyStr(s: string): string {
+  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
+  return q + s.replace(/\\/g, "\\\\").replace(new RegExp(q, "g"), `\\${q}`).replace(/\n/g, "\\n") + q;
+}

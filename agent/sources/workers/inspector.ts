@@ -1,0 +1,119 @@
+/**
+ * Remote-control reads shared by every request: one broadcast per method at a time (concurrent
+ * callers join it), replies kept per worker while fresh, and early return as soon as every worker
+ * known to be alive has answered.
+ */
+import type { ReadOnlyControlMethod } from "../../protocol/control";
+import type { BrokerTransport } from "../../protocol/transport";
+
+export interface Reply {
+  value: unknown;
+  at: number;
+}
+
+/** How long a reply stays fresh, per method: live numbers briefly, static facts longer. */
+export const FRESH_MS: Record<ReadOnlyControlMethod, number> = {
+  ping: 1000,
+  stats: 2000,
+  active: 1000,
+  reserved: 1000,
+  scheduled: 2000,
+  revoked: 5000,
+  registered: 30_000,
+  active_queues: 15_000,
+  conf: 30_000,
+  query_task: 1000,
+  report: 30_000,
+  clock: 1000,
+};
+
+export interface InspectOutcome {
+  /** Worker -> its latest reply (possibly from an earlier, still fresh broadcast). */
+  replies: Map<string, Reply>;
+  /** Workers asked that did not answer in time. */
+  missing: string[];
+  /** Why nothing could be asked (broker down), if so; cached replies are still returned. */
+  error: string | null;
+}
+
+export class Inspector {
+  /** Keyed by method and arguments ("conf" with and without defaults are different reads). */
+  private readonly cache = new Map<string, Map<string, Reply>>();
+  private readonly lastBroadcast = new Map<string, number>();
+  private readonly inflight = new Map<string, Promise<void>>();
+  /** Broadcasts sent, per method (reported in health; the coalescing benchmark reads it). */
+  readonly sent: Partial<Record<ReadOnlyControlMethod, number>> = {};
+
+  constructor(
+    private readonly transport: BrokerTransport,
+    private readonly timeoutMs: number,
+    /** Workers expected to answer: alive and not known to be busy. */
+    private readonly expected: () => ReadonlySet<string>,
+    /** Told of every reply: an answer proves the worker alive. */
+    private readonly onReply: (method: ReadOnlyControlMethod, worker: string, value: unknown, at: number) => void = () => {},
+  ) {}
+
+  /**
+   * Replies for `method` from every worker (or just `destination`), broadcasting only when the
+   * cached ones are older than the method's freshness window.
+   */
+  async read(method: ReadOnlyControlMethod, opts: { destination?: string[]; args?: Record<string, unknown> } = {}): Promise<InspectOutcome> {
+    const now = Date.now();
+    const fresh = FRESH_MS[method];
+    const dest = opts.destination;
+    const args = opts.args ?? {};
+    const key = cacheKey(method, args);
+    const stale = dest
+      ? dest.some((w) => !this.isFresh(key, w, now, fresh))
+      : now - (this.lastBroadcast.get(key) ?? 0) > fresh;
+    let error: string | null = null;
+    if (stale) await this.broadcastOnce(method, dest, args).catch((e: Error) => (error = e.message));
+    const replies = new Map<string, Reply>();
+    const byWorker = this.cache.get(key) ?? new Map<string, Reply>();
+    for (const [w, r] of byWorker) if (!dest || dest.includes(w)) replies.set(w, r);
+    const asked = dest ?? [...this.expected()];
+    return { replies, missing: asked.filter((w) => !replies.has(w)), error };
+  }
+
+  /** Latest reply of one worker to one method, whatever its age. */
+  latest(method: ReadOnlyControlMethod, worker: string, args: Record<string, unknown> = {}): Reply | undefined {
+    return this.cache.get(cacheKey(method, args))?.get(worker);
+  }
+
+  forget(worker: string): void {
+    for (const m of this.cache.values()) m.delete(worker);
+  }
+
+  private isFresh(key: string, worker: string, now: number, fresh: number): boolean {
+    const r = this.cache.get(key)?.get(worker);
+    return !!r && now - r.at <= fresh;
+  }
+
+  private broadcastOnce(method: ReadOnlyControlMethod, dest: string[] | undefined, args: Record<string, unknown>): Promise<void> {
+    const key = `${cacheKey(method, args)}|${dest?.join(",") ?? "*"}`;
+    let p = this.inflight.get(key);
+    if (!p) {
+      p = this.broadcast(method, dest, args).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, p);
+    }
+    return p;
+  }
+
+  private async broadcast(method: ReadOnlyControlMethod, dest: string[] | undefined, args: Record<string, unknown>): Promise<void> {
+    this.sent[method] = (this.sent[method] ?? 0) + 1;
+    const result = await this.transport.broadcast(method, args, { timeoutMs: this.timeoutMs, destination: dest, expect: this.expected() });
+    const at = Date.now();
+    const key = cacheKey(method, args);
+    let byWorker = this.cache.get(key);
+    if (!byWorker) this.cache.set(key, (byWorker = new Map()));
+    for (const [w, v] of result.replies) {
+      byWorker.set(w, { value: v, at });
+      this.onReply(method, w, v, at);
+    }
+    if (!dest) this.lastBroadcast.set(key, at);
+  }
+}
+
+function cacheKey(method: ReadOnlyControlMethod, args: Record<string, unknown>): string {
+  return Object.keys(args).length ? `${method}:${JSON.stringify(args)}` : method;
+}

@@ -1,0 +1,168 @@
+/**
+ * Every worker the agent knows of, alive or not, from worker events (liveness), remote-control
+ * bindings (who should exist) and inspect replies. Liveness is judged on the agent's own clock
+ * (when a heartbeat arrived), so a worker with a skewed clock is not declared dead.
+ */
+import type { CeleryEvent } from "../../protocol/events";
+import { num, str } from "../../protocol/events";
+
+export interface WorkerState {
+  name: string;
+  lastHeartbeat: number | null;
+  /** Worker-side timestamp of the last event, for the clock-skew estimate. */
+  lastEventTimestamp: number | null;
+  freq: number;
+  active: number | null;
+  processed: number | null;
+  loadavg: number[] | null;
+  swVer: string | null;
+  swIdent: string | null;
+  swSys: string | null;
+  pid: number | null;
+  /** Seconds the worker's clock runs ahead of the agent's (median of recent events). */
+  clockSkew: number | null;
+  offlineAt: number | null;
+  onlineAt: number | null;
+  lastAnswerAt: number | null;
+  /** Seen only as a remote-control binding so far. */
+  bindingOnly: boolean;
+}
+
+export interface Liveness {
+  status: "online" | "offline";
+  busy: boolean;
+  detail: string | null;
+}
+
+/** What the registry needs to know about a worker's tasks to tell busy from dead. */
+export interface RunningTaskLookup {
+  running(worker: string): { id: string; name: string | null; started: number | null }[];
+}
+
+const DEFAULT_FREQ = 2;
+const SKEW_SAMPLES = 9;
+
+export class WorkerRegistry {
+  private readonly workers = new Map<string, WorkerState>();
+  private readonly skewSamples = new Map<string, number[]>();
+  private readonly listeners: ((w: WorkerState) => void)[] = [];
+  /** Pool kind per worker, from stats (a solo worker goes quiet while busy). */
+  readonly pools = new Map<string, string>();
+
+  constructor(private readonly tasks: RunningTaskLookup, private readonly now: () => number = Date.now) {}
+
+  onChange(l: (w: WorkerState) => void): void {
+    this.listeners.push(l);
+  }
+
+  all(): WorkerState[] {
+    return [...this.workers.values()];
+  }
+
+  get(name: string): WorkerState | undefined {
+    return this.workers.get(name);
+  }
+
+  private ensure(name: string): WorkerState {
+    let w = this.workers.get(name);
+    if (!w) {
+      w = {
+        name, lastHeartbeat: null, lastEventTimestamp: null, freq: DEFAULT_FREQ, active: null, processed: null,
+        loadavg: null, swVer: null, swIdent: null, swSys: null, pid: null, clockSkew: null, offlineAt: null,
+        onlineAt: null, lastAnswerAt: null, bindingOnly: true,
+      };
+      this.workers.set(name, w);
+    }
+    return w;
+  }
+
+  applyEvent(e: CeleryEvent): void {
+    const w = this.ensure(e.hostname);
+    w.bindingOnly = false;
+    w.lastEventTimestamp = e.timestamp;
+    this.sampleSkew(w, e);
+    if (e.type.startsWith("task-")) {
+      // Any event from a worker proves it was alive when it sent it (solo workers flush them late).
+      if (e.type !== "task-sent") this.notify(w);
+      return;
+    }
+    const f = e.fields;
+    w.freq = num(f.freq) ?? w.freq;
+    w.active = num(f.active) ?? w.active;
+    w.processed = num(f.processed) ?? w.processed;
+    w.loadavg = Array.isArray(f.loadavg) ? f.loadavg.filter((x): x is number => typeof x === "number") : w.loadavg;
+    w.swVer = str(f.sw_ver) ?? w.swVer;
+    w.swIdent = str(f.sw_ident) ?? w.swIdent;
+    w.swSys = str(f.sw_sys) ?? w.swSys;
+    w.pid = e.pid ?? w.pid;
+    if (e.type === "worker-offline") {
+      w.offlineAt = e.receivedAt;
+    } else {
+      if (e.type === "worker-online") w.onlineAt = e.receivedAt;
+      w.lastHeartbeat = e.receivedAt;
+      w.offlineAt = null;
+    }
+    this.notify(w);
+  }
+
+  /** Workers holding a remote-control binding: they exist (or existed) even if never heard from. */
+  applyBindings(names: string[]): void {
+    for (const n of names) this.ensure(n);
+  }
+
+  /** A worker answered a remote-control request: alive at that moment. */
+  answered(name: string, at: number): void {
+    const w = this.ensure(name);
+    w.lastAnswerAt = at;
+    if (w.bindingOnly) this.notify(w);
+  }
+
+  setPool(name: string, pool: string | null): void {
+    if (pool) this.pools.set(name, pool);
+  }
+
+  private sampleSkew(w: WorkerState, e: CeleryEvent): void {
+    if (e.type !== "worker-heartbeat" && e.type !== "worker-online") return;
+    const samples = this.skewSamples.get(w.name) ?? [];
+    samples.push(e.timestamp - e.receivedAt / 1000);
+    if (samples.length > SKEW_SAMPLES) samples.shift();
+    this.skewSamples.set(w.name, samples);
+    const sorted = [...samples].sort((a, b) => a - b);
+    w.clockSkew = Math.round(sorted[Math.floor(sorted.length / 2)]! * 1000) / 1000;
+  }
+
+  private notify(w: WorkerState): void {
+    for (const l of this.listeners) l(w);
+  }
+
+  /** Celery's rule (no heartbeat for 2 x freq means offline), refined: a busy solo worker is not dead. */
+  liveness(w: WorkerState): Liveness {
+    const now = this.now();
+    const window = w.freq * 2 * 1000;
+    if (w.offlineAt !== null) return { status: "offline", busy: false, detail: "shut down (sent worker-offline)" };
+    const heard = Math.max(w.lastHeartbeat ?? 0, w.lastAnswerAt ?? 0);
+    if (heard && now - heard <= window) return { status: "online", busy: false, detail: null };
+    const running = this.tasks.running(w.name);
+    if (running.length && this.pools.get(w.name) === "solo") {
+      const t = running[0]!;
+      return {
+        status: "online",
+        busy: true,
+        detail: `busy running ${t.name ?? "a task"} (${t.id}); a solo worker sends no heartbeat while a task runs`,
+      };
+    }
+    if (!heard) return { status: "offline", busy: false, detail: "has a remote-control binding but has not been heard from" };
+    const secs = Math.round((now - heard) / 1000);
+    return { status: "offline", busy: false, detail: `no heartbeat for ${secs} s (expected every ${w.freq} s)` };
+  }
+
+  /** Workers that should answer a broadcast now: online and not busy. */
+  responsive(): Set<string> {
+    const out = new Set<string>();
+    for (const w of this.workers.values()) {
+      const l = this.liveness(w);
+      if (l.status === "online" && !l.busy) out.add(w.name);
+    }
+    return out;
+  }
+}

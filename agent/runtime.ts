@@ -14,6 +14,7 @@ import { WorkerRegistry, type Liveness } from "./sources/workers/registry";
 import { Inspector } from "./sources/workers/inspector";
 import { isRecord } from "./protocol/envelope";
 import { poolKind } from "./sources/workers/present";
+import { Cached } from "./sources/cache";
 
 export interface BackfillState {
   state: "pending" | "running" | "done" | "failed" | "disabled";
@@ -37,6 +38,8 @@ export class Agent {
   readonly workers: WorkerRegistry;
   readonly inspector: Inspector;
   lastEventAt: number | null = null;
+  /** Exchange bindings change rarely and cost a SCAN: shared for a few seconds. */
+  readonly brokerBindings = new Cached(BINDINGS_FRESH_MS, () => this.broker.bindings());
   backfill: BackfillState = { state: "disabled", scanned: 0, loaded: 0, error: null };
   private readonly changeListeners = new Set<(c: AgentChange) => void>();
   private readonly lastLiveness = new Map<string, string>();

@@ -5,11 +5,11 @@
 import { isRecord } from "../protocol/envelope";
 import { maskSecrets } from "./mask";
 
-export interface ConfigGroup {
+export type ConfigGroup = {
   id: string;
   title: string;
   settings: { key: string; value: unknown; is_default: boolean }[];
-}
+};
 
 const ROUTING = new Set([
   "task_queues", "task_routes", "task_default_queue", "task_default_exchange", "task_default_exchange_type",

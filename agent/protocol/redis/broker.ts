@@ -20,6 +20,7 @@ import type {
 import { createConnection, StatusTracker } from "./connection";
 import { BrokerKeys, type TransportOptions } from "./keys";
 import { maskUrl, type RedisTarget } from "./url";
+import { readRedBeat, type RedBeatEntry } from "./redbeat";
 
 export interface RedisBrokerOptions {
   url: string;
@@ -282,6 +283,12 @@ export class RedisBroker implements BrokerTransport {
       if (t !== undefined && t < (summary.oldestByRoutingKey.get(rk) ?? Infinity)) summary.oldestByRoutingKey.set(rk, t);
     }
     return summary;
+  }
+
+  /** RedBeat's entries, when RedBeat keeps its schedule on the broker's Redis. */
+  redbeat(prefix: string): Promise<RedBeatEntry[]> {
+    // RedBeat talks to Redis with its own client: kombu's global_keyprefix does not apply.
+    return readRedBeat(this.cmd, prefix);
   }
 
   private async scanKeys(pattern: string): Promise<string[]> {

@@ -4,6 +4,7 @@ import { preview } from "../values";
 import { valueText } from "./query";
 import type { StoredValue, TaskRecord } from "./record";
 
+const FAILED = new Set(["FAILURE", "RETRY", "REVOKED", "REJECTED"]);
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const short = (v: StoredValue | null) => (v === null ? null : preview(valueText(v)));
 
@@ -15,7 +16,8 @@ export function taskRow(t: TaskRecord): TaskRow {
     args: short(t.args),
     kwargs: short(t.kwargs),
     result: t.state === "SUCCESS" ? short(t.result) : null,
-    exception: t.exception,
+    // A task that failed and then succeeded on retry keeps its exceptions in the timeline only.
+    exception: FAILED.has(t.state) ? t.exception : null,
     sent: iso(t.sent),
     received: iso(t.received),
     started: iso(t.started),

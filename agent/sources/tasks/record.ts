@@ -127,7 +127,9 @@ export function applyEvent(t: TaskRecord, e: CeleryEvent): void {
   t.eta = str(f.eta) ?? t.eta;
   t.expires = str(f.expires) ?? t.expires;
   t.rootId = str(f.root_id) ?? t.rootId;
-  t.parentId = str(f.parent_id) ?? t.parentId;
+  // A retry is re-sent with itself as parent: that is not a parent worth linking.
+  const parent = str(f.parent_id);
+  if (parent && parent !== t.id) t.parentId = parent;
   t.queue = str(f.queue) ?? t.queue;
   t.exchange = str(f.exchange) ?? t.exchange;
   t.routingKey = str(f.routing_key) ?? t.routingKey;
@@ -153,9 +155,10 @@ export function applyEvent(t: TaskRecord, e: CeleryEvent): void {
     case "task-failed":
     case "task-retried":
       if (e.type === "task-failed") t.finished = at;
-      t.exception = str(f.exception) ?? t.exception;
+      // The backend's exc_type/exc_message is better: solo workers' events say "ExceptionWithTraceback()".
+      if (!t.excType) t.exception = str(f.exception) ?? t.exception;
       t.traceback = str(f.traceback) ?? t.traceback;
-      detail = t.exception;
+      detail = str(f.exception);
       break;
     case "task-revoked":
       t.finished ??= at;
@@ -165,6 +168,8 @@ export function applyEvent(t: TaskRecord, e: CeleryEvent): void {
       detail = f.requeue ? "requeued" : null;
       break;
   }
+  // Celery sends no runtime with task-failed: the span from start to failure is the next best thing.
+  if (t.runtime === null && t.finished !== null && t.started !== null && t.state !== "REVOKED") t.runtime = (t.finished - t.started) / 1000;
   pushTimeline(t, { type: e.type, at, hostname: e.hostname, source: "event", detail });
   advance(t, state, hadState);
 }
@@ -181,7 +186,7 @@ export function applyMeta(t: TaskRecord, m: TaskMeta): void {
   t.worker = m.worker ?? t.worker;
   t.retries = m.retries ?? t.retries;
   t.queue = m.queue ?? t.queue;
-  t.parentId = m.parentId ?? t.parentId;
+  if (m.parentId && m.parentId !== t.id) t.parentId = m.parentId;
   t.rootId = m.rootId ?? t.rootId;
   if (m.children.length) t.children = childIds(m.children);
   const at = m.dateDone ?? m.seenAt;

@@ -9,7 +9,7 @@ import type { TaskState } from "../../api/schema";
 import { applyEvent, applyMeta, isFinished, newRecord, receivedTime, type TaskRecord } from "./record";
 import { matchesText, type TaskFilter, type TaskSort } from "./query";
 
-type IndexName = "state" | "name" | "worker" | "queue";
+type IndexName = "state" | "name" | "worker" | "queue" | "parent";
 
 export interface TaskPage {
   tasks: TaskRecord[];
@@ -24,6 +24,7 @@ export class TaskStore {
     name: new Map(),
     worker: new Map(),
     queue: new Map(),
+    parent: new Map(),
   };
   /** Ids in order of first sight: eviction walks it from the oldest. */
   private order: string[] = [];
@@ -72,7 +73,7 @@ export class TaskStore {
   }
 
   private keysOf(t: TaskRecord): [IndexName, string | null][] {
-    return [["state", t.state], ["name", t.name], ["worker", t.worker], ["queue", t.queue]];
+    return [["state", t.state], ["name", t.name], ["worker", t.worker], ["queue", t.queue], ["parent", t.parentId]];
   }
 
   private index(t: TaskRecord): void {
@@ -136,6 +137,11 @@ export class TaskStore {
 
   all(): IterableIterator<TaskRecord> {
     return this.tasks.values();
+  }
+
+  /** Ids of the tasks that name `id` as their parent. */
+  childrenOf(id: string): string[] {
+    return [...(this.indexes.parent.get(id) ?? [])].map((t) => t.id);
   }
 
   /** Tasks in a given state (the index, not a scan). */

@@ -80,6 +80,14 @@ export class Inspector {
     return this.cache.get(cacheKey(method, args))?.get(worker);
   }
 
+  /** The most recent conf any worker reported (time limits, routes...), without asking. */
+  latestConf(): Record<string, unknown> | null {
+    let best: Reply | undefined;
+    for (const r of this.cache.get("conf")?.values() ?? []) if (!best || r.at > best.at) best = r;
+    const v = best?.value;
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  }
+
   forget(worker: string): void {
     for (const m of this.cache.values()) m.delete(worker);
   }

@@ -77,13 +77,14 @@ export class WorkerRegistry {
   }
 
   applyEvent(e: CeleryEvent): void {
+    // task-sent comes from whoever sent the task (a web process, beat), not from a worker.
+    if (e.type === "task-sent") return;
     const w = this.ensure(e.hostname);
     w.bindingOnly = false;
     w.lastEventTimestamp = e.timestamp;
     this.sampleSkew(w, e);
     if (e.type.startsWith("task-")) {
-      // Any event from a worker proves it was alive when it sent it (solo workers flush them late).
-      if (e.type !== "task-sent") this.notify(w);
+      this.notify(w);
       return;
     }
     const f = e.fields;

@@ -1,0 +1,36 @@
+/** What every handler reads from: the running agent, plus small shared helpers. */
+import type { Agent } from "../runtime";
+import { isRecord } from "../protocol/envelope";
+
+export type Ctx = Agent;
+
+export const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+/** Waits for `p` at most `ms`; the work goes on in the background and fills caches for next time. */
+export async function atMost<T>(p: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((r) => (timer = setTimeout(() => r(null), ms)));
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The workers' merged conf: the first worker's reply, for settings they all share. */
+export async function workerConf(ctx: Ctx): Promise<{ conf: Record<string, unknown> | null; perWorker: Map<string, Record<string, unknown>> }> {
+  const out = await ctx.inspector.read("conf");
+  const perWorker = new Map<string, Record<string, unknown>>();
+  for (const [w, r] of out.replies) if (isRecord(r.value)) perWorker.set(w, r.value);
+  const first = [...perWorker.keys()].sort()[0];
+  return { conf: first ? perWorker.get(first)! : null, perWorker };
+}
+
+export function sourceOfTasks(ctx: Ctx): string {
+  const backend = ctx.backendDescription();
+  return backend ? `result backend ${backend} + events` : `events only (no result backend) on ${ctx.brokerDescription()}`;
+}
+
+export function sourceOfWorkers(ctx: Ctx): string {
+  return `remote control (inspect) + worker events on ${ctx.brokerDescription()}`;
+}

@@ -1,0 +1,27 @@
+import type { Health } from "../api/schema";
+import type { ConnectionStatus } from "../protocol/transport";
+import { VERSION } from "../version";
+import { iso, type Ctx } from "./context";
+
+function connection(url: string | null, s: ConnectionStatus | null): Health["broker"] {
+  if (!s) return { url, state: "disabled", error: null, since: null };
+  return { url, state: s.state, error: s.error, since: iso(s.since) };
+}
+
+export function health(ctx: Ctx): Health {
+  return {
+    agent: {
+      name: ctx.options.name,
+      version: VERSION,
+      started_at: iso(ctx.startedAt)!,
+      uptime_seconds: Math.round((Date.now() - ctx.startedAt) / 1000),
+    },
+    broker: connection(ctx.brokerDescription(), ctx.broker.status()),
+    result_backend: connection(ctx.backendDescription(), ctx.backend?.status() ?? null),
+    last_event_at: iso(ctx.lastEventAt),
+    tasks_held: ctx.tasks.size,
+    max_tasks: ctx.options.maxTasks,
+    backfill: { ...ctx.backfill },
+    rejected: ctx.broker.rejected(),
+  };
+}

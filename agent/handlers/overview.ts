@@ -1,0 +1,61 @@
+import type { Overview } from "../api/schema";
+import { taskRow } from "../sources/tasks/present";
+import { receivedTime } from "../sources/tasks/record";
+import { atMost, type Ctx } from "./context";
+import { summaries } from "./workers";
+import { listQueues } from "./queues";
+import { listPeriodicTasks } from "./periodic";
+
+/** How long the overview waits for workers before answering with what it has. */
+const OVERVIEW_WAIT_MS = 300;
+const HOUR = 3600_000;
+
+export async function overview(ctx: Ctx): Promise<Overview> {
+  await ctx.refreshBindings().catch(() => undefined);
+  const settle = <T>(p: Promise<T>) => atMost(p.catch(() => null), OVERVIEW_WAIT_MS);
+  const [active, reserved, registered, queues, periodic] = await Promise.all([
+    settle(ctx.inspector.read("active")),
+    settle(ctx.inspector.read("reserved")),
+    settle(ctx.inspector.read("registered")),
+    settle(listQueues(ctx)),
+    settle(listPeriodicTasks(ctx)),
+  ]);
+  const workers = summaries(ctx);
+  const online = workers.filter((w) => w.status === "online");
+  // Busy solo workers answer nothing: their running task comes from the task store instead.
+  const busyRunning = online.filter((w) => w.busy).reduce((n, w) => n + ctx.runningOn(w.name).length, 0);
+  const countReplies = (o: typeof active) => (o && o.replies.size ? [...o.replies.values()].reduce((n, r) => n + (Array.isArray(r.value) ? r.value.length : 0), 0) : null);
+  const activeFromInspect = countReplies(active);
+  const activeFromHeartbeats = online.reduce((n, w) => n + (w.active ?? 0), 0);
+  const registeredNames = new Set<string>();
+  for (const r of registered?.replies.values() ?? []) if (Array.isArray(r.value)) for (const n of r.value) if (typeof n === "string") registeredNames.add(n.split(" ")[0]!);
+  const { lastHour, lastDay } = recentActivity(ctx);
+  return {
+    workers: { online: online.length, offline: workers.length - online.length, busy: online.filter((w) => w.busy).length },
+    tasks: {
+      active: (activeFromInspect ?? activeFromHeartbeats) + busyRunning,
+      reserved: countReplies(reserved),
+      last_hour: lastHour,
+      last_day: lastDay,
+      latest: ctx.tasks.query({}, { by: "received", order: "desc" }, 10, null).tasks.map(taskRow),
+    },
+    queues: (queues?.queues ?? []).map((q) => ({ name: q.name, messages: q.messages, consumers: q.consumers.filter((c) => c.online).length })),
+    registered_tasks: [...registeredNames].sort(),
+    periodic_tasks: periodic?.periodic_tasks.length ?? 0,
+    generated_at: new Date().toISOString(),
+    source: `worker events + inspect + task store (${ctx.backendDescription() ? "result backend + events" : "events"}) + broker lists`,
+  };
+}
+
+function recentActivity(ctx: Ctx): { lastHour: Record<string, number>; lastDay: Record<string, number> } {
+  const now = Date.now();
+  const lastHour: Record<string, number> = {};
+  const lastDay: Record<string, number> = {};
+  for (const t of ctx.tasks.all()) {
+    const age = now - receivedTime(t);
+    if (age > 24 * HOUR) continue;
+    lastDay[t.state] = (lastDay[t.state] ?? 0) + 1;
+    if (age <= HOUR) lastHour[t.state] = (lastHour[t.state] ?? 0) + 1;
+  }
+  return { lastHour, lastDay };
+}

@@ -1,0 +1,68 @@
+import type { QueueDetail, QueueList, QueueSummary } from "../api/schema";
+import { isRecord } from "../protocol/envelope";
+import { num } from "../protocol/events";
+import { mergeQueues, queueSummaries, readQueueDeclaration, type QueueDeclaration } from "../sources/queues";
+import { taskRow } from "../sources/tasks/present";
+import { workerConf, type Ctx } from "./context";
+import { notFound } from "./errors";
+
+function sourceOfQueues(ctx: Ctx): string {
+  return `broker bindings and lists on ${ctx.brokerDescription()} + workers' active_queues + task_queues`;
+}
+
+/** task_routes as a dict of pattern -> route (a router function comes back as a repr: ignored). */
+function routesOf(conf: Record<string, unknown> | null): { pattern: string; route: Record<string, unknown> }[] {
+  const routes = conf?.task_routes;
+  const list = Array.isArray(routes) ? routes : [routes];
+  const out: { pattern: string; route: Record<string, unknown> }[] = [];
+  for (const r of list) {
+    if (!isRecord(r)) continue;
+    for (const [pattern, route] of Object.entries(r)) {
+      if (isRecord(route)) out.push({ pattern, route });
+      else if (typeof route === "string") out.push({ pattern, route: { queue: route } });
+    }
+  }
+  return out;
+}
+
+async function allQueues(ctx: Ctx): Promise<{ summaries: QueueSummary[]; conf: Record<string, unknown> | null }> {
+  const [bindings, aq, stats, { conf }] = await Promise.all([
+    ctx.brokerBindings.get(),
+    ctx.inspector.read("active_queues"),
+    ctx.inspector.read("stats"),
+    workerConf(ctx),
+  ]);
+  const activeQueues = new Map<string, QueueDeclaration[]>();
+  for (const [w, r] of aq.replies) {
+    if (Array.isArray(r.value)) activeQueues.set(w, r.value.map(readQueueDeclaration).filter((q): q is QueueDeclaration => q !== null));
+  }
+  const configured = Array.isArray(conf?.task_queues) ? conf.task_queues.map(readQueueDeclaration).filter((q): q is QueueDeclaration => q !== null) : [];
+  const routed = routesOf(conf).map((r) => r.route.queue).filter((q): q is string => typeof q === "string");
+  if (typeof conf?.task_default_queue === "string") routed.push(conf.task_default_queue);
+  const merged = mergeQueues({
+    bindings,
+    activeQueues,
+    configured,
+    routed,
+    online: (w) => ctx.liveness(w).status === "online",
+    prefetch: (w) => {
+      const s = stats.replies.get(w)?.value;
+      return isRecord(s) ? num(s.prefetch_count) : null;
+    },
+  });
+  return { summaries: await queueSummaries(ctx.broker, merged), conf };
+}
+
+export async function listQueues(ctx: Ctx): Promise<QueueList> {
+  const { summaries } = await allQueues(ctx);
+  return { queues: summaries, source: sourceOfQueues(ctx) };
+}
+
+export async function queueDetail(ctx: Ctx, name: string): Promise<QueueDetail> {
+  const { summaries, conf } = await allQueues(ctx);
+  const q = summaries.find((s) => s.name === name);
+  if (!q) throw notFound(`no queue named "${name}" in the broker's bindings, the workers' queues or task_queues`);
+  const routed_tasks = routesOf(conf).filter((r) => r.route.queue === name || (q.exchange !== null && r.route.exchange === q.exchange && !r.route.queue));
+  const recent = ctx.tasks.query({ queue: name }, { by: "received", order: "desc" }, 20, null);
+  return { ...q, routed_tasks, recent_tasks: recent.tasks.map(taskRow), source: sourceOfQueues(ctx) };
+}

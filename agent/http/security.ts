@@ -1,0 +1,60 @@
+/**
+ * Who may talk to the agent: loopback Host headers (DNS-rebinding defence) or --allowed-hosts,
+ * a bearer token when one is set (compared in constant time), and CORS only for extension origins.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { MiddlewareHandler } from "hono";
+import { isLoopback } from "../options";
+
+export function hostGuard(allowed: string[]): MiddlewareHandler {
+  const extra = new Set(allowed);
+  return async (c, next) => {
+    const host = (c.req.header("host") ?? "").toLowerCase();
+    const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.replace(/:\d+$/, "");
+    if (!isLoopback(name) && !extra.has(name)) {
+      return c.json({ error: { code: "forbidden_host", message: `Host "${name}" is not allowed (loopback only; see --allowed-hosts)` } }, 403);
+    }
+    await next();
+  };
+}
+
+const EXTENSION_ORIGIN = /^(chrome-extension|moz-extension|safari-web-extension):\/\/[a-z0-9-]+$/i;
+
+export function extensionCors(): MiddlewareHandler {
+  return async (c, next) => {
+    const origin = c.req.header("origin");
+    const allowed = origin !== undefined && EXTENSION_ORIGIN.test(origin);
+    if (c.req.method === "OPTIONS") {
+      if (!allowed) return c.body(null, 403);
+      c.header("Access-Control-Allow-Origin", origin);
+      c.header("Access-Control-Allow-Methods", "GET, OPTIONS");
+      c.header("Access-Control-Allow-Headers", "Authorization, Content-Type");
+      c.header("Access-Control-Max-Age", "600");
+      c.header("Vary", "Origin");
+      return c.body(null, 204);
+    }
+    await next();
+    if (allowed) {
+      c.header("Access-Control-Allow-Origin", origin);
+      c.header("Vary", "Origin");
+    }
+  };
+}
+
+const digest = (s: string) => createHash("sha256").update(s).digest();
+
+export function tokenGuard(token: string | null): MiddlewareHandler {
+  const expected = token === null ? null : digest(token);
+  return async (c, next) => {
+    if (expected) {
+      const header = c.req.header("authorization") ?? "";
+      const given = /^Bearer\s+(.+)$/i.exec(header)?.[1] ?? "";
+      // Hashing first makes the comparison constant-time whatever the lengths.
+      if (!timingSafeEqual(digest(given), expected)) {
+        c.header("WWW-Authenticate", 'Bearer realm="celery-panel"');
+        return c.json({ error: { code: "unauthorized", message: header ? "wrong token" : "this agent needs Authorization: Bearer <token>" } }, 401);
+      }
+    }
+    await next();
+  };
+}

@@ -42,6 +42,14 @@ export const HealthSchema = z.looseObject({
   }),
   /** Broker messages and requests refused as malformed, by reason. */
   rejected: z.record(z.string(), z.number()),
+  /** Remote-control broadcasts sent, and how many returned early (every live worker answered). */
+  remote_control: z.looseObject({
+    broadcasts: z.number(),
+    early: z.number(),
+    timeouts: z.number(),
+    failed: z.number(),
+    by_method: z.record(z.string(), z.number()),
+  }),
 });
 
 export const TaskStateSchema = z.enum(["PENDING", "RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED"]);

@@ -23,5 +23,6 @@ export function health(ctx: Ctx): Health {
     max_tasks: ctx.options.maxTasks,
     backfill: { ...ctx.backfill },
     rejected: ctx.broker.rejected(),
+    remote_control: (({ byMethod, ...rest }) => ({ ...rest, by_method: { ...byMethod } }))(ctx.inspector.counters),
   };
 }

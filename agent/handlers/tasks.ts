@@ -3,7 +3,7 @@ import { taskDetail, taskRow } from "../sources/tasks/present";
 import { decodeCursor } from "../sources/tasks/store";
 import { newRecord, applyMeta } from "../sources/tasks/record";
 import { num } from "../protocol/events";
-import { sourceOfTasks, type Ctx } from "./context";
+import { atMost, sourceOfTasks, type Ctx } from "./context";
 import { badRequest, notFound } from "./errors";
 
 /** ISO 8601 or unix seconds; a bad value names the parameter. */
@@ -57,6 +57,7 @@ export async function getTask(ctx: Ctx, id: string): Promise<TaskDetail> {
   }
   if (!t) throw notFound(`no task with id "${id}" is known to the agent or the result backend`);
   const children = [...ctx.tasks.childrenOf(id)];
+  await atMost(ctx.inspector.read("conf").catch(() => null), 300);
   const conf = ctx.inspector.latestConf();
   const soft = num(conf?.task_soft_time_limit);
   const hard = num(conf?.task_time_limit);

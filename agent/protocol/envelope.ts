@@ -99,8 +99,39 @@ export function parseJson(text: string, maxDepth: number): JsonResult {
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (e) {
+    // Python's json writes float('inf') and nan as bare Infinity/NaN (Celery's default
+    // result_backend_max_retries is one): read them as strings rather than lose the message.
+    if (/NaN|Infinity/.test(text)) {
+      try {
+        return { ok: true, value: JSON.parse(quotePythonFloats(text)) };
+      } catch {
+        /* fall through to the original error */
+      }
+    }
     return { ok: false, reason: "not_json", detail: (e as Error).message.slice(0, 120) };
   }
+}
+
+/** Quotes bare NaN, Infinity and -Infinity outside strings. */
+function quotePythonFloats(text: string): string {
+  let out = "";
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (inString) {
+      out += c;
+      if (c === "\\") out += text[++i] ?? "";
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    const rest = text.startsWith("-Infinity", i) ? "-Infinity" : text.startsWith("Infinity", i) ? "Infinity" : text.startsWith("NaN", i) ? "NaN" : null;
+    if (rest) {
+      out += `"${rest}"`;
+      i += rest.length - 1;
+    } else out += c;
+  }
+  return out;
 }
 
 function exceedsDepth(text: string, maxDepth: number): boolean {

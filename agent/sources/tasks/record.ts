@@ -185,7 +185,9 @@ export function applyMeta(t: TaskRecord, m: TaskMeta): void {
   if (m.kwargs !== null && m.kwargs !== undefined) t.kwargs = { format: "json", value: m.kwargs };
   t.worker = m.worker ?? t.worker;
   t.retries = m.retries ?? t.retries;
-  t.queue = m.queue ?? t.queue;
+  // result_extended's "queue" is the delivery routing key: right for direct routing, wrong for a
+  // topic exchange. The task-sent event names the queue itself, so it wins when present.
+  t.queue ??= m.queue;
   if (m.parentId && m.parentId !== t.id) t.parentId = m.parentId;
   t.rootId = m.rootId ?? t.rootId;
   if (m.children.length) t.children = childIds(m.children);

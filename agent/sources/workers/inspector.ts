@@ -27,6 +27,8 @@ export const FRESH_MS: Record<ReadOnlyControlMethod, number> = {
   clock: 1000,
 };
 
+const RETRY_MISSING_MS = 1000;
+
 export interface InspectOutcome {
   /** Worker -> its latest reply (possibly from an earlier, still fresh broadcast). */
   replies: Map<string, Reply>;
@@ -41,8 +43,8 @@ export class Inspector {
   private readonly cache = new Map<string, Map<string, Reply>>();
   private readonly lastBroadcast = new Map<string, number>();
   private readonly inflight = new Map<string, Promise<void>>();
-  /** Broadcasts sent, per method (reported in health; the coalescing benchmark reads it). */
-  readonly sent: Partial<Record<ReadOnlyControlMethod, number>> = {};
+  /** What remote control cost: broadcasts sent, how many ended early (everyone answered), how many ran to the timeout. */
+  readonly counters = { broadcasts: 0, early: 0, timeouts: 0, failed: 0, byMethod: {} as Partial<Record<ReadOnlyControlMethod, number>> };
 
   constructor(
     private readonly transport: BrokerTransport,
@@ -63,9 +65,12 @@ export class Inspector {
     const dest = opts.destination;
     const args = opts.args ?? {};
     const key = cacheKey(method, args);
+    const last = this.lastBroadcast.get(key) ?? 0;
+    // A live worker that missed the last broadcast (busy for a moment) is asked again, but not
+    // more than once a second, so one silent worker cannot turn every request into a broadcast.
     const stale = dest
       ? dest.some((w) => !this.isFresh(key, w, now, fresh))
-      : now - (this.lastBroadcast.get(key) ?? 0) > fresh;
+      : now - last > fresh || (now - last > RETRY_MISSING_MS && [...this.expected()].some((w) => !this.isFresh(key, w, now, fresh)));
     let error: string | null = null;
     if (stale) await this.broadcastOnce(method, dest, args).catch((e: Error) => (error = e.message));
     const replies = new Map<string, Reply>();
@@ -108,8 +113,15 @@ export class Inspector {
   }
 
   private async broadcast(method: ReadOnlyControlMethod, dest: string[] | undefined, args: Record<string, unknown>): Promise<void> {
-    this.sent[method] = (this.sent[method] ?? 0) + 1;
-    const result = await this.transport.broadcast(method, args, { timeoutMs: this.timeoutMs, destination: dest, expect: this.expected() });
+    const c = this.counters;
+    c.broadcasts++;
+    c.byMethod[method] = (c.byMethod[method] ?? 0) + 1;
+    const result = await this.transport.broadcast(method, args, { timeoutMs: this.timeoutMs, destination: dest, expect: this.expected() }).catch((e: Error) => {
+      c.failed++;
+      throw e;
+    });
+    if (result.early) c.early++;
+    else c.timeouts++;
     const at = Date.now();
     const key = cacheKey(method, args);
     let byWorker = this.cache.get(key);

@@ -1,0 +1,119 @@
+/**
+ * Builds the extension: one source, two browsers.
+ *   tsx scripts/build-extension.ts          -> dist/chrome, dist/firefox, dist/celery-panel-{chrome,firefox}.zip
+ *   tsx scripts/build-extension.ts --watch  -> the same, rebuilt when a source file changes
+ *   --check-budgets                         -> exit 1 when a bundle is over its gzip budget
+ * esbuild bundles each entry (minified IIFE: no remote code, no eval, default CSP); the root
+ * manifest.json is turned into each browser's manifest by scripts/extension/manifest.ts.
+ */
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import * as esbuild from "esbuild";
+import { ICON_SIZES, renderIconPng } from "./extension/icons";
+import { manifestFor, TARGET_BROWSERS, type Manifest, type TargetBrowser } from "./extension/manifest";
+import { zodSlimPlugin } from "./extension/zod-slim";
+import { createZip } from "./extension/zip";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const DIST = join(ROOT, "dist");
+const STAGE = join(DIST, ".extension-bundles");
+
+const ENTRIES = {
+  background: "extension/background/index.ts",
+  popup: "extension/popup/index.tsx",
+  panel: "extension/panel/index.tsx",
+  devtools: "extension/panel/devtools.ts",
+};
+
+const PAGES = {
+  "popup.html": "extension/popup/popup.html",
+  "panel.html": "extension/panel/panel.html",
+  "devtools.html": "extension/panel/devtools.html",
+};
+
+/** Gzipped size limits of each bundle (JS + CSS), in bytes. */
+export const BUNDLE_BUDGETS: Record<string, number> = { panel: 80 * 1024, popup: 40 * 1024, background: 20 * 1024 };
+
+const options: esbuild.BuildOptions = {
+  absWorkingDir: ROOT,
+  entryPoints: ENTRIES,
+  outdir: STAGE,
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: ["chrome120", "firefox128"],
+  jsx: "automatic",
+  jsxImportSource: "preact",
+  legalComments: "none",
+  charset: "utf8",
+  define: { "process.env.NODE_ENV": '"production"' },
+  logLevel: "warning",
+  // The extension imports agent/api (the shared schema) and nothing else of the agent.
+  plugins: [zodSlimPlugin(ROOT, ["extension", "agent/api"])],
+};
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir)
+    .flatMap((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? filesUnder(path) : [path];
+    })
+    .sort();
+}
+
+function writeBrowserBuild(browser: TargetBrowser, source: Manifest, version: string): void {
+  const out = join(DIST, browser);
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(join(out, "icons"), { recursive: true });
+  for (const file of readdirSync(STAGE)) copyFileSync(join(STAGE, file), join(out, file));
+  for (const [name, from] of Object.entries(PAGES)) copyFileSync(join(ROOT, from), join(out, name));
+  for (const size of ICON_SIZES) writeFileSync(join(out, "icons", `icon-${size}.png`), renderIconPng(size));
+  writeFileSync(join(out, "manifest.json"), `${JSON.stringify(manifestFor(browser, source, version), null, 2)}\n`);
+  const entries = filesUnder(out).map((path) => ({ name: relative(out, path).split("\\").join("/"), data: readFileSync(path) }));
+  writeFileSync(join(DIST, `celery-panel-${browser}.zip`), createZip(entries));
+}
+
+/** Gzipped size of each entry's JS and CSS, checked against the budgets. */
+function reportSizes(): boolean {
+  let withinBudget = true;
+  for (const entry of Object.keys(ENTRIES)) {
+    const files = [`${entry}.js`, `${entry}.css`].filter((f) => readdirSync(STAGE).includes(f));
+    const bytes = files.reduce((sum, f) => sum + gzipSync(readFileSync(join(STAGE, f)), { level: 9 }).length, 0);
+    const budget = BUNDLE_BUDGETS[entry];
+    const over = budget !== undefined && bytes > budget;
+    if (over) withinBudget = false;
+    const limit = budget === undefined ? "" : ` (budget ${(budget / 1024).toFixed(0)} KB${over ? ": OVER" : ""})`;
+    console.log(`  ${entry.padEnd(11)} ${(bytes / 1024).toFixed(1).padStart(6)} KB gzip  ${files.join(" + ")}${limit}`);
+  }
+  return withinBudget;
+}
+
+function assemble(): boolean {
+  const source = JSON.parse(readFileSync(join(ROOT, "manifest.json"), "utf8")) as Manifest;
+  const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+  for (const browser of TARGET_BROWSERS) writeBrowserBuild(browser, source, version);
+  console.log(`extension ${version}: dist/chrome, dist/firefox and their zips`);
+  return reportSizes();
+}
+
+async function main(): Promise<void> {
+  rmSync(STAGE, { recursive: true, force: true });
+  if (process.argv.includes("--watch")) {
+    const context = await esbuild.context({
+      ...options,
+      plugins: [...(options.plugins ?? []), { name: "assemble", setup: (build) => build.onEnd((result) => void (result.errors.length === 0 && assemble())) }],
+    });
+    await context.watch();
+    console.log("watching extension/ (HTML and manifest.json changes need a restart)…");
+    return;
+  }
+  await esbuild.build(options);
+  if (!assemble()) {
+    console.warn("warning: a bundle is over its size budget");
+    if (process.argv.includes("--check-budgets")) process.exitCode = 1;
+  }
+}
+
+await main();

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Makes sure the machine has what the tests drive for real: redis-server, Celery under Debian's
+# /usr/bin/python3, and Chromium. As root it installs what is missing with apt-get; otherwise it
+# names the missing packages and stops.
+set -euo pipefail
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+/usr/bin/python3 -c 'import celery, redis' >/dev/null 2>&1 || missing+=(python3-celery python3-redis)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  exit 0
+fi
+
+echo "Missing Debian packages: ${missing[*]}" >&2
+echo "Install them with: sudo apt-get install -y ${missing[*]}" >&2
+exit 1

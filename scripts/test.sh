@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite, as a newcomer and CI run it (after `npm ci`): system packages, typecheck,
+# the extension build, then unit, integration and end-to-end tests in one node --test run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/ensure-system-deps.sh
+npx tsc --noEmit -p .
+if [ -f scripts/build-extension.ts ]; then npm run --silent build; fi
+
+shopt -s globstar nullglob
+files=(test/unit/**/*.test.ts test/integration/**/*.test.ts test/e2e/**/*.test.ts)
+# One process per file, two at a time: integration files each start their own redis-server and workers.
+exec node --import tsx --test --test-concurrency=2 --test-timeout=300000 "${files[@]}"

@@ -1,0 +1,92 @@
+/**
+ * The agent changes nothing: with MONITOR on, every endpoint and the event stream are exercised,
+ * and every command the agent's own connections sent is checked. The only writes allowed are the
+ * remote-control reply binding and reply list, and they must be gone afterwards.
+ */
+import assert from "node:assert/strict";
+import { after, before, it } from "node:test";
+import { Redis } from "ioredis";
+import { stopAll } from "../fixtures/deployment";
+import { REDIS_PASSWORD, startScenario, type Scenario } from "../fixtures/scenario";
+
+let s: Scenario;
+let monitor: Redis;
+let monitoring: Redis;
+const lines: { addr: string; args: string[] }[] = [];
+
+const READS = new Set([
+  "get", "mget", "llen", "lrange", "lindex", "scan", "sscan", "hscan", "zscan", "smembers", "scard", "sismember", "hlen", "hget",
+  "hmget", "hgetall", "hkeys", "zrange", "zrangebyscore", "zcard", "zscore", "type", "exists", "ttl", "pttl", "info", "ping",
+  "client", "select", "auth", "hello", "psubscribe", "subscribe", "punsubscribe", "unsubscribe", "brpop", "quit", "multi", "exec",
+]);
+
+before(async () => {
+  s = await startScenario();
+  await s.python(`import panel_fixture as p; p.add.delay(1, 1).get(timeout=20); p.fail.delay().get(timeout=20, propagate=False)`);
+  monitor = new Redis({ port: s.redis.port, password: REDIS_PASSWORD, lazyConnect: true });
+  await monitor.connect();
+  monitoring = await monitor.monitor();
+  monitoring.on("monitor", (_time: string, args: string[], source: string) => lines.push({ addr: source.split(" ").pop()!, args }));
+});
+
+after(async () => {
+  monitoring?.disconnect();
+  monitor?.disconnect();
+  await stopAll();
+  await s?.redis.destroy();
+});
+
+it("writes nothing but the remote-control reply binding, and cleans that up", async () => {
+  const { workers } = (await s.agent.get<any>("/api/v1/workers")).body;
+  const { queues } = (await s.agent.get<any>("/api/v1/queues")).body;
+  const { tasks } = (await s.agent.get<any>("/api/v1/tasks?limit=500")).body;
+  const paths = ["health", "overview", "config", "periodic-tasks", "tasks?state=FAILURE&q=boom", "workers/nobody@x", "tasks/missing-id"];
+  paths.push(...workers.map((w: any) => `workers/${w.name}`), ...queues.map((q: any) => `queues/${q.name}`), ...tasks.map((t: any) => `tasks/${t.id}`));
+  for (const p of paths) await s.agent.get(`/api/v1/${p}`);
+  const ctrl = new AbortController();
+  const stream = await fetch(`${s.agent.url}/api/v1/events`, { signal: ctrl.signal });
+  await new Promise((r) => setTimeout(r, 1200));
+  ctrl.abort();
+  void stream;
+  await new Promise((r) => setTimeout(r, 500));
+
+  // The agent's connections are the ones it named.
+  const probe = monitor.duplicate();
+  const clients = (await probe.client("LIST")) as string;
+  const agentAddrs = new Set(
+    clients.split("\n").filter((l) => /name=celery-panel/.test(l)).map((l) => /addr=(\S+)/.exec(l)![1]!),
+  );
+  assert.ok(agentAddrs.size >= 3, `agent connections found: ${[...agentAddrs]}`);
+  const mine = lines.filter((l) => agentAddrs.has(l.addr));
+  assert.ok(mine.length > 50, `monitored ${mine.length} agent commands`);
+
+  const problems: string[] = [];
+  let published = 0;
+  let bindingAdds = 0;
+  for (const { args } of mine) {
+    const cmd = args[0]!.toLowerCase();
+    if (READS.has(cmd)) continue;
+    const key = args[1] ?? "";
+    if (cmd === "publish" && key === "/0.celery.pidbox") {
+      const body = JSON.parse(Buffer.from(JSON.parse(args[2]!).body, "base64").toString());
+      if (!["stats", "active_queues", "registered", "active", "reserved", "scheduled", "revoked", "conf", "ping"].includes(body.method)) problems.push(`sent control method ${body.method}`);
+      published++;
+      continue;
+    }
+    if ((cmd === "sadd" || cmd === "srem") && key === "_kombu.binding.reply.celery.pidbox") {
+      if (cmd === "sadd") bindingAdds++;
+      continue;
+    }
+    if (cmd === "del" && args.slice(1).every((k) => k.endsWith(".reply.celery.pidbox"))) continue;
+    problems.push(args.slice(0, 3).join(" ").slice(0, 160));
+  }
+  assert.deepEqual(problems, [], "commands that change Celery's state");
+  assert.ok(published > 5 && bindingAdds === published, `published ${published}, bindings added ${bindingAdds}`);
+
+  // Nothing left behind: no reply binding of ours, no reply list.
+  const members = await probe.smembers("_kombu.binding.reply.celery.pidbox");
+  const replyLists = await probe.keys("*.reply.celery.pidbox");
+  probe.disconnect();
+  assert.deepEqual(members, [], "reply bindings left behind");
+  assert.deepEqual(replyLists, [], "reply lists left behind");
+});

@@ -8,8 +8,8 @@ export const TARGET_BROWSERS: readonly TargetBrowser[] = ["chrome", "firefox"];
 export type Manifest = Record<string, unknown> & { background?: { service_worker?: string } };
 
 export const GECKO_ID = "celery-panel@celery-panel.dev";
-/** data_collection_permissions is understood from Firefox 140 on. */
-export const GECKO_MIN_VERSION = "140.0";
+/** data_collection_permissions is understood from Firefox 140 (desktop) and 142 (Android) on. */
+export const GECKO_MIN_VERSION = "142.0";
 
 export function manifestFor(browser: TargetBrowser, source: Manifest, version: string): Manifest {
   const manifest: Manifest = { ...structuredClone(source), version };

@@ -1,0 +1,93 @@
+/**
+ * Follows the agent's `events` stream: opens it through the client (auth, timeout), parses SSE,
+ * validates each payload with the shared schemas and reconnects with a growing delay.
+ * Pure: runs in unit tests with a fake fetch.
+ */
+import { StreamPayloadSchemas, type Health, type TaskRow, type WorkerSummary } from "../../agent/api/schema";
+import { endpointPath, validate, type AgentClient } from "./client";
+import { describeFailure, type ApiFailure } from "./result";
+import { SseParser } from "./sse";
+
+export type StreamEvent = { type: "worker"; data: WorkerSummary } | { type: "task"; data: TaskRow } | { type: "health"; data: Health };
+
+export type StreamStatus =
+  | { kind: "connecting" }
+  | { kind: "live"; since: number }
+  /** Dropped or refused; the next attempt is at `retryAt` (ms since epoch). */
+  | { kind: "down"; reason: string; retryAt: number };
+
+export interface StreamHandlers {
+  onEvent(event: StreamEvent): void;
+  onStatus(status: StreamStatus): void;
+  /** A payload that failed the schema: skipped, the stream goes on. */
+  onInvalid?(failure: ApiFailure): void;
+}
+
+const RETRY_DELAYS_MS = [1000, 2000, 5000, 10_000, 30_000];
+
+function isStreamEventName(name: string): name is keyof typeof StreamPayloadSchemas {
+  return Object.hasOwn(StreamPayloadSchemas, name);
+}
+
+/** Turns one SSE message into a typed event; unknown event names (a newer agent) yield null. */
+export function decodeStreamMessage(event: string, data: string): StreamEvent | ApiFailure | null {
+  if (!isStreamEventName(event)) return null;
+  const endpoint = `${endpointPath("events")} (${event} event)`;
+  let body: unknown;
+  try {
+    body = JSON.parse(data);
+  } catch {
+    return { kind: "invalid", endpoint, path: "(data)", message: "not JSON", otherIssues: 0 };
+  }
+  const result = validate(StreamPayloadSchemas[event], body, endpoint);
+  return result.kind === "ok" ? ({ type: event, data: result.data } as StreamEvent) : result;
+}
+
+/** Starts following; returns a function that stops for good. */
+export function followEvents(client: AgentClient, handlers: StreamHandlers, delays: readonly number[] = RETRY_DELAYS_MS): () => void {
+  const controller = new AbortController();
+  let failures = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  async function readOnce(): Promise<string> {
+    handlers.onStatus({ kind: "connecting" });
+    const opened = await client.openEvents(controller.signal);
+    if (opened.kind !== "ok") return describeFailure(opened);
+    const body = opened.response.body;
+    if (!body) return "the agent sent an empty stream";
+    failures = 0;
+    handlers.onStatus({ kind: "live", since: Date.now() });
+    const reader = body.getReader();
+    const decoder = new TextDecoder();
+    const parser = new SseParser();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return "the agent closed the event stream";
+        for (const message of parser.push(decoder.decode(value, { stream: true }))) {
+          const decoded = decodeStreamMessage(message.event, message.data);
+          if (!decoded) continue;
+          if ("type" in decoded) handlers.onEvent(decoded);
+          else handlers.onInvalid?.(decoded);
+        }
+      }
+    } catch (error) {
+      return `the event stream dropped (${error instanceof Error ? error.message : String(error)})`;
+    }
+  }
+
+  async function loop(): Promise<void> {
+    const reason = await readOnce();
+    if (controller.signal.aborted) return;
+    const delay = delays[Math.min(failures, delays.length - 1)] ?? 30_000;
+    failures++;
+    handlers.onStatus({ kind: "down", reason, retryAt: Date.now() + delay });
+    timer = setTimeout(() => void loop(), delay);
+  }
+
+  void loop();
+  return () => {
+    controller.abort();
+    clearTimeout(timer);
+  };
+}

@@ -1,0 +1,76 @@
+/** Dense devtools-style tables: one generic list table and a key/value table. */
+import type { ComponentChildren } from "preact";
+
+export interface Column<T> {
+  label: string;
+  render: (row: T) => ComponentChildren;
+  className?: string;
+  /** Set when the column can sort the list; the table shows and reports it. */
+  sortKey?: string;
+}
+
+export interface TableProps<T> {
+  columns: readonly Column<T>[];
+  rows: readonly T[];
+  rowKey: (row: T) => string;
+  rowClass?: (row: T) => string | undefined;
+  /** Shown in place of the body when there are no rows: never an empty box. */
+  empty: ComponentChildren;
+  sort?: { key: string; order: "asc" | "desc"; onSort: (key: string) => void };
+  label?: string;
+}
+
+export function Table<T>({ columns, rows, rowKey, rowClass, empty, sort, label }: TableProps<T>) {
+  if (rows.length === 0) return <div class="state-line empty">{empty}</div>;
+  return (
+    <table class="grid" aria-label={label}>
+      <thead>
+        <tr>
+          {columns.map((column) => {
+            const sortable = sort && column.sortKey;
+            const sorted = sortable && sort.key === column.sortKey;
+            return (
+              <th
+                key={column.label}
+                class={[column.className, sortable && "sortable", sorted && "sorted"].filter(Boolean).join(" ")}
+                onClick={sortable ? () => sort.onSort(column.sortKey!) : undefined}
+                aria-sort={sorted ? (sort.order === "asc" ? "ascending" : "descending") : undefined}
+              >
+                {column.label}
+                {sorted ? (sort.order === "asc" ? " ▲" : " ▼") : null}
+              </th>
+            );
+          })}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => (
+          <tr key={rowKey(row)} class={rowClass?.(row)}>
+            {columns.map((column) => (
+              <td key={column.label} class={column.className}>
+                {column.render(row)}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export type KeyValueEntry = readonly [label: string, value: ComponentChildren];
+
+export function KeyValueTable({ entries, label }: { entries: readonly KeyValueEntry[]; label?: string }) {
+  return (
+    <table class="grid kv" aria-label={label}>
+      <tbody>
+        {entries.map(([key, value]) => (
+          <tr key={key}>
+            <th scope="row">{key}</th>
+            <td>{value}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

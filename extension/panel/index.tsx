@@ -1,0 +1,120 @@
+/** The "Celery" devtools panel (also usable as a normal tab: panel.html#/workers). */
+import "../components/theme.css";
+import "./panel.css";
+import type { ComponentChildren } from "preact";
+import { render } from "preact";
+import { useEffect, useMemo } from "preact/hooks";
+import { createAgentClient } from "../api/client";
+import type { Agent } from "../agents/agents";
+import type { StoredState } from "../agents/store";
+import { AgentPicker } from "../components/AgentPicker";
+import { LiveIndicator } from "../components/LiveIndicator";
+import { Loading } from "../components/states";
+import { useStoredState } from "../components/use-stored-state";
+import { sendMessage } from "../shared/messages";
+import { AgentsView } from "./agents/AgentsView";
+import { ConfigView } from "./config/ConfigView";
+import { applyDevtoolsTheme } from "./devtools-env";
+import { LiveFeed, PanelContext, useLiveStatus } from "./live";
+import { OverviewView } from "./overview/OverviewView";
+import { PeriodicView } from "./periodic/PeriodicView";
+import { QueueDetailView } from "./queues/QueueDetailView";
+import { QueuesView } from "./queues/QueuesView";
+import { href, navigate, useRoute, type Route, type ViewName } from "./router";
+import { TaskDetailView } from "./tasks/TaskDetailView";
+import { TasksView } from "./tasks/TasksView";
+import { POLL_FALLBACK_MS } from "./use-resource";
+import { WorkerDetailView } from "./workers/WorkerDetailView";
+import { WorkersView } from "./workers/WorkersView";
+
+const TABS: readonly { label: string; route: Route; covers: readonly ViewName[] }[] = [
+  { label: "Overview", route: { view: "overview" }, covers: ["overview"] },
+  { label: "Workers", route: { view: "workers" }, covers: ["workers", "worker"] },
+  { label: "Tasks", route: { view: "tasks", filters: {} }, covers: ["tasks", "task"] },
+  { label: "Queues", route: { view: "queues" }, covers: ["queues", "queue"] },
+  { label: "Configuration", route: { view: "config" }, covers: ["config"] },
+  { label: "Periodic Tasks", route: { view: "periodic" }, covers: ["periodic"] },
+];
+
+function RouteView({ route }: { route: Route }) {
+  switch (route.view) {
+    case "overview":
+      return <OverviewView />;
+    case "workers":
+      return <WorkersView />;
+    case "worker":
+      return <WorkerDetailView name={route.name} />;
+    case "tasks":
+      return <TasksView filters={route.filters} />;
+    case "task":
+      return <TaskDetailView id={route.id} />;
+    case "queues":
+      return <QueuesView />;
+    case "queue":
+      return <QueueDetailView name={route.name} />;
+    case "config":
+      return <ConfigView />;
+    case "periodic":
+      return <PeriodicView />;
+    case "agents":
+      return null;
+  }
+}
+
+function Live() {
+  const { status, lastInvalid } = useLiveStatus();
+  return <LiveIndicator status={status} lastInvalid={lastInvalid} pollSeconds={POLL_FALLBACK_MS / 1000} />;
+}
+
+/** One client and one event stream per agent (and token), closed when the agent changes. */
+function AgentScope({ agent, children }: { agent: Agent; children: ComponentChildren }) {
+  const scope = useMemo(() => {
+    const client = createAgentClient(agent);
+    return { agent, client, live: new LiveFeed(client) };
+  }, [agent.id, agent.url, agent.token]);
+  useEffect(() => () => scope.live.close(), [scope]);
+  return <PanelContext.Provider value={scope}>{children}</PanelContext.Provider>;
+}
+
+function NavBar({ route, stored, agent }: { route: Route; stored: StoredState; agent: Agent | null }) {
+  return (
+    <nav class="navbar" aria-label="Views">
+      {agent
+        ? TABS.map((tab) => (
+            <a key={tab.label} href={href(tab.route)} class={`tab${tab.covers.includes(route.view) ? " active" : ""}`} aria-current={tab.covers.includes(route.view) ? "page" : undefined}>
+              {tab.label}
+            </a>
+          ))
+        : null}
+      <span class="spacer" />
+      {agent ? (
+        <>
+          <Live />
+          <AgentPicker agents={stored.agents} current={agent} statuses={stored.statuses} onManage={() => navigate({ view: "agents" })} />
+        </>
+      ) : null}
+      <a href={href({ view: "agents" })} class={`tab${route.view === "agents" ? " active" : ""}`}>
+        Agents
+      </a>
+    </nav>
+  );
+}
+
+function App() {
+  const stored = useStoredState();
+  const route = useRoute();
+  const agent = stored?.current ?? null;
+  // Ask the background for fresh reachability whenever the panel opens or changes agent.
+  useEffect(() => void sendMessage({ type: "refresh" }).catch(() => undefined), [agent?.id]);
+  if (!stored) return <Loading what="agents" />;
+  const page = (
+    <>
+      <NavBar route={route} stored={stored} agent={agent} />
+      <main>{route.view === "agents" || !agent ? <AgentsView stored={stored} /> : <RouteView key={agent.id} route={route} />}</main>
+    </>
+  );
+  return agent ? <AgentScope agent={agent}>{page}</AgentScope> : page;
+}
+
+applyDevtoolsTheme();
+render(<App />, document.getElementById("app")!);

@@ -1,0 +1,93 @@
+/** Overview: workers, active tasks, recent activity per state, queue depths, registered and periodic tasks. */
+import type { Overview, TaskState } from "../../../agent/api/schema";
+import { StateBadge } from "../../components/badges";
+import { Table } from "../../components/Table";
+import { formatCount, formatTimestamp } from "../../shared/format";
+import { DataView } from "../ResourceView";
+import { href } from "../router";
+import { QueueLink, TaskTable } from "../tasks/TaskTable";
+import { useResource } from "../use-resource";
+
+function Card({ label, value, link, tone }: { label: string; value: string; link: string; tone?: string }) {
+  return (
+    <div class={`card ${tone ?? ""}`} data-card={label}>
+      <a class="value" href={link}>
+        {value}
+      </a>
+      <div class="label">{label}</div>
+    </div>
+  );
+}
+
+function StateCounts({ counts, title }: { counts: Record<string, number>; title: string }) {
+  const entries = Object.entries(counts).filter(([, n]) => n > 0);
+  return (
+    <div class="state-counts" aria-label={title}>
+      <span class="dim">{title}: </span>
+      {entries.length === 0 ? <span class="dim">no tasks</span> : null}
+      {entries.map(([state, n]) => (
+        <a key={state} href={href({ view: "tasks", filters: { state } })} class="state-count">
+          <StateBadge state={state as TaskState} /> {formatCount(n)}{" "}
+        </a>
+      ))}
+    </div>
+  );
+}
+
+function OverviewBody({ data }: { data: Overview }) {
+  const queued = data.queues.reduce((sum, q) => sum + (q.messages ?? 0), 0);
+  return (
+    <>
+      <div class="cards">
+        <Card label="Workers online" value={formatCount(data.workers.online)} link={href({ view: "workers" })} />
+        <Card label="Workers offline" value={formatCount(data.workers.offline)} link={href({ view: "workers" })} tone={data.workers.offline ? "bad" : undefined} />
+        <Card label="Active tasks" value={formatCount(data.tasks.active)} link={href({ view: "tasks", filters: { state: "STARTED" } })} />
+        <Card label="Reserved tasks" value={formatCount(data.tasks.reserved)} link={href({ view: "workers" })} />
+        <Card label="Queued messages" value={formatCount(queued)} link={href({ view: "queues" })} />
+        <Card label="Periodic tasks" value={formatCount(data.periodic_tasks)} link={href({ view: "periodic" })} />
+      </div>
+      <h2>Recent activity</h2>
+      <StateCounts counts={data.tasks.last_hour} title="Last hour" />
+      <StateCounts counts={data.tasks.last_day} title="Last day" />
+      <h3>Latest tasks</h3>
+      <TaskTable tasks={data.tasks.latest} empty="No task seen yet." />
+      <p>
+        <a href={href({ view: "tasks", filters: {} })}>All tasks →</a>
+      </p>
+      <h2>Queues</h2>
+      <Table
+        label="Queue depths"
+        columns={[
+          { label: "Queue", render: (q) => <QueueLink name={q.name} /> },
+          { label: "Messages", render: (q) => formatCount(q.messages), className: "num" },
+          { label: "Consumers", render: (q) => formatCount(q.consumers), className: "num" },
+        ]}
+        rows={data.queues}
+        rowKey={(q) => q.name}
+        empty="No queue found."
+      />
+      <h2>Registered tasks ({data.registered_tasks.length})</h2>
+      {data.registered_tasks.length === 0 ? (
+        <div class="dim">No worker has reported its registered tasks.</div>
+      ) : (
+        <ul class="registered">
+          {data.registered_tasks.map((name) => (
+            <li key={name}>
+              <a href={href({ view: "tasks", filters: { name } })}>{name}</a>
+            </li>
+          ))}
+        </ul>
+      )}
+      <div class="dim">Generated {formatTimestamp(data.generated_at)}</div>
+    </>
+  );
+}
+
+export function OverviewView() {
+  const overview = useResource((client, signal) => client.get("overview", { signal }), [], { refreshOn: (event) => event.type !== "health", minIntervalMs: 3000 });
+  return (
+    <DataView name="overview" heading="Overview" resource={overview} what="overview">
+      {(data) => <OverviewBody data={data} />}
+    </DataView>
+  );
+}

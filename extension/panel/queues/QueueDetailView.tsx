@@ -1,0 +1,94 @@
+/** One queue: depth per priority, consumers, exchange and bindings, routes to it, recent tasks. */
+import type { QueueDetail } from "../../../agent/api/schema";
+import { KeyValueTable, Table } from "../../components/Table";
+import { formatCount, formatJson, formatTimestamp, NONE } from "../../shared/format";
+import { DataView } from "../ResourceView";
+import { href } from "../router";
+import { TaskTable, WorkerLink } from "../tasks/TaskTable";
+import { useResource } from "../use-resource";
+import { depthLabel, exchangeLabel, yesNo } from "./QueuesView";
+
+function QueueBody({ queue }: { queue: QueueDetail }) {
+  const deepest = Math.max(1, ...queue.messages_by_priority.map((p) => p.messages));
+  return (
+    <>
+      <KeyValueTable
+        label="Queue"
+        entries={[
+          ["Messages", depthLabel(queue)],
+          ["Unacked", formatCount(queue.unacked)],
+          ["Oldest unacked", formatTimestamp(queue.oldest_unacked_at)],
+          ["Exchange", exchangeLabel(queue)],
+          ["Routing key", queue.routing_key ?? NONE],
+          ["Durable", yesNo(queue.durable)],
+          ["Max priority", formatCount(queue.max_priority)],
+          ["Found in", queue.declared_in.join(", ") || NONE],
+        ]}
+      />
+      <h2>Depth per priority</h2>
+      <Table
+        label="Depth per priority"
+        columns={[
+          { label: "Priority", render: (p) => p.priority, className: "num" },
+          { label: "Messages", render: (p) => formatCount(p.messages), className: "num" },
+          { label: "", render: (p) => <span class="bar" style={{ width: `${(p.messages / deepest) * 100}%` }} /> },
+        ]}
+        rows={queue.messages_by_priority}
+        rowKey={(p) => String(p.priority)}
+        empty="No per-priority depth reported."
+      />
+      <h2>Consumers</h2>
+      <Table
+        label="Consumers"
+        columns={[
+          { label: "Worker", render: (c) => <WorkerLink name={c.worker} /> },
+          { label: "Online", render: (c) => yesNo(c.online) },
+          { label: "Prefetch", render: (c) => formatCount(c.prefetch_count), className: "num" },
+        ]}
+        rows={queue.consumers}
+        rowKey={(c) => c.worker}
+        rowClass={(c) => (c.online ? undefined : "offline")}
+        empty="No worker consumes from this queue: its messages wait."
+      />
+      <h2>Bindings</h2>
+      <Table
+        label="Bindings"
+        columns={[
+          { label: "Exchange", render: (b) => b.exchange || "(default)" },
+          { label: "Routing key", render: (b) => b.routing_key, className: "mono" },
+        ]}
+        rows={queue.bindings}
+        rowKey={(b) => `${b.exchange}/${b.routing_key}`}
+        empty="No binding found."
+      />
+      <h2>Tasks routed here</h2>
+      <Table
+        label="Routes"
+        columns={[
+          { label: "Pattern", render: (r) => r.pattern, className: "mono" },
+          { label: "Route", render: (r) => <span class="mono">{formatJson(r.route).replace(/\s+/g, " ")}</span> },
+        ]}
+        rows={queue.routed_tasks}
+        rowKey={(r) => r.pattern}
+        empty="No task_routes entry names this queue."
+      />
+      <h2>Recent tasks</h2>
+      <TaskTable tasks={queue.recent_tasks} empty="No recent task went through this queue." />
+      <p>
+        <a href={href({ view: "tasks", filters: { queue: queue.name } })}>All tasks of this queue →</a>
+      </p>
+    </>
+  );
+}
+
+export function QueueDetailView({ name }: { name: string }) {
+  const queue = useResource((client, signal) => client.get("queue", { params: { name }, signal }), [name], {
+    refreshOn: (e) => e.type === "task" && e.data.queue === name,
+    minIntervalMs: 3000,
+  });
+  return (
+    <DataView name="queue" heading={[{ label: "Queues", href: href({ view: "queues" }) }, { label: name }]} resource={queue} what="queue">
+      {(data) => <QueueBody queue={data} />}
+    </DataView>
+  );
+}

@@ -1,0 +1,115 @@
+/** One task: arguments, result or error with its traceback, timeline, retries, limits, routing, family. */
+import type { TaskDetail, Value } from "../../../agent/api/schema";
+import { StateBadge } from "../../components/badges";
+import { KeyValueTable, Table } from "../../components/Table";
+import { formatCount, formatDuration, formatTimestamp, formatValue, NONE, shortId } from "../../shared/format";
+import { DataView } from "../ResourceView";
+import { href } from "../router";
+import { QueueLink, TaskLink, WorkerLink } from "./TaskTable";
+import { useResource } from "../use-resource";
+
+function ValueBlock({ label, value }: { label: string; value: Value | null }) {
+  return (
+    <div class="value-block" data-value={label}>
+      <h3>
+        {label} {value ? <span class="dim">({value.format === "json" ? "JSON" : value.format === "repr" ? "Python repr" : "hidden"})</span> : null}
+      </h3>
+      {value?.format === "hidden" ? <div class="dim">{formatValue(value)}</div> : <pre>{formatValue(value)}</pre>}
+    </div>
+  );
+}
+
+function limits(task: TaskDetail): string {
+  if (!task.time_limit) return NONE;
+  const { soft, hard } = task.time_limit;
+  return `soft ${formatDuration(soft)} · hard ${formatDuration(hard)}`;
+}
+
+function Outcome({ task }: { task: TaskDetail }) {
+  const failed = task.exception_info || task.traceback || task.exception;
+  if (!failed) return <ValueBlock label="Result" value={task.result_value} />;
+  const info = task.exception_info;
+  return (
+    <div class="task-error">
+      <h2>Error</h2>
+      <div class="error-box">
+        <strong>{info?.type ?? "Exception"}</strong>
+        {info?.module ? <span class="dim"> ({info.module})</span> : null}: {info?.message ?? task.exception}
+      </div>
+      <h3>Traceback</h3>
+      {task.traceback ? <pre class="traceback">{task.traceback}</pre> : <div class="dim">No traceback recorded.</div>}
+    </div>
+  );
+}
+
+function TaskBody({ task }: { task: TaskDetail }) {
+  return (
+    <>
+      <div class="row task-title">
+        <StateBadge state={task.state} />
+        <strong>{task.name ?? "unknown task"}</strong>
+        <code>{task.id}</code>
+      </div>
+      <Outcome task={task} />
+      <h2>Arguments</h2>
+      <ValueBlock label="args" value={task.args_value} />
+      <ValueBlock label="kwargs" value={task.kwargs_value} />
+      <h2>Details</h2>
+      <KeyValueTable
+        label="Task details"
+        entries={[
+          ["Worker", <WorkerLink name={task.worker} />],
+          ["Queue", <QueueLink name={task.queue} />],
+          ["Exchange / routing key", `${task.exchange === "" ? "(default)" : (task.exchange ?? NONE)} / ${task.routing_key ?? NONE}`],
+          ["Priority", formatCount(task.priority)],
+          ["Retries", formatCount(task.retries)],
+          ["Time limits", limits(task)],
+          ["ETA", formatTimestamp(task.eta)],
+          ["Expires", formatTimestamp(task.expires)],
+          ["Sent", formatTimestamp(task.sent)],
+          ["Received", formatTimestamp(task.received)],
+          ["Started", formatTimestamp(task.started)],
+          ["Finished", formatTimestamp(task.finished)],
+          ["Runtime", formatDuration(task.runtime)],
+          ["Parent", task.parent_id ? <TaskLink id={task.parent_id} /> : NONE],
+          ["Root", task.root_id && task.root_id !== task.id ? <TaskLink id={task.root_id} /> : NONE],
+          ["Children", task.children.length ? task.children.map((id) => <span key={id}><TaskLink id={id} /> </span>) : NONE],
+        ]}
+      />
+      <h2>Timeline</h2>
+      <Table
+        label="Timeline"
+        columns={[
+          { label: "At", render: (e) => formatTimestamp(e.at), className: "nowrap" },
+          { label: "Event", render: (e) => e.type },
+          { label: "Host", render: (e) => e.hostname ?? NONE },
+          { label: "From", render: (e) => (e.source === "event" ? "event" : "result backend") },
+          { label: "Detail", render: (e) => <span class="mono">{e.detail ?? ""}</span> },
+        ]}
+        rows={task.timeline}
+        rowKey={(e) => `${e.type}@${e.at}@${e.source}`}
+        empty="No event recorded for this task."
+      />
+    </>
+  );
+}
+
+const SOURCE_NAMES = { events: "events", result_backend: "result backend", inspect: "worker inspect" } as const;
+
+/** Task detail names its sources as a list rather than one `source` line. */
+function taskSource(task: TaskDetail): string {
+  return task.sources.map((s) => SOURCE_NAMES[s] ?? s).join(" + ") || "no source";
+}
+
+export function TaskDetailView({ id }: { id: string }) {
+  const task = useResource((client, signal) => client.get("task", { params: { id }, signal }), [id], {
+    refreshOn: (e) => e.type === "task" && (e.data.id === id || e.data.parent_id === id),
+    minIntervalMs: 1000,
+  });
+  const label = task.data?.name ? `${task.data.name} ${shortId(id)}` : shortId(id);
+  return (
+    <DataView name="task" heading={[{ label: "Tasks", href: href({ view: "tasks", filters: {} }) }, { label }]} resource={task} what="task" sourceOf={taskSource}>
+      {(data) => <TaskBody task={data} />}
+    </DataView>
+  );
+}

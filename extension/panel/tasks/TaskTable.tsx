@@ -1,0 +1,41 @@
+/** The task rows table, used by the tasks list, the overview and the queue detail. */
+import type { TaskRow } from "../../../agent/api/schema";
+import { StateBadge } from "../../components/badges";
+import { Table, type Column, type TableProps } from "../../components/Table";
+import { formatDuration, formatRelative, formatTimestamp, NONE, shortId } from "../../shared/format";
+import { href } from "../router";
+
+export function TaskLink({ id }: { id: string }) {
+  return (
+    <a class="mono" href={href({ view: "task", id })} title={id}>
+      {shortId(id)}
+    </a>
+  );
+}
+
+export function Time({ at }: { at: string | null }) {
+  return at ? <span title={formatTimestamp(at)}>{formatRelative(at)}</span> : <span class="dim">{NONE}</span>;
+}
+
+export function WorkerLink({ name }: { name: string | null }) {
+  return name ? <a href={href({ view: "worker", name })}>{name}</a> : <span class="dim">{NONE}</span>;
+}
+
+export function QueueLink({ name }: { name: string | null }) {
+  return name ? <a href={href({ view: "queue", name })}>{name}</a> : <span class="dim">{NONE}</span>;
+}
+
+export const TASK_COLUMNS: readonly Column<TaskRow>[] = [
+  { label: "ID", render: (t) => <TaskLink id={t.id} /> },
+  { label: "Name", render: (t) => t.name ?? <span class="dim">unknown</span>, className: "truncate" },
+  { label: "State", render: (t) => <StateBadge state={t.state} /> },
+  { label: "Args", render: (t) => <span class="mono" title={[t.args, t.kwargs].filter(Boolean).join(" ")}>{t.args ?? NONE}</span>, className: "truncate" },
+  { label: "Received", render: (t) => <Time at={t.received ?? t.sent} />, sortKey: "received", className: "nowrap" },
+  { label: "Runtime", render: (t) => formatDuration(t.runtime), sortKey: "runtime", className: "num nowrap" },
+  { label: "Worker", render: (t) => <WorkerLink name={t.worker} />, className: "truncate" },
+  { label: "Queue", render: (t) => <QueueLink name={t.queue} /> },
+];
+
+export function TaskTable({ tasks, empty, sort }: { tasks: readonly TaskRow[]; empty: string; sort?: TableProps<TaskRow>["sort"] }) {
+  return <Table label="Tasks" columns={TASK_COLUMNS} rows={tasks} rowKey={(t) => t.id} empty={empty} sort={sort} />;
+}

@@ -1,0 +1,110 @@
+/** Tasks: server-side filtered and paginated (next_cursor); filters live in the URL. */
+import { useEffect, useState } from "preact/hooks";
+import { StateBadge, TASK_STATES } from "../../components/badges";
+import { formatCount } from "../../shared/format";
+import { DataView } from "../ResourceView";
+import { href, navigate, type TaskFilters } from "../router";
+import { useResource } from "../use-resource";
+import { TaskTable } from "./TaskTable";
+
+export const PAGE_SIZE = 50;
+
+function withFilters(filters: TaskFilters, change: Partial<TaskFilters>): TaskFilters {
+  // Any change of filters starts from the first page.
+  return { ...filters, cursor: undefined, ...change };
+}
+
+function toggleState(current: string | undefined, state: string): string | undefined {
+  const set = new Set((current ?? "").split(",").filter(Boolean));
+  if (set.has(state)) set.delete(state);
+  else set.add(state);
+  return set.size ? [...set].join(",") : undefined;
+}
+
+/** A text filter applied on Enter or when leaving the field, so typing does not refetch each key. */
+function FilterInput({ label, value, onApply, search = false }: { label: string; value: string | undefined; onApply: (value: string | undefined) => void; search?: boolean }) {
+  const [text, setText] = useState(value ?? "");
+  useEffect(() => setText(value ?? ""), [value]);
+  const apply = () => {
+    if (text.trim() !== (value ?? "")) onApply(text.trim() || undefined);
+  };
+  return (
+    <input
+      class={search ? "search" : undefined}
+      placeholder={label}
+      aria-label={label}
+      value={text}
+      onInput={(e) => setText(e.currentTarget.value)}
+      onKeyDown={(e) => e.key === "Enter" && apply()}
+      onBlur={apply}
+    />
+  );
+}
+
+function Filters({ filters }: { filters: TaskFilters }) {
+  const set = (change: Partial<TaskFilters>) => navigate({ view: "tasks", filters: withFilters(filters, change) });
+  const selected = new Set((filters.state ?? "").split(","));
+  return (
+    <div class="filters">
+      <div class="row">
+        <FilterInput search label="Search" value={filters.q} onApply={(q) => set({ q })} />
+        <FilterInput label="Task name" value={filters.name} onApply={(name) => set({ name })} />
+        <FilterInput label="Worker" value={filters.worker} onApply={(worker) => set({ worker })} />
+        <FilterInput label="Queue" value={filters.queue} onApply={(queue) => set({ queue })} />
+        {Object.values(filters).some(Boolean) ? <a href={href({ view: "tasks", filters: {} })}>Clear filters</a> : null}
+      </div>
+      <div class="row state-filter" role="group" aria-label="Filter by state">
+        {TASK_STATES.map((state) => (
+          <label key={state} class={`state-toggle${selected.has(state) ? " on" : ""}`}>
+            <input type="checkbox" checked={selected.has(state)} onChange={() => set({ state: toggleState(filters.state, state) })} />
+            <StateBadge state={state} />
+          </label>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+export function TasksView({ filters }: { filters: TaskFilters }) {
+  const key = JSON.stringify(filters);
+  const tasks = useResource((client, signal) => client.get("tasks", { query: { ...filters, limit: PAGE_SIZE }, signal }), [key], {
+    refreshOn: (e) => e.type === "task",
+    minIntervalMs: 2000,
+  });
+  const sort = filters.sort ?? "received";
+  const order = filters.order ?? "desc";
+  const onSort = (column: string) =>
+    navigate({ view: "tasks", filters: withFilters(filters, { sort: column as TaskFilters["sort"], order: column === sort && order === "desc" ? "asc" : "desc" }) });
+  return (
+    <DataView name="tasks" heading="Tasks" resource={tasks} what="tasks" tools={<Filters filters={filters} />}>
+      {(data) => (
+        <>
+          <TaskTable
+            tasks={data.tasks}
+            empty={Object.values(filters).some(Boolean) ? "No task matches these filters." : "No task seen yet."}
+            sort={{ key: sort, order, onSort }}
+          />
+          <div class="row pager">
+            <span class="dim total">
+              {formatCount(data.tasks.length)} shown of {formatCount(data.total)} matching task{data.total === 1 ? "" : "s"}
+            </span>
+            <span class="spacer" />
+            {filters.cursor ? (
+              <>
+                <button type="button" onClick={() => history.back()}>
+                  ← Previous
+                </button>
+                <a href={href({ view: "tasks", filters: withFilters(filters, {}) })}>First page</a>
+              </>
+            ) : null}
+            {data.next_cursor ? (
+              <a class="next-page" href={href({ view: "tasks", filters: { ...filters, cursor: data.next_cursor } })}>
+                Next page →
+              </a>
+            ) : null}
+          </div>
+        </>
+      )}
+    </DataView>
+  );
+}

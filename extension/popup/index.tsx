@@ -1,0 +1,92 @@
+/** The toolbar popup: the agents with their reachability, the current agent's summary, add/edit/remove. */
+import "../components/theme.css";
+import "./popup.css";
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import browser from "webextension-polyfill";
+import type { Agent } from "../agents/agents";
+import { setCurrentAgent, type StoredState } from "../agents/store";
+import type { AgentStatus } from "../background/status";
+import { AgentForm } from "../components/AgentForm";
+import { AgentList } from "../components/AgentList";
+import { ConnectionBadge } from "../components/badges";
+import { Loading } from "../components/states";
+import { useStoredState } from "../components/use-stored-state";
+import { formatCount, formatRelative } from "../shared/format";
+import { sendMessage } from "../shared/messages";
+
+async function openPanel(agent: Agent | null, view = "overview"): Promise<void> {
+  if (agent) await setCurrentAgent(agent.id);
+  await browser.tabs.create({ url: browser.runtime.getURL(`panel.html#/${view}`) });
+  window.close();
+}
+
+function Stat({ label, value, tone }: { label: string; value: number | null; tone?: "bad" }) {
+  return (
+    <div class={`stat ${value && tone ? tone : ""}`} data-stat={label}>
+      <div class="value">{formatCount(value)}</div>
+      <div class="label">{label}</div>
+    </div>
+  );
+}
+
+function CurrentSummary({ agent, status }: { agent: Agent; status: AgentStatus | undefined }) {
+  const summary = status?.summary;
+  return (
+    <section class="current" aria-label="Current agent">
+      <div class="row">
+        <strong>{agent.name}</strong>
+        <ConnectionBadge state={status?.connection} long />
+        <span class="spacer" />
+        {status ? <span class="dim">checked {formatRelative(new Date(status.checkedAt).toISOString())}</span> : null}
+      </div>
+      {summary ? (
+        <div class="stats">
+          <Stat label="workers online" value={summary.workersOnline} />
+          <Stat label="workers offline" value={summary.workersOffline} tone="bad" />
+          <Stat label="active tasks" value={summary.activeTasks} />
+          <Stat label="queues" value={summary.queues} />
+          <Stat label="queued messages" value={summary.queuedMessages} />
+          <Stat label="failed (1 h)" value={summary.failedLastHour} tone="bad" />
+        </div>
+      ) : status?.problem ? (
+        <div class="error-box">{status.problem}</div>
+      ) : null}
+    </section>
+  );
+}
+
+function Popup({ stored }: { stored: StoredState }) {
+  const [adding, setAdding] = useState(stored.agents.length === 0);
+  const current = stored.current;
+  return (
+    <>
+      <header class="row popup-header">
+        <h1>Celery Panel</h1>
+        <span class="spacer" />
+        <button type="button" class="primary" disabled={!current} onClick={() => void openPanel(current)}>
+          Open panel
+        </button>
+      </header>
+      {current ? <CurrentSummary agent={current} status={stored.statuses[current.id]} /> : null}
+      <h2>Agents</h2>
+      <AgentList agents={stored.agents} currentId={current?.id ?? null} statuses={stored.statuses} onOpen={(agent) => void openPanel(agent)} />
+      {adding ? (
+        <AgentForm agents={stored.agents} onDone={() => setAdding(false)} onCancel={stored.agents.length ? () => setAdding(false) : undefined} />
+      ) : (
+        <button type="button" onClick={() => setAdding(true)}>
+          + Add agent
+        </button>
+      )}
+    </>
+  );
+}
+
+function App() {
+  const stored = useStoredState();
+  // Opening the popup is when people want fresh numbers: poll now.
+  useEffect(() => void sendMessage({ type: "refresh" }).catch(() => undefined), []);
+  return stored ? <Popup stored={stored} /> : <Loading what="agents" />;
+}
+
+render(<App />, document.getElementById("app")!);

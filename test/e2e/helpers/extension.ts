@@ -1,0 +1,121 @@
+/**
+ * Debian's headless Chromium with the built extension (dist/chrome) loaded unpacked, driven by
+ * playwright-core. See /work/shared/docs/extension-testing.md for why these flags.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext, type Page, type Worker } from "playwright-core";
+import { REPO_ROOT } from "../../fixtures/deployment";
+
+export const EXTENSION_DIR = join(REPO_ROOT, "dist", "chrome");
+export const ARTIFACTS_DIR = join(REPO_ROOT, "test-artifacts");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+declare global {
+  /** The bits of the `chrome` API the tests call inside the extension (evaluate runs there, not here). */
+  const chrome: {
+    action: { getBadgeText(details: object): Promise<string>; getTitle(details: object): Promise<string> };
+    alarms: { get(name: string): Promise<unknown> };
+    storage: { local: { set(items: object): Promise<void> } };
+    runtime: { sendMessage(message: object): Promise<unknown> };
+  };
+}
+
+/** An agent as the extension stores it (extension/agents/agents.ts). */
+export interface StoredAgent {
+  id: string;
+  name: string;
+  url: string;
+  token: string | null;
+}
+
+/**
+ * Waits until `selector` on the page shows text matching `pattern`; returns that text.
+ * Matching is on textContent: table cells join without spaces ("Namestaging").
+ * On a timeout, saves a screenshot and says what the page showed instead.
+ */
+export async function waitForText(page: Page, selector: string, pattern: RegExp, timeout = 15_000): Promise<string> {
+  const locator = page.locator(selector).filter({ hasText: pattern }).first();
+  try {
+    await locator.waitFor({ timeout });
+  } catch (error) {
+    mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    const shot = join(ARTIFACTS_DIR, `failure-${Date.now()}.png`);
+    await page.screenshot({ path: shot }).catch(() => undefined);
+    const shown = await page.locator("body").innerText().catch(() => "(page gone)");
+    throw new Error(`${selector} never showed ${pattern} (screenshot ${shot}); the page showed:\n${shown.slice(0, 1500)}`, { cause: error });
+  }
+  return locator.innerText();
+}
+
+/** Asks the background to poll every agent now (what opening the popup does). */
+export async function refreshStatuses(page: Page): Promise<void> {
+  await page.evaluate(() => chrome.runtime.sendMessage({ type: "refresh" }));
+}
+
+export interface ExtensionBrowser {
+  context: BrowserContext;
+  extensionId: string;
+  /** The background service worker (it may be restarted by Chromium: use `worker()`). */
+  worker(): Promise<Worker>;
+  open(path: string): Promise<Page>;
+  /** The toolbar badge text and title, as the background set them. */
+  badge(): Promise<{ text: string; title: string }>;
+  /** Replaces the stored agents (and picks the current one), as a person would through the popup. */
+  setAgents(agents: readonly StoredAgent[], currentId?: string): Promise<void>;
+  screenshot(page: Page, name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function launchExtension(): Promise<ExtensionBrowser> {
+  if (!existsSync(join(EXTENSION_DIR, "manifest.json"))) throw new Error(`${EXTENSION_DIR} has no build: run \`npm run build\` first`);
+  const profile = mkdtempSync(join(tmpdir(), "celery-panel-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 860 },
+    args: [
+      `--disable-extensions-except=${EXTENSION_DIR}`,
+      `--load-extension=${EXTENSION_DIR}`,
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+  const worker = async () => context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker", { timeout: 15_000 }));
+  const extensionId = new URL((await worker()).url()).host;
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+
+  return {
+    context,
+    extensionId,
+    worker,
+    async open(path) {
+      const page = await context.newPage();
+      await page.goto(`chrome-extension://${extensionId}/${path}`);
+      return page;
+    },
+    async badge() {
+      return (await worker()).evaluate(async () => ({ text: await chrome.action.getBadgeText({}), title: await chrome.action.getTitle({}) }));
+    },
+    async setAgents(agents, currentId) {
+      await (await worker()).evaluate(
+        ([list, current]) => chrome.storage.local.set({ agents: list, currentAgentId: current }),
+        [agents, currentId ?? agents[0]?.id ?? null] as const,
+      );
+    },
+    async screenshot(page, name) {
+      const path = join(ARTIFACTS_DIR, `${name}.png`);
+      await page.screenshot({ path, fullPage: false });
+      return path;
+    },
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}

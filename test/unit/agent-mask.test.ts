@@ -1,0 +1,133 @@
+// Secrets masking: maskSecrets / maskString / isSecretKey (agent/sources/mask.ts).
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { isSecretKey, MASK, maskSecrets, maskString } from '../../agent/sources/mask';
+
+describe('isSecretKey', () => {
+  test("Celery's pattern API|TOKEN|KEY|SECRET|PASS|SIGNATURE|DATABASE, case-insensitive", () => {
+    for (const k of ['API_KEY', 'api_key', 'auth_token', 'Token', 'secret_key', 'SECRET', 'password', 'broker_password', 'db_pass', 'PASSPHRASE', 'signature', 'request_signature', 'DATABASE_URL', 'database', 'aws_access_key_id', 'apiUrl']) {
+      assert.equal(isSecretKey(k), true, k);
+    }
+  });
+  test('innocent keys and the routing exceptions are not secret', () => {
+    for (const k of ['broker_url', 'result_backend', 'timezone', 'worker_concurrency', 'routing_key', 'ROUTING_KEY', 'task_default_routing_key', 'global_keyprefix', 'keyprefix_queue', 'redbeat_redis_url']) {
+      assert.equal(isSecretKey(k), false, k);
+    }
+  });
+});
+
+describe('maskSecrets', () => {
+  test('values under secret keys are masked, innocent ones kept', () => {
+    const conf = {
+      SECRET_KEY: 'django-insecure-abc',
+      aws_secret_access_key: 'wJalrXUtnFEMI',
+      sentry_api_token: 'sntrys_123',
+      database_password: 'pg',
+      broker_pool_limit: 10,
+      timezone: 'Europe/Berlin',
+      worker_concurrency: 4,
+    };
+    assert.deepEqual(maskSecrets(conf), {
+      SECRET_KEY: MASK,
+      aws_secret_access_key: MASK,
+      sentry_api_token: MASK,
+      database_password: MASK,
+      broker_pool_limit: 10,
+      timezone: 'Europe/Berlin',
+      worker_concurrency: 4,
+    });
+  });
+
+  test('numbers, lists and dicts under a secret key are masked whole', () => {
+    assert.deepEqual(maskSecrets({ pin_pass: 1234, api_keys: ['k1', 'k2'], database: { NAME: 'x', HOST: 'h' } }), {
+      pin_pass: MASK,
+      api_keys: MASK,
+      database: MASK,
+    });
+  });
+
+  test('nested dicts are walked', () => {
+    const v = { broker_transport_options: { master_name: 'mymaster', sentinel_kwargs: { password: 'sentinel-pw', socket_timeout: 0.5 } } };
+    assert.deepEqual(maskSecrets(v), { broker_transport_options: { master_name: 'mymaster', sentinel_kwargs: { password: MASK, socket_timeout: 0.5 } } });
+  });
+
+  test('URL passwords under innocent keys (Celery leaves redbeat_redis_url alone)', () => {
+    assert.deepEqual(maskSecrets({ redbeat_redis_url: 'redis://:beatpw@redis:6379/2' }), { redbeat_redis_url: 'redis://:********@redis:6379/2' });
+    assert.deepEqual(maskSecrets({ broker_url: 'redis://user:brokerpw@h/0' }), { broker_url: 'redis://user:********@h/0' });
+  });
+
+  test('URL passwords inside lists (a failover list of broker URLs), nested lists too', () => {
+    const v = { broker_url: ['redis://:pw1@a:6379/0', 'redis://:pw2@b:6379/0', 'redis://c:6379/0'], other: [['sentinel://:pw3@s:26379']] };
+    assert.deepEqual(maskSecrets(v), {
+      broker_url: ['redis://:********@a:6379/0', 'redis://:********@b:6379/0', 'redis://c:6379/0'],
+      other: [['sentinel://:********@s:26379']],
+    });
+    assert.deepEqual(maskSecrets(['redis://:top@h']), ['redis://:********@h']);
+    assert.equal(maskSecrets('redis://:top@h'), 'redis://:********@h');
+  });
+
+  test('?password= and other secret query parameters are masked, others kept', () => {
+    assert.equal(
+      maskSecrets('redis://h:6379/0?password=pw&ssl_cert_reqs=none&token=tk&db=1'),
+      'redis://h:6379/0?password=********&ssl_cert_reqs=none&token=********&db=1',
+    );
+    assert.deepEqual(maskSecrets({ result_backend: 'rediss://h/1?ssl_cert_reqs=required&access_key=AKIA#frag' }), {
+      result_backend: 'rediss://h/1?ssl_cert_reqs=required&access_key=********#frag',
+    });
+  });
+
+  test('maskString leaves empty or already-masked query values and plain text alone', () => {
+    assert.equal(maskString('redis://h/0?password=&db=1'), 'redis://h/0?password=&db=1');
+    assert.equal(maskString('redis://h/0?password=********'), 'redis://h/0?password=********');
+    assert.equal(maskString('what? a password=x here'), 'what? a password=x here');
+    assert.equal(maskString('no secrets here'), 'no secrets here');
+  });
+
+  test('routing_key, global_keyprefix and friends are not masked', () => {
+    const v = {
+      task_default_routing_key: 'celery',
+      task_queues: [{ name: 'high', routing_key: 'high.#' }],
+      broker_transport_options: { global_keyprefix: 'acme:', keyprefix_queue: '_kombu.binding.%s' },
+    };
+    assert.deepEqual(maskSecrets(v), v);
+  });
+
+  test('null, booleans and empty strings under secret keys are kept (they reveal nothing)', () => {
+    assert.deepEqual(maskSecrets({ password: null, use_token: true, require_signature: false, api_key: '', secret: undefined }), {
+      password: null,
+      use_token: true,
+      require_signature: false,
+      api_key: '',
+      secret: undefined,
+    });
+  });
+
+  test('the input is not modified', () => {
+    const v = { password: 'x', nested: { url: 'redis://:pw@h' } };
+    const copy = structuredClone(v);
+    maskSecrets(v);
+    assert.deepEqual(v, copy);
+  });
+
+  test('deep input is cut, not followed (no stack overflow)', () => {
+    let obj: unknown = 'redis://:leaf@h';
+    for (let i = 0; i < 100_000; i++) obj = i % 2 ? { k: obj } : [obj];
+    const out = maskSecrets(obj);
+    let cur: unknown = out;
+    let depth = 0;
+    while (typeof cur === 'object' && cur !== null) {
+      cur = Array.isArray(cur) ? cur[0] : (cur as { k: unknown }).k;
+      depth++;
+    }
+    assert.equal(cur, '[too deep]');
+    assert.equal(depth, 33);
+  });
+
+  test('a cyclic object ends at the depth limit too', () => {
+    const a: Record<string, unknown> = { name: 'a' };
+    a.self = a;
+    assert.doesNotThrow(() => maskSecrets(a));
+  });
+});

@@ -1,0 +1,121 @@
+/** Pure logic behind the views: formatting, routes, the popup summary and the toolbar badge. */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Overview } from "../../agent/api/schema";
+import type { Agent } from "../../extension/agents/agents";
+import { computeBadge, statusFromOverview, summarize, type AgentStatus } from "../../extension/background/status";
+import { href, parseRoute, type Route } from "../../extension/panel/router";
+import { formatDuration, formatKilobytes, formatRelative, formatValue, shortId } from "../../extension/shared/format";
+
+describe("formatting", () => {
+  it("formats durations with the precision their size needs", () => {
+    assert.equal(formatDuration(null), "—");
+    assert.equal(formatDuration(0), "0 s");
+    assert.equal(formatDuration(0.0004), "<1 ms");
+    assert.equal(formatDuration(0.0042), "4.2 ms");
+    assert.equal(formatDuration(0.25), "250 ms");
+    assert.equal(formatDuration(1.2345), "1.23 s");
+    assert.equal(formatDuration(42.56), "42.6 s");
+    assert.equal(formatDuration(185), "3 min 5 s");
+    assert.equal(formatDuration(3600), "1 h");
+    assert.equal(formatDuration(3725), "1 h 2 min");
+    assert.equal(formatDuration(90_061), "1 d 1 h");
+  });
+
+  it("formats times relative to now, past and future", () => {
+    const now = Date.parse("2026-06-01T12:00:00Z");
+    assert.equal(formatRelative("2026-06-01T11:59:58Z", now), "just now");
+    assert.equal(formatRelative("2026-06-01T11:59:30Z", now), "30 s ago");
+    assert.equal(formatRelative("2026-06-01T11:45:00Z", now), "15 min ago");
+    assert.equal(formatRelative("2026-06-01T15:00:00Z", now), "in 3 h");
+    assert.equal(formatRelative("2026-05-28T12:00:00Z", now), "4 d ago");
+    assert.equal(formatRelative(null, now), "—");
+    assert.equal(formatRelative("garbage", now), "garbage");
+  });
+
+  it("formats task values by their format", () => {
+    assert.equal(formatValue({ format: "json", value: { a: [1, 2] } }), '{\n  "a": [\n    1,\n    2\n  ]\n}');
+    assert.equal(formatValue({ format: "repr", value: "(1, 'b')" }), "(1, 'b')");
+    assert.equal(formatValue({ format: "hidden", reason: "too large" }), "(hidden: too large)");
+    assert.equal(formatValue(null), "—");
+  });
+
+  it("formats sizes and ids", () => {
+    assert.equal(formatKilobytes(512), "512 KB");
+    assert.equal(formatKilobytes(46_400), "45.3 MB");
+    assert.equal(shortId("0f8fad5b-d9cb-469f-a165-70867728950e"), "0f8fad5b…");
+    assert.equal(shortId("short"), "short");
+  });
+});
+
+describe("routes", () => {
+  const routes: Route[] = [
+    { view: "overview" },
+    { view: "workers" },
+    { view: "worker", name: "celery@host/with slash" },
+    { view: "tasks", filters: { state: "FAILURE,RETRY", q: "boom", sort: "runtime", order: "asc", cursor: "abc" } },
+    { view: "task", id: "0f8fad5b-d9cb" },
+    { view: "queues" },
+    { view: "queue", name: "media" },
+    { view: "config" },
+    { view: "periodic" },
+    { view: "agents" },
+  ];
+  it("parses what href writes, for every view", () => {
+    for (const route of routes) assert.deepEqual(parseRoute(href(route)), route);
+  });
+  it("falls back to the overview and drops unknown filter values", () => {
+    assert.deepEqual(parseRoute(""), { view: "overview" });
+    assert.deepEqual(parseRoute("#/nowhere"), { view: "overview" });
+    assert.deepEqual(parseRoute("#/tasks?sort=name&order=up&limit=3"), { view: "tasks", filters: {} });
+  });
+});
+
+function overview(offline: number, failures: number): Overview {
+  return {
+    workers: { online: 2, offline, busy: 1 },
+    tasks: { active: 3, reserved: 0, last_hour: { SUCCESS: 10, FAILURE: failures }, last_day: {}, latest: [] },
+    queues: [
+      { name: "celery", messages: 4, consumers: 2 },
+      { name: "parked", messages: null, consumers: 0 },
+    ],
+    registered_tasks: [],
+    periodic_tasks: 0,
+    generated_at: "2026-06-01T12:00:00Z",
+    source: "test",
+  };
+}
+
+describe("popup summary and badge", () => {
+  const dev: Agent = { id: "dev", name: "dev", url: "http://127.0.0.1:5555", token: null };
+  const prod: Agent = { id: "prod", name: "prod", url: "https://prod.example.com", token: "t" };
+  const ok = (offline: number): AgentStatus => statusFromOverview({ kind: "ok", data: overview(offline, 0) }, 0);
+
+  it("summarizes an overview for the popup", () => {
+    assert.deepEqual(summarize(overview(1, 2)), { workersOnline: 2, workersOffline: 1, workersBusy: 1, activeTasks: 3, queues: 2, queuedMessages: 4, failedLastHour: 2 });
+  });
+
+  it("keeps the connection state and the reason when there is no summary", () => {
+    const down = statusFromOverview({ kind: "unreachable", endpoint: "/api/v1/overview", reason: "refused" }, 5);
+    assert.deepEqual(down, { connection: { kind: "unreachable", reason: "refused" }, summary: null, problem: null, checkedAt: 5 });
+    const invalid = statusFromOverview({ kind: "invalid", endpoint: "/api/v1/overview", path: "workers.online", message: "expected number", otherIssues: 0 }, 5);
+    assert.equal(invalid.connection.kind, "connected");
+    assert.match(invalid.problem ?? "", /workers\.online/);
+  });
+
+  it("counts offline workers over all agents, names each in the title, and is empty when all is well", () => {
+    assert.deepEqual(computeBadge([dev, prod], { dev: ok(0), prod: ok(0) }).text, "");
+    const badge = computeBadge([dev, prod], { dev: ok(1), prod: ok(2) });
+    assert.equal(badge.text, "3");
+    assert.equal(badge.title, "Celery Panel\ndev: 1 offline worker\nprod: 2 offline workers");
+  });
+
+  it("marks an unreachable or unauthorized agent with !", () => {
+    const unreachable: AgentStatus = { connection: { kind: "unreachable", reason: "refused" }, summary: null, problem: null, checkedAt: 0 };
+    assert.equal(computeBadge([dev, prod], { dev: ok(0), prod: unreachable }).text, "!");
+    assert.equal(computeBadge([dev, prod], { dev: ok(2), prod: unreachable }).text, "2!");
+    const unauthorized: AgentStatus = { connection: { kind: "unauthorized", message: "token" }, summary: null, problem: null, checkedAt: 0 };
+    assert.match(computeBadge([prod], { prod: unauthorized }).title, /prod: unauthorized \(token\)/);
+    assert.equal(computeBadge([dev], {}).text, "", "an agent not checked yet is no trouble");
+  });
+});

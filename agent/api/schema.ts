@@ -107,6 +107,7 @@ export const TaskDetailSchema = TaskRowSchema.extend({
   priority: z.number().nullable(),
   timeline: z.array(TimelineEntrySchema),
   sources: z.array(z.enum(["events", "result_backend", "inspect"])),
+  source: z.string(),
 });
 
 export const TaskListSchema = z.looseObject({

@@ -61,5 +61,5 @@ export async function getTask(ctx: Ctx, id: string): Promise<TaskDetail> {
   const conf = ctx.inspector.latestConf();
   const soft = num(conf?.task_soft_time_limit);
   const hard = num(conf?.task_time_limit);
-  return taskDetail(t, { children, timeLimit: soft !== null || hard !== null ? { soft, hard } : null });
+  return taskDetail(t, { children, timeLimit: soft !== null || hard !== null ? { soft, hard } : null, source: sourceOfTasks(ctx) });
 }

@@ -36,7 +36,9 @@ export const defaultDecodeLimits: DecodeLimits = { maxBytes: 8 * 1024 * 1024, ma
 const JSON_TYPES = new Set(["application/json", "application/x-json", "text/json"]);
 
 export function decodeEnvelope(raw: string | Uint8Array, limits: DecodeLimits = defaultDecodeLimits): DecodeResult {
-  if (raw.length > limits.maxBytes) return fail("too_large", `message of ${raw.length} bytes exceeds ${limits.maxBytes}`);
+  // A string's length counts UTF-16 units; the limit is in bytes. (The broker hands over Buffers.)
+  const size = typeof raw === "string" && raw.length * 3 > limits.maxBytes ? Buffer.byteLength(raw) : raw.length;
+  if (size > limits.maxBytes) return fail("too_large", `message of ${size} bytes exceeds ${limits.maxBytes}`);
   const text = typeof raw === "string" ? raw : Buffer.from(raw).toString("utf8");
   const outer = parseJson(text, limits.maxDepth);
   if (!outer.ok) return fail(outer.reason, `envelope: ${outer.detail}`);

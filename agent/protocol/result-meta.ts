@@ -61,13 +61,18 @@ export function parseCeleryDate(v: unknown): number | null {
   return Number.isFinite(ms) ? ms : null;
 }
 
-/** Child task ids out of Celery's `children` entries ([[id, parent], null] tuples or plain ids). */
-export function childIds(children: unknown[]): string[] {
+/**
+ * Child task ids out of Celery's `children` entries: an AsyncResult is `[[id, parent], null]`, a
+ * GroupResult `[[group_id, parent], [member, ...]]` whose members are the real children.
+ */
+export function childIds(children: unknown[], depth = 0): string[] {
   const ids: string[] = [];
   for (const c of children) {
     if (typeof c === "string") ids.push(c);
-    else if (Array.isArray(c) && Array.isArray(c[0]) && typeof c[0][0] === "string") ids.push(c[0][0]);
-    else if (Array.isArray(c) && typeof c[0] === "string") ids.push(c[0]);
+    else if (Array.isArray(c) && Array.isArray(c[0]) && typeof c[0][0] === "string") {
+      ids.push(c[0][0]);
+      if (Array.isArray(c[1]) && depth < 8) ids.push(...childIds(c[1], depth + 1));
+    } else if (Array.isArray(c) && typeof c[0] === "string") ids.push(c[0]);
   }
   return ids;
 }

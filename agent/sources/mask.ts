@@ -8,7 +8,10 @@ import { maskUrl } from "../protocol/redis/url";
 export const MASK = "********";
 const SECRET_KEY = /API|TOKEN|KEY|SECRET|PASS|SIGNATURE|DATABASE/i;
 /** Keys that match the pattern but name no secret, and whose value the views need. */
-const NOT_SECRET = new Set(["routing_key", "task_default_routing_key", "global_keyprefix", "keyprefix_queue"]);
+const NOT_SECRET = new Set([
+  "routing_key", "task_default_routing_key", "global_keyprefix", "keyprefix_queue",
+  "unacked_key", "unacked_index_key", "unacked_mutex_key", "redbeat_key_prefix",
+]);
 
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key) && !NOT_SECRET.has(key.toLowerCase());

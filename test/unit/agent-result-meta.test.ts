@@ -184,11 +184,6 @@ describe('childIds', () => {
 
   test(
     'a group child ((group_id, parent), [member tuples]) yields the member task ids',
-    {
-      todo:
-        'childIds reads a GroupResult.as_tuple() entry like an AsyncResult one and returns only the group id; ' +
-        'the group members (the actual child tasks) are lost (result-meta.ts lines 65-73)',
-    },
     () => {
       const group = [['g1', null], [[['m1', null], null], [['m2', null], null]]];
       const ids = childIds([[['c1', null], null], group]);

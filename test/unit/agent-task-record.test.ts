@@ -283,11 +283,6 @@ describe('exceptions', () => {
 
   test(
     'a revoked (terminated) task gets no made-up runtime',
-    {
-      todo:
-        'applyEvent computes the start-to-finish runtime before advance() sets the new state, so its `t.state !== "REVOKED"` ' +
-        'guard (record.ts line 172) sees the old state (STARTED): task-started at T, task-revoked at T+5 gives runtime 5 instead of null',
-    },
     () => {
       const t = fresh();
       applyEvent(t, ev('task-started', T0));

@@ -141,11 +141,6 @@ describe('TaskStore.query: filters', () => {
 
   test(
     'q matches an upper-case (custom) task id case-insensitively',
-    {
-      todo:
-        'matchesText compares t.id.includes(q) without lower-casing the id (query.ts line 24), while q is lower-cased by ' +
-        'the handler: a task with custom id "Nightly-Report-42" is not found by q "report-42"',
-    },
     () => {
       const st = new TaskStore(100);
       addTask(st, { id: 'Nightly-Report-42', state: 'SUCCESS', received: T0, name: 'panel_fixture.add' });

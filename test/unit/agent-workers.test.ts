@@ -149,12 +149,6 @@ describe('WorkerRegistry: liveness', () => {
 
   test(
     'a worker\'s task event is a sign of life, as in Celery\'s State',
-    {
-      todo:
-        'celery.events.state counts every task event but task-sent as a heartbeat (worker.event(None, local_received, ...)); ' +
-        'registry.ts applyEvent returns early for task-* events (lines 86-89) without touching lastHeartbeat, so a solo worker ' +
-        'whose buffered task-received/started/succeeded just arrived is shown "no heartbeat for 30 s" until its next heartbeat',
-    },
     () => {
       const s = setup();
       s.reg.applyEvent(wev('worker-heartbeat', 'solo1@vm', START));

@@ -42,7 +42,8 @@ export class BrokerKeys {
     this.prefix = options.global_keyprefix;
     this.steps = [...options.priority_steps].sort((a, b) => a - b);
     const fp = options.fanout_prefix;
-    this.fanoutPrefix = fp === true ? `/${db}.` : fp === false ? "" : fp;
+    // kombu formats {db} into a custom prefix too.
+    this.fanoutPrefix = fp === true ? `/${db}.` : fp === false ? "" : fp.replaceAll("{db}", String(db));
   }
 
   key(name: string): string {

@@ -61,11 +61,31 @@ export class RedisResultBackend implements ResultBackend {
     await Promise.allSettled([this.cmd, this.sub].map((c) => c.quit().catch(() => c.disconnect())));
   }
 
+  /**
+   * Pub/sub is not scoped by database: another deployment's backend on the same server publishes on
+   * the same channels. Celery stores the key before it publishes (one transaction), so a publish
+   * counts only if its key exists in our database; checks are batched per tick.
+   */
   private onPublish(channel: Buffer, message: Buffer): void {
     const id = channel.toString("utf8").slice(this.prefix.length);
     const meta = parseTaskMeta(message.toString("utf8"), Date.now(), id);
     if (!meta) return;
-    for (const l of this.listeners) l(meta);
+    this.unverified.push(meta);
+    if (this.unverified.length === 1) setImmediate(() => void this.verifyPublished());
+  }
+
+  private unverified: TaskMeta[] = [];
+
+  private async verifyPublished(): Promise<void> {
+    const batch = this.unverified;
+    this.unverified = [];
+    const pipe = this.cmd.pipeline();
+    for (const m of batch) pipe.exists(this.prefix + m.taskId);
+    const found = await pipe.exec().catch(() => null);
+    batch.forEach((m, i) => {
+      if (found?.[i]?.[1] !== 1) return;
+      for (const l of this.listeners) l(m);
+    });
   }
 
   async backfill(onBatch: (metas: TaskMeta[]) => void, onProgress: (p: BackfillProgress) => void): Promise<void> {

@@ -48,14 +48,14 @@ function parseOne(raw: string): RedisTarget {
   if (!SCHEMES.has(u.protocol)) {
     throw new RedisUrlError(`unsupported scheme ${u.protocol}// in ${maskUrl(raw)} (expected redis://, rediss://, redis+socket:// or sentinel://)`);
   }
-  const username = u.username ? decodeURIComponent(u.username) : undefined;
-  const password = u.password ? decodeURIComponent(u.password) : undefined;
+  const username = u.username ? unquote(u.username) : undefined;
+  const password = u.password ? unquote(u.password) : undefined;
   const params = u.searchParams;
   const tlsVerify = parseCertReqs(params.get("ssl_cert_reqs"));
   if (u.protocol === "redis+socket:" || u.protocol === "unix:" || u.protocol === "socket:") {
     if (!u.pathname) throw new RedisUrlError("socket URL has no path");
     const db = parseDb(params.get("virtual_host") ?? params.get("db") ?? "0", raw);
-    return { kind: "socket", endpoints: [], socketPath: decodeURIComponent(u.pathname), username, password, db, tls: false, tlsVerify };
+    return { kind: "socket", endpoints: [], socketPath: unquote(u.pathname), username, password, db, tls: false, tlsVerify };
   }
   if (!u.hostname) throw new RedisUrlError(`no host in ${maskUrl(raw)}`);
   const defaultPort = u.protocol === "sentinel:" ? 26379 : 6379;
@@ -73,6 +73,15 @@ function parseOne(raw: string): RedisTarget {
   };
 }
 
+/** Percent-decoding that, like Python's unquote, keeps a '%' that starts no escape. */
+function unquote(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s.replace(/%[0-9a-f]{2}/gi, (x) => String.fromCharCode(parseInt(x.slice(1), 16)));
+  }
+}
+
 function parseDb(text: string, raw: string): number {
   if (!/^\d+$/.test(text)) throw new RedisUrlError(`database number "${text}" is not a whole number in ${maskUrl(raw)}`);
   return Number(text);
@@ -86,12 +95,20 @@ function parseCertReqs(v: string | null): RedisTarget["tlsVerify"] {
 
 const MASK = "********";
 
-/** Replaces the password of every URL inside `text` (several URLs may be joined by ';'). */
+/**
+ * Replaces the password of every URL inside `text` (several URLs may be joined by ';'). The
+ * userinfo runs to the last '@' of the authority, as Python's urlsplit reads it, so a raw '@' in a
+ * password is masked whole and an '@' in a path or query is left alone.
+ */
 export function maskUrl(text: string): string {
-  // scheme://[user]:password@ -> scheme://[user]:********@ ; the password runs to the last '@' before the host.
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s;]*:)([^@\s;]*)@/gi, (_m, head: string, pw: string) =>
-    pw === MASK ? `${head}${pw}@` : `${head}${MASK}@`,
-  );
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/?#\s;]*)/gi, (m, scheme: string, authority: string) => {
+    const at = authority.lastIndexOf("@");
+    if (at < 0) return m;
+    const userinfo = authority.slice(0, at);
+    const colon = userinfo.indexOf(":");
+    if (colon < 0) return m;
+    return `${scheme}${userinfo.slice(0, colon)}:${MASK}@${authority.slice(at + 1)}`;
+  });
 }
 
 /** The URL to show: secrets masked, and what kind of connection it is. */

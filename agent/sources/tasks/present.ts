@@ -35,6 +35,8 @@ export interface DetailExtras {
   /** Child ids found by other tasks naming this one as parent. */
   children: string[];
   timeLimit: { soft: number | null; hard: number | null } | null;
+  /** The view's source line. */
+  source: string;
 }
 
 export function taskDetail(t: TaskRecord, extras: DetailExtras): TaskDetail {
@@ -55,6 +57,7 @@ export function taskDetail(t: TaskRecord, extras: DetailExtras): TaskDetail {
     priority: t.priority,
     timeline: t.timeline.map((x) => ({ type: x.type, at: new Date(x.at).toISOString(), hostname: x.hostname, source: x.source, detail: x.detail })),
     sources: [...(t.fromEvents ? (["events"] as const) : []), ...(t.fromBackend ? (["result_backend"] as const) : [])],
+    source: extras.source,
   };
 }
 

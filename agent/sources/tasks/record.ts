@@ -168,10 +168,10 @@ export function applyEvent(t: TaskRecord, e: CeleryEvent): void {
       detail = f.requeue ? "requeued" : null;
       break;
   }
-  // Celery sends no runtime with task-failed: the span from start to failure is the next best thing.
-  if (t.runtime === null && t.finished !== null && t.started !== null && t.state !== "REVOKED") t.runtime = (t.finished - t.started) / 1000;
   pushTimeline(t, { type: e.type, at, hostname: e.hostname, source: "event", detail });
   advance(t, state, hadState);
+  // Celery sends no runtime with task-failed: the span from start to failure is the next best thing.
+  if (t.state === "FAILURE" && t.runtime === null && t.started !== null && t.finished !== null) t.runtime = (t.finished - t.started) / 1000;
 }
 
 export function applyMeta(t: TaskRecord, m: TaskMeta): void {

@@ -24,6 +24,8 @@ export interface WorkerState {
   offlineAt: number | null;
   onlineAt: number | null;
   lastAnswerAt: number | null;
+  /** A task event from the worker proves it alive too (Celery's own State counts it as a heartbeat). */
+  lastTaskEventAt: number | null;
   /** Seen only as a remote-control binding so far. */
   bindingOnly: boolean;
 }
@@ -69,7 +71,7 @@ export class WorkerRegistry {
       w = {
         name, lastHeartbeat: null, lastEventTimestamp: null, freq: DEFAULT_FREQ, active: null, processed: null,
         loadavg: null, swVer: null, swIdent: null, swSys: null, pid: null, clockSkew: null, offlineAt: null,
-        onlineAt: null, lastAnswerAt: null, bindingOnly: true,
+        onlineAt: null, lastAnswerAt: null, lastTaskEventAt: null, bindingOnly: true,
       };
       this.workers.set(name, w);
     }
@@ -84,6 +86,7 @@ export class WorkerRegistry {
     w.lastEventTimestamp = e.timestamp;
     this.sampleSkew(w, e);
     if (e.type.startsWith("task-")) {
+      w.lastTaskEventAt = e.receivedAt;
       this.notify(w);
       return;
     }
@@ -141,7 +144,7 @@ export class WorkerRegistry {
     const now = this.now();
     const window = w.freq * 2 * 1000;
     if (w.offlineAt !== null) return { status: "offline", busy: false, detail: "shut down (sent worker-offline)" };
-    const heard = Math.max(w.lastHeartbeat ?? 0, w.lastAnswerAt ?? 0);
+    const heard = Math.max(w.lastHeartbeat ?? 0, w.lastAnswerAt ?? 0, w.lastTaskEventAt ?? 0);
     if (heard && now - heard <= window) return { status: "online", busy: false, detail: null };
     const running = this.tasks.running(w.name);
     if (running.length && this.pools.get(w.name) === "solo") {

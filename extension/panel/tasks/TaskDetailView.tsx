@@ -96,9 +96,10 @@ function TaskBody({ task }: { task: TaskDetail }) {
 
 const SOURCE_NAMES = { events: "events", result_backend: "result backend", inspect: "worker inspect" } as const;
 
-/** Task detail names its sources as a list rather than one `source` line. */
+/** The agent's source line, and which of those sources actually knew this task. */
 function taskSource(task: TaskDetail): string {
-  return task.sources.map((s) => SOURCE_NAMES[s] ?? s).join(" + ") || "no source";
+  const knew = task.sources.map((s) => SOURCE_NAMES[s] ?? s).join(" + ") || "no source";
+  return `${task.source} (this task: ${knew})`;
 }
 
 export function TaskDetailView({ id }: { id: string }) {

@@ -197,6 +197,19 @@ describe("Celery's precedence: out-of-order arrival never moves a task backwards
     assert.equal(u.state, 'STARTED');
   });
 
+  test('a retry reported late by another worker does not undo the final success', () => {
+    // Attempt 1 ran on a solo worker, whose events arrive only when it next flushes; attempt 2
+    // succeeded on another worker and was heard first.
+    const t = fresh();
+    applyEvent(t, ev('task-received', T0 + 2, { ...RECEIVED_FIELDS, retries: 2 }, 'w1@vm'));
+    applyEvent(t, ev('task-succeeded', T0 + 3, { result: "'ok'", runtime: 0.5 }, 'w1@vm'));
+    applyEvent(t, ev('task-retried', T0 + 1, { exception: "RuntimeError('attempt 1 failed')" }, 'solo1@vm'));
+    assert.equal(t.state, 'SUCCESS');
+    // A retry after the final state (a real new attempt) still applies.
+    applyEvent(t, ev('task-retried', T0 + 4, { exception: "RuntimeError('again')" }, 'w1@vm'));
+    assert.equal(t.state, 'RETRY');
+  });
+
   test('backend RETRY then RECEIVED event applies (RETRY never blocks)', () => {
     const t = fresh();
     applyMeta(t, meta('RETRY', { result: { exc_type: 'Retry', exc_message: ['Retry in 5s'], exc_module: 'celery.exceptions' } }));

@@ -26,6 +26,8 @@ export interface TaskRecord {
   seq: number;
   name: string | null;
   state: TaskState;
+  /** When the current state was reached (worker clock for events and dates, agent clock otherwise). */
+  stateAt: number;
   args: StoredValue | null;
   kwargs: StoredValue | null;
   result: StoredValue | null;
@@ -83,7 +85,7 @@ const KNOWN_STATES = new Set<string>(["PENDING", "RECEIVED", "STARTED", "SUCCESS
 
 export function newRecord(id: string, seq: number, now: number): TaskRecord {
   return {
-    id, seq, name: null, state: "PENDING", args: null, kwargs: null, result: null, exception: null, excType: null,
+    id, seq, name: null, state: "PENDING", stateAt: now, args: null, kwargs: null, result: null, exception: null, excType: null,
     excMessage: null, excModule: null, traceback: null, firstSeen: now, sent: null, received: null, started: null,
     finished: null, runtime: null, worker: null, queue: null, exchange: null, routingKey: null, priority: null,
     retries: null, eta: null, expires: null, rootId: null, parentId: null, children: [], timeline: [],
@@ -92,14 +94,16 @@ export function newRecord(id: string, seq: number, now: number): TaskRecord {
 }
 
 /** Applies a new state by Celery's rule; returns whether the state changed. */
-function advance(t: TaskRecord, state: TaskState, hasState: boolean): boolean {
-  if (!hasState) {
-    t.state = state;
-    return true;
+function advance(t: TaskRecord, state: TaskState, at: number, hasState: boolean): boolean {
+  if (hasState) {
+    if (state !== "RETRY" && t.state !== "RETRY" && precedence(state) > precedence(t.state)) return false;
+    // Retries may run on other workers, whose events can arrive late (a solo worker flushes its
+    // events only when its task ends): a retry older than the task's final state is history.
+    if (state === "RETRY" && READY_STATES.has(t.state) && at < t.stateAt) return false;
   }
-  if (state !== "RETRY" && t.state !== "RETRY" && precedence(state) > precedence(t.state)) return false;
   const changed = t.state !== state;
   t.state = state;
+  t.stateAt = at;
   return changed;
 }
 
@@ -169,7 +173,7 @@ export function applyEvent(t: TaskRecord, e: CeleryEvent): void {
       break;
   }
   pushTimeline(t, { type: e.type, at, hostname: e.hostname, source: "event", detail });
-  advance(t, state, hadState);
+  advance(t, state, at, hadState);
   // Celery sends no runtime with task-failed: the span from start to failure is the next best thing.
   if (t.state === "FAILURE" && t.runtime === null && t.started !== null && t.finished !== null) t.runtime = (t.finished - t.started) / 1000;
 }
@@ -212,7 +216,7 @@ export function applyMeta(t: TaskRecord, m: TaskMeta): void {
     detail = t.exception;
   }
   pushTimeline(t, { type: `backend-${state.toLowerCase()}`, at, hostname: t.worker, source: "result_backend", detail });
-  advance(t, state, hadState);
+  advance(t, state, at, hadState);
 }
 
 /** The time a task is listed under: when it was received, else the earliest thing known of it. */

@@ -294,6 +294,18 @@ describe('exceptions', () => {
     assert.equal(u.runtime, 1.5);
   });
 
+  test('a failure seen first through the backend (a solo worker) never gets a negative runtime', () => {
+    const t = fresh();
+    // The agent saw STARTED a moment after the task had already failed (backend clock vs agent clock).
+    applyMeta(t, meta('STARTED', { result: { pid: 1, hostname: 'solo1@vm' }, seenAt: T0 * 1000 + 20 }));
+    applyMeta(t, meta('FAILURE', { result: { exc_type: 'ValueError', exc_message: ['boom'], exc_module: 'builtins' }, dateDone: T0 * 1000 + 10 }));
+    applyEvent(t, ev('task-received', T0, RECEIVED_FIELDS, 'solo1@vm'));
+    assert.equal(t.runtime, null);
+    applyEvent(t, ev('task-started', T0 + 0.002, {}, 'solo1@vm'));
+    applyEvent(t, ev('task-failed', T0 + 0.01, { exception: 'ExceptionWithTraceback()' }, 'solo1@vm'));
+    assert.ok(t.runtime !== null && t.runtime >= 0, `runtime ${t.runtime}`);
+  });
+
   test(
     'a revoked (terminated) task gets no made-up runtime',
     () => {

@@ -175,7 +175,11 @@ export function applyEvent(t: TaskRecord, e: CeleryEvent): void {
   pushTimeline(t, { type: e.type, at, hostname: e.hostname, source: "event", detail });
   advance(t, state, at, hadState);
   // Celery sends no runtime with task-failed: the span from start to failure is the next best thing.
-  if (t.state === "FAILURE" && t.runtime === null && t.started !== null && t.finished !== null) t.runtime = (t.finished - t.started) / 1000;
+  // A negative span mixes clocks (a backend time seen by the agent, an event time from the worker):
+  // better none until the worker's own task-started arrives.
+  if (t.state === "FAILURE" && t.runtime === null && t.started !== null && t.finished !== null && t.finished >= t.started) {
+    t.runtime = (t.finished - t.started) / 1000;
+  }
 }
 
 export function applyMeta(t: TaskRecord, m: TaskMeta): void {

@@ -167,4 +167,12 @@ describe('fanout channels', () => {
     assert.equal(k.fanoutChannel('celery.pidbox'), 'acme:/0.celery.pidbox');
     assert.equal(keys({ global_keyprefix: 'acme:', fanout_prefix: false }).eventPattern('celeryev'), 'acme:celeryev/*');
   });
+
+  test('behind Sentinel, kombu 5.2 leaves {db} unformatted: both channels are used', () => {
+    const k = new BrokerKeys(defaultTransportOptions, 2, { sentinel: true });
+    assert.deepEqual(k.eventPatterns('celeryev'), ['/2.celeryev/*', '/{db}.celeryev/*']);
+    assert.deepEqual(k.fanoutChannels('celery.pidbox'), ['/2.celery.pidbox', '/{db}.celery.pidbox']);
+    assert.deepEqual(new BrokerKeys(defaultTransportOptions, 2).fanoutChannels('celery.pidbox'), ['/2.celery.pidbox']);
+    assert.deepEqual(new BrokerKeys({ ...defaultTransportOptions, fanout_prefix: false }, 2, { sentinel: true }).eventPatterns('celeryev'), ['celeryev/*']);
+  });
 });

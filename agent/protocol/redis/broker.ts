@@ -57,7 +57,7 @@ export class RedisBroker implements BrokerTransport {
 
   constructor(private readonly opts: RedisBrokerOptions) {
     this.description = maskUrl(opts.url);
-    this.keys = new BrokerKeys(opts.transportOptions, opts.target.db);
+    this.keys = new BrokerKeys(opts.transportOptions, opts.target.db, { sentinel: opts.target.kind === "sentinel" });
     this.control = `${opts.controlExchange ?? "celery"}.pidbox`;
     this.replyExchange = `reply.${this.control}`;
     this.eventExchange = opts.eventExchange ?? "celeryev";
@@ -92,10 +92,10 @@ export class RedisBroker implements BrokerTransport {
   async start(): Promise<void> {
     // Not awaited to completion on failure: the agent serves "unavailable" while ioredis keeps retrying.
     await Promise.allSettled([this.cmd.connect(), this.sub.connect()]);
-    await this.sub.psubscribe(this.keys.eventPattern(this.eventExchange)).catch(() => undefined);
+    await this.sub.psubscribe(...this.keys.eventPatterns(this.eventExchange)).catch(() => undefined);
     // ioredis re-subscribes by itself after a reconnect, but not if the first subscribe never happened.
     this.sub.on("ready", () => {
-      if (this.sub.mode !== "subscriber") void this.sub.psubscribe(this.keys.eventPattern(this.eventExchange)).catch(() => undefined);
+      if (this.sub.mode !== "subscriber") void this.sub.psubscribe(...this.keys.eventPatterns(this.eventExchange)).catch(() => undefined);
     });
   }
 
@@ -151,7 +151,7 @@ export class RedisBroker implements BrokerTransport {
     try {
       await this.cmd.sadd(bindingSet, member);
       const envelope = encodeEnvelope(req.body, req.headers, { exchange: this.control, routing_key: "" }, randomUUID());
-      await this.cmd.publish(this.keys.fanoutChannel(this.control), envelope);
+      for (const channel of this.keys.fanoutChannels(this.control)) await this.cmd.publish(channel, envelope);
       const deadline = started + opts.timeoutMs;
       while (!collector.complete) {
         const left = deadline - performance.now();

@@ -37,13 +37,18 @@ export class BrokerKeys {
   readonly prefix: string;
   readonly steps: number[];
   private readonly fanoutPrefix: string;
+  /** Other prefixes workers may use for the same fanout (see the constructor). */
+  private readonly altFanoutPrefixes: string[];
 
-  constructor(readonly options: TransportOptions, readonly db: number) {
+  constructor(readonly options: TransportOptions, readonly db: number, opts: { sentinel?: boolean } = {}) {
     this.prefix = options.global_keyprefix;
     this.steps = [...options.priority_steps].sort((a, b) => a - b);
     const fp = options.fanout_prefix;
-    // kombu formats {db} into a custom prefix too.
-    this.fanoutPrefix = fp === true ? `/${db}.` : fp === false ? "" : fp.replaceAll("{db}", String(db));
+    const template = fp === true ? "/{db}." : fp === false ? "" : fp;
+    // kombu formats {db} into the prefix, except its Sentinel channel (kombu 5.2), which publishes
+    // on the literal "/{db}." channels: behind Sentinel, listen and publish on both.
+    this.fanoutPrefix = template.replaceAll("{db}", String(db));
+    this.altFanoutPrefixes = opts.sentinel && template.includes("{db}") ? [template] : [];
   }
 
   key(name: string): string {
@@ -99,13 +104,26 @@ export class BrokerKeys {
 
   /** The pub/sub channel of a fanout/topic exchange publish. */
   fanoutChannel(exchange: string, routingKey = ""): string {
-    const base = `${this.fanoutPrefix}${exchange}`;
+    return this.channelWith(this.fanoutPrefix, exchange, routingKey);
+  }
+
+  /** Every channel a fanout publish may need to reach all workers (more than one behind Sentinel). */
+  fanoutChannels(exchange: string, routingKey = ""): string[] {
+    return [this.fanoutPrefix, ...this.altFanoutPrefixes].map((p) => this.channelWith(p, exchange, routingKey));
+  }
+
+  private channelWith(fanoutPrefix: string, exchange: string, routingKey: string): string {
+    const base = `${fanoutPrefix}${exchange}`;
     return this.key(routingKey && this.options.fanout_patterns ? `${base}/${routingKey}` : base);
   }
 
   /** PSUBSCRIBE pattern for every event on an event exchange. */
   eventPattern(exchange: string): string {
-    return this.options.fanout_patterns ? this.fanoutChannel(exchange, "*") : this.fanoutChannel(exchange);
+    return this.eventPatterns(exchange)[0]!;
+  }
+
+  eventPatterns(exchange: string): string[] {
+    return this.options.fanout_patterns ? this.fanoutChannels(exchange, "*") : this.fanoutChannels(exchange);
   }
 
   get unackedKey(): string {

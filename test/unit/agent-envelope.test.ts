@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { decodeEnvelope, defaultDecodeLimits, encodeEnvelope, parseJson, type DecodeResult } from '../../agent/protocol/envelope';
+import { seededRandom } from './helpers/random';
 
 const b64 = (s: string | Buffer) => (typeof s === 'string' ? Buffer.from(s, 'utf8') : s).toString('base64');
 
@@ -330,16 +331,6 @@ describe('encodeEnvelope', () => {
 });
 
 describe('decodeEnvelope never throws (fuzz)', () => {
-  // Deterministic PRNG so a failure can be replayed.
-  function mulberry32(seed: number) {
-    return () => {
-      seed |= 0;
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const REASONS = new Set(['too_large', 'not_json', 'not_an_envelope', 'bad_base64', 'unsupported_content_type', 'bad_body', 'too_deep']);
   const limits = { maxBytes: 4096, maxDepth: 16 };
 
@@ -362,7 +353,7 @@ describe('decodeEnvelope never throws (fuzz)', () => {
   }
 
   test('3,000 random strings from a JSON-ish alphabet', () => {
-    const rnd = mulberry32(1);
+    const rnd = seededRandom(1);
     const alphabet = '{}[]",:\\ bodyheaderspropertiescontent-type0123456789.eE+-truefalsenull=/abcXYZ\u00e9\u20ac\ud83d\ude00\ud800\n\t';
     const seen = new Map<string, number>();
     for (let i = 0; i < 3000; i++) {
@@ -376,7 +367,7 @@ describe('decodeEnvelope never throws (fuzz)', () => {
   });
 
   test('3,000 random byte buffers', () => {
-    const rnd = mulberry32(2);
+    const rnd = seededRandom(2);
     const seen = new Map<string, number>();
     for (let i = 0; i < 3000; i++) {
       const buf = new Uint8Array(Math.floor(rnd() * 300));
@@ -387,7 +378,7 @@ describe('decodeEnvelope never throws (fuzz)', () => {
   });
 
   test('3,000 random mutations of a valid envelope (outer text and inner base64)', () => {
-    const rnd = mulberry32(3);
+    const rnd = seededRandom(3);
     const seen = new Map<string, number>();
     const base = kombu(STATS_REQUEST);
     const innerB64 = b64(JSON.stringify(STATS_REQUEST));

@@ -9,6 +9,7 @@ import type { TaskMeta } from '../../agent/protocol/result-meta';
 import type { TaskFilter, TaskSort } from '../../agent/sources/tasks/query';
 import { receivedTime, type TaskRecord } from '../../agent/sources/tasks/record';
 import { decodeCursor, encodeCursor, TaskStore } from '../../agent/sources/tasks/store';
+import { seededRandom } from './helpers/random';
 
 const T0 = 1795558020;
 const ms = (s: number) => Math.round(s * 1000);
@@ -216,20 +217,11 @@ describe('TaskStore.query: sort', () => {
 });
 
 describe('TaskStore.query: cursor pagination visits every match exactly once (property)', () => {
-  function mulberry32(seed: number) {
-    return () => {
-      seed |= 0;
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const STATES: TaskState[] = ['PENDING', 'RECEIVED', 'STARTED', 'SUCCESS', 'FAILURE', 'RETRY', 'REVOKED', 'REJECTED'];
   const pick = <T,>(rnd: () => number, xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 
   function build(seed: number, n: number): TaskStore {
-    const rnd = mulberry32(seed);
+    const rnd = seededRandom(seed);
     const s = new TaskStore(10_000);
     for (let i = 0; i < n; i++) {
       // Few distinct times and runtimes, so sort keys tie often.
@@ -261,7 +253,7 @@ describe('TaskStore.query: cursor pagination visits every match exactly once (pr
 
   test('300 random tasks, every sort and order, random filters and page sizes', () => {
     const s = build(7, 300);
-    const rnd = mulberry32(99);
+    const rnd = seededRandom(99);
     const filters: TaskFilter[] = [{}, { states: ['SUCCESS', 'FAILURE'] }, { name: 'app.b' }, { worker: 'w2@vm', queue: 'high' }, { states: ['STARTED'], name: 'app.a' }];
     let pages = 0;
     for (const by of ['received', 'started', 'finished', 'runtime'] as const) {

@@ -1,0 +1,54 @@
+/**
+ * Redis stopped and started again under the agent: it stays up, says the broker is unavailable,
+ * reconnects and subscribes again, and catches up from the result backend on what it missed.
+ */
+import assert from "node:assert/strict";
+import { after, it } from "node:test";
+import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll } from "../fixtures/deployment";
+
+after(() => stopAll());
+
+it("survives a Redis restart and catches up", async () => {
+  const redis = await RedisServer.start();
+  try {
+    const broker = redis.url(0);
+    const backend = redis.url(1);
+    await CeleryWorker.start({ name: "rw@panel", pool: "prefork", concurrency: 1, queues: ["celery"], broker, backend });
+    const agent = await startAgent(["--broker", broker, "--result-backend", backend]);
+    await eventually(async () => (await agent.get<any>("/api/v1/workers")).body.workers?.some((w: any) => w.name === "rw@panel" && w.status === "online"), 15_000, "worker online");
+
+    await redis.stop();
+    const down = await eventually(async () => {
+      const h = await agent.get<any>("/api/v1/health");
+      return h.body.broker.state === "unavailable" && h.body.result_backend.state === "unavailable" ? h.body : null;
+    }, 10_000, "agent says unavailable");
+    assert.ok(down.broker.error);
+    const queues = await agent.get<any>("/api/v1/queues");
+    assert.equal(queues.status, 503, "what needs the broker says why");
+    assert.equal((await agent.get<any>("/api/v1/tasks")).status, 200, "what is held is still served");
+
+    await redis.run(); // same port; Redis keeps nothing on disk here, so it comes back empty
+    const back = Date.now();
+    await eventually(async () => {
+      const h = await agent.get<any>("/api/v1/health");
+      return h.body.broker.state === "connected" && h.body.result_backend.state === "connected";
+    }, 10_000, "agent reconnected");
+    assert.ok(Date.now() - back < 5000, "reconnected within 5 s of Redis returning");
+    // The worker reconnects on its own; tasks stored while the agent was blind come back, and new
+    // events arrive again (the subscriptions were renewed).
+    const id = (await runPython(`import panel_fixture as p; r = p.add.delay(20, 22); r.get(timeout=60); print(r.id)`, broker, backend, {}, 90_000)).trim();
+    const t = await eventually(async () => {
+      const r = await agent.get<any>(`/api/v1/tasks/${id}`);
+      return r.status === 200 && r.body.state === "SUCCESS" ? r.body : null;
+    }, 20_000, "task after restart");
+    assert.deepEqual(t.result_value, { format: "json", value: 42 });
+    await eventually(async () => {
+      const h = await agent.get<any>("/api/v1/health");
+      return Date.parse(h.body.last_event_at) > back;
+    }, 15_000, "events flow again");
+    await agent.stop();
+  } finally {
+    await stopAll();
+    await redis.destroy();
+  }
+});

@@ -7,7 +7,8 @@ import { helpText, OptionError, readArgv, resolveOptions } from "./options";
 import { Agent } from "./runtime";
 import { createApp } from "./http/app";
 import { VERSION } from "./version";
-import { log } from "./log";
+import { configureLog, log } from "./log";
+import { findWebBuild } from "./http/static";
 
 async function main(): Promise<void> {
   let options;
@@ -23,22 +24,32 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  configureLog({ json: options.jsonLogs });
   const agent = new Agent(options);
-  agent.broker.onStatus((s) => log(s.state === "connected" ? "broker connected" : `broker ${s.state}${s.error ? `: ${s.error}` : ""}`));
+  const backend = agent.backendDescription() ?? "to be read from the workers' configuration";
+  log("start", `celery-panel-agent ${VERSION} starting (agent "${options.name}", broker ${agent.brokerDescription()}, result backend ${backend})`, {
+    version: VERSION,
+    name: options.name,
+    broker: agent.brokerDescription(),
+    result_backend: agent.backendDescription(),
+  });
   await agent.start();
-  const app = createApp(agent);
+  const webRoot = findWebBuild();
+  const app = createApp(agent, webRoot);
   const server = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, (info) => {
-    log(`listening on http://${info.family === "IPv6" ? `[${info.address}]` : info.address}:${info.port} (agent "${options.name}", broker ${agent.brokerDescription()})`);
+    const url = `http://${info.family === "IPv6" ? `[${info.address}]` : info.address}:${info.port}`;
+    const page = webRoot ? `web panel at ${url}/` : "no web panel build (npm run build)";
+    log("listening", `listening on ${url} (${page}; token ${options.token ? "required" : "not required"})`, { url, web_panel: webRoot !== null, auth: options.token !== null });
   });
   server.on("error", (e: NodeJS.ErrnoException) => {
-    console.error(`celery-panel-agent: cannot listen on ${options.host}:${options.port}: ${e.code ?? e.message}`);
+    log("error", `cannot listen on ${options.host}:${options.port}: ${e.code ?? e.message}`, { host: options.host, port: options.port }, "error");
     process.exit(1);
   });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log(`${signal}: stopping`);
+    log("stop", `${signal}: stopping`, { signal });
     const force = setTimeout(() => process.exit(0), 1500);
     force.unref();
     server.close();

@@ -19,6 +19,8 @@ export interface AgentOptions {
   inspectTimeoutMs: number;
   maxTasks: number;
   allowedHosts: string[];
+  /** One JSON object per log line instead of readable lines. */
+  jsonLogs: boolean;
 }
 
 interface OptionSpec {
@@ -26,6 +28,8 @@ interface OptionSpec {
   env: string;
   help: string;
   default?: string;
+  /** A switch: `--flag` alone means true (`--flag=false` turns it off). */
+  boolean?: true;
 }
 
 export const OPTION_SPECS: OptionSpec[] = [
@@ -39,6 +43,7 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: "inspect-timeout", env: "CELERY_PANEL_INSPECT_TIMEOUT", default: "1000", help: "milliseconds to wait for workers' remote-control replies" },
   { flag: "max-tasks", env: "CELERY_PANEL_MAX_TASKS", default: "100000", help: "tasks held in memory; the oldest finished go first" },
   { flag: "allowed-hosts", env: "CELERY_PANEL_ALLOWED_HOSTS", help: "comma-separated Host header names accepted besides loopback" },
+  { flag: "json", env: "CELERY_PANEL_JSON_LOGS", boolean: true, help: "log one JSON object per line (time, level, event, message, fields)" },
 ];
 
 export class OptionError extends Error {}
@@ -63,7 +68,8 @@ export function helpText(): string {
   const lines = ["Usage: celery-panel-agent [options]", "", "A read-only Celery monitor: serves JSON for the Celery Panel extension.", "", "Options (each also from the environment variable shown):"];
   for (const o of OPTION_SPECS) {
     const def = o.default ? ` (default ${o.default})` : "";
-    lines.push(`  --${o.flag.padEnd(18)} ${o.help}${def}`, `  ${"".padEnd(20)} env ${o.env}`);
+    const env = o.boolean ? `${o.env}=true` : o.env;
+    lines.push(`  --${o.flag.padEnd(18)} ${o.help}${def}`, `  ${"".padEnd(20)} env ${env}`);
   }
   lines.push(`  --${"help".padEnd(18)} show this help`, `  --${"version".padEnd(18)} print the version`);
   return lines.join("\n");
@@ -71,7 +77,7 @@ export function helpText(): string {
 
 /** Reads argv (`--flag value` or `--flag=value`) into raw strings. */
 export function readArgv(argv: string[]): Record<string, string> | "help" | "version" {
-  const known = new Set(OPTION_SPECS.map((o) => o.flag));
+  const specs = new Map(OPTION_SPECS.map((o) => [o.flag, o]));
   const out: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -80,8 +86,9 @@ export function readArgv(argv: string[]): Record<string, string> | "help" | "ver
     if (!arg.startsWith("--")) throw new OptionError(`unexpected argument "${arg}" (options start with --; see --help)`);
     const eq = arg.indexOf("=");
     const flag = arg.slice(2, eq < 0 ? undefined : eq);
-    if (!known.has(flag)) throw new OptionError(`unknown option --${flag} (see --help)`);
-    const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
+    const spec = specs.get(flag);
+    if (!spec) throw new OptionError(`unknown option --${flag} (see --help)`);
+    const value = eq >= 0 ? arg.slice(eq + 1) : spec.boolean ? "true" : argv[++i];
     if (value === undefined) throw new OptionError(`--${flag} needs a value`);
     out[flag] = value;
   }
@@ -93,6 +100,13 @@ function intOption(flag: string, raw: string, min: number, max: number): number 
   const n = Number(raw);
   if (n < min || n > max) throw new OptionError(`--${flag} must be between ${min} and ${max}, not ${n}`);
   return n;
+}
+
+function booleanOption(flag: string, raw: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (["true", "1", "yes", "on"].includes(value)) return true;
+  if (["false", "0", "no", "off", ""].includes(value)) return false;
+  throw new OptionError(`--${flag} is a switch: true or false, not "${raw}"`);
 }
 
 function redisTarget(flag: string, url: string): RedisTarget {
@@ -152,6 +166,7 @@ export function resolveOptions(argv: Record<string, string>, env: NodeJS.Process
     inspectTimeoutMs: intOption("inspect-timeout", raw("inspect-timeout")!, 50, 60_000),
     maxTasks: intOption("max-tasks", raw("max-tasks")!, 100, 50_000_000),
     allowedHosts,
+    jsonLogs: booleanOption("json", raw("json") ?? "false"),
   };
 }
 

@@ -15,6 +15,7 @@ import { Inspector } from "./sources/workers/inspector";
 import { isRecord } from "./protocol/envelope";
 import { poolKind } from "./sources/workers/present";
 import { Cached } from "./sources/cache";
+import { log } from "./log";
 
 export interface BackfillState {
   state: "pending" | "running" | "done" | "failed" | "disabled";
@@ -27,6 +28,8 @@ export type AgentChange = { kind: "worker"; name: string } | { kind: "task"; tas
 
 const SWEEP_MS = 500;
 const BINDINGS_FRESH_MS = 5000;
+/** A progress line every this many result-backend keys while the history is backfilled. */
+const BACKFILL_LOG_EVERY = 10_000;
 
 export class Agent {
   readonly startedAt = Date.now();
@@ -43,6 +46,8 @@ export class Agent {
   backfill: BackfillState = { state: "disabled", scanned: 0, loaded: 0, error: null };
   private readonly changeListeners = new Set<(c: AgentChange) => void>();
   private readonly lastLiveness = new Map<string, string>();
+  /** The connection state last logged per connection, so a flapping reason is not logged twice. */
+  private readonly loggedStates = new Map<string, ConnectionStatus["state"]>();
   private sweepTimer: NodeJS.Timeout | null = null;
   private bindingsReadAt = 0;
   private stopped = false;
@@ -99,6 +104,7 @@ export class Agent {
   }
 
   private onBrokerStatus(s: ConnectionStatus): void {
+    this.logConnection("broker", this.broker.description, s);
     this.emit({ kind: "health" });
     if (s.state === "connected") void this.afterBrokerConnected();
   }
@@ -129,6 +135,7 @@ export class Agent {
         continue;
       }
       if (this.backend || this.stopped) return;
+      log("result_backend.discovered", `result backend from the workers' configuration: ${maskUrl(url)}`, { url: maskUrl(url) });
       this.useBackend(url, "workers");
       await this.startBackend();
       this.emit({ kind: "health" });
@@ -142,7 +149,9 @@ export class Agent {
     this.backendOrigin = origin;
     this.backfill = { state: "pending", scanned: 0, loaded: 0, error: null };
     this.backend.onMeta((m) => this.tasks.applyMeta(m));
-    this.backend.onStatus((s) => {
+    const backend = this.backend;
+    backend.onStatus((s) => {
+      this.logConnection("result_backend", backend.description, s);
       this.emit({ kind: "health" });
       // Tasks that finished while the backend was away come back with a new backfill.
       if (s.state === "connected" && this.backfill.state !== "running" && this.backfill.state !== "pending") void this.runBackfill();
@@ -158,6 +167,8 @@ export class Agent {
     const backend = this.backend;
     if (!backend) return;
     this.backfill = { state: "running", scanned: 0, loaded: 0, error: null };
+    const startedAt = Date.now();
+    let nextLogAt = BACKFILL_LOG_EVERY;
     try {
       await backend.backfill(
         (metas) => {
@@ -166,13 +177,36 @@ export class Agent {
         (p) => {
           this.backfill.scanned = p.scanned;
           this.backfill.loaded = p.loaded;
+          if (p.done || p.scanned < nextLogAt) return;
+          nextLogAt = (Math.floor(p.scanned / BACKFILL_LOG_EVERY) + 1) * BACKFILL_LOG_EVERY;
+          log("backfill.progress", `task history: ${p.scanned} result keys read, ${p.loaded} tasks loaded so far`, { scanned: p.scanned, loaded: p.loaded });
         },
       );
       this.backfill.state = "done";
+      const seconds = (Date.now() - startedAt) / 1000;
+      log("backfill.done", `task history: ${this.backfill.loaded} tasks loaded from ${this.backfill.scanned} result keys in ${seconds.toFixed(1)} s`, {
+        scanned: this.backfill.scanned,
+        loaded: this.backfill.loaded,
+        seconds,
+      });
     } catch (e) {
       this.backfill = { ...this.backfill, state: "failed", error: (e as Error).message };
+      log("backfill.failed", `task history could not be read: ${(e as Error).message}`, { scanned: this.backfill.scanned }, "error");
     }
     this.emit({ kind: "health" });
+  }
+
+  /** One line when a connection comes up or goes down (not on every retry while it stays down). */
+  private logConnection(what: "broker" | "result_backend", description: string, s: ConnectionStatus): void {
+    // Closing the connections on stop is not news.
+    if (this.stopped || s.state === "connecting" || this.loggedStates.get(what) === s.state) return;
+    const wasConnected = this.loggedStates.get(what) === "connected";
+    this.loggedStates.set(what, s.state);
+    const label = what === "broker" ? "broker" : "result backend";
+    if (s.state === "connected") return log(`${what}.connected`, `${label} connected: ${description}`, { url: description });
+    const reason = s.error ?? "unavailable";
+    const message = `${label} ${wasConnected ? "disconnected" : "unavailable"}: ${description}: ${reason} (retrying)`;
+    log(`${what}.disconnected`, message, { url: description, reason }, "warn");
   }
 
   /** Tasks a worker has started and not finished, as far as events and the backend tell. */

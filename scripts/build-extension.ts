@@ -1,6 +1,7 @@
 /**
- * Builds the extension: one source, two browsers.
- *   tsx scripts/build-extension.ts          -> dist/chrome, dist/firefox, dist/celery-panel-{chrome,firefox}.zip
+ * Builds the extension: one source, two browsers, and the panel's web build for the agent to serve.
+ *   tsx scripts/build-extension.ts          -> dist/chrome, dist/firefox, dist/celery-panel-{chrome,firefox}.zip,
+ *                                              dist/web (the panel page served at the agent's root URL)
  *   tsx scripts/build-extension.ts --watch  -> the same, rebuilt when a source file changes
  *   --check-budgets                         -> exit 1 when a bundle is over its gzip budget
  * esbuild bundles each entry (minified IIFE: no remote code, no eval, default CSP); the root
@@ -19,6 +20,8 @@ import { createZip } from "./extension/zip";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = join(ROOT, "dist");
 const STAGE = join(DIST, ".extension-bundles");
+const WEB = join(DIST, "web");
+const WEB_STAGE = join(DIST, ".web-bundles");
 
 const ENTRIES = {
   background: "extension/background/index.ts",
@@ -54,6 +57,17 @@ const options: esbuild.BuildOptions = {
   plugins: [zodSlimPlugin(ROOT, ["extension", "agent/api"])],
 };
 
+/**
+ * The same panel entry, bundled for an ordinary web page: webextension-polyfill throws when loaded
+ * outside an extension, so it is swapped for a stub (the served page calls no extension API).
+ */
+const webOptions: esbuild.BuildOptions = {
+  ...options,
+  entryPoints: { panel: ENTRIES.panel },
+  outdir: WEB_STAGE,
+  alias: { "webextension-polyfill": "./scripts/extension/no-extension-apis.ts" },
+};
+
 function filesUnder(dir: string): string[] {
   return readdirSync(dir)
     .flatMap((name) => {
@@ -73,6 +87,15 @@ function writeBrowserBuild(browser: TargetBrowser, source: Manifest, version: st
   writeFileSync(join(out, "manifest.json"), `${JSON.stringify(manifestFor(browser, source, version), null, 2)}\n`);
   const entries = filesUnder(out).map((path) => ({ name: relative(out, path).split("\\").join("/"), data: readFileSync(path) }));
   writeFileSync(join(DIST, `celery-panel-${browser}.zip`), createZip(entries));
+}
+
+function writeWebBuild(): void {
+  rmSync(WEB, { recursive: true, force: true });
+  mkdirSync(join(WEB, "icons"), { recursive: true });
+  for (const file of readdirSync(WEB_STAGE)) copyFileSync(join(WEB_STAGE, file), join(WEB, file));
+  copyFileSync(join(ROOT, PAGES["panel.html"]), join(WEB, "index.html"));
+  writeFileSync(join(WEB, "icons", "icon-32.png"), renderIconPng(32));
+  console.log("web panel: dist/web (served by the agent at its root URL)");
 }
 
 /** Gzipped size of each entry's JS and CSS, checked against the budgets. */
@@ -98,18 +121,22 @@ function assemble(): boolean {
   return reportSizes();
 }
 
+/** The build options plus a step that runs after every successful (re)build. */
+function thenRun(build: esbuild.BuildOptions, step: () => unknown): esbuild.BuildOptions {
+  return { ...build, plugins: [...(build.plugins ?? []), { name: "after-build", setup: (b) => b.onEnd((result) => void (result.errors.length === 0 && step())) }] };
+}
+
 async function main(): Promise<void> {
   rmSync(STAGE, { recursive: true, force: true });
+  rmSync(WEB_STAGE, { recursive: true, force: true });
   if (process.argv.includes("--watch")) {
-    const context = await esbuild.context({
-      ...options,
-      plugins: [...(options.plugins ?? []), { name: "assemble", setup: (build) => build.onEnd((result) => void (result.errors.length === 0 && assemble())) }],
-    });
-    await context.watch();
+    const contexts = await Promise.all([esbuild.context(thenRun(options, assemble)), esbuild.context(thenRun(webOptions, writeWebBuild))]);
+    await Promise.all(contexts.map((context) => context.watch()));
     console.log("watching extension/ (HTML and manifest.json changes need a restart)…");
     return;
   }
-  await esbuild.build(options);
+  await Promise.all([esbuild.build(options), esbuild.build(webOptions)]);
+  writeWebBuild();
   if (!assemble()) {
     console.warn("warning: a bundle is over its size budget");
     if (process.argv.includes("--check-budgets")) process.exitCode = 1;

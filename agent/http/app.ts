@@ -16,12 +16,15 @@ import { BrokerUnavailable } from "../protocol/redis/broker";
 import type { Agent } from "../runtime";
 import { extensionCors, hostGuard, tokenGuard } from "./security";
 import { eventStream } from "./stream";
+import { findWebBuild, mountWebPanel } from "./static";
+import { log } from "../log";
 
 const MAX_URL = 4096;
 
 type Handler<E extends EndpointName> = (c: Context) => EndpointResponse<E> | Promise<EndpointResponse<E>>;
 
-export function createApp(agent: Agent): Hono {
+/** `webRoot`: the web panel's build (found beside the code by default; null serves a note instead). */
+export function createApp(agent: Agent, webRoot: string | null = findWebBuild()): Hono {
   const app = new Hono();
   const api = new Hono();
   const o = agent.options;
@@ -52,6 +55,7 @@ export function createApp(agent: Agent): Hono {
   get("periodicTasks", "/periodic-tasks", () => listPeriodicTasks(agent));
   api.get("/events", (c) => eventStream(c, agent));
   app.route(API_PREFIX, api);
+  mountWebPanel(app, webRoot);
 
   app.notFound((c) => c.json({ error: { code: "not_found", message: `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
   app.onError((err, c) => {
@@ -59,7 +63,7 @@ export function createApp(agent: Agent): Hono {
     if (err instanceof BrokerUnavailable || /ECONNREFUSED|Connection is closed|Stream isn't writeable/i.test(err.message)) {
       return c.json({ error: { code: "broker_unavailable", message: `the broker is not reachable: ${err.message}` } }, 503);
     }
-    console.error(`error serving ${c.req.path}: ${err.message}`);
+    log("http.error", `error serving ${c.req.path}: ${err.message}`, { path: c.req.path }, "error");
     return c.json({ error: { code: "internal", message: "the agent failed to answer this request; see its log" } }, 500);
   });
   return app;

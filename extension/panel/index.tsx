@@ -1,4 +1,7 @@
-/** The "Celery" devtools panel (also usable as a normal tab: panel.html#/workers). */
+/**
+ * The "Celery" devtools panel (also usable as a normal tab: panel.html#/workers), and the same
+ * page served by the agent at its root URL (see served.tsx).
+ */
 import "../components/theme.css";
 import "./panel.css";
 import type { ComponentChildren } from "preact";
@@ -18,6 +21,7 @@ import { applyDevtoolsTheme } from "./devtools-env";
 import { LiveFeed, PanelContext, useLiveStatus } from "./live";
 import { OverviewView } from "./overview/OverviewView";
 import { PeriodicView } from "./periodic/PeriodicView";
+import { ServedApp, servedAgent } from "./served";
 import { QueueDetailView } from "./queues/QueueDetailView";
 import { QueuesView } from "./queues/QueuesView";
 import { href, navigate, useRoute, type Route, type ViewName } from "./router";
@@ -76,7 +80,8 @@ function AgentScope({ agent, children }: { agent: Agent; children: ComponentChil
   return <PanelContext.Provider value={scope}>{children}</PanelContext.Provider>;
 }
 
-function NavBar({ route, stored, agent }: { route: Route; stored: StoredState; agent: Agent | null }) {
+/** `stored` is null on the page the agent serves: one agent, so no picker and no agents tab. */
+function NavBar({ route, stored, agent }: { route: Route; stored: StoredState | null; agent: Agent | null }) {
   return (
     <nav class="navbar" aria-label="Views">
       {agent
@@ -90,12 +95,14 @@ function NavBar({ route, stored, agent }: { route: Route; stored: StoredState; a
       {agent ? (
         <>
           <Live />
-          <AgentPicker agents={stored.agents} current={agent} statuses={stored.statuses} onManage={() => navigate({ view: "agents" })} />
+          {stored ? <AgentPicker agents={stored.agents} current={agent} statuses={stored.statuses} onManage={() => navigate({ view: "agents" })} /> : null}
         </>
       ) : null}
-      <a href={href({ view: "agents" })} class={`tab${route.view === "agents" ? " active" : ""}`}>
-        Agents
-      </a>
+      {stored ? (
+        <a href={href({ view: "agents" })} class={`tab${route.view === "agents" ? " active" : ""}`}>
+          Agents
+        </a>
+      ) : null}
     </nav>
   );
 }
@@ -116,5 +123,18 @@ function App() {
   return agent ? <AgentScope agent={agent}>{page}</AgentScope> : page;
 }
 
+function ServedPanel({ agent }: { agent: Agent }) {
+  const route = useRoute();
+  return (
+    <AgentScope agent={agent}>
+      <NavBar route={route} stored={null} agent={agent} />
+      <main>
+        <RouteView route={route.view === "agents" ? { view: "overview" } : route} />
+      </main>
+    </AgentScope>
+  );
+}
+
 applyDevtoolsTheme();
-render(<App />, document.getElementById("app")!);
+const served = servedAgent();
+render(served ? <ServedApp agent={served}>{(agent) => <ServedPanel agent={agent} />}</ServedApp> : <App />, document.getElementById("app")!);

@@ -47,6 +47,13 @@ describe('readArgv', () => {
     assert.match(optionError(() => readArgv(['--brokr=x'])).message, /unknown option --brokr \(see --help\)/);
   });
 
+  test('a switch (--json) takes no value unless given with "="', () => {
+    assert.deepEqual(readArgv(['--json', '--port', '1']), { json: 'true', port: '1' });
+    assert.equal(resolve(readArgv(['--json']) as Record<string, string>).jsonLogs, true);
+    assert.equal(resolve(readArgv(['--json=false']) as Record<string, string>).jsonLogs, false);
+    assert.match(optionError(() => resolve({ json: 'maybe' })).message, /^--json is a switch: true or false, not "maybe"$/);
+  });
+
   test('missing value', () => {
     assert.match(optionError(() => readArgv(['--port'])).message, /^--port needs a value$/);
     assert.match(optionError(() => readArgv(['--host', '0.0.0.0', '--token'])).message, /^--token needs a value$/);
@@ -74,6 +81,7 @@ describe('resolveOptions: defaults, environment, precedence', () => {
     assert.equal(o.inspectTimeoutMs, 1000);
     assert.equal(o.maxTasks, 100000);
     assert.deepEqual(o.allowedHosts, []);
+    assert.equal(o.jsonLogs, false);
   });
 
   test('every option from its environment variable when the flag is absent', () => {
@@ -90,6 +98,7 @@ describe('resolveOptions: defaults, environment, precedence', () => {
         CELERY_PANEL_INSPECT_TIMEOUT: '250',
         CELERY_PANEL_MAX_TASKS: '5000',
         CELERY_PANEL_ALLOWED_HOSTS: 'panel.example.com, Other.Example ',
+        CELERY_PANEL_JSON_LOGS: 'true',
       },
     );
     assert.equal(o.broker, 'redis://:pw@broker:6380/2');
@@ -105,6 +114,7 @@ describe('resolveOptions: defaults, environment, precedence', () => {
     assert.equal(o.inspectTimeoutMs, 250);
     assert.equal(o.maxTasks, 5000);
     assert.deepEqual(o.allowedHosts, ['panel.example.com', 'other.example']);
+    assert.equal(o.jsonLogs, true);
   });
 
   test('flags beat environment variables', () => {
@@ -263,7 +273,7 @@ describe('isLoopback', () => {
 describe('helpText', () => {
   test('mentions every option, its environment variable and its default', () => {
     const text = helpText();
-    assert.equal(OPTION_SPECS.length, 10);
+    assert.equal(OPTION_SPECS.length, 11);
     for (const o of OPTION_SPECS) {
       assert.match(text, new RegExp(`--${o.flag}\\s`), o.flag);
       assert.ok(text.includes(`env ${o.env}`), o.env);

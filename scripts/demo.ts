@@ -1,0 +1,194 @@
+/**
+ * `npm run demo`: a real Celery playground with the agent pointed at it, until Ctrl-C.
+ *
+ * A private redis-server on a free port, a prefork and a solo worker on several queues with
+ * priorities, celery beat, a load generator sending a steady mix of tasks, and the agent, all from
+ * the test fixture's Celery app (scripts/demo/demo_app.py adds a fast beat entry). Ctrl-C (or
+ * SIGTERM) stops them in order, the agent and the load first and redis-server last, and removes
+ * the demo's temporary directory; nothing is left running.
+ *
+ *   npm run demo                      start it (builds the extension first if dist/ lacks it)
+ *   npm run demo -- --port 5581       the agent's port (default 5580, or a free one if taken)
+ *   npm run demo -- --install         as root: apt-get install what is missing
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FIXTURE_DIR, PYTHON, REPO_ROOT, fixtureEnv, freePort } from "../test/fixtures/deployment";
+import { Services, type Service } from "./demo/services";
+import { installDebianPackages, missingDebianPackages } from "./demo/system-deps";
+
+const DEMO_DIR = join(REPO_ROOT, "scripts", "demo");
+const DEFAULT_AGENT_PORT = 5580;
+const BUILD_OUTPUTS = ["dist/chrome/manifest.json", "dist/firefox/manifest.json", "dist/web/index.html"];
+
+interface DemoOptions {
+  install: boolean;
+  port: number | null;
+}
+
+function readOptions(argv: string[]): DemoOptions {
+  const options: DemoOptions = { install: false, port: null };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--install") options.install = true;
+    else if (arg === "--port" && /^\d+$/.test(argv[i + 1] ?? "")) options.port = Number(argv[++i]);
+    else {
+      console.error(`demo: unknown argument "${arg}"; usage: npm run demo [-- --port N] [-- --install]`);
+      process.exit(2);
+    }
+  }
+  return options;
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+function ensureSystemPackages(install: boolean): void {
+  const missing = missingDebianPackages();
+  if (missing.length) installDebianPackages(missing, install);
+}
+
+function ensureBuild(): void {
+  if (BUILD_OUTPUTS.every((file) => existsSync(join(REPO_ROOT, file)))) return;
+  console.log("Building the extension and the web panel first (dist/ has no build)…");
+  const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/build-extension.ts"], { cwd: REPO_ROOT, stdio: "inherit" });
+  if (result.status !== 0) throw new Error("the extension build failed");
+}
+
+/** Every Celery process of the demo: the fixture's app plus the demo's, pointed at the private redis. */
+function celeryService(name: string, args: string[], broker: string, backend: string) {
+  const env = { ...fixtureEnv(broker, backend), PYTHONPATH: [FIXTURE_DIR, DEMO_DIR].join(":") };
+  return { name, command: PYTHON, args: ["-m", "celery", "-A", "demo_app", ...args], cwd: DEMO_DIR, env };
+}
+
+async function startEverything(services: Services, options: DemoOptions): Promise<{ agentUrl: string; broker: string }> {
+  const show = (started: Service[]) => {
+    for (const s of started) console.log(`  started ${s.spec.name.padEnd(22)} pid ${s.pid}`);
+  };
+  const redisPort = await freePort();
+  show(
+    await services.start({
+      name: "redis-server",
+      command: "redis-server",
+      args: ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", services.dir],
+      ready: /Ready to accept connections/,
+      readyTimeoutMs: 10_000,
+    }),
+  );
+  const broker = `redis://127.0.0.1:${redisPort}/0`;
+  const backend = `redis://127.0.0.1:${redisPort}/1`;
+  const worker = ["worker", "--loglevel=INFO", "-E", "--without-mingle", "--without-gossip"];
+  const ready = /\bready\./;
+  show(
+    await services.start(
+      { ...celeryService("worker prefork@demo", [...worker, "-n", "prefork@demo", "-P", "prefork", "-c", "3", "-Q", "celery,media,audit"], broker, backend), ready, graceMs: 10_000 },
+      { ...celeryService("worker solo@demo", [...worker, "-n", "solo@demo", "-P", "solo", "-Q", "celery,slowlane"], broker, backend), ready, graceMs: 10_000 },
+    ),
+  );
+  // Beat's schedule file lives in the demo's temporary directory, removed at the end.
+  show(await services.start({ ...celeryService("celery beat", ["beat", "--loglevel=INFO", "-s", join(services.dir, "beat-schedule")], broker, backend), ready: /beat: Starting/ }));
+
+  const port = options.port ?? ((await portIsFree(DEFAULT_AGENT_PORT)) ? DEFAULT_AGENT_PORT : await freePort());
+  show(
+    await services.start({
+      name: "agent",
+      command: process.execPath,
+      args: ["--import", "tsx", join(REPO_ROOT, "agent", "cli.ts"), "--broker", broker, "--result-backend", backend, "--port", String(port), "--name", "demo"],
+      cwd: REPO_ROOT,
+      ready: /listening on/,
+      echo: true,
+      graceMs: 3000,
+    }),
+  );
+  show(
+    await services.start({
+      name: "load generator",
+      command: PYTHON,
+      args: [join(DEMO_DIR, "load.py")],
+      cwd: DEMO_DIR,
+      env: { ...fixtureEnv(broker, backend), PYTHONPATH: FIXTURE_DIR },
+      ready: /^load: sending/,
+      graceMs: 3000,
+    }),
+  );
+  return { agentUrl: `http://127.0.0.1:${port}`, broker };
+}
+
+function printBanner(agentUrl: string, broker: string, dir: string): void {
+  console.log(`
+Celery Panel demo is running. Ctrl-C stops it and everything it started.
+
+  agent:      ${agentUrl}
+  web panel:  ${agentUrl}/  (open it in a browser)
+  broker:     ${broker}  (a private redis-server; results in db 1)
+  logs:       ${join(dir, "logs")}
+
+Load the extension, then add the agent ${agentUrl} from its toolbar popup:
+  Chrome:   chrome://extensions → Developer mode → Load unpacked → ${join(REPO_ROOT, "dist", "chrome")}
+  Firefox:  about:debugging → This Firefox → Load Temporary Add-on → ${join(REPO_ROOT, "dist", "firefox", "manifest.json")}
+`);
+}
+
+async function main(): Promise<void> {
+  const options = readOptions(process.argv.slice(2));
+  try {
+    ensureSystemPackages(options.install);
+    ensureBuild();
+  } catch (error) {
+    console.error(`demo: ${(error as Error).message}`);
+    process.exit(1);
+  }
+
+  const dir = mkdtempSync(join(tmpdir(), "celery-panel-demo-"));
+  const services = new Services(dir);
+  services.startWatchdog();
+  let stopping: Promise<void> | null = null;
+  const shutdown = (why: string, exitCode: number): Promise<void> => {
+    if (stopping) return stopping;
+    console.log(`\n${why}: stopping the demo…`);
+    stopping = services
+      .stopAll((s) => console.log(`  stopped ${s.spec.name.padEnd(22)} pid ${s.pid}`))
+      .finally(() => {
+        rmSync(dir, { recursive: true, force: true });
+        console.log("Everything the demo started is stopped.");
+        process.exit(exitCode);
+      });
+    return stopping;
+  };
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => {
+      if (stopping) console.log(`(${signal}: already stopping)`);
+      void shutdown(signal, 0);
+    });
+  }
+  const crash = (error: unknown) => {
+    console.error(`demo: ${error instanceof Error ? error.message : String(error)}`);
+    void shutdown("error", 1);
+  };
+  process.on("uncaughtException", crash);
+  process.on("unhandledRejection", crash);
+  // If node exits by a path that skipped the shutdown, nothing may outlive it.
+  process.on("exit", () => services.killAllNow());
+  services.onUnexpectedExit((service) => {
+    console.error(`\ndemo: ${service.spec.name} (pid ${service.pid}) exited unexpectedly; the end of its log:\n${services.tail(service)}`);
+    void shutdown("failure", 1);
+  });
+
+  console.log("Starting the Celery Panel demo…");
+  try {
+    const { agentUrl, broker } = await startEverything(services, options);
+    printBanner(agentUrl, broker, dir);
+  } catch (error) {
+    if (!stopping) crash(error);
+  }
+}
+
+await main();

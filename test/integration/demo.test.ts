@@ -1,0 +1,95 @@
+/**
+ * `npm run demo` as a newcomer runs it: it prints the agent's URL and how to load the extension,
+ * the agent answers with both live workers and the load generator's tasks, and Ctrl-C (SIGINT to
+ * its process group, as a terminal sends it) stops everything it started: by pid, and by command
+ * line or environment (nothing left that points at its private redis-server or its directory).
+ */
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { runDemo, type RunningDemo } from "../../scripts/demo/run-demo";
+import { eventually, freePort } from "../fixtures/deployment";
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function readProc(pid: string, file: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, "latin1").replaceAll("\0", " ");
+  } catch {
+    return ""; // gone meanwhile, or not ours to read
+  }
+}
+
+/** Running processes whose command line or environment mentions one of `marks`. */
+function processesMentioning(marks: readonly string[]): string[] {
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
+    .flatMap((pid) => {
+      const cmdline = readProc(pid, "cmdline");
+      const found = marks.some((mark) => cmdline.includes(mark) || readProc(pid, "environ").includes(mark));
+      return found ? [`${pid}: ${cmdline}`] : [];
+    });
+}
+
+describe("npm run demo", () => {
+  let demo: RunningDemo;
+  let agentUrl: string;
+
+  before(async () => {
+    demo = await runDemo(await freePort());
+    agentUrl = demo.agentUrl;
+  });
+
+  // A failed test must not leave the demo running.
+  after(() => demo?.interrupt());
+
+  it("prints the agent's URL, its web panel and the two ways to load the extension", () => {
+    const output = demo.output();
+    assert.match(output, /web panel:\s+http:\/\/127\.0\.0\.1:\d+\//);
+    assert.match(output, /Chrome: .*chrome:\/\/extensions .*Load unpacked .*dist\/chrome/);
+    assert.match(output, /Firefox: .*about:debugging .*Load Temporary Add-on .*dist\/firefox\/manifest\.json/);
+  });
+
+  it("serves both workers online, and the load generator's tasks", async () => {
+    await eventually(async () => {
+      const { workers } = (await (await fetch(`${agentUrl}/api/v1/workers`)).json()) as { workers: { name: string; status: string; pool: string }[] };
+      const byName = new Map(workers.map((w) => [w.name, w]));
+      return byName.get("prefork@demo")?.status === "online" && byName.get("solo@demo")?.status === "online" && byName.get("solo@demo")?.pool === "solo";
+    }, 30_000, "both demo workers online");
+    const tasks = await eventually(async () => {
+      const body = (await (await fetch(`${agentUrl}/api/v1/tasks?limit=500`)).json()) as { tasks: { name: string; state: string; worker: string | null }[] };
+      const names = new Set(body.tasks.map((t) => t.name));
+      // A mix, not one task: several names, and some already run by a worker.
+      return names.size >= 3 && body.tasks.some((t) => t.state === "SUCCESS" && t.worker?.endsWith("@demo")) ? body.tasks : null;
+    }, 30_000, "tasks from the load generator");
+    assert.ok(tasks.every((t) => t.name.startsWith("panel_fixture.")), "every task comes from the demo's app");
+  });
+
+  it("stops everything it started on Ctrl-C, and removes its directory", async () => {
+    const output = demo.output();
+    const pids = [...output.matchAll(/started (.+?)\s+pid (\d+)/g)].map((m) => ({ name: m[1]!, pid: Number(m[2]) }));
+    assert.deepEqual(pids.map((p) => p.name).sort(), ["agent", "celery beat", "load generator", "redis-server", "worker prefork@demo", "worker solo@demo"]);
+    const broker = /broker:\s+(redis:\/\/127\.0\.0\.1:(\d+))\/0/.exec(output);
+    const logs = /logs:\s+(\S+)\/logs/.exec(output);
+    assert.ok(broker && logs, "the demo names its broker and its directory");
+    const marks = [`127.0.0.1:${broker[2]}`, logs[1]!];
+    assert.notDeepEqual(processesMentioning(marks), [], "the demo's processes are found by their marks while it runs");
+
+    const { code, signal } = await demo.interrupt();
+    // npm re-raises the SIGINT it got once its script has finished; the demo itself exits 0.
+    assert.ok(code === 0 || signal === "SIGINT", `npm run demo ended with ${code ?? signal}:\n${demo.output().slice(-2000)}`);
+    assert.match(demo.output(), /Everything the demo started is stopped\./);
+    await eventually(async () => !alive(-demo.child.pid!), 10_000, "the demo's process group gone");
+
+    assert.deepEqual(pids.filter((p) => alive(p.pid)), [], "no started pid is alive");
+    assert.deepEqual(processesMentioning(marks), [], "no process points at the demo's redis-server or directory");
+    assert.equal(existsSync(logs[1]!), false, "the demo's temporary directory is removed");
+  });
+});

@@ -10,16 +10,23 @@ import { listPeriodicTasks } from "./periodic";
 const OVERVIEW_WAIT_MS = 300;
 const HOUR = 3600_000;
 
+/** The last complete answers, shown when a slow worker keeps this request from getting new ones. */
+const lastKnown = new WeakMap<Ctx, { queues: Awaited<ReturnType<typeof listQueues>> | null; periodic: Awaited<ReturnType<typeof listPeriodicTasks>> | null }>();
+
 export async function overview(ctx: Ctx): Promise<Overview> {
   await ctx.refreshBindings().catch(() => undefined);
   const settle = <T>(p: Promise<T>) => atMost(p.catch(() => null), OVERVIEW_WAIT_MS);
-  const [active, reserved, registered, queues, periodic] = await Promise.all([
+  const [active, reserved, registered, freshQueues, freshPeriodic] = await Promise.all([
     settle(ctx.inspector.read("active")),
     settle(ctx.inspector.read("reserved")),
     settle(ctx.inspector.read("registered")),
     settle(listQueues(ctx)),
     settle(listPeriodicTasks(ctx)),
   ]);
+  const known = lastKnown.get(ctx) ?? { queues: null, periodic: null };
+  const queues = freshQueues ?? known.queues;
+  const periodic = freshPeriodic ?? known.periodic;
+  lastKnown.set(ctx, { queues, periodic });
   const workers = summaries(ctx);
   const online = workers.filter((w) => w.status === "online");
   // Busy solo workers answer nothing: their running task comes from the task store instead.
@@ -28,7 +35,9 @@ export async function overview(ctx: Ctx): Promise<Overview> {
   const activeFromInspect = countReplies(active);
   const activeFromHeartbeats = online.reduce((n, w) => n + (w.active ?? 0), 0);
   const registeredNames = new Set<string>();
-  for (const r of registered?.replies.values() ?? []) if (Array.isArray(r.value)) for (const n of r.value) if (typeof n === "string") registeredNames.add(n.split(" ")[0]!);
+  // Registered names change only with deployments: the latest reply of each worker will do.
+  const registeredReplies = registered?.replies.size ? registered.replies.values() : ctx.workers.all().map((w) => ctx.inspector.latest("registered", w.name)).filter((r) => r !== undefined);
+  for (const r of registeredReplies) if (Array.isArray(r.value)) for (const n of r.value) if (typeof n === "string") registeredNames.add(n.split(" ")[0]!);
   const { lastHour, lastDay } = recentActivity(ctx);
   return {
     workers: { online: online.length, offline: workers.length - online.length, busy: online.filter((w) => w.busy).length },

@@ -66,5 +66,9 @@ export function describeRedisError(e: Error): string {
 }
 
 export function createConnection(target: RedisTarget, masterName: string | undefined, name: string): Redis {
-  return new Redis(redisOptions(target, masterName, name));
+  const conn = new Redis(redisOptions(target, masterName, name));
+  // Errors are reported through StatusTracker on the main connection; without a listener ioredis
+  // prints every failed reconnect of the others to stderr (and breaks --json logs).
+  conn.on("error", () => undefined);
+  return conn;
 }

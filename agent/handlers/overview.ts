@@ -1,6 +1,5 @@
 import type { Overview } from "../api/schema";
 import { taskRow } from "../sources/tasks/present";
-import { receivedTime } from "../sources/tasks/record";
 import { atMost, type Ctx } from "./context";
 import { summaries } from "./workers";
 import { listQueues } from "./queues";
@@ -56,15 +55,8 @@ export async function overview(ctx: Ctx): Promise<Overview> {
   };
 }
 
+/** Tasks per state received in the last hour and day: from the store's time index, not a walk over every task. */
 function recentActivity(ctx: Ctx): { lastHour: Record<string, number>; lastDay: Record<string, number> } {
   const now = Date.now();
-  const lastHour: Record<string, number> = {};
-  const lastDay: Record<string, number> = {};
-  for (const t of ctx.tasks.all()) {
-    const age = now - receivedTime(t);
-    if (age > 24 * HOUR) continue;
-    lastDay[t.state] = (lastDay[t.state] ?? 0) + 1;
-    if (age <= HOUR) lastHour[t.state] = (lastHour[t.state] ?? 0) + 1;
-  }
-  return { lastHour, lastDay };
+  return { lastHour: ctx.tasks.countByStateSince(now - HOUR), lastDay: ctx.tasks.countByStateSince(now - 24 * HOUR) };
 }

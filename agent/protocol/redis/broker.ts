@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { buildControlRequest, readControlReply, ReplyCollector, type ReadOnlyControlMethod } from "../control";
-import { decodeEnvelope, encodeEnvelope, isRecord, type DecodeLimits, defaultDecodeLimits } from "../envelope";
+import { BodyDecoder, decodeEnvelope, encodeEnvelope, isRecord, type DecodeLimits, defaultDecodeLimits } from "../envelope";
 import { eventsFromBody, type CeleryEvent } from "../events";
 import type {
   BroadcastOptions,
@@ -52,6 +52,8 @@ export class RedisBroker implements BrokerTransport {
   private readonly replyExchange: string;
   private readonly eventExchange: string;
   private readonly limits: DecodeLimits;
+  /** Event envelopes: only their bodies are needed, and a worker's envelopes repeat around them. */
+  private readonly eventBodies: BodyDecoder;
   private integerTimeouts = false;
   private closed = false;
 
@@ -62,6 +64,7 @@ export class RedisBroker implements BrokerTransport {
     this.replyExchange = `reply.${this.control}`;
     this.eventExchange = opts.eventExchange ?? "celeryev";
     this.limits = opts.decodeLimits ?? defaultDecodeLimits;
+    this.eventBodies = new BodyDecoder(this.limits);
     this.cmd = this.connect("cmd");
     this.sub = this.connect("events");
     this.tracker.watch(this.cmd);
@@ -112,9 +115,9 @@ export class RedisBroker implements BrokerTransport {
   }
 
   private onEventMessage(message: Buffer): void {
-    const decoded = decodeEnvelope(message, this.limits);
+    const decoded = this.eventBodies.decode(message);
     if (!decoded.ok) return this.count(decoded.reason);
-    const events = eventsFromBody(decoded.envelope.body, Date.now(), (why) => this.count(why));
+    const events = eventsFromBody(decoded.body, Date.now(), (why) => this.count(why));
     for (const e of events) {
       for (const l of this.eventListeners) {
         try {

@@ -88,30 +88,47 @@ export class RedisResultBackend implements ResultBackend {
     });
   }
 
+  /**
+   * SCAN + MGET in batches, pipelined: while one batch is parsed and handed over, Redis is already
+   * answering the next SCAN and MGET, so the agent's time and Redis's time overlap. Between batches
+   * the event loop is let go, so requests are served during a long backfill.
+   */
   async backfill(onBatch: (metas: TaskMeta[]) => void, onProgress: (p: BackfillProgress) => void): Promise<void> {
     const batch = this.opts.batchSize ?? 1000;
     const progress: BackfillProgress = { scanned: 0, loaded: 0, done: false };
-    let cursor = "0";
-    do {
-      const [next, keys] = await this.cmd.scan(cursor, "MATCH", `${this.prefix}*`, "COUNT", batch);
-      cursor = next;
-      if (keys.length) {
-        const values = await this.cmd.mgetBuffer(...keys);
-        const now = Date.now();
-        const metas: TaskMeta[] = [];
-        values.forEach((v, i) => {
-          if (!v) return;
-          const m = parseTaskMeta(v.toString("utf8"), now, keys[i]!.slice(this.prefix.length));
-          if (m) metas.push(m);
-        });
-        progress.scanned += keys.length;
-        progress.loaded += metas.length;
-        onBatch(metas);
-      }
+    const scan = (cursor: string): Promise<[string, string[]]> => {
+      const p = this.cmd.scan(cursor, "MATCH", `${this.prefix}*`, "COUNT", batch);
+      p.catch(() => undefined); // surfaced where it is awaited
+      return p;
+    };
+    const read = async (keys: string[]) => ({ keys, values: keys.length ? await this.cmd.mgetBuffer(...keys) : [] });
+    const handle = ({ keys, values }: { keys: string[]; values: (Buffer | null)[] }) => {
+      const now = Date.now();
+      const metas: TaskMeta[] = [];
+      values.forEach((v, i) => {
+        if (!v) return;
+        const m = parseTaskMeta(v.toString("utf8"), now, keys[i]!.slice(this.prefix.length));
+        if (m) metas.push(m);
+      });
+      progress.scanned += keys.length;
+      progress.loaded += metas.length;
+      if (metas.length) onBatch(metas);
       onProgress({ ...progress });
+    };
+    let next: ReturnType<typeof scan> | null = scan("0");
+    let pending: ReturnType<typeof read> | null = null;
+    while (next) {
+      const [cursor, keys]: [string, string[]] = await next;
+      next = cursor === "0" ? null : scan(cursor);
+      const reading = read(keys);
+      // Swallowed here, surfaced by the await below: a failed read must not be an unhandled rejection.
+      reading.catch(() => undefined);
+      if (pending) handle(await pending);
+      pending = reading;
       // Let requests run between batches: the backfill must never hold the event loop for long.
       await new Promise((r) => setImmediate(r));
-    } while (cursor !== "0");
+    }
+    if (pending) handle(await pending);
     progress.done = true;
     onProgress({ ...progress });
   }

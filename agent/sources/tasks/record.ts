@@ -63,10 +63,9 @@ const MAX_TIMELINE = 64;
 // Celery's precedence: earlier in this list wins; a later-listed state arriving after an
 // earlier-listed one is taken as having happened before it.
 const PRECEDENCE: (TaskState | null)[] = ["SUCCESS", "FAILURE", null, "REVOKED", "STARTED", "RECEIVED", "REJECTED", "RETRY", "PENDING"];
-const precedence = (s: TaskState) => {
-  const i = PRECEDENCE.indexOf(s);
-  return i < 0 ? PRECEDENCE.indexOf(null) : i;
-};
+const RANK = new Map<TaskState, number>(PRECEDENCE.flatMap((s, i) => (s ? [[s, i] as [TaskState, number]] : [])));
+const OTHER_RANK = PRECEDENCE.indexOf(null);
+const precedence = (s: TaskState) => RANK.get(s) ?? OTHER_RANK;
 
 export const READY_STATES = new Set<TaskState>(["SUCCESS", "FAILURE", "REVOKED", "REJECTED"]);
 
@@ -108,11 +107,15 @@ function advance(t: TaskRecord, state: TaskState, at: number, hasState: boolean)
 }
 
 function pushTimeline(t: TaskRecord, item: TimelineItem): void {
+  const tl = t.timeline;
   // The same transition seen from both sources (event and backend) is kept once per source.
-  if (t.timeline.some((x) => x.type === item.type && x.source === item.source && Math.abs(x.at - item.at) < 1)) return;
-  t.timeline.push(item);
-  t.timeline.sort((a, b) => a.at - b.at);
-  if (t.timeline.length > MAX_TIMELINE) t.timeline.splice(1, t.timeline.length - MAX_TIMELINE);
+  for (const x of tl) if (x.type === item.type && x.source === item.source && Math.abs(x.at - item.at) < 1) return;
+  // Kept in time order, later arrivals after earlier ones at the same time (items mostly come in order).
+  let i = tl.length;
+  while (i > 0 && tl[i - 1]!.at > item.at) i--;
+  if (i === tl.length) tl.push(item);
+  else tl.splice(i, 0, item);
+  if (tl.length > MAX_TIMELINE) tl.splice(1, tl.length - MAX_TIMELINE);
 }
 
 const seconds = (s: number) => Math.round(s * 1000);

@@ -1,13 +1,28 @@
 /**
- * Every task the agent holds, indexed by state, name, worker and queue, bounded by --max-tasks.
- * Queries take the smallest matching index, filter the rest in one pass, and keep only the page
- * they return (a bounded heap), so a page costs one pass over the candidates, never a full sort.
+ * Every task the agent holds, bounded by --max-tasks, laid out for a million of them.
+ *
+ * Each task has a slot. What the filters, sorts and counts read lives in typed-array columns indexed
+ * by slot (state, name, worker, queue as interned numbers; times as numbers), so a filter reads a
+ * few bytes per task and the store holds no object per task. A task that is changing (recently
+ * touched, or not finished) is also held as a full TaskRecord ("hot"), which the merge rules in
+ * record.ts update; once it goes quiet it is packed into two strings ("cold", see pack.ts) and its
+ * object dropped. Reading a cold task unpacks a fresh record.
+ *
+ * Indexes: `order` keeps the slots sorted by received time (the default listing) with per-state
+ * counts; per-value counts come from the interned symbols; the text search keeps lower-cased
+ * blocks of every task's text (search.ts). So the first page, a filtered page, a total, and the
+ * overview's counts per state never walk every task; a search scans text, not records.
  */
 import type { CeleryEvent } from "../../protocol/events";
 import type { TaskMeta } from "../../protocol/result-meta";
 import type { TaskState } from "../../api/schema";
 import { applyEvent, applyMeta, isFinished, newRecord, receivedTime, type TaskRecord } from "./record";
 import { matchesText, type TaskFilter, type TaskSort } from "./query";
+import { OrderIndex, STATE_COUNT } from "./order-index";
+import { packRest, packText, searchTextOf, unpackRest, unpackText } from "./pack";
+import { literalPattern, SEP, TextStore } from "./search";
+import { Symbols } from "./symbols";
+import { IdTable } from "./id-table";
 
 type IndexName = "state" | "name" | "worker" | "queue" | "parent";
 
@@ -17,29 +32,207 @@ export interface TaskPage {
   nextCursor: string | null;
 }
 
+export const STATES: readonly TaskState[] = ["PENDING", "RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED"];
+const STATE_CODE = new Map<TaskState, number>(STATES.map((s, i) => [s, i]));
+const EMPTY = 255;
+/** States whose tasks are also kept in a set (few at a time; the workers' "what runs where"). */
+const TRACKED = new Set<number>([STATE_CODE.get("PENDING")!, STATE_CODE.get("RECEIVED")!, STATE_CODE.get("STARTED")!, STATE_CODE.get("RETRY")!]);
+
+/** Flags column bits. */
+const F_EVENTS = 1;
+const F_BACKEND = 2;
+const F_ROOT_SELF = 4;
+const F_TL_IMPLIED = 8;
+const F_PARENT = 16;
+/** The hot column: which map holds a task's record (0: none, it is packed). */
+const HOT_FINISHED_MAP = 1;
+const HOT_UNFINISHED_MAP = 2;
+
+/** Finished tasks kept as objects (recently touched: a late event or backend write is likely). */
+const HOT_FINISHED = 256;
+/** Unfinished tasks kept as objects; beyond this many (a backlog), the least recently touched are packed too. */
+const HOT_UNFINISHED = 20_000;
+
+const PREALLOCATE = 2_000_000;
+/** Up to this many search matches are sorted directly rather than found by walking the order index. */
+const FEW = 4096;
+/** Celery's task ids: lower-case UUIDs (hex digits and dashes). */
+const UUID_LIKE = /^[0-9a-f-]+$/;
+
+/** Growable typed arrays, one entry per slot. */
+class Columns {
+  capacity = 0;
+  seq = new Float64Array(0);
+  stateAt = new Float64Array(0);
+  firstSeen = new Float64Array(0);
+  sent = new Float64Array(0);
+  received = new Float64Array(0);
+  started = new Float64Array(0);
+  finished = new Float64Array(0);
+  runtime = new Float64Array(0);
+  /** receivedTime(t): the listing key. */
+  recv = new Float64Array(0);
+  state = new Uint8Array(0);
+  flags = new Uint8Array(0);
+  /** Which of the sparse failure fields (excType, excModule, traceback) a slot has, as bits. */
+  sparse = new Uint8Array(0);
+  hot = new Uint8Array(0);
+  retries = new Uint8Array(0);
+  priority = new Uint8Array(0);
+  name = new Uint32Array(0);
+  worker = new Uint32Array(0);
+  queue = new Uint32Array(0);
+  exchange = new Uint32Array(0);
+  routingKey = new Uint32Array(0);
+
+  grow(min: number, max: number): void {
+    if (min <= this.capacity) return;
+    // Up to PREALLOCATE slots the columns are sized for the bound at once: the pages of a fresh
+    // typed array are only committed when written, and growing by copies would leave the freed
+    // buffers as holes in the process's memory.
+    const cap = max <= PREALLOCATE ? max : Math.max(min, Math.min(max, Math.max(1024, Math.ceil(this.capacity * 1.5))));
+    const g = <T extends Float64Array | Uint8Array | Int32Array | Uint32Array>(a: T, fill?: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(cap);
+      b.set(a);
+      if (fill !== undefined) b.fill(fill, a.length);
+      return b;
+    };
+    this.seq = g(this.seq);
+    this.stateAt = g(this.stateAt);
+    this.firstSeen = g(this.firstSeen);
+    this.sent = g(this.sent);
+    this.received = g(this.received);
+    this.started = g(this.started);
+    this.finished = g(this.finished);
+    this.runtime = g(this.runtime);
+    this.recv = g(this.recv);
+    this.state = g(this.state, EMPTY);
+    this.flags = g(this.flags);
+    this.sparse = g(this.sparse);
+    this.hot = g(this.hot);
+    this.retries = g(this.retries);
+    this.priority = g(this.priority);
+    this.name = g(this.name);
+    this.worker = g(this.worker);
+    this.queue = g(this.queue);
+    this.exchange = g(this.exchange);
+    this.routingKey = g(this.routingKey);
+    this.capacity = cap;
+  }
+}
+
+/**
+ * Nullable numbers in a column: null is 0 (so a column nobody sets stays untouched, and costs no
+ * memory: fresh pages are only committed when written), a real 0 is stored as -0.
+ */
+const enc = (x: number | null) => (x === null ? 0 : x === 0 ? -0 : x);
+const dec = (x: number) => (x === 0 ? (Object.is(x, -0) ? 0 : null) : x);
+/** Writes only a change (an unchanged null is never written: its page stays uncommitted). */
+function put(col: Float64Array, slot: number, x: number | null): void {
+  const e = enc(x);
+  if (!Object.is(col[slot], e)) col[slot] = e;
+}
+
+/** Small non-negative integers (retries, priority) in a byte: null 0, n as n + 1, larger ones beside. */
+const SMALL_MAX = 254;
+function putSmall(col: Uint8Array, big: Map<number, number>, slot: number, x: number | null): void {
+  const e = x === null ? 0 : Number.isInteger(x) && x >= 0 && x < SMALL_MAX ? x + 1 : 255;
+  if (col[slot] !== e) col[slot] = e;
+  if (e === 255) big.set(slot, x!);
+  else if (big.size) big.delete(slot);
+}
+function getSmall(col: Uint8Array, big: Map<number, number>, slot: number): number | null {
+  const e = col[slot]!;
+  return e === 0 ? null : e === 255 ? big.get(slot)! : e - 1;
+}
+
+/** A first-in first-out queue of unsigned 32-bit numbers, growable (slots for reuse, (slot, seq) for eviction). */
+class NumberQueue {
+  private buf = new Uint32Array(1024);
+  private head = 0;
+  private tail = 0;
+
+  get length(): number {
+    return this.tail - this.head;
+  }
+
+  push(x: number): void {
+    if (this.tail === this.buf.length) {
+      const live = this.tail - this.head;
+      const next = new Uint32Array(Math.max(1024, live * 2));
+      next.set(this.buf.subarray(this.head, this.tail));
+      this.buf = next;
+      this.head = 0;
+      this.tail = live;
+    }
+    this.buf[this.tail++] = x >>> 0;
+  }
+
+  shift(): number | undefined {
+    return this.head < this.tail ? this.buf[this.head++] : undefined;
+  }
+}
+
 export class TaskStore {
-  private readonly tasks = new Map<string, TaskRecord>();
-  private readonly indexes: Record<IndexName, Map<string, Set<TaskRecord>>> = {
-    state: new Map(),
-    name: new Map(),
-    worker: new Map(),
-    queue: new Map(),
-    parent: new Map(),
-  };
-  /** Ids in order of first sight: eviction walks it from the oldest. */
-  private order: string[] = [];
-  private orderHead = 0;
+  private readonly c = new Columns();
+  private readonly ids: (string | undefined)[] = [];
+  private readonly slotOf = new IdTable((slot) => this.ids[slot]);
+  /** Cold tasks' packed text (see pack.ts), kept in blocks for the search. */
+  private readonly texts = new TextStore();
+  /** Hot tasks' lower-cased search text, made by the first search after a change. */
+  private readonly hotText = new Map<number, string>();
+  /** Cold tasks' rarely present fields (most have none). */
+  private readonly rest = new Map<number, string>();
+  /** Hot tasks, least recently touched first. */
+  private readonly hotFinished = new Map<number, TaskRecord>();
+  private readonly hotUnfinished = new Map<number, TaskRecord>();
+  private readonly freeSlots = new NumberQueue();
+  private nextSlot = 0;
+  private count = 0;
   private seq = 0;
+  /** Eviction line: (slot, seq) pairs in order of first sight. */
+  private readonly line = new NumberQueue();
+  private readonly stateCounts = new Int32Array(STATE_COUNT);
+  private readonly tracked = new Map<number, Set<number>>([...TRACKED].map((s) => [s, new Set<number>()]));
+  private readonly syms = {
+    name: new Symbols(),
+    worker: new Symbols(),
+    queue: new Symbols(),
+    exchange: new Symbols(),
+    routingKey: new Symbols(),
+    excType: new Symbols(),
+    excModule: new Symbols(),
+    // Failures at one place share their traceback: interned, a thousand failures hold one copy.
+    traceback: new Symbols(),
+  };
+  /** A failure's type, module and traceback (symbol ids), for the few tasks that have one. */
+  private readonly failure = { excType: new Map<number, number>(), excModule: new Map<number, number>(), traceback: new Map<number, number>() };
+  /** retries and priority too large for their byte column. */
+  private readonly bigInts = { retries: new Map<number, number>(), priority: new Map<number, number>() };
+  /** Slots whose id is not a lower-case UUID-like string (custom ids): searched apart. */
+  private readonly oddIds = new Set<number>();
+  /** parent id -> child slots, and each child's parent. */
+  private readonly children = new Map<string, Set<number>>();
+  private readonly parentOf = new Map<number, string>();
+  private readonly order: OrderIndex;
   private readonly listeners: ((t: TaskRecord) => void)[] = [];
 
-  constructor(readonly maxTasks: number) {}
+  private readonly hotLimits: { finished: number; unfinished: number };
+
+  /** `hot`: how many tasks stay unpacked (tests set 0 to exercise the packed form everywhere). */
+  constructor(readonly maxTasks: number, hot: { finished?: number; unfinished?: number } = {}) {
+    this.hotLimits = { finished: hot.finished ?? HOT_FINISHED, unfinished: hot.unfinished ?? HOT_UNFINISHED };
+    const c = this.c;
+    this.order = new OrderIndex({ key: (s) => c.recv[s]!, tie: (s) => c.seq[s]!, state: (s) => c.state[s]! });
+  }
 
   get size(): number {
-    return this.tasks.size;
+    return this.count;
   }
 
   get(id: string): TaskRecord | undefined {
-    return this.tasks.get(id);
+    const slot = this.slotOf.get(id);
+    return slot === undefined ? undefined : this.record(slot);
   }
 
   onChange(l: (t: TaskRecord) => void): void {
@@ -49,51 +242,232 @@ export class TaskStore {
   applyEvent(e: CeleryEvent): TaskRecord | null {
     const id = e.fields.uuid;
     if (typeof id !== "string") return null;
-    return this.update(id, e.receivedAt, (t) => applyEvent(t, e));
+    return this.update(id, e.receivedAt, e, null, true);
   }
 
+  /**
+   * A result-backend write. `notify` false is the backfill: a bulk load nobody is watching, so a
+   * finished task is packed at once instead of waiting its turn as a hot record (short-lived
+   * objects that outlive a few garbage collections would fragment the heap for good).
+   */
   applyMeta(m: TaskMeta, notify = true): TaskRecord {
-    return this.update(m.taskId, m.seenAt, (t) => applyMeta(t, m), notify);
+    return this.update(m.taskId, m.seenAt, null, m, notify);
   }
 
-  private update(id: string, now: number, change: (t: TaskRecord) => void, notify = true): TaskRecord {
-    let t = this.tasks.get(id);
-    if (!t) {
+  // --- slots and records -----------------------------------------------------------------------
+
+  private hotRecord(slot: number): TaskRecord | undefined {
+    const h = this.c.hot[slot];
+    return h === HOT_UNFINISHED_MAP ? this.hotUnfinished.get(slot) : h === HOT_FINISHED_MAP ? this.hotFinished.get(slot) : undefined;
+  }
+
+  /** Takes a task out of the hot maps (it is about to change, or leave). */
+  private cool(slot: number): void {
+    const h = this.c.hot[slot];
+    if (h === HOT_UNFINISHED_MAP) this.hotUnfinished.delete(slot);
+    else if (h === HOT_FINISHED_MAP) this.hotFinished.delete(slot);
+    if (h) this.c.hot[slot] = 0;
+  }
+
+  /** The task in `slot` as a record: the live object when hot, a fresh unpacked one when cold. */
+  private record(slot: number): TaskRecord {
+    return this.hotRecord(slot) ?? this.unpack(slot);
+  }
+
+  /** One event or one backend write (exactly one of `e`, `m`) applied to the task `id`. */
+  private update(id: string, now: number, e: CeleryEvent | null, m: TaskMeta | null, notify: boolean): TaskRecord {
+    let slot = this.slotOf.get(id);
+    let t: TaskRecord;
+    let fresh = false;
+    if (slot === undefined) {
+      slot = this.allocate();
       t = newRecord(id, ++this.seq, now);
-      this.tasks.set(id, t);
-      this.order.push(id);
+      this.ids[slot] = id;
+      this.slotOf.set(id, slot);
+      if (!UUID_LIKE.test(id)) this.oddIds.add(slot);
+      this.line.push(slot);
+      this.line.push(t.seq);
+      this.count++;
+      fresh = true;
     } else {
-      this.unindex(t);
+      const hot = this.hotRecord(slot);
+      t = hot ?? this.unpack(slot);
+      if (hot) this.cool(slot);
+      else {
+        this.texts.delete(slot);
+        this.rest.delete(slot);
+      }
     }
-    change(t);
-    this.index(t);
-    if (this.tasks.size > this.maxTasks) this.evict();
+    if (e) applyEvent(t, e);
+    else applyMeta(t, m!);
+    this.sync(slot, t, fresh);
+    if (!notify && isFinished(t)) this.pack(slot, t);
+    else if (isFinished(t)) {
+      this.hotFinished.set(slot, t);
+      this.c.hot[slot] = HOT_FINISHED_MAP;
+    } else {
+      this.hotUnfinished.set(slot, t);
+      this.c.hot[slot] = HOT_UNFINISHED_MAP;
+    }
+    this.coolDown();
+    if (this.count > this.maxTasks) this.evict();
     if (notify) for (const l of this.listeners) l(t);
     return t;
   }
 
-  private keysOf(t: TaskRecord): [IndexName, string | null][] {
-    return [["state", t.state], ["name", t.name], ["worker", t.worker], ["queue", t.queue], ["parent", t.parentId]];
+  private allocate(): number {
+    const reused = this.freeSlots.shift();
+    if (reused !== undefined) return reused;
+    const slot = this.nextSlot++;
+    this.c.grow(slot + 1, this.maxTasks + 1);
+    this.texts.reserve(this.c.capacity);
+    return slot;
   }
 
-  private index(t: TaskRecord): void {
-    for (const [idx, key] of this.keysOf(t)) {
-      if (key === null) continue;
-      const m = this.indexes[idx];
-      let set = m.get(key);
-      if (!set) m.set(key, (set = new Set()));
-      set.add(t);
+  /** Writes a record's indexed fields into the columns and keeps every index in step. */
+  private sync(slot: number, t: TaskRecord, fresh: boolean): void {
+    const c = this.c;
+    if (this.hotText.size) this.hotText.delete(slot);
+    const state = STATE_CODE.get(t.state)!;
+    const recv = receivedTime(t);
+    const oldState = fresh ? EMPTY : c.state[slot]!;
+    const moved = fresh || c.recv[slot] !== recv;
+    if (!fresh && moved) this.order.remove(slot);
+    c.seq[slot] = t.seq;
+    c.stateAt[slot] = t.stateAt;
+    c.firstSeen[slot] = t.firstSeen;
+    put(c.sent, slot, t.sent);
+    put(c.received, slot, t.received);
+    put(c.started, slot, t.started);
+    put(c.finished, slot, t.finished);
+    put(c.runtime, slot, t.runtime);
+    c.recv[slot] = recv;
+    putSmall(c.retries, this.bigInts.retries, slot, t.retries);
+    putSmall(c.priority, this.bigInts.priority, slot, t.priority);
+    const hadParent = (c.flags[slot]! & F_PARENT) !== 0 && !fresh;
+    c.flags[slot] = (t.fromEvents ? F_EVENTS : 0) | (t.fromBackend ? F_BACKEND : 0) | (t.parentId !== null ? F_PARENT : 0);
+    this.setSym(this.syms.name, c.name, slot, t.name);
+    this.setSym(this.syms.worker, c.worker, slot, t.worker);
+    this.setSym(this.syms.queue, c.queue, slot, t.queue);
+    this.setSym(this.syms.exchange, c.exchange, slot, t.exchange);
+    this.setSym(this.syms.routingKey, c.routingKey, slot, t.routingKey);
+    if (c.sparse[slot] || t.excType !== null || t.excModule !== null || t.traceback !== null) {
+      this.setSparse(this.syms.excType, this.failure.excType, slot, t.excType, 1);
+      this.setSparse(this.syms.excModule, this.failure.excModule, slot, t.excModule, 2);
+      this.setSparse(this.syms.traceback, this.failure.traceback, slot, t.traceback, 4);
+    }
+    if (oldState !== state) {
+      if (oldState !== EMPTY) {
+        this.stateCounts[oldState]!--;
+        this.tracked.get(oldState)?.delete(slot);
+      }
+      this.stateCounts[state]!++;
+      this.tracked.get(state)?.add(slot);
+    }
+    if (moved) {
+      c.state[slot] = state;
+      this.order.insert(slot);
+    } else if (oldState !== state) {
+      this.order.changeState(slot, oldState, state);
+      c.state[slot] = state;
+    }
+    const parent = hadParent ? this.parentOf.get(slot)! : null;
+    if (parent !== t.parentId) {
+      if (parent !== null) this.unlinkParent(slot, parent);
+      if (t.parentId !== null) {
+        this.parentOf.set(slot, t.parentId);
+        let kids = this.children.get(t.parentId);
+        if (!kids) this.children.set(t.parentId, (kids = new Set()));
+        kids.add(slot);
+      }
     }
   }
 
-  private unindex(t: TaskRecord): void {
-    for (const [idx, key] of this.keysOf(t)) {
-      if (key === null) continue;
-      const set = this.indexes[idx].get(key);
-      set?.delete(t);
-      if (set && set.size === 0) this.indexes[idx].delete(key);
+  private setSym(syms: Symbols, col: Uint32Array, slot: number, value: string | null): void {
+    const cur = col[slot]!;
+    if (syms.value(cur) === value) return;
+    syms.release(cur);
+    col[slot] = syms.acquire(value);
+  }
+
+  /** The same for values few tasks have (a failure's type, module and traceback): a map, not a column. */
+  private setSparse(syms: Symbols, map: Map<number, number>, slot: number, value: string | null, bit: number): void {
+    const has = this.c.sparse;
+    const cur = has[slot]! & bit ? map.get(slot)! : 0;
+    if (syms.value(cur) === value) return;
+    syms.release(cur);
+    if (value === null) {
+      map.delete(slot);
+      has[slot] = has[slot]! & ~bit;
+    } else {
+      map.set(slot, syms.acquire(value));
+      has[slot] = has[slot]! | bit;
     }
   }
+
+  private unlinkParent(slot: number, parent: string): void {
+    this.parentOf.delete(slot);
+    const kids = this.children.get(parent);
+    kids?.delete(slot);
+    if (kids && kids.size === 0) this.children.delete(parent);
+  }
+
+  /** Packs the least recently touched hot tasks beyond the bounds. */
+  private coolDown(): void {
+    if (this.hotFinished.size > this.hotLimits.finished) this.packOldest(this.hotFinished, this.hotLimits.finished);
+    if (this.hotUnfinished.size > this.hotLimits.unfinished) this.packOldest(this.hotUnfinished, this.hotLimits.unfinished);
+  }
+
+  private packOldest(map: Map<number, TaskRecord>, max: number): void {
+    for (const [slot, t] of map) {
+      if (map.size <= max) return;
+      map.delete(slot);
+      this.c.hot[slot] = 0;
+      this.pack(slot, t);
+    }
+  }
+
+  private pack(slot: number, t: TaskRecord): void {
+    this.hotText.delete(slot);
+    this.texts.set(slot, packText(t));
+    const { rest, flags } = packRest(t);
+    if (rest !== undefined) this.rest.set(slot, rest);
+    this.c.flags[slot] = (this.c.flags[slot]! & (F_EVENTS | F_BACKEND | F_PARENT)) | (flags & 1 ? F_ROOT_SELF : 0) | (flags & 2 ? F_TL_IMPLIED : 0);
+  }
+
+  private unpack(slot: number): TaskRecord {
+    const c = this.c;
+    const sym = (s: Symbols, col: Uint32Array) => s.value(col[slot]!);
+    const t = newRecord(this.ids[slot]!, c.seq[slot]!, c.firstSeen[slot]!);
+    const f = c.flags[slot]!;
+    t.name = sym(this.syms.name, c.name);
+    t.state = STATES[c.state[slot]!]!;
+    t.stateAt = c.stateAt[slot]!;
+    t.sent = dec(c.sent[slot]!);
+    t.received = dec(c.received[slot]!);
+    t.started = dec(c.started[slot]!);
+    t.finished = dec(c.finished[slot]!);
+    t.runtime = dec(c.runtime[slot]!);
+    t.worker = sym(this.syms.worker, c.worker);
+    t.queue = sym(this.syms.queue, c.queue);
+    t.exchange = sym(this.syms.exchange, c.exchange);
+    t.routingKey = sym(this.syms.routingKey, c.routingKey);
+    if (c.sparse[slot]) {
+      t.excType = this.syms.excType.value(this.failure.excType.get(slot) ?? 0);
+      t.excModule = this.syms.excModule.value(this.failure.excModule.get(slot) ?? 0);
+      t.traceback = this.syms.traceback.value(this.failure.traceback.get(slot) ?? 0);
+    }
+    t.priority = getSmall(c.priority, this.bigInts.priority, slot);
+    t.retries = getSmall(c.retries, this.bigInts.retries, slot);
+    t.fromEvents = (f & F_EVENTS) !== 0;
+    t.fromBackend = (f & F_BACKEND) !== 0;
+    const text = this.texts.get(slot);
+    if (text !== undefined) Object.assign(t, unpackText(text));
+    unpackRest(t, this.rest.get(slot), (f & F_ROOT_SELF ? 1 : 0) | (f & F_TL_IMPLIED ? 2 : 0));
+    return t;
+  }
+
+  // --- eviction --------------------------------------------------------------------------------
 
   /**
    * Drops the oldest finished tasks first. Unfinished tasks met on the way move to the back of the
@@ -101,127 +475,332 @@ export class TaskStore {
    * finished, the oldest go anyway: the bound holds.
    */
   private evict(): void {
-    let excess = this.tasks.size - this.maxTasks;
-    let passes = this.order.length - this.orderHead;
-    while (excess > 0 && this.orderHead < this.order.length) {
-      const id = this.order[this.orderHead++]!;
-      const t = this.tasks.get(id);
-      if (!t) continue;
-      if (isFinished(t) || passes-- <= 0) {
-        this.remove(t);
+    let excess = this.count - this.maxTasks;
+    let passes = this.line.length / 2;
+    while (excess > 0 && this.line.length) {
+      const slot = this.line.shift()!;
+      const seq = this.line.shift()!;
+      if (this.c.state[slot] === EMPTY || this.c.seq[slot]! >>> 0 !== seq) continue; // gone, or the slot reused
+      const finished = this.c.state[slot]! >= 3 && this.c.state[slot] !== 5; // SUCCESS FAILURE REVOKED REJECTED
+      if (finished || passes-- <= 0) {
+        this.remove(slot);
         excess--;
-      } else this.order.push(id);
-    }
-    // Compact the order list once its consumed head dominates it.
-    if (this.orderHead > 1024 && this.orderHead > this.order.length / 2) {
-      this.order = this.order.slice(this.orderHead);
-      this.orderHead = 0;
+      } else {
+        this.line.push(slot);
+        this.line.push(seq);
+      }
     }
   }
 
-  private remove(t: TaskRecord): void {
-    this.unindex(t);
-    this.tasks.delete(t.id);
+  private remove(slot: number): void {
+    const c = this.c;
+    const id = this.ids[slot]!;
+    this.order.remove(slot);
+    const state = c.state[slot]!;
+    this.stateCounts[state]!--;
+    this.tracked.get(state)?.delete(slot);
+    for (const key of ["name", "worker", "queue", "exchange", "routingKey"] as const) {
+      this.syms[key].release(c[key][slot]!);
+      c[key][slot] = 0;
+    }
+    if (c.sparse[slot]) {
+      for (const key of ["excType", "excModule", "traceback"] as const) {
+        this.syms[key].release(this.failure[key].get(slot) ?? 0);
+        this.failure[key].delete(slot);
+      }
+      c.sparse[slot] = 0;
+    }
+    this.bigInts.retries.delete(slot);
+    this.bigInts.priority.delete(slot);
+    const parent = this.parentOf.get(slot);
+    if (parent !== undefined) this.unlinkParent(slot, parent);
+    c.state[slot] = EMPTY;
+    this.cool(slot);
+    this.texts.delete(slot);
+    this.rest.delete(slot);
+    this.hotText.delete(slot);
+    this.slotOf.delete(id);
+    this.ids[slot] = undefined;
+    this.oddIds.delete(slot);
+    this.freeSlots.push(slot);
+    this.count--;
   }
+
+  // --- reads -----------------------------------------------------------------------------------
 
   /** Distinct values of an index, with counts (for filter pickers). */
   facet(idx: IndexName): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const [k, set] of this.indexes[idx]) out.set(k, set.size);
-    return out;
+    if (idx === "state") return this.countByState();
+    if (idx === "parent") return new Map([...this.children].map(([k, v]) => [k, v.size]));
+    return this.syms[idx].counts();
   }
 
   countByState(): Map<TaskState, number> {
-    return this.facet("state") as Map<TaskState, number>;
+    const out = new Map<TaskState, number>();
+    STATES.forEach((s, i) => {
+      if (this.stateCounts[i]! > 0) out.set(s, this.stateCounts[i]!);
+    });
+    return out;
   }
 
-  all(): IterableIterator<TaskRecord> {
-    return this.tasks.values();
+  /** Tasks per state whose received time is at or after `since` (the overview's last hour / day). */
+  countByStateSince(since: number): Record<string, number> {
+    const counts = this.order.countFrom(since);
+    const out: Record<string, number> = {};
+    STATES.forEach((s, i) => {
+      if (counts[i]! > 0) out[s] = counts[i]!;
+    });
+    return out;
+  }
+
+  *all(): IterableIterator<TaskRecord> {
+    for (let slot = 0; slot < this.nextSlot; slot++) if (this.c.state[slot] !== EMPTY) yield this.record(slot);
   }
 
   /** Ids of the tasks that name `id` as their parent. */
   childrenOf(id: string): string[] {
-    return [...(this.indexes.parent.get(id) ?? [])].map((t) => t.id);
+    return [...(this.children.get(id) ?? [])].map((slot) => this.ids[slot]!);
   }
 
-  /** Tasks in a given state (the index, not a scan). */
+  /** Tasks in a given state. */
   inState(state: TaskState): ReadonlySet<TaskRecord> {
-    return this.indexes.state.get(state) ?? new Set();
+    const code = STATE_CODE.get(state)!;
+    const out = new Set<TaskRecord>();
+    const set = this.tracked.get(code);
+    if (set) for (const slot of set) out.add(this.record(slot));
+    else for (let slot = 0; slot < this.nextSlot; slot++) if (this.c.state[slot] === code) out.add(this.record(slot));
+    return out;
   }
 
   query(filter: TaskFilter, sort: TaskSort, limit: number, cursor: Cursor | null): TaskPage {
-    const candidates = this.candidates(filter);
-    const key = sortKey(sort.by);
-    const dir = sort.order === "desc" ? -1 : 1;
-    // compare(a, b) < 0 when a comes first in the listing.
-    const cmp = (av: number, as: number, bv: number, bs: number) => (av !== bv ? (av < bv ? -1 : 1) * dir : (as - bs) * dir);
-    const heap: { v: number; t: TaskRecord }[] = []; // the page so far, kept sorted (limit is small)
-    let total = 0;
-    for (const t of candidates) {
-      if (!matches(t, filter)) continue;
-      total++;
-      const v = key(t);
-      if (cursor && cmp(v, t.seq, cursor.v, cursor.seq) <= 0) continue;
-      if (heap.length === limit + 1) {
-        const last = heap[limit]!;
-        if (cmp(v, t.seq, last.v, last.t.seq) >= 0) continue;
-        heap.pop();
-      }
-      let i = heap.length;
-      while (i > 0 && cmp(v, t.seq, heap[i - 1]!.v, heap[i - 1]!.t.seq) < 0) i--;
-      heap.splice(i, 0, { v, t });
+    const m = this.matcher(filter);
+    if (!m) return { tasks: [], total: 0, nextCursor: null };
+    const page = sort.by === "received" ? this.pageByReceived(m, sort.order, limit, cursor) : this.pageByScan(m, sort, limit, cursor);
+    const slots = page.slots.slice(0, limit);
+    const last = slots[slots.length - 1];
+    const nextCursor = page.slots.length > limit && last !== undefined ? encodeCursor({ v: page.keyOf(last), seq: this.c.seq[last]! }) : null;
+    return { tasks: slots.map((s) => this.record(s)), total: page.total, nextCursor };
+  }
+
+  /** The filter as column tests; null when it cannot match anything (an unknown name...). */
+  private matcher(f: TaskFilter): Matcher | null {
+    const m: Matcher = { states: 0xff, name: 0, worker: 0, queue: 0, since: -Infinity, until: Infinity, hits: null, hitCount: 0, few: null, dims: 0 };
+    if (f.states) {
+      m.states = 0;
+      for (const s of f.states) m.states |= 1 << STATE_CODE.get(s)!;
+      m.dims++;
     }
-    const page = heap.slice(0, limit);
-    const last = page[page.length - 1];
-    const nextCursor = heap.length > limit && last ? encodeCursor({ v: last.v, seq: last.t.seq }) : null;
-    return { tasks: page.map((x) => x.t), total, nextCursor };
+    for (const key of ["name", "worker", "queue"] as const) {
+      const v = f[key];
+      if (v === undefined) continue;
+      const id = this.syms[key].idOf(v);
+      if (id === undefined) return null;
+      m[key] = id;
+      m.dims++;
+    }
+    if (f.since !== undefined || f.until !== undefined) {
+      m.since = f.since ?? -Infinity;
+      m.until = f.until ?? Infinity;
+      m.dims++;
+    }
+    if (f.q) {
+      const hits = new Uint8Array(this.nextSlot);
+      m.hitCount = this.find(f.q, hits);
+      m.hits = hits;
+      if (m.hitCount <= FEW) {
+        // Few matches (the usual search): list them, and page by sorting just those.
+        const list: number[] = [];
+        for (let at = hits.indexOf(1); at !== -1; at = hits.indexOf(1, at + 1)) list.push(at);
+        m.few = list;
+      }
+      m.dims++;
+    }
+    return m;
   }
 
-  private candidates(f: TaskFilter): Iterable<TaskRecord> {
-    const sets: ReadonlySet<TaskRecord>[] = [];
-    if (f.states) sets.push(unionOf(f.states.map((s) => this.indexes.state.get(s))));
-    if (f.name !== undefined) sets.push(this.indexes.name.get(f.name) ?? new Set());
-    if (f.worker !== undefined) sets.push(this.indexes.worker.get(f.worker) ?? new Set());
-    if (f.queue !== undefined) sets.push(this.indexes.queue.get(f.queue) ?? new Set());
-    if (!sets.length) return this.tasks.values();
-    return sets.reduce((a, b) => (b.size < a.size ? b : a));
+  /** Marks the slots whose id, name, args, kwargs, result or exception contain `q` (lower-case). */
+  private find(q: string, hits: Uint8Array): number {
+    if (q.includes(SEP)) {
+      // Not expressible over the joined text: the record-by-record way.
+      let n = 0;
+      for (let slot = 0; slot < this.nextSlot; slot++) {
+        if (this.c.state[slot] !== EMPTY && matchesText(this.record(slot), q)) (hits[slot] = 1), n++;
+      }
+      return n;
+    }
+    let n = this.texts.find(literalPattern(q), hits);
+    // Hot tasks' text is not in the blocks: read from their records (lower-cased once per change).
+    for (const map of [this.hotFinished, this.hotUnfinished]) {
+      for (const [slot, t] of map) {
+        if (hits[slot]) continue;
+        let text = this.hotText.get(slot);
+        if (text === undefined) this.hotText.set(slot, (text = searchTextOf(t).toLowerCase()));
+        if (text.includes(q)) (hits[slot] = 1), n++;
+      }
+    }
+    // Ids: lower-case UUIDs can only contain a query made of their own characters; custom ids are few.
+    const mark = (slot: number) => {
+      const id = this.ids[slot];
+      if (id !== undefined && !hits[slot] && id.toLowerCase().includes(q)) (hits[slot] = 1), n++;
+    };
+    if (UUID_LIKE.test(q)) {
+      const ids = this.ids;
+      for (let slot = 0; slot < this.nextSlot; slot++) {
+        const id = ids[slot];
+        if (id !== undefined && !hits[slot] && id.includes(q)) (hits[slot] = 1), n++;
+      }
+    }
+    for (const slot of this.oddIds) mark(slot);
+    // Names are few: test each once, then mark their tasks.
+    const names = this.syms.name.matching((v) => v.toLowerCase().includes(q));
+    if (names) {
+      const col = this.c.name;
+      const state = this.c.state;
+      for (let slot = 0; slot < this.nextSlot; slot++) {
+        if (names[col[slot]!] && !hits[slot] && state[slot] !== EMPTY) (hits[slot] = 1), n++;
+      }
+    }
+    return n;
+  }
+
+  private test(m: Matcher, slot: number): boolean {
+    const c = this.c;
+    if (!((1 << c.state[slot]!) & m.states)) return false;
+    if (m.name && c.name[slot] !== m.name) return false;
+    if (m.worker && c.worker[slot] !== m.worker) return false;
+    if (m.queue && c.queue[slot] !== m.queue) return false;
+    if (m.hits && !m.hits[slot]) return false;
+    return true;
+  }
+
+  /** The number of matches when an index knows it without a walk; null otherwise. */
+  private knownTotal(m: Matcher): number | null {
+    if (m.dims === 0) return this.count;
+    if (m.dims > 1) return null;
+    if (m.states !== 0xff) {
+      let n = 0;
+      for (let s = 0; s < STATE_COUNT; s++) if (m.states & (1 << s)) n += this.stateCounts[s]!;
+      return n;
+    }
+    if (m.name) return this.syms.name.count(m.name);
+    if (m.worker) return this.syms.worker.count(m.worker);
+    if (m.queue) return this.syms.queue.count(m.queue);
+    if (m.hits) return m.hitCount;
+    return this.order.countRange(m.since, m.until);
+  }
+
+  /** Counts the matches with one pass over the columns. */
+  private countMatches(m: Matcher): number {
+    const c = this.c;
+    const { state, name, worker, queue, recv } = c;
+    const hits = m.hits;
+    let n = 0;
+    for (let slot = 0; slot < this.nextSlot; slot++) {
+      const st = state[slot]!;
+      if (st === EMPTY || !((1 << st) & m.states)) continue;
+      if (m.name && name[slot] !== m.name) continue;
+      if (m.worker && worker[slot] !== m.worker) continue;
+      if (m.queue && queue[slot] !== m.queue) continue;
+      if (hits && !hits[slot]) continue;
+      const r = recv[slot]!;
+      if (r < m.since || r > m.until) continue;
+      n++;
+    }
+    return n;
+  }
+
+  /** Received-time order: walk the order index from the right end, stop once the page is full. */
+  private pageByReceived(m: Matcher, order: "asc" | "desc", limit: number, cursor: Cursor | null): { slots: number[]; total: number; keyOf: (s: number) => number } {
+    const dir = order === "asc" ? 1 : -1;
+    const c = this.c;
+    const keyOf = (s: number) => c.recv[s]!;
+    if (m.few) {
+      const cmp = (a: number, b: number) => (c.recv[a]! - c.recv[b]! || c.seq[a]! - c.seq[b]!) * dir;
+      const list = m.few.filter((s) => this.test(m, s) && c.recv[s]! >= m.since && c.recv[s]! <= m.until).sort(cmp);
+      let start = 0;
+      if (cursor) {
+        const after = (s: number) => (c.recv[s]! !== cursor.v ? (c.recv[s]! > cursor.v ? 1 : -1) * dir > 0 : (c.seq[s]! - cursor.seq) * dir > 0);
+        while (start < list.length && !after(list[start]!)) start++;
+      }
+      return { slots: list.slice(start, start + limit + 1), total: list.length, keyOf };
+    }
+    const total = this.knownTotal(m) ?? this.countMatches(m);
+    const slots: number[] = [];
+    if (total > 0) {
+      let left = total;
+      this.order.walk(dir, m.since, m.until, cursor ? { v: cursor.v, s: cursor.seq } : null, (slot) => {
+        if (!this.test(m, slot)) return true;
+        slots.push(slot);
+        // Without a cursor every match is ahead: stop when they are all found.
+        return slots.length <= limit && (cursor !== null || --left > 0);
+      });
+    }
+    return { slots, total, keyOf };
+  }
+
+  /** Other sorts: one pass over the columns, keeping the best limit + 1 (no index for these). */
+  private pageByScan(m: Matcher, sort: TaskSort, limit: number, cursor: Cursor | null): { slots: number[]; total: number; keyOf: (s: number) => number } {
+    const c = this.c;
+    const col = sort.by === "started" ? c.started : sort.by === "finished" ? c.finished : sort.by === "runtime" ? c.runtime : c.recv;
+    // Missing values sort as the oldest/smallest, so unfinished tasks trail a "finished" listing.
+    const keyOf = (s: number) => {
+      const v = col[s]!;
+      return v === 0 ? (Object.is(v, -0) ? 0 : -Infinity) : v;
+    };
+    const dir = sort.order === "desc" ? -1 : 1;
+    const seq = c.seq;
+    // cmp < 0 when (av, as) comes first in the listing.
+    const cmp = (av: number, as: number, bv: number, bs: number) => (av !== bv ? (av < bv ? -1 : 1) * dir : (as - bs) * dir);
+    const best: number[] = []; // slots, kept in listing order, at most limit + 1
+    const keys: number[] = [];
+    let total = 0;
+    const visit = (slot: number) => {
+      if (c.state[slot] === EMPTY || !this.test(m, slot)) return;
+      const r = c.recv[slot]!;
+      if (r < m.since || r > m.until) return;
+      total++;
+      const v = keyOf(slot);
+      const s = seq[slot]!;
+      if (cursor && cmp(v, s, cursor.v, cursor.seq) <= 0) return;
+      if (best.length === limit + 1) {
+        const w = best[limit]!;
+        if (cmp(v, s, keys[limit]!, seq[w]!) >= 0) return;
+        best.pop();
+        keys.pop();
+      }
+      let lo = 0;
+      let hi = best.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cmp(v, s, keys[mid]!, seq[best[mid]!]!) < 0) hi = mid;
+        else lo = mid + 1;
+      }
+      best.splice(lo, 0, slot);
+      keys.splice(lo, 0, v);
+    };
+    // Slots roughly follow time: walking newest first for "desc" makes most candidates lose at once.
+    if (dir === -1) for (let slot = this.nextSlot - 1; slot >= 0; slot--) visit(slot);
+    else for (let slot = 0; slot < this.nextSlot; slot++) visit(slot);
+    return { slots: best, total, keyOf };
   }
 }
 
-function unionOf(sets: (Set<TaskRecord> | undefined)[]): ReadonlySet<TaskRecord> {
-  const present = sets.filter((s): s is Set<TaskRecord> => !!s);
-  if (present.length === 1) return present[0]!;
-  const out = new Set<TaskRecord>();
-  for (const s of present) for (const t of s) out.add(t);
-  return out;
-}
-
-function matches(t: TaskRecord, f: TaskFilter): boolean {
-  if (f.states && !f.states.includes(t.state)) return false;
-  if (f.name !== undefined && t.name !== f.name) return false;
-  if (f.worker !== undefined && t.worker !== f.worker) return false;
-  if (f.queue !== undefined && t.queue !== f.queue) return false;
-  if (f.since !== undefined || f.until !== undefined) {
-    const r = receivedTime(t);
-    if (f.since !== undefined && r < f.since) return false;
-    if (f.until !== undefined && r > f.until) return false;
-  }
-  if (f.q && !matchesText(t, f.q)) return false;
-  return true;
-}
-
-function sortKey(by: TaskSort["by"]): (t: TaskRecord) => number {
-  // Missing values sort as the oldest/smallest, so unfinished tasks trail a "finished" listing.
-  switch (by) {
-    case "received":
-      return receivedTime;
-    case "started":
-      return (t) => t.started ?? -Infinity;
-    case "finished":
-      return (t) => t.finished ?? -Infinity;
-    case "runtime":
-      return (t) => t.runtime ?? -Infinity;
-  }
+interface Matcher {
+  /** Bit mask of accepted state codes. */
+  states: number;
+  /** Symbol ids that must match; 0 when not filtered. */
+  name: number;
+  worker: number;
+  queue: number;
+  since: number;
+  until: number;
+  /** Slots matching the text search, when there is one. */
+  hits: Uint8Array | null;
+  hitCount: number;
+  /** The matching slots, when there are few. */
+  few: number[] | null;
+  /** How many filters are set. */
+  dims: number;
 }
 
 export interface Cursor {

@@ -1,0 +1,107 @@
+/**
+ * `npm run bench`: the benchmark suite of issue 5. Runs every section against real software on this
+ * machine and writes bench/results.md and bench/results.json. It reports; it never fails on a missed
+ * target (only on a broken run).
+ *
+ *   npm run bench                         every section
+ *   npm run bench -- --only=live,tasks    some sections: build, live, ingest, tasks, queues
+ *   npm run bench -- --quick              fewer repetitions and smaller data (a smoke run, not for the record)
+ *   npm run bench -- --out=DIR            write the results elsewhere (default: bench/)
+ */
+import { mkdirSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { REPO_ROOT, stopAll } from "../test/fixtures/deployment";
+import { stopBenchAgents } from "./lib/agent";
+import { describeMachine, loadAverage } from "./lib/machine";
+import { log } from "./lib/proc";
+import { writeReport, type Figure } from "./lib/report";
+import { buildSuite } from "./suites/build";
+import { ingestSuite } from "./suites/ingest";
+import { liveSuite } from "./suites/live";
+import { queuesSuite } from "./suites/queues";
+import { tasksSuite } from "./suites/tasks";
+
+export interface BenchContext {
+  tmpDir: string;
+  quick: boolean;
+  cores: number;
+  figures: Figure[];
+  sections: { title: string; body: string }[];
+  notes: Record<string, string>;
+  /** Measure the panel's first paint (needs the extension build). */
+  panelFirstPaint: boolean;
+}
+
+const SECTIONS = ["build", "live", "ingest", "tasks", "queues"] as const;
+type Section = (typeof SECTIONS)[number];
+
+function parseArgs(argv: string[]): { only: Set<Section>; quick: boolean; out: string } {
+  let only = new Set<Section>(SECTIONS);
+  let quick = false;
+  let out = join(REPO_ROOT, "bench");
+  for (const a of argv) {
+    if (a === "--quick") quick = true;
+    else if (a.startsWith("--only=")) {
+      const names = a.slice(7).split(",").filter(Boolean);
+      const bad = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
+      if (bad.length) throw new Error(`unknown section ${bad.join(", ")}; sections: ${SECTIONS.join(", ")}`);
+      only = new Set(names as Section[]);
+    } else if (a.startsWith("--out=")) out = a.slice(6);
+    else throw new Error(`unknown option ${a}`);
+  }
+  return { only, quick, out };
+}
+
+async function main(): Promise<void> {
+  const { only, quick, out } = parseArgs(process.argv.slice(2));
+  const started = new Date();
+  const tmpDir = join(REPO_ROOT, "bench", "tmp");
+  mkdirSync(tmpDir, { recursive: true });
+  mkdirSync(out, { recursive: true });
+  const ctx: BenchContext = { tmpDir, quick, cores: os.cpus().length, figures: [], sections: [], notes: {}, panelFirstPaint: only.has("build") };
+  const loadBefore = loadAverage();
+  const machine = await describeMachine();
+  log(`machine: ${machine.cpuModel}, ${machine.cores} cores; load ${loadBefore}; sections: ${[...only].join(", ")}${quick ? " (quick)" : ""}`);
+  const eventsPath = join(tmpDir, "events.json");
+  const metasPath = join(tmpDir, "metas.json");
+  const timings: string[] = [];
+  const section = async (name: Section, fn: () => Promise<unknown>) => {
+    if (!only.has(name)) return;
+    const t0 = performance.now();
+    log(`== ${name}`);
+    await fn();
+    timings.push(`${name} ${Math.round((performance.now() - t0) / 1000)} s`);
+  };
+  try {
+    await section("build", () => buildSuite(ctx));
+    await section("live", () => liveSuite(ctx));
+    await section("ingest", () => ingestSuite(ctx, eventsPath));
+    await section("tasks", () => tasksSuite(ctx, metasPath));
+    await section("queues", () => queuesSuite(ctx));
+  } finally {
+    await stopBenchAgents();
+    await stopAll();
+  }
+  const loadAfter = loadAverage();
+  const finished = new Date();
+  const spreads = ctx.figures.filter((f) => f.summary && f.summary.n > 2).map((f) => f.summary!.spread);
+  const worstSpread = spreads.length ? Math.max(...spreads) : 0;
+  const noise = `load average (1/5/15 min) ${loadBefore} before, ${loadAfter} after, on a machine shared with other engineers' test runs; the widest interquartile range of a repeated figure was ${Math.round(worstSpread * 100)} % of its median (each figure's own spread is in the table)`;
+  if (ctx.notes.recording) ctx.sections.unshift({ title: "Recorded data", body: ctx.notes.recording });
+  ctx.sections.push({ title: "Section times", body: timings.join(", ") });
+  writeReport(
+    { startedAt: started.toISOString(), finishedAt: finished.toISOString(), durationS: (finished.getTime() - started.getTime()) / 1000, machine, figures: ctx.figures, sections: ctx.sections, noise },
+    join(out, "results.md"),
+    join(out, "results.json"),
+  );
+  log(`wrote ${join(out, "results.md")} (${timings.join(", ")})`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

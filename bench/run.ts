@@ -66,10 +66,13 @@ async function main(): Promise<void> {
   const eventsPath = join(tmpDir, "events.json");
   const metasPath = join(tmpDir, "metas.json");
   const timings: string[] = [];
+  const speeds: number[] = [];
   const section = async (name: Section, fn: () => Promise<unknown>) => {
     if (!only.has(name)) return;
+    const speed = calibrate();
+    speeds.push(speed);
     const t0 = performance.now();
-    log(`== ${name}`);
+    log(`== ${name} (CPU check ${speed.toFixed(0)} ms)`);
     await fn();
     timings.push(`${name} ${Math.round((performance.now() - t0) / 1000)} s`);
   };
@@ -87,7 +90,8 @@ async function main(): Promise<void> {
   const finished = new Date();
   const spreads = ctx.figures.filter((f) => f.summary && f.summary.n > 2).map((f) => f.summary!.spread);
   const worstSpread = spreads.length ? Math.max(...spreads) : 0;
-  const noise = `load average (1/5/15 min) ${loadBefore} before, ${loadAfter} after, on a machine shared with other engineers' test runs; the widest interquartile range of a repeated figure was ${Math.round(worstSpread * 100)} % of its median (each figure's own spread is in the table)`;
+  speeds.push(calibrate());
+  const noise = `load average (1/5/15 min) ${loadBefore} before, ${loadAfter} after, on a virtual machine shared with other engineers' test runs; a fixed CPU-bound loop (the same work each time, run before each section and at the end) took ${Math.min(...speeds).toFixed(0)} to ${Math.max(...speeds).toFixed(0)} ms (${speeds.map((x) => x.toFixed(0)).join(", ")}), so the machine's speed itself varied by ${Math.round((Math.max(...speeds) / Math.min(...speeds) - 1) * 100)} % during the run; the widest interquartile range of a repeated figure was ${Math.round(worstSpread * 100)} % of its median (each figure's own spread is in the table)`;
   if (ctx.notes.recording) ctx.sections.unshift({ title: "Recorded data", body: ctx.notes.recording });
   ctx.sections.push({ title: "Section times", body: timings.join(", ") });
   writeReport(
@@ -96,6 +100,18 @@ async function main(): Promise<void> {
     join(out, "results.json"),
   );
   log(`wrote ${join(out, "results.md")} (${timings.join(", ")})`);
+}
+
+/** A fixed CPU-bound loop (median of 3 runs, ms): how fast this machine is right now. */
+function calibrate(): number {
+  const runs: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    let x = 0;
+    for (let i = 0; i < 20_000_000; i++) x = (x + i * 7) % 1_000_003;
+    runs.push(performance.now() - t0 + (x < 0 ? 1 : 0));
+  }
+  return runs.sort((a, b) => a - b)[1]!;
 }
 
 main().then(

@@ -3,22 +3,26 @@
  * The agent types its handlers from these; the extension validates every response with them.
  * Imports nothing from Node. Objects are loose on purpose: a newer agent may add fields.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import en from "zod/v4/locales/en.js";
 
 // Extension pages forbid `new Function`; zod must not try it. Harmless for the agent.
 z.config({ jitless: true });
+// zod/mini loads no messages of its own ("Invalid input" for everything): the English ones, for
+// the agent's 400s and the extension's "the agent sent something unexpected" alike.
+z.config(en());
 
 /** A point in time: ISO 8601, UTC. */
 const Time = z.string();
-const NullableTime = Time.nullable();
+const NullableTime = z.nullable(Time);
 
 export const ConnectionStateSchema = z.enum(["connecting", "connected", "unavailable", "disabled"]);
 
 export const ConnectionSchema = z.looseObject({
   /** The URL with every password masked. */
-  url: z.string().nullable(),
+  url: z.nullable(z.string()),
   state: ConnectionStateSchema,
-  error: z.string().nullable(),
+  error: z.nullable(z.string()),
   since: NullableTime,
 });
 
@@ -38,7 +42,7 @@ export const HealthSchema = z.looseObject({
     state: z.enum(["pending", "running", "done", "failed", "disabled"]),
     scanned: z.number(),
     loaded: z.number(),
-    error: z.string().nullable(),
+    error: z.nullable(z.string()),
   }),
   /** Broker messages and requests refused as malformed, by reason. */
   rejected: z.record(z.string(), z.number()),
@@ -63,48 +67,48 @@ export const ValueSchema = z.discriminatedUnion("format", [
 
 export const TaskRowSchema = z.looseObject({
   id: z.string(),
-  name: z.string().nullable(),
+  name: z.nullable(z.string()),
   state: TaskStateSchema,
   /** Short previews for tables; the task detail has the full values. */
-  args: z.string().nullable(),
-  kwargs: z.string().nullable(),
-  result: z.string().nullable(),
-  exception: z.string().nullable(),
+  args: z.nullable(z.string()),
+  kwargs: z.nullable(z.string()),
+  result: z.nullable(z.string()),
+  exception: z.nullable(z.string()),
   sent: NullableTime,
   received: NullableTime,
   started: NullableTime,
   finished: NullableTime,
   /** Seconds the task ran, as the worker measured it. */
-  runtime: z.number().nullable(),
-  worker: z.string().nullable(),
-  queue: z.string().nullable(),
-  retries: z.number().nullable(),
-  root_id: z.string().nullable(),
-  parent_id: z.string().nullable(),
+  runtime: z.nullable(z.number()),
+  worker: z.nullable(z.string()),
+  queue: z.nullable(z.string()),
+  retries: z.nullable(z.number()),
+  root_id: z.nullable(z.string()),
+  parent_id: z.nullable(z.string()),
 });
 
 export const TimelineEntrySchema = z.looseObject({
   type: z.string(),
   at: Time,
-  hostname: z.string().nullable(),
+  hostname: z.nullable(z.string()),
   /** Where this entry came from: a task event, or a result-backend write. */
   source: z.enum(["event", "result_backend"]),
-  detail: z.string().nullable(),
+  detail: z.nullable(z.string()),
 });
 
-export const TaskDetailSchema = TaskRowSchema.extend({
-  args_value: ValueSchema.nullable(),
-  kwargs_value: ValueSchema.nullable(),
-  result_value: ValueSchema.nullable(),
-  exception_info: z.looseObject({ type: z.string().nullable(), message: z.string().nullable(), module: z.string().nullable() }).nullable(),
-  traceback: z.string().nullable(),
+export const TaskDetailSchema = z.extend(TaskRowSchema, {
+  args_value: z.nullable(ValueSchema),
+  kwargs_value: z.nullable(ValueSchema),
+  result_value: z.nullable(ValueSchema),
+  exception_info: z.nullable(z.looseObject({ type: z.nullable(z.string()), message: z.nullable(z.string()), module: z.nullable(z.string()) })),
+  traceback: z.nullable(z.string()),
   eta: NullableTime,
   expires: NullableTime,
-  time_limit: z.looseObject({ soft: z.number().nullable(), hard: z.number().nullable() }).nullable(),
+  time_limit: z.nullable(z.looseObject({ soft: z.nullable(z.number()), hard: z.nullable(z.number()) })),
   children: z.array(z.string()),
-  exchange: z.string().nullable(),
-  routing_key: z.string().nullable(),
-  priority: z.number().nullable(),
+  exchange: z.nullable(z.string()),
+  routing_key: z.nullable(z.string()),
+  priority: z.nullable(z.number()),
   timeline: z.array(TimelineEntrySchema),
   sources: z.array(z.enum(["events", "result_backend", "inspect"])),
   source: z.string(),
@@ -115,7 +119,7 @@ export const TaskListSchema = z.looseObject({
   /** Number of tasks matching the filters (all pages). */
   total: z.number(),
   limit: z.number(),
-  next_cursor: z.string().nullable(),
+  next_cursor: z.nullable(z.string()),
   source: z.string(),
 });
 
@@ -126,50 +130,50 @@ export const WorkerSummarySchema = z.looseObject({
   hostname: z.string(),
   status: z.enum(["online", "offline"]),
   /** Why the status is what it is, when that is not obvious (busy solo worker, no heartbeat since...). */
-  status_detail: z.string().nullable(),
+  status_detail: z.nullable(z.string()),
   /** A solo worker running a task sends no heartbeat: online and busy, not dead. */
   busy: z.boolean(),
-  pool: PoolSchema.nullable(),
-  concurrency: z.number().nullable(),
-  active: z.number().nullable(),
-  processed: z.number().nullable(),
-  loadavg: z.array(z.number()).nullable(),
+  pool: z.nullable(PoolSchema),
+  concurrency: z.nullable(z.number()),
+  active: z.nullable(z.number()),
+  processed: z.nullable(z.number()),
+  loadavg: z.nullable(z.array(z.number())),
   last_heartbeat: NullableTime,
-  heartbeat_interval: z.number().nullable(),
-  sw_ver: z.string().nullable(),
-  sw_ident: z.string().nullable(),
-  sw_sys: z.string().nullable(),
-  pid: z.number().nullable(),
+  heartbeat_interval: z.nullable(z.number()),
+  sw_ver: z.nullable(z.string()),
+  sw_ident: z.nullable(z.string()),
+  sw_sys: z.nullable(z.string()),
+  pid: z.nullable(z.number()),
   /** Seconds the worker's clock is ahead of the agent's (from its events), when known. */
-  clock_skew: z.number().nullable(),
+  clock_skew: z.nullable(z.number()),
   queues: z.array(z.string()),
 });
 
 export const WorkerTaskSchema = z.looseObject({
   id: z.string(),
-  name: z.string().nullable(),
-  args: z.string().nullable(),
-  kwargs: z.string().nullable(),
+  name: z.nullable(z.string()),
+  args: z.nullable(z.string()),
+  kwargs: z.nullable(z.string()),
   started: NullableTime,
   eta: NullableTime,
-  priority: z.number().nullable(),
-  queue: z.string().nullable(),
-  acknowledged: z.boolean().nullable(),
-  worker_pid: z.number().nullable(),
+  priority: z.nullable(z.number()),
+  queue: z.nullable(z.string()),
+  acknowledged: z.nullable(z.boolean()),
+  worker_pid: z.nullable(z.number()),
 });
 
 export const QueueBindingSchema = z.looseObject({
   name: z.string(),
-  exchange: z.string().nullable(),
-  exchange_type: z.string().nullable(),
-  routing_key: z.string().nullable(),
-  durable: z.boolean().nullable(),
-  max_priority: z.number().nullable(),
+  exchange: z.nullable(z.string()),
+  exchange_type: z.nullable(z.string()),
+  routing_key: z.nullable(z.string()),
+  durable: z.nullable(z.boolean()),
+  max_priority: z.nullable(z.number()),
 });
 
-export const WorkerDetailSchema = WorkerSummarySchema.extend({
-  prefetch_count: z.number().nullable(),
-  uptime_seconds: z.number().nullable(),
+export const WorkerDetailSchema = z.extend(WorkerSummarySchema, {
+  prefetch_count: z.nullable(z.number()),
+  uptime_seconds: z.nullable(z.number()),
   total: z.record(z.string(), z.number()),
   active_tasks: z.array(WorkerTaskSchema),
   reserved_tasks: z.array(WorkerTaskSchema),
@@ -178,10 +182,10 @@ export const WorkerDetailSchema = WorkerSummarySchema.extend({
   registered: z.array(z.string()),
   active_queues: z.array(QueueBindingSchema),
   pool_processes: z.array(z.number()),
-  max_tasks_per_child: z.number().nullable(),
-  rusage: z.looseObject({ utime: z.number().nullable(), stime: z.number().nullable(), maxrss_kb: z.number().nullable() }).nullable(),
+  max_tasks_per_child: z.nullable(z.number()),
+  rusage: z.nullable(z.looseObject({ utime: z.nullable(z.number()), stime: z.nullable(z.number()), maxrss_kb: z.nullable(z.number()) })),
   /** The worker's broker connection as it reports it, every secret masked. */
-  broker: z.record(z.string(), z.unknown()).nullable(),
+  broker: z.nullable(z.record(z.string(), z.unknown())),
   /** When the remote-control data was read; null when the worker has not answered. */
   inspected_at: NullableTime,
   /** What could not be read and why (e.g. the worker did not answer in time). */
@@ -194,27 +198,27 @@ export const WorkerListSchema = z.looseObject({ workers: z.array(WorkerSummarySc
 export const QueueConsumerSchema = z.looseObject({
   worker: z.string(),
   online: z.boolean(),
-  prefetch_count: z.number().nullable(),
+  prefetch_count: z.nullable(z.number()),
 });
 
 export const QueueSummarySchema = z.looseObject({
   name: z.string(),
-  exchange: z.string().nullable(),
-  exchange_type: z.string().nullable(),
-  routing_key: z.string().nullable(),
+  exchange: z.nullable(z.string()),
+  exchange_type: z.nullable(z.string()),
+  routing_key: z.nullable(z.string()),
   bindings: z.array(z.looseObject({ exchange: z.string(), routing_key: z.string() })),
-  durable: z.boolean().nullable(),
-  max_priority: z.number().nullable(),
-  messages: z.number().nullable(),
+  durable: z.nullable(z.boolean()),
+  max_priority: z.nullable(z.number()),
+  messages: z.nullable(z.number()),
   messages_by_priority: z.array(z.looseObject({ priority: z.number(), messages: z.number() })),
-  unacked: z.number().nullable(),
+  unacked: z.nullable(z.number()),
   oldest_unacked_at: NullableTime,
   consumers: z.array(QueueConsumerSchema),
   /** Where the queue was found: broker bindings, workers' active_queues, the configured task_queues, list keys. */
   declared_in: z.array(z.enum(["broker", "workers", "config"])),
 });
 
-export const QueueDetailSchema = QueueSummarySchema.extend({
+export const QueueDetailSchema = z.extend(QueueSummarySchema, {
   routed_tasks: z.array(z.looseObject({ pattern: z.string(), route: z.record(z.string(), z.unknown()) })),
   recent_tasks: z.array(TaskRowSchema),
   source: z.string(),
@@ -227,12 +231,12 @@ export const OverviewSchema = z.looseObject({
   tasks: z.looseObject({
     active: z.number(),
     /** Null when no worker answered in time. */
-    reserved: z.number().nullable(),
+    reserved: z.nullable(z.number()),
     last_hour: z.record(z.string(), z.number()),
     last_day: z.record(z.string(), z.number()),
     latest: z.array(TaskRowSchema),
   }),
-  queues: z.array(z.looseObject({ name: z.string(), messages: z.number().nullable(), consumers: z.number() })),
+  queues: z.array(z.looseObject({ name: z.string(), messages: z.nullable(z.number()), consumers: z.number() })),
   registered_tasks: z.array(z.string()),
   periodic_tasks: z.number(),
   generated_at: Time,
@@ -255,7 +259,7 @@ export const ConfigSchema = z.looseObject({
     name: z.string(),
     version: z.string(),
     broker: z.string(),
-    result_backend: z.string().nullable(),
+    result_backend: z.nullable(z.string()),
     listen: z.string(),
     token_required: z.boolean(),
     transport_options: z.record(z.string(), z.unknown()),
@@ -275,13 +279,13 @@ export const PeriodicTaskSchema = z.looseObject({
   args: z.unknown(),
   kwargs: z.unknown(),
   options: z.record(z.string(), z.unknown()),
-  enabled: z.boolean().nullable(),
+  enabled: z.nullable(z.boolean()),
   last_run: NullableTime,
-  total_run_count: z.number().nullable(),
+  total_run_count: z.nullable(z.number()),
   next_run: NullableTime,
   source: z.enum(["beat_schedule", "redbeat"]),
   /** Why the schedule could not be understood, if it could not. */
-  error: z.string().nullable(),
+  error: z.nullable(z.string()),
 });
 
 export const PeriodicTaskListSchema = z.looseObject({
@@ -290,24 +294,27 @@ export const PeriodicTaskListSchema = z.looseObject({
   source: z.string(),
 });
 
-const csvStates = z
-  .string()
-  .transform((s) => s.split(",").map((x) => x.trim().toUpperCase()).filter(Boolean))
-  .pipe(z.array(TaskStateSchema).min(1));
+const csvStates = z.pipe(
+  z.pipe(
+    z.string(),
+    z.transform((s: string) => s.split(",").map((x) => x.trim().toUpperCase()).filter(Boolean)),
+  ),
+  z.array(TaskStateSchema).check(z.minLength(1)),
+);
 
 /** Query parameters of `tasks`. Times are ISO 8601 or unix seconds. */
 export const TaskQuerySchema = z.strictObject({
-  state: csvStates.optional(),
-  name: z.string().min(1).max(300).optional(),
-  worker: z.string().min(1).max(300).optional(),
-  queue: z.string().min(1).max(300).optional(),
-  since: z.string().max(40).optional(),
-  until: z.string().max(40).optional(),
-  q: z.string().max(300).optional(),
-  sort: z.enum(["received", "started", "finished", "runtime"]).default("received"),
-  order: z.enum(["desc", "asc"]).default("desc"),
-  cursor: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  state: z.optional(csvStates),
+  name: z.optional(z.string().check(z.minLength(1), z.maxLength(300))),
+  worker: z.optional(z.string().check(z.minLength(1), z.maxLength(300))),
+  queue: z.optional(z.string().check(z.minLength(1), z.maxLength(300))),
+  since: z.optional(z.string().check(z.maxLength(40))),
+  until: z.optional(z.string().check(z.maxLength(40))),
+  q: z.optional(z.string().check(z.maxLength(300))),
+  sort: z._default(z.enum(["received", "started", "finished", "runtime"]), "received"),
+  order: z._default(z.enum(["desc", "asc"]), "desc"),
+  cursor: z.optional(z.string().check(z.maxLength(200))),
+  limit: z._default(z.pipe(z.coerce.number(), z.int().check(z.minimum(1), z.maximum(500))), 50),
 });
 export type TaskQuery = z.infer<typeof TaskQuerySchema>;
 

@@ -99,15 +99,34 @@ export function mergeQueues(inp: QueueInputs): Map<string, MergedQueue> {
   return out;
 }
 
-/** Attributes unacked messages to queues through their routing keys (and topic patterns). */
+/**
+ * Attributes unacked messages to queues through their routing keys (and topic patterns). Queues are
+ * looked up by routing key through a map built once, so this stays linear in queues plus routing
+ * keys (ten thousand queues, hundreds of unacked routing keys), not their product.
+ */
 export function unackedPerQueue(queues: Map<string, MergedQueue>, unacked: UnackedSummary): Map<string, { count: number; oldest: number | null }> {
   const out = new Map<string, { count: number; oldest: number | null }>();
+  if (!unacked.byRoutingKey.size) return out;
+  const byKey = new Map<string, string[]>();
+  const patterned: { queue: string; re: RegExp }[] = [];
+  const add = (rk: string, q: string) => {
+    const list = byKey.get(rk);
+    if (!list) byKey.set(rk, [q]);
+    else if (list[list.length - 1] !== q) list.push(q);
+  };
+  for (const q of queues.values()) {
+    if (q.routingKey !== null) add(q.routingKey, q.name);
+    for (const b of q.bindings) {
+      add(b.routing_key, q.name);
+      const re = b.pattern ? safeRegex(b.pattern) : null;
+      if (re) patterned.push({ queue: q.name, re });
+    }
+  }
   for (const [rk, count] of unacked.byRoutingKey) {
     const oldest = unacked.oldestByRoutingKey.get(rk) ?? null;
-    const targets = [...queues.values()].filter(
-      (q) => q.routingKey === rk || q.bindings.some((b) => b.routing_key === rk || (b.pattern && safeRegex(b.pattern)?.test(rk))),
-    );
-    const names = targets.length ? targets.map((q) => q.name) : queues.has(rk) ? [rk] : [];
+    const names = new Set(byKey.get(rk));
+    for (const p of patterned) if (p.re.test(rk)) names.add(p.queue);
+    if (!names.size && queues.has(rk)) names.add(rk);
     for (const n of names) {
       const cur = out.get(n) ?? { count: 0, oldest: null };
       cur.count += count;

@@ -16,7 +16,7 @@ export interface Timed<T = unknown> {
   bytes: number;
 }
 
-/** GET with the response read in full; the time covers request, server work and transfer. */
+/** GET with the response read in full; the time covers request, server work and transfer (not our parse). */
 export async function timedGet<T = unknown>(url: string): Promise<Timed<T>> {
   const t0 = performance.now();
   const res = await fetch(url);

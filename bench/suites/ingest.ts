@@ -34,7 +34,7 @@ export async function ingestSuite(ctx: BenchContext, eventsPath: string): Promis
   ctx.figures.push({
     id: "ingest.events_per_second",
     row: "event ingest",
-    what: `recorded real events replayed through decodeEnvelope -> eventsFromBody -> WorkerRegistry + TaskStore, ${pinned ? `pinned to CPU ${cpu} (taskset)` : "not pinned (no taskset)"}`,
+    what: `recorded real events replayed through the agent's event path (RedisBroker's BodyDecoder, i.e. decodeEnvelope for each new envelope layout -> eventsFromBody -> WorkerRegistry + TaskStore), the whole process ${pinned ? `pinned to CPU ${cpu} with taskset (garbage-collector threads included)` : "not pinned (no taskset)"}`,
     value: rates.p50,
     unit: "events/s",
     target: { op: ">=", limit: 100_000, text: ">= 100k events/s on one core" },

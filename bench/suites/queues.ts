@@ -27,7 +27,7 @@ function message(queue: string, priority: number, i: number): string {
   });
 }
 
-async function populate(port: number, queues: number): Promise<{ messages: number; unacked: number }> {
+export async function populate(port: number, queues: number): Promise<{ messages: number; unacked: number }> {
   const child = spawn("redis-cli", ["-p", String(port), "-n", "0", "--pipe"], { stdio: ["pipe", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (d) => (output += d));

@@ -17,6 +17,7 @@ import type {
   QueueDepth,
   UnackedSummary,
 } from "../transport";
+import { BulkReader, type BulkEndpoint } from "./bulk";
 import { createConnection, StatusTracker } from "./connection";
 import { BrokerKeys, type TransportOptions } from "./keys";
 import { maskUrl, type RedisTarget } from "./url";
@@ -35,6 +36,8 @@ export interface RedisBrokerOptions {
 
 const CONNECTION_NAME = "celery-panel";
 const MAX_BLOCKING = 16;
+/** From this many lists on, queue depths are read in one raw round trip. */
+const BULK_FROM = 256;
 
 export class RedisBroker implements BrokerTransport {
   readonly kind = "redis" as const;
@@ -54,6 +57,7 @@ export class RedisBroker implements BrokerTransport {
   private readonly limits: DecodeLimits;
   /** Event envelopes: only their bodies are needed, and a worker's envelopes repeat around them. */
   private readonly eventBodies: BodyDecoder;
+  private readonly bulk: BulkReader;
   private integerTimeouts = false;
   private closed = false;
 
@@ -65,6 +69,7 @@ export class RedisBroker implements BrokerTransport {
     this.eventExchange = opts.eventExchange ?? "celeryev";
     this.limits = opts.decodeLimits ?? defaultDecodeLimits;
     this.eventBodies = new BodyDecoder(this.limits);
+    this.bulk = new BulkReader(opts.target, () => this.bulkEndpoint(), `${CONNECTION_NAME}:bulk`);
     this.cmd = this.connect("cmd");
     this.sub = this.connect("events");
     this.tracker.watch(this.cmd);
@@ -105,6 +110,7 @@ export class RedisBroker implements BrokerTransport {
   async close(): Promise<void> {
     this.closed = true;
     for (const w of this.waiters.splice(0)) w(null as unknown as Redis);
+    this.bulk.close();
     const all = [this.cmd, this.sub, ...this.idle];
     this.idle.length = 0;
     await Promise.allSettled(all.map((c) => c.quit().catch(() => c.disconnect())));
@@ -251,20 +257,47 @@ export class RedisBroker implements BrokerTransport {
   }
 
   async queueDepths(queues: string[]): Promise<Map<string, QueueDepth>> {
-    const pipe = this.cmd.pipeline();
     const layout = queues.map((q) => this.keys.priorityLists(q));
-    for (const lists of layout) for (const l of lists) pipe.llen(l.key);
-    const results = (await pipe.exec()) ?? [];
+    const keys = layout.flatMap((lists) => lists.map((l) => l.key));
+    const lengths = await this.lengths(keys);
     const out = new Map<string, QueueDepth>();
     let i = 0;
     queues.forEach((q, qi) => {
-      const byPriority = layout[qi]!.map((l) => {
-        const n = results[i++]?.[1];
-        return { priority: l.step, messages: typeof n === "number" ? n : 0 };
-      });
+      const byPriority = layout[qi]!.map((l) => ({ priority: l.step, messages: lengths[i++] ?? 0 }));
       out.set(q, { messages: byPriority.reduce((s, p) => s + p.messages, 0), byPriority });
     });
     return out;
+  }
+
+  /**
+   * LLEN of many lists: a few through the command connection; many (thousands of queues) in one raw
+   * round trip (bulk.ts), falling back to an ioredis pipeline if that fails.
+   */
+  private async lengths(keys: string[]): Promise<number[]> {
+    if (keys.length >= BULK_FROM && this.status().state === "connected") {
+      try {
+        return await this.bulk.lengths(keys);
+      } catch {
+        /* the pipeline below */
+      }
+    }
+    const pipe = this.cmd.pipeline();
+    for (const k of keys) pipe.llen(k);
+    const results = (await pipe.exec()) ?? [];
+    return keys.map((_, i) => {
+      const n = results[i]?.[1];
+      return typeof n === "number" ? n : 0;
+    });
+  }
+
+  /** Where the bulk reader connects: where the command connection is connected. */
+  private bulkEndpoint(): BulkEndpoint | null {
+    const t = this.opts.target;
+    if (t.kind === "socket") return t.socketPath ? { path: t.socketPath } : null;
+    if (t.kind === "tcp") return t.endpoints[0] ? { host: t.endpoints[0].host, port: t.endpoints[0].port } : null;
+    // Sentinel: the master ioredis found (not over TLS: the certificate names a host we do not know).
+    const stream = (this.cmd as unknown as { stream?: { remoteAddress?: string; remotePort?: number } }).stream;
+    return !t.tls && stream?.remoteAddress && stream.remotePort ? { host: stream.remoteAddress, port: stream.remotePort } : null;
   }
 
   async unacked(): Promise<UnackedSummary> {
@@ -298,7 +331,7 @@ export class RedisBroker implements BrokerTransport {
     const out: string[] = [];
     let cursor = "0";
     do {
-      const [next, keys] = await this.cmd.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      const [next, keys] = await this.cmd.scan(cursor, "MATCH", pattern, "COUNT", 5000);
       cursor = next;
       out.push(...keys);
     } while (cursor !== "0");

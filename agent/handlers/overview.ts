@@ -12,14 +12,34 @@ const HOUR = 3600_000;
 /** The last complete answers, shown when a slow worker keeps this request from getting new ones. */
 const lastKnown = new WeakMap<Ctx, { queues: Awaited<ReturnType<typeof listQueues>> | null; periodic: Awaited<ReturnType<typeof listPeriodicTasks>> | null }>();
 
-export async function overview(ctx: Ctx): Promise<Overview> {
+/** An overview being computed, per agent: requests arriving meanwhile (the panel and the extension's
+ * background poll at once, many panels) share it instead of computing it again. */
+const inflight = new WeakMap<Ctx, Promise<Overview>>();
+
+export function overview(ctx: Ctx): Promise<Overview> {
+  let p = inflight.get(ctx);
+  if (!p) {
+    p = compute(ctx).finally(() => inflight.delete(ctx));
+    inflight.set(ctx, p);
+  }
+  return p;
+}
+
+async function compute(ctx: Ctx): Promise<Overview> {
   await ctx.refreshBindings().catch(() => undefined);
   const settle = <T>(p: Promise<T>) => atMost(p.catch(() => null), OVERVIEW_WAIT_MS);
+  // What the workers last said, when every live worker has said it: the overview answers at once
+  // (a stale answer is refreshed in the background, and the panel updates live); it waits for a
+  // broadcast only for a worker never heard from.
+  const now = (m: "active" | "reserved" | "registered") => {
+    const held = ctx.inspector.cached(m);
+    return held ? Promise.resolve(held) : settle(ctx.inspector.read(m));
+  };
   const [active, reserved, registered, freshQueues, freshPeriodic] = await Promise.all([
-    settle(ctx.inspector.read("active")),
-    settle(ctx.inspector.read("reserved")),
-    settle(ctx.inspector.read("registered")),
-    settle(listQueues(ctx)),
+    now("active"),
+    now("reserved"),
+    now("registered"),
+    settle(listQueues(ctx, { heldReplies: true })),
     settle(listPeriodicTasks(ctx)),
   ]);
   const known = lastKnown.get(ctx) ?? { queues: null, periodic: null };

@@ -25,13 +25,14 @@ function routesOf(conf: Record<string, unknown> | null): { pattern: string; rout
   return out;
 }
 
-async function allQueues(ctx: Ctx): Promise<{ summaries: QueueSummary[]; conf: Record<string, unknown> | null }> {
-  const [bindings, aq, stats, { conf }] = await Promise.all([
-    ctx.brokerBindings.get(),
-    ctx.inspector.read("active_queues"),
-    ctx.inspector.read("stats"),
-    workerConf(ctx),
-  ]);
+export interface QueueListOptions {
+  /** Use the workers' held replies (refreshed in the background) rather than wait for fresh ones. */
+  heldReplies?: boolean;
+}
+
+async function allQueues(ctx: Ctx, opts: QueueListOptions = {}): Promise<{ summaries: QueueSummary[]; conf: Record<string, unknown> | null }> {
+  const read = (m: "active_queues" | "stats") => (opts.heldReplies ? ctx.inspector.cached(m) : null) ?? ctx.inspector.read(m);
+  const [bindings, aq, stats, { conf }] = await Promise.all([ctx.brokerBindings.get(), read("active_queues"), read("stats"), workerConf(ctx)]);
   const activeQueues = new Map<string, QueueDeclaration[]>();
   for (const [w, r] of aq.replies) {
     if (Array.isArray(r.value)) activeQueues.set(w, r.value.map(readQueueDeclaration).filter((q): q is QueueDeclaration => q !== null));
@@ -53,8 +54,8 @@ async function allQueues(ctx: Ctx): Promise<{ summaries: QueueSummary[]; conf: R
   return { summaries: await queueSummaries(ctx.broker, merged), conf };
 }
 
-export async function listQueues(ctx: Ctx): Promise<QueueList> {
-  const { summaries } = await allQueues(ctx);
+export async function listQueues(ctx: Ctx, opts: QueueListOptions = {}): Promise<QueueList> {
+  const { summaries } = await allQueues(ctx, opts);
   return { queues: summaries, source: sourceOfQueues(ctx) };
 }
 

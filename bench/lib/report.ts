@@ -20,6 +20,8 @@ export interface Figure {
   /** value compared with the baseline: how many times faster (baseline / value) or better. */
   ratio?: { value: number; target: number | null; text: string };
   note?: string;
+  /** What limits this figure: printed when the target is missed. */
+  limits?: string;
 }
 
 export function passes(f: Figure): boolean {
@@ -72,7 +74,7 @@ const HOW_TO = `## How to run
 \`\`\`sh
 npm ci
 bash scripts/ensure-system-deps.sh   # redis-server, python3-celery, python3-redis, chromium (as root: installs them)
-npm run bench                        # about 6-8 minutes on 2 cores; writes bench/results.md and bench/results.json
+npm run bench                        # about 6 minutes on 2 cores; writes bench/results.md and bench/results.json
 npm run bench -- --only=live,tasks   # sections: build, live, ingest, tasks, queues (default: all)
 \`\`\`
 
@@ -100,7 +102,7 @@ export function writeReport(r: Report, mdPath: string, jsonPath: string): void {
   lines.push("| what | measured | target | result |", "|---|---|---|---|");
   for (const f of r.figures) {
     const target = [f.target?.text, f.ratio?.target ? `>= ${f.ratio.target}x` : null].filter(Boolean).join("; ") || "(reported)";
-    const result = !f.target && !f.ratio ? "—" : passes(f) ? "met" : `**MISSED**: ${missBy(f)}`;
+    const result = !f.target && !f.ratio ? "—" : passes(f) ? "met" : `**MISSED**: ${missBy(f)}${f.limits ? `. Why: ${f.limits}` : ""}`;
     lines.push(`| **${f.row}**: ${f.what} | ${measuredText(f)} | ${target} | ${result} |`);
   }
   lines.push("");

@@ -33,6 +33,7 @@ export async function ingestSuite(ctx: BenchContext, eventsPath: string): Promis
   const r0 = out.results[0]!;
   ctx.figures.push({
     id: "ingest.events_per_second",
+      limits: "every message is JSON parsed twice (envelope and body) and every task is merged, indexed and packed once it goes quiet; the garbage collector shares the one core. This figure moves with the machine: compare the CPU checks in the noise line",
     row: "event ingest",
     what: `recorded real events replayed through the agent's event path (RedisBroker's BodyDecoder, i.e. decodeEnvelope for each new envelope layout -> eventsFromBody -> WorkerRegistry + TaskStore), the whole process ${pinned ? `pinned to CPU ${cpu} with taskset (garbage-collector threads included)` : "not pinned (no taskset)"}`,
     value: rates.p50,

@@ -103,6 +103,7 @@ export async function queuesSuite(ctx: BenchContext): Promise<void> {
     ctx.figures.push(
       {
         id: "queues.10k.cached_bindings",
+        limits: "40,000 LLENs (one raw round trip) and a 4 MB JSON answer to build and send",
         row: "queues at scale",
         what: "`queues`, 10,000 queues x 4 priority lists, binding SCAN cached (requests within 5 s of each other)",
         value: w.p50,
@@ -113,6 +114,7 @@ export async function queuesSuite(ctx: BenchContext): Promise<void> {
       },
       {
         id: "queues.10k.fresh_scan",
+        limits: "SCAN of the whole keyspace for _kombu.binding.* (the agent caches it 5 s) on top of the cached case",
         row: "queues at scale",
         what: "`queues`, same, each request re-reading the bindings (SCAN `_kombu.binding.*` + SMEMBERS)",
         value: c.p50,

@@ -66,6 +66,11 @@ export function usePanel(): PanelContextValue {
 export function useLiveStatus(): { status: StreamStatus; lastInvalid: ApiFailure | null } {
   const { live } = usePanel();
   const [, setTick] = useState(0);
-  useEffect(() => live.onStatus(() => setTick((n) => n + 1)), [live]);
+  useEffect(() => {
+    const off = live.onStatus(() => setTick((n) => n + 1));
+    // The stream may have changed status between this render and the subscription: catch up.
+    setTick((n) => n + 1);
+    return off;
+  }, [live]);
   return { status: live.status, lastInvalid: live.lastInvalid };
 }

@@ -3,15 +3,16 @@
  *
  * Each task has a slot. What the filters, sorts and counts read lives in typed-array columns indexed
  * by slot (state, name, worker, queue as interned numbers; times as numbers), so a filter reads a
- * few bytes per task and the store holds no object per task. A task that is changing (recently
+ * few bytes per task, and a task costs its id string, about 100 bytes of columns and its packed
+ * text, but no objects. A task that is changing (recently
  * touched, or not finished) is also held as a full TaskRecord ("hot"), which the merge rules in
  * record.ts update; once it goes quiet it is packed into two strings ("cold", see pack.ts) and its
  * object dropped. Reading a cold task unpacks a fresh record.
  *
  * Indexes: `order` keeps the slots sorted by received time (the default listing) with per-state
- * counts; per-value counts come from the interned symbols; the text search keeps lower-cased
- * blocks of every task's text (search.ts). So the first page, a filtered page, a total, and the
- * overview's counts per state never walk every task; a search scans text, not records.
+ * counts; per-value counts come from the interned symbols; packed texts sit in chunks a search
+ * sweeps with one regular expression each (search.ts). So the first page, a filtered page, a
+ * total, and the overview's counts per state never walk every task; a search reads text, not records.
  */
 import type { CeleryEvent } from "../../protocol/events";
 import type { TaskMeta } from "../../protocol/result-meta";
@@ -53,6 +54,7 @@ const HOT_FINISHED = 256;
 /** Unfinished tasks kept as objects; beyond this many (a backlog), the least recently touched are packed too. */
 const HOT_UNFINISHED = 20_000;
 
+/** Bounds up to this many tasks get their columns sized at once (see Columns.grow). */
 const PREALLOCATE = 2_000_000;
 /** Up to this many search matches are sorted directly rather than found by walking the order index. */
 const FEW = 4096;

@@ -80,6 +80,20 @@ export class Inspector {
     return { replies, missing: asked.filter((w) => !replies.has(w)), error };
   }
 
+  /**
+   * What every worker expected to answer has replied to `method`, however old, without waiting:
+   * a stale answer is refreshed in the background (one shared broadcast, as `read` would). Null
+   * when some expected worker has never answered: the caller has to wait for `read`.
+   * For summaries (the overview) that must answer at once and are refreshed live anyway.
+   */
+  cached(method: ReadOnlyControlMethod, args: Record<string, unknown> = {}): InspectOutcome | null {
+    const expected = [...this.expected()];
+    const byWorker = this.cache.get(cacheKey(method, args));
+    if (!byWorker || !expected.length || expected.some((w) => !byWorker.has(w))) return null;
+    void this.read(method, { args }).catch(() => undefined);
+    return { replies: new Map(byWorker), missing: [], error: null };
+  }
+
   /** Latest reply of one worker to one method, whatever its age. */
   latest(method: ReadOnlyControlMethod, worker: string, args: Record<string, unknown> = {}): Reply | undefined {
     return this.cache.get(cacheKey(method, args))?.get(worker);

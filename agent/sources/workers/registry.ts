@@ -160,12 +160,20 @@ export class WorkerRegistry {
     return { status: "offline", busy: false, detail: `no heartbeat for ${secs} s (expected every ${w.freq} s)` };
   }
 
-  /** Workers that should answer a broadcast now: online and not busy. */
+  /**
+   * Workers a broadcast should wait for: online, not busy, and not overdue. A worker whose heartbeat
+   * is late by half an interval is still online (Celery's rule allows two), but it may be dead (a
+   * SIGKILL looks like this for the first seconds): it is still asked, just not waited for, so one
+   * dead worker does not hold every request to the full timeout.
+   */
   responsive(): Set<string> {
     const out = new Set<string>();
+    const now = this.now();
     for (const w of this.workers.values()) {
       const l = this.liveness(w);
-      if (l.status === "online" && !l.busy) out.add(w.name);
+      if (l.status !== "online" || l.busy) continue;
+      const heard = Math.max(w.lastHeartbeat ?? 0, w.lastAnswerAt ?? 0, w.lastTaskEventAt ?? 0);
+      if (now - heard <= w.freq * 1.5 * 1000) out.add(w.name);
     }
     return out;
   }

@@ -1,6 +1,6 @@
 import { TaskQuerySchema, type TaskDetail, type TaskList } from "../api/schema";
 import { taskDetail, taskRow } from "../sources/tasks/present";
-import { decodeCursor } from "../sources/tasks/store";
+import { decodeCursor } from "../sources/tasks/cursor";
 import { newRecord, applyMeta } from "../sources/tasks/record";
 import { num } from "../protocol/events";
 import { atMost, sourceOfTasks, type Ctx } from "./context";

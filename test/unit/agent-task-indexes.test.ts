@@ -15,7 +15,8 @@ import type { TaskFilter, TaskSort } from '../../agent/sources/tasks/query';
 import { matchesText } from '../../agent/sources/tasks/query';
 import { applyEvent, applyMeta, newRecord, receivedTime, type TaskRecord } from '../../agent/sources/tasks/record';
 import { literalPattern, SEP, TextStore } from '../../agent/sources/tasks/search';
-import { decodeCursor, TaskStore } from '../../agent/sources/tasks/store';
+import { TaskStore } from '../../agent/sources/tasks/store';
+import { decodeCursor } from '../../agent/sources/tasks/cursor';
 import { Symbols } from '../../agent/sources/tasks/symbols';
 import { seededRandom } from './helpers/random';
 

@@ -8,7 +8,8 @@ import type { CeleryEvent } from '../../agent/protocol/events';
 import type { TaskMeta } from '../../agent/protocol/result-meta';
 import type { TaskFilter, TaskSort } from '../../agent/sources/tasks/query';
 import { receivedTime, type TaskRecord } from '../../agent/sources/tasks/record';
-import { decodeCursor, encodeCursor, TaskStore } from '../../agent/sources/tasks/store';
+import { TaskStore } from '../../agent/sources/tasks/store';
+import { decodeCursor, encodeCursor } from '../../agent/sources/tasks/cursor';
 import { seededRandom } from './helpers/random';
 
 const T0 = 1795558020;

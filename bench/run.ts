@@ -12,7 +12,6 @@ import { mkdirSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT, stopAll } from "../test/fixtures/deployment";
-import { stopBenchAgents } from "./lib/agent";
 import { describeMachine, loadAverage } from "./lib/machine";
 import { log } from "./lib/proc";
 import { writeReport, type Figure } from "./lib/report";
@@ -94,7 +93,6 @@ async function main(): Promise<void> {
     await section("tasks", () => tasksSuite(ctx, metasPath));
     await section("queues", () => queuesSuite(ctx));
   } finally {
-    await stopBenchAgents();
     await stopAll();
   }
   const loadAfter = loadAverage();

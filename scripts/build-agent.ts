@@ -7,26 +7,14 @@
 import { chmodSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as esbuild from "esbuild";
+import { bundleAgent, runtimeDependencies } from "./agent-bundle";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = join(ROOT, "dist", "agent", "cli.js");
 
-const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string; dependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
 
 rmSync(dirname(OUT), { recursive: true, force: true });
-await esbuild.build({
-  absWorkingDir: ROOT,
-  entryPoints: ["agent/cli.ts"],
-  outfile: OUT,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  // What "dependencies" lists is installed beside the package, so it stays an import.
-  external: Object.keys(pkg.dependencies),
-  legalComments: "none",
-  logLevel: "warning",
-});
+await bundleAgent(ROOT, OUT);
 chmodSync(OUT, 0o755);
-console.log(`agent ${pkg.version}: dist/agent/cli.js (dependencies: ${Object.keys(pkg.dependencies).join(", ")})`);
+console.log(`agent ${pkg.version}: dist/agent/cli.js (dependencies: ${runtimeDependencies(ROOT).join(", ")})`);

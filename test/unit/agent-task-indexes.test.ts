@@ -6,33 +6,18 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import type { TaskState } from '../../agent/api/schema';
-import type { CeleryEvent } from '../../agent/protocol/events';
-import type { TaskMeta } from '../../agent/protocol/result-meta';
 import { IdTable } from '../../agent/sources/tasks/id-table';
 import { OrderIndex } from '../../agent/sources/tasks/order-index';
 import { packRest, packText, unpackRest, unpackText } from '../../agent/sources/tasks/pack';
 import type { TaskFilter, TaskSort } from '../../agent/sources/tasks/query';
-import { matchesText } from '../../agent/sources/tasks/query';
-import { applyEvent, applyMeta, newRecord, receivedTime, type TaskRecord } from '../../agent/sources/tasks/record';
+import { applyEvent, applyMeta, newRecord, type TaskRecord } from '../../agent/sources/tasks/record';
 import { literalPattern, SEP, TextStore } from '../../agent/sources/tasks/search';
 import { TaskStore } from '../../agent/sources/tasks/store';
 import { decodeCursor } from '../../agent/sources/tasks/cursor';
 import { Symbols } from '../../agent/sources/tasks/symbols';
 import { seededRandom } from './helpers/random';
+import { ev, meta, ms, referenceQuery, T0 } from './helpers/task-inputs';
 
-const T0 = 1795558020;
-const ms = (s: number) => Math.round(s * 1000);
-
-function ev(type: string, id: string, ts: number, fields: Record<string, unknown> = {}, hostname = 'w1@vm'): CeleryEvent {
-  return { type, hostname, timestamp: ts, receivedAt: ms(ts), utcoffset: 0, clock: null, pid: null, fields: { type, hostname, timestamp: ts, uuid: id, ...fields } };
-}
-
-function meta(id: string, status: string, over: Partial<TaskMeta> = {}): TaskMeta {
-  return {
-    taskId: id, status, result: null, traceback: null, children: [], dateDone: null, name: null, args: null, kwargs: null,
-    worker: null, retries: null, queue: null, parentId: null, rootId: null, seenAt: ms(T0), ...over,
-  };
-}
 
 describe('OrderIndex', () => {
   /** Keys in plain arrays, the index over them, and a sorted reference to compare with. */
@@ -332,17 +317,7 @@ describe('TaskStore with every task packed agrees with the store holding them as
 
   const plain = (t: TaskRecord) => JSON.parse(JSON.stringify(t)) as unknown;
 
-  /** What a query must return, computed the slow, obvious way. */
-  function reference(s: TaskStore, f: TaskFilter, sort: TaskSort): string[] {
-    const key = (t: TaskRecord) =>
-      sort.by === 'received' ? receivedTime(t) : sort.by === 'started' ? (t.started ?? -Infinity) : sort.by === 'finished' ? (t.finished ?? -Infinity) : (t.runtime ?? -Infinity);
-    const dir = sort.order === 'asc' ? 1 : -1;
-    return [...s.all()]
-      .filter((t) => (!f.states || f.states.includes(t.state)) && (f.name === undefined || t.name === f.name) && (f.worker === undefined || t.worker === f.worker) && (f.queue === undefined || t.queue === f.queue))
-      .filter((t) => (f.since === undefined || receivedTime(t) >= f.since) && (f.until === undefined || receivedTime(t) <= f.until) && (!f.q || matchesText(t, f.q)))
-      .sort((a, b) => (key(a) !== key(b) ? (key(a) < key(b) ? -1 : 1) * dir : (a.seq - b.seq) * dir))
-      .map((t) => t.id);
-  }
+  const reference = (s: TaskStore, f: TaskFilter, sort: TaskSort) => referenceQuery(s.all(), f, sort);
 
   test('same records, counts, facets, children', () => {
     const [hot, cold] = twins(21, 3000);

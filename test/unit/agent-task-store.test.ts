@@ -4,27 +4,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import type { TaskState } from '../../agent/api/schema';
-import type { CeleryEvent } from '../../agent/protocol/events';
-import type { TaskMeta } from '../../agent/protocol/result-meta';
 import type { TaskFilter, TaskSort } from '../../agent/sources/tasks/query';
-import { receivedTime, type TaskRecord } from '../../agent/sources/tasks/record';
+import type { TaskRecord } from '../../agent/sources/tasks/record';
 import { TaskStore } from '../../agent/sources/tasks/store';
 import { decodeCursor, encodeCursor } from '../../agent/sources/tasks/cursor';
 import { seededRandom } from './helpers/random';
+import { ev, meta, ms, referenceQuery, T0 } from './helpers/task-inputs';
 
-const T0 = 1795558020;
-const ms = (s: number) => Math.round(s * 1000);
-
-function ev(type: string, id: string, ts: number, fields: Record<string, unknown> = {}, hostname = 'w1@vm'): CeleryEvent {
-  return { type, hostname, timestamp: ts, receivedAt: ms(ts), utcoffset: 0, clock: null, pid: null, fields: { type, hostname, timestamp: ts, uuid: id, ...fields } };
-}
-
-function meta(id: string, status: string, over: Partial<TaskMeta> = {}): TaskMeta {
-  return {
-    taskId: id, status, result: null, traceback: null, children: [], dateDone: null, name: null, args: null, kwargs: null,
-    worker: null, retries: null, queue: null, parentId: null, rootId: null, seenAt: ms(T0), ...over,
-  };
-}
 
 interface Spec {
   id: string;
@@ -242,15 +228,7 @@ describe('TaskStore.query: cursor pagination visits every match exactly once (pr
     return s;
   }
 
-  function reference(s: TaskStore, f: TaskFilter, sort: TaskSort): string[] {
-    const key = (t: TaskRecord) =>
-      sort.by === 'received' ? receivedTime(t) : sort.by === 'started' ? (t.started ?? -Infinity) : sort.by === 'finished' ? (t.finished ?? -Infinity) : (t.runtime ?? -Infinity);
-    const dir = sort.order === 'asc' ? 1 : -1;
-    return [...s.all()]
-      .filter((t) => (!f.states || f.states.includes(t.state)) && (f.name === undefined || t.name === f.name) && (f.worker === undefined || t.worker === f.worker) && (f.queue === undefined || t.queue === f.queue))
-      .sort((a, b) => (key(a) !== key(b) ? (key(a) < key(b) ? -1 : 1) * dir : (a.seq - b.seq) * dir))
-      .map((t) => t.id);
-  }
+  const reference = (s: TaskStore, f: TaskFilter, sort: TaskSort) => referenceQuery(s.all(), f, sort);
 
   test('300 random tasks, every sort and order, random filters and page sizes', () => {
     const s = build(7, 300);

@@ -241,6 +241,8 @@ export const OverviewSchema = z.looseObject({
   periodic_tasks: z.number(),
   generated_at: Time,
   source: z.string(),
+  /** The agent's broker and result-backend connections: when one is down, what it shows is not live. */
+  connections: z.optional(z.looseObject({ broker: ConnectionSchema, result_backend: ConnectionSchema })),
 });
 
 export const SettingSchema = z.looseObject({

@@ -8,6 +8,14 @@ function connection(url: string | null, s: ConnectionStatus | null): Health["bro
   return { url, state: s.state, error: s.error, since: iso(s.since) };
 }
 
+/** The agent's own connections: whether what it serves is live (the overview carries them too). */
+export function connections(ctx: Ctx): Pick<Health, "broker" | "result_backend"> {
+  return {
+    broker: connection(ctx.brokerDescription(), ctx.broker.status()),
+    result_backend: connection(ctx.backendDescription(), ctx.backend?.status() ?? null),
+  };
+}
+
 export function health(ctx: Ctx): Health {
   return {
     agent: {
@@ -16,8 +24,7 @@ export function health(ctx: Ctx): Health {
       started_at: iso(ctx.startedAt)!,
       uptime_seconds: Math.round((Date.now() - ctx.startedAt) / 1000),
     },
-    broker: connection(ctx.brokerDescription(), ctx.broker.status()),
-    result_backend: connection(ctx.backendDescription(), ctx.backend?.status() ?? null),
+    ...connections(ctx),
     last_event_at: iso(ctx.lastEventAt),
     tasks_held: ctx.tasks.size,
     max_tasks: ctx.options.maxTasks,

@@ -4,6 +4,7 @@ import { atMost, type Ctx } from "./context";
 import { summaries } from "./workers";
 import { listQueues } from "./queues";
 import { listPeriodicTasks } from "./periodic";
+import { connections } from "./health";
 
 /** How long the overview waits for workers before answering with what it has. */
 const OVERVIEW_WAIT_MS = 300;
@@ -72,6 +73,7 @@ async function compute(ctx: Ctx): Promise<Overview> {
     periodic_tasks: periodic?.periodic_tasks.length ?? 0,
     generated_at: new Date().toISOString(),
     source: `worker events + inspect + task store (${ctx.backendDescription() ? "result backend + events" : "events"}) + broker lists`,
+    connections: connections(ctx),
   };
 }
 

@@ -2,7 +2,7 @@
 import type { Overview } from "../../agent/api/schema";
 import { describeFailure, type ApiResult } from "../api/result";
 import type { Agent } from "../agents/agents";
-import { connectionFromResult, type ConnectionState } from "../shared/connection";
+import { connectionFromResult, degradedReason, type ConnectionState } from "../shared/connection";
 
 export interface AgentSummary {
   workersOnline: number;
@@ -38,9 +38,14 @@ export function summarize(overview: Overview): AgentSummary {
   };
 }
 
+function connectionOfOverview(result: ApiResult<Overview>): ConnectionState {
+  const degraded = result.kind === "ok" ? degradedReason(result.data.connections) : null;
+  return degraded ? { kind: "degraded", ...degraded } : connectionFromResult(result);
+}
+
 export function statusFromOverview(result: ApiResult<Overview>, checkedAt: number): AgentStatus {
   return {
-    connection: connectionFromResult(result),
+    connection: connectionOfOverview(result),
     summary: result.kind === "ok" ? summarize(result.data) : null,
     problem: result.kind === "ok" || result.kind === "unreachable" || result.kind === "unauthorized" ? null : describeFailure(result),
     checkedAt,
@@ -65,6 +70,11 @@ function agentLine(agent: Agent, status: AgentStatus | undefined): { line: strin
       return { line: `${agent.name}: unreachable (${state.reason})`, offline: 0, trouble: true };
     case "unauthorized":
       return { line: `${agent.name}: unauthorized (${state.message})`, offline: 0, trouble: true };
+    case "degraded": {
+      // Without the broker the agent hears no heartbeats: its offline count is not news, leave it out.
+      const offline = state.brokerDown ? 0 : (status?.summary?.workersOffline ?? 0);
+      return { line: `${agent.name}: degraded, the agent ${state.reason}`, offline, trouble: true };
+    }
     case "connected": {
       if (!status?.summary) return { line: `${agent.name}: ${status?.problem ?? "no data"}`, offline: 0, trouble: true };
       const offline = status.summary.workersOffline;

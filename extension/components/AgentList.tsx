@@ -63,8 +63,8 @@ function AgentRow({ agent, agents, current, status, onOpen }: { agent: Agent; ag
         )}
       </div>
       <div class="dim mono">{agent.url}</div>
-      {status?.connection.kind === "unreachable" || status?.connection.kind === "unauthorized" ? (
-        <div class="bad-text connection-reason">
+      {status?.connection.kind === "unreachable" || status?.connection.kind === "unauthorized" || status?.connection.kind === "degraded" ? (
+        <div class={`${status.connection.kind === "degraded" ? "warn-text" : "bad-text"} connection-reason`}>
           <ConnectionBadge state={status.connection} long />
         </div>
       ) : (

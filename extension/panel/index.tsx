@@ -14,6 +14,7 @@ import { AgentPicker } from "../components/AgentPicker";
 import { LiveIndicator } from "../components/LiveIndicator";
 import { Loading } from "../components/states";
 import { useStoredState } from "../components/use-stored-state";
+import { formatTimestamp } from "../shared/format";
 import { sendMessage } from "../shared/messages";
 import { AgentsView } from "./agents/AgentsView";
 import { ConfigView } from "./config/ConfigView";
@@ -66,8 +67,21 @@ function RouteView({ route }: { route: Route }) {
 }
 
 function Live() {
-  const { status, lastInvalid } = useLiveStatus();
-  return <LiveIndicator status={status} lastInvalid={lastInvalid} pollSeconds={POLL_FALLBACK_MS / 1000} />;
+  const { status, lastInvalid, degraded } = useLiveStatus();
+  return <LiveIndicator status={status} lastInvalid={lastInvalid} pollSeconds={POLL_FALLBACK_MS / 1000} degraded={degraded?.reason ?? null} />;
+}
+
+/** Above every view while the agent has lost the broker or the result backend, so nothing reads as live. */
+function DegradedNotice() {
+  const { degraded } = useLiveStatus();
+  if (!degraded) return null;
+  return (
+    <div class="notice degraded-notice" role="status" data-degraded>
+      Not live: the agent {degraded.reason}
+      {degraded.since ? ` since ${formatTimestamp(degraded.since)}` : ""}. What follows is what it knew before; worker states and
+      queue depths will be right again once it reconnects.
+    </div>
+  );
 }
 
 /** One client and one event stream per agent (and token), closed when the agent changes. */
@@ -117,6 +131,7 @@ function App() {
   const page = (
     <>
       <NavBar route={route} stored={stored} agent={agent} />
+      {agent ? <DegradedNotice /> : null}
       <main>{route.view === "agents" || !agent ? <AgentsView stored={stored} /> : <RouteView key={agent.id} route={route} />}</main>
     </>
   );
@@ -128,6 +143,7 @@ function ServedPanel({ agent }: { agent: Agent }) {
   return (
     <AgentScope agent={agent}>
       <NavBar route={route} stored={null} agent={agent} />
+      <DegradedNotice />
       <main>
         <RouteView route={route.view === "agents" ? { view: "overview" } : route} />
       </main>

@@ -8,9 +8,13 @@ import type { AgentClient } from "../api/client";
 import type { ApiFailure } from "../api/result";
 import { followEvents, type StreamEvent, type StreamStatus } from "../api/events";
 import type { Agent } from "../agents/agents";
+import type { Health } from "../../agent/api/schema";
+import { degradedReason } from "../shared/connection";
 
 export class LiveFeed {
   status: StreamStatus = { kind: "connecting" };
+  /** The agent's health as its stream last told it: whether it still hears the broker. */
+  health: Health | null = null;
   /** The last event that failed the schema (skipped), for the indicator to mention. */
   lastInvalid: ApiFailure | null = null;
   private readonly eventListeners = new Set<(event: StreamEvent) => void>();
@@ -19,7 +23,13 @@ export class LiveFeed {
 
   constructor(client: AgentClient) {
     this.stop = followEvents(client, {
-      onEvent: (event) => this.eventListeners.forEach((listener) => listener(event)),
+      onEvent: (event) => {
+        if (event.type === "health") {
+          this.health = event.data;
+          this.statusListeners.forEach((listener) => listener(this.status));
+        }
+        this.eventListeners.forEach((listener) => listener(event));
+      },
       onStatus: (status) => {
         this.status = status;
         this.statusListeners.forEach((listener) => listener(status));
@@ -63,7 +73,8 @@ export function usePanel(): PanelContextValue {
   return value;
 }
 
-export function useLiveStatus(): { status: StreamStatus; lastInvalid: ApiFailure | null } {
+/** What the panel shows of the stream: its status, and why the agent's own data is not live (null when it is). */
+export function useLiveStatus(): { status: StreamStatus; lastInvalid: ApiFailure | null; degraded: { reason: string; since: string | null } | null } {
   const { live } = usePanel();
   const [, setTick] = useState(0);
   useEffect(() => {
@@ -72,5 +83,8 @@ export function useLiveStatus(): { status: StreamStatus; lastInvalid: ApiFailure
     setTick((n) => n + 1);
     return off;
   }, [live]);
-  return { status: live.status, lastInvalid: live.lastInvalid };
+  const health = live.status.kind === "live" ? live.health : null;
+  const degraded = health ? degradedReason(health) : null;
+  const since = health ? (health.broker.state !== "connected" ? health.broker.since : health.result_backend.since) : null;
+  return { status: live.status, lastInvalid: live.lastInvalid, degraded: degraded ? { reason: degraded.reason, since } : null };
 }

@@ -3,7 +3,8 @@
  * watching real Celery workers: it renders the real workers and the live stream from the same
  * origin (under the page's strict CSP, without a console error), asks for the token of an agent
  * started with --token and keeps it in sessionStorage only, and the agent still refuses foreign
- * Host headers for the page. Needs `npm run build` first (dist/web).
+ * Host headers for the page; while the agent's Redis is down the page says it is degraded rather
+ * than show old data as live. Needs `npm run build` first (dist/web).
  */
 import assert from "node:assert/strict";
 import { request } from "node:http";
@@ -80,6 +81,22 @@ describe("the web panel served by the agent", () => {
     await page.reload();
     await waitForText(page, "table[aria-label=Workers]", /w1@panel/, 20_000);
     assert.equal(await page.locator(form).count(), 0);
+  });
+
+  it("says the agent is degraded while its Redis is down, and live again once it is back", async () => {
+    await page.goto(`${scenario.agent.url}/#/workers`);
+    await waitForText(page, "[data-live]", /Live/, 20_000);
+    assert.equal(await page.locator("[data-degraded]").count(), 0, "no notice while all is well");
+    await scenario.redis.stop();
+    try {
+      await waitForText(page, "[data-live]", /Degraded/, 20_000);
+      const notice = await waitForText(page, "[data-degraded]", /Not live: the agent (cannot reach|connecting to) the broker/, 20_000);
+      assert.match(notice, /once it reconnects/);
+    } finally {
+      await scenario.redis.run();
+    }
+    await waitForText(page, "[data-live]", /Live/, 30_000);
+    await page.locator("[data-degraded]").waitFor({ state: "detached", timeout: 30_000 });
   });
 
   it("is still refused under a foreign Host header, page and assets alike", async () => {

@@ -118,4 +118,20 @@ describe("popup summary and badge", () => {
     assert.match(computeBadge([prod], { prod: unauthorized }).title, /prod: unauthorized \(token\)/);
     assert.equal(computeBadge([dev], {}).text, "", "an agent not checked yet is no trouble");
   });
+
+  it("marks an agent that lost its broker as degraded, and does not count its workers offline", () => {
+    const link = (state: string, error: string | null = null) => ({ url: "redis://127.0.0.1:6379/0", state, error, since: "2026-06-01T11:59:00Z" });
+    const withLinks = (offline: number, broker: string, backend: string): AgentStatus =>
+      statusFromOverview({ kind: "ok", data: { ...overview(offline, 0), connections: { broker: link(broker, broker === "connected" ? null : "ECONNREFUSED"), result_backend: link(backend) } } }, 0);
+    assert.deepEqual(withLinks(0, "connected", "connected").connection, { kind: "connected" });
+    assert.deepEqual(withLinks(0, "connected", "disabled").connection, { kind: "connected" }, "no result backend given: fine");
+    const brokerDown = withLinks(2, "unavailable", "connected");
+    assert.deepEqual(brokerDown.connection, { kind: "degraded", reason: "cannot reach the broker (ECONNREFUSED)", brokerDown: true });
+    const badge = computeBadge([dev, prod], { dev: ok(1), prod: brokerDown });
+    assert.equal(badge.text, "1!", "prod's two 'offline' workers are not counted: without the broker nobody hears them");
+    assert.match(badge.title, /prod: degraded, the agent cannot reach the broker \(ECONNREFUSED\)/);
+    const backendDown = withLinks(1, "connected", "unavailable");
+    assert.equal(backendDown.connection.kind, "degraded");
+    assert.equal(computeBadge([prod], { prod: backendDown }).text, "1!", "heartbeats still come: offline workers still count");
+  });
 });

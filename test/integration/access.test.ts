@@ -19,7 +19,7 @@ let s: Scenario;
 let redacted: AgentProcess;
 const ids: Record<string, string> = {};
 
-const auth = (token: string | null) => (token ? { Authorization: `Bearer ${token}` } : {});
+const auth = (token: string | null): Record<string, string> => (token ? { Authorization: `Bearer ${token}` } : {});
 
 async function call(agent: AgentProcess, path: string, token: string | null, headers: Record<string, string> = {}) {
   return agent.get<any>(`/api/v1/${path}`, { headers: { ...auth(token), ...headers } });

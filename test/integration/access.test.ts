@@ -247,6 +247,15 @@ describe("Host header", () => {
   });
 });
 
+describe("refusals in health", () => {
+  it("counts refused tokens and hosts", async () => {
+    const h = await ok(s.agent, "health", "health", FULL);
+    assert.ok(h.http_rejected["401 unauthorized"] >= 50, JSON.stringify(h.http_rejected));
+    assert.ok(h.http_rejected["403 forbidden_host"] >= 5, JSON.stringify(h.http_rejected));
+    assert.ok(h.http_rejected["403 forbidden_scope"] >= 1, JSON.stringify(h.http_rejected));
+  });
+});
+
 describe("CORS", () => {
   it("lets extension origins read, and nobody else; never a wildcard", async () => {
     for (const origin of ["chrome-extension://abcdefghijklmnop", "moz-extension://0a1b2c3d-aaaa-bbbb-cccc-111122223333"]) {

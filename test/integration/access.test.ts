@@ -7,6 +7,7 @@ import { request } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { endpoints, type EndpointName } from "../../agent/api/schema";
 import { eventually, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
+import { recordEventStream } from "../fixtures/event-stream";
 import { startScenario, type Scenario } from "../fixtures/scenario";
 
 const FULL = "full-token-0123456789";
@@ -49,22 +50,8 @@ function withHost(agent: AgentProcess, path: string, host: string, headers: Reco
 
 /** Everything a caller can read: every endpoint, every detail, and a few seconds of the event stream. */
 async function readEverything(agent: AgentProcess, token: string | null, during?: () => Promise<unknown>): Promise<string> {
-  const ctrl = new AbortController();
-  const res = await fetch(`${agent.url}/api/v1/events`, { headers: auth(token), signal: ctrl.signal });
-  assert.equal(res.status, 200);
-  const reader = res.body!.getReader();
-  let stream = "";
-  const reading = (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        stream += new TextDecoder().decode(value);
-      }
-    } catch {
-      /* aborted */
-    }
-  })();
+  const recording = await recordEventStream(agent.url, auth(token));
+  assert.equal(recording.status, 200);
   await during?.();
   let text = "";
   const paths = ["health", "overview", "workers", "tasks?limit=500", "queues", "config", "periodic-tasks"];
@@ -74,15 +61,13 @@ async function readEverything(agent: AgentProcess, token: string | null, during?
   paths.push(...Object.values(ids).map((id) => `tasks/${id}`));
   for (const p of paths) text += JSON.stringify((await call(agent, p, token)).body);
   await new Promise((r) => setTimeout(r, 2000));
-  ctrl.abort();
-  await reading;
-  return text + stream;
+  return text + (await recording.stop());
 }
 
 before(async () => {
   s = await startScenario({ agentArgs: ["--token", FULL, "--limited-token", LIMITED, "--limited-token", OTHER_LIMITED] });
   const out = await s.python(`
-import json, time
+import json
 import panel_fixture as p
 from celery.result import AsyncResult
 ids = {}
@@ -92,10 +77,7 @@ ids["fail"] = p.fail.delay("${MARK.error}").id
 # Held by a worker for a minute: its args show in the worker's scheduled tasks.
 ids["later"] = p.encode_video.apply_async(("${MARK.arg}",), countdown=60).id
 for key in ["video", "audit", "fail"]:
-    r = AsyncResult(ids[key], app=p.app)
-    deadline = time.time() + 20
-    while not r.ready() and time.time() < deadline:
-        time.sleep(0.1)
+    AsyncResult(ids[key], app=p.app).get(timeout=20, propagate=False)
 print(json.dumps(ids))
 `);
   Object.assign(ids, JSON.parse(out.trim().split("\n").pop()!));

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
+import { recordEventStream } from "../fixtures/event-stream";
 
 const BROKER_PW = "brokerPw-9f3a1c";
 const BACKEND_PW = "backendPw-77e0b2";
@@ -76,22 +77,7 @@ async function get(path: string): Promise<string> {
 }
 
 it("no password, secret setting or token appears in any response, the event stream or the log", async () => {
-  const headers = { Authorization: `Bearer ${FULL}` };
-  const ctrl = new AbortController();
-  const res = await fetch(`${agent.url}/api/v1/events`, { headers, signal: ctrl.signal });
-  let stream = "";
-  const reading = (async () => {
-    const reader = res.body!.getReader();
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        stream += new TextDecoder().decode(value);
-      }
-    } catch {
-      /* aborted */
-    }
-  })();
+  const recording = await recordEventStream(agent.url, { Authorization: `Bearer ${FULL}` });
   // Tasks running while the stream is read.
   await python(`import panel_fixture as p; p.add.delay(5, 5).get(timeout=20); p.fail.delay("again").get(timeout=20, propagate=False)`);
   // Both workers answering, with their configuration: what is read below is complete.
@@ -105,8 +91,7 @@ it("no password, secret setting or token appears in any response, the event stre
   for (const p of paths) text += await get(p);
   text += await (await fetch(`${agent.url}/`)).text();
   await new Promise((r) => setTimeout(r, 3000));
-  ctrl.abort();
-  await reading;
+  const stream = await recording.stop();
   const log = agent.output();
 
   // What is read is the real thing: the secrets' settings are there, masked.

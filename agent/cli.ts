@@ -39,7 +39,9 @@ async function main(): Promise<void> {
   const server = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, (info) => {
     const url = `http://${info.family === "IPv6" ? `[${info.address}]` : info.address}:${info.port}`;
     const page = webRoot ? `web panel at ${url}/` : "no web panel build (npm run build)";
-    log("listening", `listening on ${url} (${page}; token ${options.token ? "required" : "not required"})`, { url, web_panel: webRoot !== null, auth: options.token !== null });
+    const auth = options.token !== null || options.limitedTokens.length > 0;
+    const access = `token ${auth ? "required" : "not required"}${options.limitedTokens.length ? `, ${options.limitedTokens.length} limited` : ""}${options.redact ? "; task payloads redacted" : ""}`;
+    log("listening", `listening on ${url} (${page}; ${access})`, { url, web_panel: webRoot !== null, auth, limited_tokens: options.limitedTokens.length, redact: options.redact });
   });
   server.on("error", (e: NodeJS.ErrnoException) => {
     log("error", `cannot listen on ${options.host}:${options.port}: ${e.code ?? e.message}`, { host: options.host, port: options.port }, "error");

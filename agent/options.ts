@@ -13,7 +13,12 @@ export interface AgentOptions {
   resultBackendTarget: RedisTarget | null;
   host: string;
   port: number;
+  /** Sees everything. */
   token: string | null;
+  /** See neither the Configuration view nor task payloads (see agent/handlers/access.ts). */
+  limitedTokens: string[];
+  /** Task payloads hidden for everyone, whatever the token. */
+  redact: boolean;
   name: string;
   transportOptions: TransportOptions;
   inspectTimeoutMs: number;
@@ -30,6 +35,8 @@ interface OptionSpec {
   default?: string;
   /** A switch: `--flag` alone means true (`--flag=false` turns it off). */
   boolean?: true;
+  /** May be given several times; the environment variable holds a comma-separated list. */
+  repeatable?: true;
 }
 
 export const OPTION_SPECS: OptionSpec[] = [
@@ -37,7 +44,9 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: "result-backend", env: "CELERY_RESULT_BACKEND", help: "result backend URL (default: the workers' own result_backend when it has no password, else none)" },
   { flag: "host", env: "CELERY_PANEL_HOST", default: "127.0.0.1", help: "address to listen on" },
   { flag: "port", env: "CELERY_PANEL_PORT", default: "5580", help: "port to listen on" },
-  { flag: "token", env: "CELERY_PANEL_TOKEN", help: "require Authorization: Bearer <token> on every /api request" },
+  { flag: "token", env: "CELERY_PANEL_TOKEN", help: "require Authorization: Bearer <token> on every /api request; this token sees everything" },
+  { flag: "limited-token", env: "CELERY_PANEL_LIMITED_TOKENS", repeatable: true, help: "a token that sees neither the Configuration view nor task arguments, results, exception messages and tracebacks (repeatable; env: comma-separated)" },
+  { flag: "redact", env: "CELERY_PANEL_REDACT", boolean: true, help: "hide task arguments, results, exception messages and tracebacks from every caller" },
   { flag: "name", env: "CELERY_PANEL_NAME", help: "name shown in the extension (default: the broker host)" },
   { flag: "transport-options", env: "CELERY_PANEL_TRANSPORT_OPTIONS", help: "JSON, as Celery's broker_transport_options: global_keyprefix, priority_steps, sep, fanout_prefix, fanout_patterns, master_name" },
   { flag: "inspect-timeout", env: "CELERY_PANEL_INSPECT_TIMEOUT", default: "1000", help: "milliseconds to wait for workers' remote-control replies" },
@@ -68,7 +77,7 @@ export function helpText(): string {
   const lines = ["Usage: celery-panel-agent [options]", "", "A read-only Celery monitor: serves JSON for the Celery Panel extension.", "", "Options (each also from the environment variable shown):"];
   for (const o of OPTION_SPECS) {
     const def = o.default ? ` (default ${o.default})` : "";
-    const env = o.boolean ? `${o.env}=true` : o.env;
+    const env = o.boolean ? `${o.env}=true` : o.repeatable ? `${o.env}=a,b` : o.env;
     lines.push(`  --${o.flag.padEnd(18)} ${o.help}${def}`, `  ${"".padEnd(20)} env ${env}`);
   }
   lines.push(`  --${"help".padEnd(18)} show this help`, `  --${"version".padEnd(18)} print the version`);
@@ -90,7 +99,8 @@ export function readArgv(argv: string[]): Record<string, string> | "help" | "ver
     if (!spec) throw new OptionError(`unknown option --${flag} (see --help)`);
     const value = eq >= 0 ? arg.slice(eq + 1) : spec.boolean ? "true" : argv[++i];
     if (value === undefined) throw new OptionError(`--${flag} needs a value`);
-    out[flag] = value;
+    // A repeated option keeps every value, in the environment variable's comma-separated form.
+    out[flag] = spec.repeatable && out[flag] !== undefined ? `${out[flag]},${value}` : value;
   }
   return out;
 }
@@ -149,8 +159,11 @@ export function resolveOptions(argv: Record<string, string>, env: NodeJS.Process
   if (!/^[\w.:\-[\]]+$/.test(host)) throw new OptionError(`--host "${host}" is not an address`);
   const token = raw("token") ?? null;
   if (token !== null && token.length < 8) throw new OptionError(`--token must be at least 8 characters`);
-  if (!isLoopback(host) && token === null) {
-    throw new OptionError(`refusing to listen on ${host} without --token: anyone who can reach it would see task arguments`);
+  const limitedTokens = [...new Set((raw("limited-token") ?? "").split(",").map((t) => t.trim()).filter(Boolean))];
+  if (limitedTokens.some((t) => t.length < 8)) throw new OptionError(`--limited-token: each token must be at least 8 characters`);
+  if (token !== null && limitedTokens.includes(token)) throw new OptionError(`--limited-token: the same token cannot also be the full --token`);
+  if (!isLoopback(host) && token === null && limitedTokens.length === 0) {
+    throw new OptionError(`refusing to listen on ${host} without --token (or --limited-token): anyone who can reach it would see task arguments`);
   }
   const allowedHosts = (raw("allowed-hosts") ?? "").split(",").map((h) => h.trim().toLowerCase()).filter(Boolean);
   return {
@@ -161,6 +174,8 @@ export function resolveOptions(argv: Record<string, string>, env: NodeJS.Process
     host,
     port: intOption("port", raw("port")!, 0, 65535),
     token,
+    limitedTokens,
+    redact: booleanOption("redact", raw("redact") ?? "false"),
     name: raw("name") ?? defaultName(brokerTarget),
     transportOptions,
     inspectTimeoutMs: intOption("inspect-timeout", raw("inspect-timeout")!, 50, 60_000),

@@ -46,6 +46,16 @@ export const HealthSchema = z.looseObject({
   }),
   /** Broker messages and requests refused as malformed, by reason. */
   rejected: z.record(z.string(), z.number()),
+  /** HTTP requests refused, by status and code (e.g. `404 not_found`). Absent from older agents. */
+  http_rejected: z.optional(z.record(z.string(), z.number())),
+  /** What this caller may see: scopes `config` and `task_payloads`. Absent from older agents. */
+  access: z.optional(
+    z.looseObject({
+      token: z.enum(["full", "limited", "none"]),
+      scopes: z.array(z.string()),
+      redacted: z.boolean(),
+    }),
+  ),
   /** Remote-control broadcasts sent, and how many returned early (every live worker answered). */
   remote_control: z.looseObject({
     broadcasts: z.number(),
@@ -58,22 +68,28 @@ export const HealthSchema = z.looseObject({
 
 export const TaskStateSchema = z.enum(["PENDING", "RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED"]);
 
+/** A value this caller may not see (a limited token, or --redact), and why. */
+export const HiddenSchema = z.looseObject({ format: z.literal("hidden"), reason: z.string() });
+
 /** A value that came as JSON (result backend), as a Python repr (events), or was withheld. */
 export const ValueSchema = z.discriminatedUnion("format", [
   z.looseObject({ format: z.literal("json"), value: z.unknown() }),
   z.looseObject({ format: z.literal("repr"), value: z.string() }),
-  z.looseObject({ format: z.literal("hidden"), reason: z.string() }),
+  HiddenSchema,
 ]);
+
+/** Text that may hold personal data: the text, nothing, or the hidden marker. */
+const PayloadText = z.nullable(z.union([z.string(), HiddenSchema]));
 
 export const TaskRowSchema = z.looseObject({
   id: z.string(),
   name: z.nullable(z.string()),
   state: TaskStateSchema,
   /** Short previews for tables; the task detail has the full values. */
-  args: z.nullable(z.string()),
-  kwargs: z.nullable(z.string()),
-  result: z.nullable(z.string()),
-  exception: z.nullable(z.string()),
+  args: PayloadText,
+  kwargs: PayloadText,
+  result: PayloadText,
+  exception: PayloadText,
   sent: NullableTime,
   received: NullableTime,
   started: NullableTime,
@@ -93,15 +109,15 @@ export const TimelineEntrySchema = z.looseObject({
   hostname: z.nullable(z.string()),
   /** Where this entry came from: a task event, or a result-backend write. */
   source: z.enum(["event", "result_backend"]),
-  detail: z.nullable(z.string()),
+  detail: PayloadText,
 });
 
 export const TaskDetailSchema = z.extend(TaskRowSchema, {
   args_value: z.nullable(ValueSchema),
   kwargs_value: z.nullable(ValueSchema),
   result_value: z.nullable(ValueSchema),
-  exception_info: z.nullable(z.looseObject({ type: z.nullable(z.string()), message: z.nullable(z.string()), module: z.nullable(z.string()) })),
-  traceback: z.nullable(z.string()),
+  exception_info: z.nullable(z.looseObject({ type: z.nullable(z.string()), message: PayloadText, module: z.nullable(z.string()) })),
+  traceback: PayloadText,
   eta: NullableTime,
   expires: NullableTime,
   time_limit: z.nullable(z.looseObject({ soft: z.nullable(z.number()), hard: z.nullable(z.number()) })),
@@ -152,8 +168,8 @@ export const WorkerSummarySchema = z.looseObject({
 export const WorkerTaskSchema = z.looseObject({
   id: z.string(),
   name: z.nullable(z.string()),
-  args: z.nullable(z.string()),
-  kwargs: z.nullable(z.string()),
+  args: PayloadText,
+  kwargs: PayloadText,
   started: NullableTime,
   eta: NullableTime,
   priority: z.nullable(z.number()),
@@ -333,6 +349,7 @@ export type Health = z.infer<typeof HealthSchema>;
 export type Connection = z.infer<typeof ConnectionSchema>;
 export type TaskState = z.infer<typeof TaskStateSchema>;
 export type Value = z.infer<typeof ValueSchema>;
+export type Hidden = z.infer<typeof HiddenSchema>;
 export type TaskRow = z.infer<typeof TaskRowSchema>;
 export type TaskDetail = z.infer<typeof TaskDetailSchema>;
 export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;

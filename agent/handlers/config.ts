@@ -3,9 +3,12 @@ import { isRecord } from "../protocol/envelope";
 import { configDifferences, groupConfig } from "../sources/config";
 import { maskSecrets } from "../sources/mask";
 import { VERSION } from "../version";
+import { CONFIG_FORBIDDEN, type Access } from "./access";
 import { sourceOfTasks, sourceOfWorkers, workerConf, type Ctx } from "./context";
+import { HttpError } from "./errors";
 
-export async function getConfig(ctx: Ctx): Promise<Config> {
+export async function getConfig(ctx: Ctx, access: Access): Promise<Config> {
+  if (!access.scopes.includes("config")) throw new HttpError(403, "forbidden_scope", CONFIG_FORBIDDEN);
   // Both reads: with defaults for the full picture, without to mark what was set on purpose.
   const [full, { conf: nonDefault, perWorker }] = await Promise.all([ctx.inspector.read("conf", { args: { with_defaults: true } }), workerConf(ctx)]);
   const first = [...full.replies.keys()].sort()[0];
@@ -23,7 +26,7 @@ export async function getConfig(ctx: Ctx): Promise<Config> {
       broker: ctx.brokerDescription(),
       result_backend: backend ? `${backend}${ctx.backendOrigin === "workers" ? " (the workers' result_backend)" : ""}` : null,
       listen: `${o.host}:${o.port}`,
-      token_required: o.token !== null,
+      token_required: o.token !== null || o.limitedTokens.length > 0,
       transport_options: maskSecrets(o.transportOptions) as Record<string, unknown>,
       inspect_timeout_ms: o.inspectTimeoutMs,
       max_tasks: o.maxTasks,

@@ -1,7 +1,9 @@
 import type { Health } from "../api/schema";
 import type { ConnectionStatus } from "../protocol/transport";
 import { VERSION } from "../version";
+import { FULL_ACCESS, type Access } from "./access";
 import { iso, type Ctx } from "./context";
+import { httpRejections } from "./rejections";
 
 function connection(url: string | null, s: ConnectionStatus | null): Health["broker"] {
   if (!s) return { url, state: "disabled", error: null, since: null };
@@ -16,7 +18,7 @@ export function connections(ctx: Ctx): Pick<Health, "broker" | "result_backend">
   };
 }
 
-export function health(ctx: Ctx): Health {
+export function health(ctx: Ctx, access: Access = FULL_ACCESS): Health {
   return {
     agent: {
       name: ctx.options.name,
@@ -30,6 +32,8 @@ export function health(ctx: Ctx): Health {
     max_tasks: ctx.options.maxTasks,
     backfill: { ...ctx.backfill },
     rejected: ctx.broker.rejected(),
+    http_rejected: httpRejections(ctx),
+    access: { token: access.token, scopes: [...access.scopes], redacted: access.redacted },
     remote_control: (({ byMethod, ...rest }) => ({ ...rest, by_method: { ...byMethod } }))(ctx.inspector.counters),
   };
 }

@@ -1,5 +1,6 @@
 import type { Overview } from "../api/schema";
-import { taskRow } from "../sources/tasks/present";
+import { hideRowPayloads, taskRow } from "../sources/tasks/present";
+import { FULL_ACCESS, payloadHidden, type Access } from "./access";
 import { atMost, type Ctx } from "./context";
 import { summaries } from "./workers";
 import { listQueues } from "./queues";
@@ -17,13 +18,16 @@ const lastKnown = new WeakMap<Ctx, { queues: Awaited<ReturnType<typeof listQueue
  * background poll at once, many panels) share it instead of computing it again. */
 const inflight = new WeakMap<Ctx, Promise<Overview>>();
 
-export function overview(ctx: Ctx): Promise<Overview> {
+export async function overview(ctx: Ctx, access: Access): Promise<Overview> {
   let p = inflight.get(ctx);
   if (!p) {
     p = compute(ctx).finally(() => inflight.delete(ctx));
     inflight.set(ctx, p);
   }
-  return p;
+  const full = await p;
+  // Computed once for everyone; each caller gets the latest tasks cut to what it may see.
+  const hidden = payloadHidden(access);
+  return hidden ? { ...full, tasks: { ...full.tasks, latest: full.tasks.latest.map((t) => hideRowPayloads(t, hidden)) } } : full;
 }
 
 async function compute(ctx: Ctx): Promise<Overview> {
@@ -41,7 +45,7 @@ async function compute(ctx: Ctx): Promise<Overview> {
     now("reserved"),
     now("registered"),
     settle(listQueues(ctx, { heldReplies: true })),
-    settle(listPeriodicTasks(ctx)),
+    settle(listPeriodicTasks(ctx, FULL_ACCESS)),
   ]);
   const known = lastKnown.get(ctx) ?? { queues: null, periodic: null };
   const queues = freshQueues ?? known.queues;

@@ -4,6 +4,7 @@ import { num, str } from "../protocol/events";
 import { redbeatDate, redbeatScheduleRepr } from "../protocol/redis/redbeat";
 import { computeSchedule } from "../sources/periodic";
 import { maskSecrets } from "../sources/mask";
+import { payloadHidden, type Access, type Hidden } from "./access";
 import { iso, workerConf, type Ctx } from "./context";
 
 function entry(
@@ -13,6 +14,7 @@ function entry(
   tz: string,
   source: PeriodicTask["source"],
   known: { enabled: boolean | null; lastRun: number | null; runs: number | null; nextRun: number | null },
+  hidden: Hidden | null,
 ): PeriodicTask {
   const now = new Date();
   const s = computeSchedule(schedule, { now, timeZone: tz, lastRun: known.lastRun === null ? null : new Date(known.lastRun) });
@@ -23,8 +25,9 @@ function entry(
     schedule_kind: s.kind,
     schedule: s.human,
     schedule_raw: s.raw,
-    args: maskSecrets(def.args ?? []),
-    kwargs: maskSecrets(def.kwargs ?? {}),
+    // Arguments beat passes to a task can carry the same data as the task's own.
+    args: hidden ?? maskSecrets(def.args ?? []),
+    kwargs: hidden ?? maskSecrets(def.kwargs ?? {}),
     options: maskSecrets(options) as Record<string, unknown>,
     enabled: known.enabled,
     last_run: iso(known.lastRun),
@@ -35,7 +38,8 @@ function entry(
   };
 }
 
-export async function listPeriodicTasks(ctx: Ctx): Promise<PeriodicTaskList> {
+export async function listPeriodicTasks(ctx: Ctx, access: Access): Promise<PeriodicTaskList> {
+  const hidden = payloadHidden(access);
   const { conf } = await workerConf(ctx);
   const tz = str(conf?.timezone) ?? "UTC";
   const out: PeriodicTask[] = [];
@@ -43,7 +47,7 @@ export async function listPeriodicTasks(ctx: Ctx): Promise<PeriodicTaskList> {
   for (const [name, def] of Object.entries(schedule)) {
     if (!isRecord(def)) continue;
     // beat's default store of last runs is a local shelve file: nothing outside beat can read it.
-    out.push(entry(name, def, def.schedule, tz, "beat_schedule", { enabled: true, lastRun: null, runs: null, nextRun: null }));
+    out.push(entry(name, def, def.schedule, tz, "beat_schedule", { enabled: true, lastRun: null, runs: null, nextRun: null }, hidden));
   }
   const sources = [`beat_schedule from the workers' conf`];
   const prefix = str(conf?.redbeat_key_prefix) ?? "redbeat:";
@@ -57,7 +61,7 @@ export async function listPeriodicTasks(ctx: Ctx): Promise<PeriodicTaskList> {
         lastRun: redbeatDate(meta?.last_run_at),
         runs: num(meta?.total_run_count),
         nextRun: e.nextRun === null ? null : e.nextRun * 1000,
-      }),
+      }, hidden),
     );
   }
   if (redbeat.length) sources.push(`RedBeat keys (${prefix}*) on ${ctx.brokerDescription()}`);

@@ -2,7 +2,8 @@ import type { QueueDetail, QueueList, QueueSummary } from "../api/schema";
 import { isRecord } from "../protocol/envelope";
 import { num } from "../protocol/events";
 import { mergeQueues, queueSummaries, readQueueDeclaration, type QueueDeclaration } from "../sources/queues";
-import { taskRow } from "../sources/tasks/present";
+import { hideRowPayloads, taskRow } from "../sources/tasks/present";
+import { payloadHidden, type Access } from "./access";
 import { workerConf, type Ctx } from "./context";
 import { notFound } from "./errors";
 
@@ -59,11 +60,13 @@ export async function listQueues(ctx: Ctx, opts: QueueListOptions = {}): Promise
   return { queues: summaries, source: sourceOfQueues(ctx) };
 }
 
-export async function queueDetail(ctx: Ctx, name: string): Promise<QueueDetail> {
+export async function queueDetail(ctx: Ctx, name: string, access: Access): Promise<QueueDetail> {
   const { summaries, conf } = await allQueues(ctx);
   const q = summaries.find((s) => s.name === name);
   if (!q) throw notFound(`no queue named "${name}" in the broker's bindings, the workers' queues or task_queues`);
   const routed_tasks = routesOf(conf).filter((r) => r.route.queue === name || (q.exchange !== null && r.route.exchange === q.exchange && !r.route.queue));
   const recent = ctx.tasks.query({ queue: name }, { by: "received", order: "desc" }, 20, null);
-  return { ...q, routed_tasks, recent_tasks: recent.tasks.map(taskRow), source: sourceOfQueues(ctx) };
+  const hidden = payloadHidden(access);
+  const rows = recent.tasks.map(taskRow);
+  return { ...q, routed_tasks, recent_tasks: hidden ? rows.map((r) => hideRowPayloads(r, hidden)) : rows, source: sourceOfQueues(ctx) };
 }

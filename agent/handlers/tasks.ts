@@ -1,5 +1,9 @@
 import { TaskQuerySchema, type TaskDetail, type TaskList } from "../api/schema";
-import { taskDetail, taskRow } from "../sources/tasks/present";
+import { hideDetailPayloads, hideRowPayloads, taskDetail, taskRow } from "../sources/tasks/present";
+import type { Cursor } from "../sources/tasks/cursor";
+import type { TaskFilter, TaskSort } from "../sources/tasks/query";
+import type { TaskRecord } from "../sources/tasks/record";
+import { payloadHidden, type Access } from "./access";
 import { decodeCursor } from "../sources/tasks/cursor";
 import { newRecord, applyMeta } from "../sources/tasks/record";
 import { num } from "../protocol/events";
@@ -14,7 +18,7 @@ function parseTime(param: string, v: string | undefined): number | undefined {
   return ms;
 }
 
-export function listTasks(ctx: Ctx, query: Record<string, string>): TaskList {
+export function listTasks(ctx: Ctx, query: Record<string, string>, access: Access): TaskList {
   const parsed = TaskQuerySchema.safeParse(query);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -25,26 +29,74 @@ export function listTasks(ctx: Ctx, query: Record<string, string>): TaskList {
   const q = parsed.data;
   const cursor = q.cursor === undefined ? null : decodeCursor(q.cursor);
   if (q.cursor !== undefined && !cursor) throw badRequest("cursor: not a cursor this agent issued");
-  const page = ctx.tasks.query(
-    {
-      states: q.state,
-      name: q.name,
-      worker: q.worker,
-      queue: q.queue,
-      since: parseTime("since", q.since),
-      until: parseTime("until", q.until),
-      q: q.q?.trim().toLowerCase() || undefined,
-    },
-    { by: q.sort, order: q.order },
-    q.limit,
-    cursor,
-  );
-  return { tasks: page.tasks.map(taskRow), total: page.total, limit: q.limit, next_cursor: page.nextCursor, source: sourceOfTasks(ctx) };
+  const filter: TaskFilter = {
+    states: q.state,
+    name: q.name,
+    worker: q.worker,
+    queue: q.queue,
+    since: parseTime("since", q.since),
+    until: parseTime("until", q.until),
+    q: q.q?.trim().toLowerCase() || undefined,
+  };
+  const sort: TaskSort = { by: q.sort, order: q.order };
+  const hidden = payloadHidden(access);
+  // The store's search also matches arguments and results: a caller who may not see them must
+  // not find tasks by them either (else probing would read them back, a letter at a time).
+  const page = hidden && filter.q ? searchVisibleFields(ctx, filter, sort, q.limit, cursor) : ctx.tasks.query(filter, sort, q.limit, cursor);
+  const rows = page.tasks.map(taskRow);
+  return { tasks: hidden ? rows.map((r) => hideRowPayloads(r, hidden)) : rows, total: page.total, limit: q.limit, next_cursor: page.nextCursor, source: sourceOfTasks(ctx) };
+}
+
+const SEARCH_STEP = 1000;
+
+/**
+ * A search on id and name only. Those matches are a subset of the store's own (which also looks
+ * in payloads), so its matches are walked in order and the rest dropped; the cursor returned is the
+ * store's, after the last task kept. Slower than a full search, which is the price of a limited token.
+ */
+function searchVisibleFields(ctx: Ctx, filter: TaskFilter, sort: TaskSort, limit: number, from: Cursor | null): { tasks: TaskRecord[]; total: number; nextCursor: string | null } {
+  const q = filter.q!;
+  const visible = (t: TaskRecord) => t.id.toLowerCase().includes(q) || (t.name?.toLowerCase().includes(q) ?? false);
+  const walk = (start: Cursor | null, each: (t: TaskRecord) => boolean) => {
+    let cursor = start;
+    for (;;) {
+      const page = ctx.tasks.query(filter, sort, SEARCH_STEP, cursor);
+      for (const t of page.tasks) if (!each(t)) return;
+      if (!page.nextCursor) return;
+      cursor = decodeCursor(page.nextCursor);
+    }
+  };
+  let total = 0;
+  walk(null, (t) => (visible(t) && total++, true));
+  const tasks: TaskRecord[] = [];
+  // How many of the store's matches lead up to the last task kept: the store's cursor after that many.
+  let walked = 0;
+  let more = false;
+  walk(from, (t) => {
+    if (!visible(t)) return ++walked, true;
+    if (tasks.length === limit) return (more = true), false;
+    tasks.push(t);
+    walked++;
+    return true;
+  });
+  const nextCursor = more ? cursorAfter(ctx, filter, sort, from, walked) : null;
+  return { tasks, total, nextCursor };
+}
+
+function cursorAfter(ctx: Ctx, filter: TaskFilter, sort: TaskSort, from: Cursor | null, n: number): string | null {
+  let cursor = from;
+  let next: string | null = null;
+  for (let left = n; left > 0; left -= SEARCH_STEP) {
+    next = ctx.tasks.query(filter, sort, Math.min(left, SEARCH_STEP), cursor).nextCursor;
+    if (!next) return null;
+    cursor = decodeCursor(next);
+  }
+  return next;
 }
 
 const TASK_ID = /^[\w.:@-]{1,200}$/;
 
-export async function getTask(ctx: Ctx, id: string): Promise<TaskDetail> {
+export async function getTask(ctx: Ctx, id: string, access: Access): Promise<TaskDetail> {
   if (!TASK_ID.test(id)) throw badRequest(`id: "${id.slice(0, 60)}" is not a task id`);
   let t = ctx.tasks.get(id);
   if (!t && ctx.backend && ctx.backend.status().state === "connected") {
@@ -61,5 +113,7 @@ export async function getTask(ctx: Ctx, id: string): Promise<TaskDetail> {
   const conf = ctx.inspector.latestConf();
   const soft = num(conf?.task_soft_time_limit);
   const hard = num(conf?.task_time_limit);
-  return taskDetail(t, { children, timeLimit: soft !== null || hard !== null ? { soft, hard } : null, source: sourceOfTasks(ctx) });
+  const detail = taskDetail(t, { children, timeLimit: soft !== null || hard !== null ? { soft, hard } : null, source: sourceOfTasks(ctx) });
+  const hidden = payloadHidden(access);
+  return hidden ? hideDetailPayloads(detail, hidden) : detail;
 }

@@ -1,10 +1,11 @@
-import type { WorkerDetail, WorkerList, WorkerSummary } from "../api/schema";
+import type { WorkerDetail, WorkerList, WorkerSummary, WorkerTask } from "../api/schema";
 import { isRecord } from "../protocol/envelope";
 import { num } from "../protocol/events";
 import type { ReadOnlyControlMethod } from "../protocol/control";
 import { brokerInfo, queueBindings, rusage, workerSummary, workerTasks } from "../sources/workers/present";
 import { iso, sourceOfWorkers, type Ctx } from "./context";
 import { notFound } from "./errors";
+import { payloadHidden, type Access } from "./access";
 
 /** Summaries of every known worker; stats and queues come from one shared, early-returning broadcast. */
 export async function listWorkers(ctx: Ctx): Promise<WorkerList> {
@@ -34,7 +35,7 @@ export function summaryOf(ctx: Ctx, name: string): WorkerSummary | null {
 
 const DETAIL_METHODS: ReadOnlyControlMethod[] = ["stats", "active", "reserved", "scheduled", "revoked", "registered", "active_queues"];
 
-export async function workerDetail(ctx: Ctx, name: string): Promise<WorkerDetail> {
+export async function workerDetail(ctx: Ctx, name: string, access: Access): Promise<WorkerDetail> {
   if (!ctx.workers.get(name)) await ctx.refreshBindings(true).catch(() => undefined);
   const state = ctx.workers.get(name);
   if (!state) throw notFound(`no worker named "${name}" is known (not seen in events nor in remote-control bindings)`);
@@ -63,9 +64,9 @@ export async function workerDetail(ctx: Ctx, name: string): Promise<WorkerDetail
     prefetch_count: num(s?.prefetch_count),
     uptime_seconds: num(s?.uptime),
     total: Object.fromEntries(Object.entries(total).filter(([, v]) => typeof v === "number")) as Record<string, number>,
-    active_tasks: workerTasks(latest("active")?.value),
-    reserved_tasks: workerTasks(latest("reserved")?.value),
-    scheduled_tasks: workerTasks(latest("scheduled")?.value),
+    active_tasks: visibleTasks(latest("active")?.value, access),
+    reserved_tasks: visibleTasks(latest("reserved")?.value, access),
+    scheduled_tasks: visibleTasks(latest("scheduled")?.value, access),
     revoked_tasks: Array.isArray(revoked) ? revoked.filter((x): x is string => typeof x === "string") : [],
     registered: Array.isArray(registered) ? registered.filter((x): x is string => typeof x === "string").map((x) => x.split(" ")[0]!) : [],
     active_queues: queueBindings(latest("active_queues")?.value),
@@ -77,4 +78,11 @@ export async function workerDetail(ctx: Ctx, name: string): Promise<WorkerDetail
     notes,
     source: sourceOfWorkers(ctx),
   };
+}
+
+/** A worker's task list as this caller may see it: arguments hidden without the task_payloads scope. */
+function visibleTasks(reply: unknown, access: Access): WorkerTask[] {
+  const tasks = workerTasks(reply);
+  const hidden = payloadHidden(access);
+  return hidden ? tasks.map((t) => ({ ...t, args: t.args === null ? null : hidden, kwargs: t.kwargs === null ? null : hidden })) : tasks;
 }

@@ -14,21 +14,27 @@ import { getConfig } from "../handlers/config";
 import { listPeriodicTasks } from "../handlers/periodic";
 import { BrokerUnavailable } from "../protocol/redis/broker";
 import type { Agent } from "../runtime";
-import { extensionCors, hostGuard, tokenGuard } from "./security";
+import { accessGuard, extensionCors, hostGuard, type AccessEnv } from "./security";
+import { countHttpRejection } from "../handlers/rejections";
 import { eventStream } from "./stream";
 import { findWebBuild, mountWebPanel } from "./static";
 import { log } from "../log";
 
 const MAX_URL = 4096;
 
-type Handler<E extends EndpointName> = (c: Context) => EndpointResponse<E> | Promise<EndpointResponse<E>>;
+type Handler<E extends EndpointName> = (c: Context<AccessEnv>) => EndpointResponse<E> | Promise<EndpointResponse<E>>;
 
 /** `webRoot`: the web panel's build (found beside the code by default; null serves a note instead). */
 export function createApp(agent: Agent, webRoot: string | null = findWebBuild()): Hono {
   const app = new Hono();
-  const api = new Hono();
+  const api = new Hono<AccessEnv>();
   const o = agent.options;
 
+  // First, so that every refusal below (403 host, 401 token, 414, 400, 404) is counted for `health`.
+  app.use("*", async (c, next) => {
+    await next();
+    if (c.res.status >= 400 && c.res.status < 500) countHttpRejection(agent, c.res.status, await errorCode(c.res));
+  });
   app.use("*", hostGuard(o.allowedHosts));
   app.use("*", async (c, next) => {
     if (c.req.url.length > MAX_URL) throw new HttpError(414, "uri_too_long", `request URL longer than ${MAX_URL} characters`);
@@ -37,23 +43,32 @@ export function createApp(agent: Agent, webRoot: string | null = findWebBuild())
     c.header("Cache-Control", "no-store");
   });
   app.use(`${API_PREFIX}/*`, extensionCors());
-  app.use(`${API_PREFIX}/*`, tokenGuard(o.token));
+  app.use(`${API_PREFIX}/*`, accessGuard(o));
+  // Only `tasks` takes query parameters: anything else given to another endpoint is a mistake worth saying.
+  api.use("*", async (c, next) => {
+    const params = Object.keys(c.req.query());
+    if (params.length && !/\/tasks\/?$/.test(c.req.path)) {
+      throw new HttpError(400, "bad_request", `unknown query parameter ${params.join(", ")} (${new URL(c.req.url).pathname} takes none)`);
+    }
+    await next();
+  });
 
   // Typed against the contract: a handler that drifts from the schema does not compile.
   const get = <E extends EndpointName>(_name: E, path: string, handler: Handler<E>) =>
     api.get(path, async (c) => c.json(await handler(c)));
 
-  get("health", "/health", () => health(agent));
-  get("overview", "/overview", () => overview(agent));
+  // Each handler gets the caller's access (set by accessGuard) and cuts what it shows to it.
+  get("health", "/health", (c) => health(agent, c.var.access));
+  get("overview", "/overview", (c) => overview(agent, c.var.access));
   get("workers", "/workers", () => listWorkers(agent));
-  get("worker", "/workers/:name", (c) => workerDetail(agent, c.req.param("name") ?? ""));
-  get("tasks", "/tasks", (c) => listTasks(agent, c.req.query()));
-  get("task", "/tasks/:id", (c) => getTask(agent, c.req.param("id") ?? ""));
+  get("worker", "/workers/:name", (c) => workerDetail(agent, c.req.param("name") ?? "", c.var.access));
+  get("tasks", "/tasks", (c) => listTasks(agent, c.req.query(), c.var.access));
+  get("task", "/tasks/:id", (c) => getTask(agent, c.req.param("id") ?? "", c.var.access));
   get("queues", "/queues", () => listQueues(agent));
-  get("queue", "/queues/:name", (c) => queueDetail(agent, c.req.param("name") ?? ""));
-  get("config", "/config", () => getConfig(agent));
-  get("periodicTasks", "/periodic-tasks", () => listPeriodicTasks(agent));
-  api.get("/events", (c) => eventStream(c, agent));
+  get("queue", "/queues/:name", (c) => queueDetail(agent, c.req.param("name") ?? "", c.var.access));
+  get("config", "/config", (c) => getConfig(agent, c.var.access));
+  get("periodicTasks", "/periodic-tasks", (c) => listPeriodicTasks(agent, c.var.access));
+  api.get("/events", (c) => eventStream(c, agent, c.var.access));
   app.route(API_PREFIX, api);
   mountWebPanel(app, webRoot);
 
@@ -67,4 +82,15 @@ export function createApp(agent: Agent, webRoot: string | null = findWebBuild())
     return c.json({ error: { code: "internal", message: "the agent failed to answer this request; see its log" } }, 500);
   });
   return app;
+}
+
+/** The `code` of an `{error: {code}}` body, without consuming the response. */
+async function errorCode(res: Response): Promise<string | null> {
+  if (!res.headers.get("content-type")?.includes("application/json")) return null;
+  try {
+    const body = (await res.clone().json()) as { error?: { code?: unknown } };
+    return typeof body.error?.code === "string" ? body.error.code : null;
+  } catch {
+    return null;
+  }
 }

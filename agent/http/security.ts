@@ -4,7 +4,8 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
-import { isLoopback } from "../options";
+import { isLoopback, type AgentOptions } from "../options";
+import { accessFor, type Access } from "../handlers/access";
 
 export function hostGuard(allowed: string[]): MiddlewareHandler {
   const extra = new Set(allowed);
@@ -43,18 +44,31 @@ export function extensionCors(): MiddlewareHandler {
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
-export function tokenGuard(token: string | null): MiddlewareHandler {
-  const expected = token === null ? null : digest(token);
+export type AccessEnv = { Variables: { access: Access } };
+
+/**
+ * Who the caller is: with no token configured, everyone (on loopback, or an allowed host) gets
+ * full access; otherwise the bearer token must be the full `--token` or one of the
+ * `--limited-token`s, else 401. Each token is compared, always all of them, in constant time on
+ * equal-length digests, so neither the timing nor the order gives a token away.
+ */
+export function accessGuard(o: Pick<AgentOptions, "token" | "limitedTokens" | "redact">): MiddlewareHandler<AccessEnv> {
+  const known = [...(o.token === null ? [] : [{ kind: "full" as const, digest: digest(o.token) }]), ...o.limitedTokens.map((t) => ({ kind: "limited" as const, digest: digest(t) }))];
+  const open = accessFor("none", o.redact);
   return async (c, next) => {
-    if (expected) {
-      const header = c.req.header("authorization") ?? "";
-      const given = /^Bearer\s+(.+)$/i.exec(header)?.[1] ?? "";
-      // Hashing first makes the comparison constant-time whatever the lengths.
-      if (!timingSafeEqual(digest(given), expected)) {
-        c.header("WWW-Authenticate", 'Bearer realm="celery-panel"');
-        return c.json({ error: { code: "unauthorized", message: header ? "wrong token" : "this agent needs Authorization: Bearer <token>" } }, 401);
-      }
+    if (!known.length) {
+      c.set("access", open);
+      return next();
     }
+    const header = c.req.header("authorization") ?? "";
+    const given = digest(/^Bearer\s+(.+)$/i.exec(header)?.[1] ?? "");
+    let match: "full" | "limited" | null = null;
+    for (const k of known) if (timingSafeEqual(given, k.digest) && match === null) match = k.kind;
+    if (match === null) {
+      c.header("WWW-Authenticate", 'Bearer realm="celery-panel"');
+      return c.json({ error: { code: "unauthorized", message: header ? "wrong token" : "this agent needs Authorization: Bearer <token>" } }, 401);
+    }
+    c.set("access", accessFor(match, o.redact));
     await next();
   };
 }

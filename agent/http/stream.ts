@@ -5,7 +5,8 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { Agent } from "../runtime";
-import { taskRow } from "../sources/tasks/present";
+import { hideRowPayloads, taskRow } from "../sources/tasks/present";
+import { payloadHidden, type Access } from "../handlers/access";
 import type { TaskRecord } from "../sources/tasks/record";
 import { summaryOf } from "../handlers/workers";
 import { health } from "../handlers/health";
@@ -14,7 +15,9 @@ const FLUSH_MS = 250;
 const KEEPALIVE_MS = 15_000;
 const MAX_PENDING = 5000;
 
-export function eventStream(c: Context, agent: Agent) {
+export function eventStream(c: Context, agent: Agent, access: Access) {
+  const hidden = payloadHidden(access);
+  const row = (t: TaskRecord) => (hidden ? hideRowPayloads(taskRow(t), hidden) : taskRow(t));
   return streamSSE(c, async (stream) => {
     const tasks = new Map<string, TaskRecord>();
     const workers = new Set<string>();
@@ -35,7 +38,7 @@ export function eventStream(c: Context, agent: Agent) {
       while (!closed) {
         if (healthChanged) {
           healthChanged = false;
-          await stream.writeSSE({ event: "health", data: JSON.stringify(health(agent)) });
+          await stream.writeSSE({ event: "health", data: JSON.stringify(health(agent, access)) });
           lastWrite = Date.now();
         }
         for (const name of workers) {
@@ -44,7 +47,7 @@ export function eventStream(c: Context, agent: Agent) {
           lastWrite = Date.now();
         }
         workers.clear();
-        for (const t of tasks.values()) await stream.writeSSE({ event: "task", data: JSON.stringify(taskRow(t)) });
+        for (const t of tasks.values()) await stream.writeSSE({ event: "task", data: JSON.stringify(row(t)) });
         if (tasks.size) lastWrite = Date.now();
         tasks.clear();
         if (Date.now() - lastWrite > KEEPALIVE_MS) {

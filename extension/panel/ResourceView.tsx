@@ -6,6 +6,14 @@ import type { ResourceState } from "./use-resource";
 
 export function ResourceView<T>({ resource, what, children }: { resource: ResourceState<T>; what: string; children: (data: T) => ComponentChildren }) {
   const { data, failure, loadedAt, refresh } = resource;
+  // A view this caller's token may not see: the agent's reason, plainly, rather than an error.
+  if (failure?.kind === "http-error" && failure.status === 403 && failure.code === "forbidden_scope") {
+    return (
+      <div class="notice" role="status" data-failure="forbidden">
+        <strong>Not available with this token.</strong> {failure.message}
+      </div>
+    );
+  }
   if (data === null) return failure ? <ErrorBox failure={failure} onRetry={refresh} /> : <Loading what={what} />;
   return (
     <>

@@ -12,6 +12,7 @@ import type { Agent } from "../agents/agents";
 import type { StoredState } from "../agents/store";
 import { AgentPicker } from "../components/AgentPicker";
 import { LiveIndicator } from "../components/LiveIndicator";
+import { AccessNote } from "./AccessNote";
 import { Loading } from "../components/states";
 import { useStoredState } from "../components/use-stored-state";
 import { formatTimestamp } from "../shared/format";
@@ -108,6 +109,7 @@ function NavBar({ route, stored, agent }: { route: Route; stored: StoredState | 
       <span class="spacer" />
       {agent ? (
         <>
+          <AccessNote />
           <Live />
           {stored ? <AgentPicker agents={stored.agents} current={agent} statuses={stored.statuses} onManage={() => navigate({ view: "agents" })} /> : null}
         </>

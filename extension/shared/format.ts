@@ -1,5 +1,5 @@
 /** How numbers, times and values read in the panel and popup. Pure. */
-import type { Value } from "../../agent/api/schema";
+import type { Hidden, Value } from "../../agent/api/schema";
 
 export const NONE = "—";
 
@@ -68,6 +68,17 @@ export function formatValue(value: Value | null | undefined): string {
     case "hidden":
       return `(hidden: ${value.reason})`;
   }
+}
+
+/** A value the agent withheld from this caller (a limited token, or --redact): `{format: "hidden", reason}`. */
+export function isHidden(value: unknown): value is Hidden {
+  return typeof value === "object" && value !== null && (value as { format?: unknown }).format === "hidden";
+}
+
+/** Task text that may be withheld (args preview, exception, traceback...): the text, or "(hidden)". */
+export function formatPayload(value: string | Hidden | null | undefined): string {
+  if (value === null || value === undefined) return NONE;
+  return isHidden(value) ? "(hidden)" : value;
 }
 
 export function formatJson(value: unknown): string {

@@ -217,6 +217,24 @@ describe('resolveOptions: errors', () => {
     }
   });
 
+  test('limited tokens: repeatable, from a comma-separated environment variable, each 8 characters or more', () => {
+    assert.deepEqual(readArgv(['--limited-token', 'limited-one', '--limited-token=limited-two']), { 'limited-token': 'limited-one,limited-two' });
+    assert.deepEqual(resolve({ 'limited-token': 'limited-one,limited-two' }).limitedTokens, ['limited-one', 'limited-two']);
+    assert.deepEqual(resolve({}, { CELERY_PANEL_LIMITED_TOKENS: ' limited-one , limited-two,' }).limitedTokens, ['limited-one', 'limited-two']);
+    assert.deepEqual(resolve().limitedTokens, []);
+    assert.match(optionError(() => resolve({ 'limited-token': 'limited-one,short' })).message, /--limited-token: each token must be at least 8/);
+    assert.match(optionError(() => resolve({ token: 'same-token-1', 'limited-token': 'same-token-1' })).message, /cannot also be the full --token/);
+    // A limited token alone keeps strangers out as well as a full one does.
+    assert.equal(resolve({ host: '0.0.0.0', 'limited-token': 'limited-one' }).host, '0.0.0.0');
+  });
+
+  test('--redact is a switch, off by default', () => {
+    assert.equal(resolve().redact, false);
+    assert.equal(resolve({ redact: 'true' }).redact, true);
+    assert.equal(resolve({}, { CELERY_PANEL_REDACT: 'yes' }).redact, true);
+    assert.deepEqual(readArgv(['--redact']), { redact: 'true' });
+  });
+
   test('loopback hosts need no token', () => {
     for (const host of ['127.0.0.1', '127.8.9.10', '::1', '[::1]', 'localhost', 'LOCALHOST']) assert.equal(resolve({ host }).host, host);
   });
@@ -273,7 +291,7 @@ describe('isLoopback', () => {
 describe('helpText', () => {
   test('mentions every option, its environment variable and its default', () => {
     const text = helpText();
-    assert.equal(OPTION_SPECS.length, 11);
+    assert.equal(OPTION_SPECS.length, 13);
     for (const o of OPTION_SPECS) {
       assert.match(text, new RegExp(`--${o.flag}\\s`), o.flag);
       assert.ok(text.includes(`env ${o.env}`), o.env);

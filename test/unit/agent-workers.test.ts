@@ -318,8 +318,8 @@ describe('workerTask', () => {
 
   test('long args are cut to a preview', () => {
     const t = workerTask({ id: 'x1', args: ['x'.repeat(500)] })!;
-    assert.equal(t.args!.length, 200);
-    assert.ok(t.args!.endsWith('…'));
+    assert.equal((t.args as string).length, 200);
+    assert.ok((t.args as string).endsWith('…'));
   });
 
   test('no id or not an object -> null; workerTasks drops those', () => {

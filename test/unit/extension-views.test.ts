@@ -120,8 +120,9 @@ describe("popup summary and badge", () => {
   });
 
   it("marks an agent that lost its broker as degraded, and does not count its workers offline", () => {
-    const link = (state: string, error: string | null = null) => ({ url: "redis://127.0.0.1:6379/0", state, error, since: "2026-06-01T11:59:00Z" });
-    const withLinks = (offline: number, broker: string, backend: string): AgentStatus =>
+    type LinkState = "connecting" | "connected" | "unavailable" | "disabled";
+    const link = (state: LinkState, error: string | null = null) => ({ url: "redis://127.0.0.1:6379/0", state, error, since: "2026-06-01T11:59:00Z" });
+    const withLinks = (offline: number, broker: LinkState, backend: LinkState): AgentStatus =>
       statusFromOverview({ kind: "ok", data: { ...overview(offline, 0), connections: { broker: link(broker, broker === "connected" ? null : "ECONNREFUSED"), result_backend: link(backend) } } }, 0);
     assert.deepEqual(withLinks(0, "connected", "connected").connection, { kind: "connected" });
     assert.deepEqual(withLinks(0, "connected", "disabled").connection, { kind: "connected" }, "no result backend given: fine");

@@ -1,5 +1,5 @@
 /** Tasks as the API shows them: table rows with short previews, and the full detail. */
-import type { TaskDetail, TaskRow } from "../../api/schema";
+import type { Hidden, TaskDetail, TaskRow } from "../../api/schema";
 import { preview } from "../values";
 import { valueText } from "./query";
 import type { StoredValue, TaskRecord } from "./record";
@@ -64,4 +64,26 @@ export function taskDetail(t: TaskRecord, extras: DetailExtras): TaskDetail {
 function typeFromRepr(repr: string | null): string | null {
   const m = repr ? /^([A-Za-z_][\w.]*)\(/.exec(repr) : null;
   return m ? m[1]! : null;
+}
+
+/** Timeline entries whose detail never carries payload (a runtime, "expired", "requeued"); others may quote an exception. */
+const SAFE_DETAIL = new Set(["task-succeeded", "task-revoked", "task-rejected"]);
+const hide = <T>(v: T | null, hidden: Hidden): T | Hidden | null => (v === null ? null : hidden);
+
+/** The row with its payload fields replaced by `hidden` (null stays null: nothing was there to hide). */
+export function hideRowPayloads<R extends TaskRow>(row: R, hidden: Hidden): R {
+  return { ...row, args: hide(row.args, hidden), kwargs: hide(row.kwargs, hidden), result: hide(row.result, hidden), exception: hide(row.exception, hidden) };
+}
+
+/** The detail with every payload field hidden; the exception's type and module stay (they are code, not data). */
+export function hideDetailPayloads(d: TaskDetail, hidden: Hidden): TaskDetail {
+  return {
+    ...hideRowPayloads(d, hidden),
+    args_value: hide(d.args_value, hidden),
+    kwargs_value: hide(d.kwargs_value, hidden),
+    result_value: hide(d.result_value, hidden),
+    exception_info: d.exception_info ? { ...d.exception_info, message: hide(d.exception_info.message, hidden) } : null,
+    traceback: hide(d.traceback, hidden),
+    timeline: d.timeline.map((e) => (SAFE_DETAIL.has(e.type) ? e : { ...e, detail: hide(e.detail, hidden) })),
+  };
 }

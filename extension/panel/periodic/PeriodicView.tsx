@@ -1,8 +1,9 @@
 /** Periodic tasks: name, task, human-readable schedule, kind, next and last run, enabled, arguments. */
-import type { PeriodicTask } from "../../../agent/api/schema";
+import type { Hidden, PeriodicTask } from "../../../agent/api/schema";
+import { Payload } from "../../components/Payload";
 import { Badge, type Tone } from "../../components/badges";
 import { Table, type Column } from "../../components/Table";
-import { formatCount, formatJson, NONE } from "../../shared/format";
+import { formatCount, formatJson, isHidden, NONE } from "../../shared/format";
 import { DataView } from "../ResourceView";
 import { href } from "../router";
 import { Time } from "../tasks/TaskTable";
@@ -34,7 +35,11 @@ const COLUMNS: readonly Column<PeriodicTask>[] = [
   { label: "Last run", render: (p) => <Time at={p.last_run} />, className: "nowrap" },
   { label: "Runs", render: (p) => formatCount(p.total_run_count), className: "num" },
   { label: "Enabled", render: (p) => (p.enabled === null ? <span class="dim">unknown</span> : p.enabled ? <Badge tone="ok">yes</Badge> : <Badge tone="muted">no</Badge>) },
-  { label: "Args", render: (p) => <span class="mono">{argsLabel(p)}</span>, className: "truncate" },
+  {
+    label: "Args",
+    render: (p) => (isHidden(p.args) || isHidden(p.kwargs) ? <Payload value={isHidden(p.args) ? p.args : (p.kwargs as Hidden)} /> : <span class="mono">{argsLabel(p)}</span>),
+    className: "truncate",
+  },
 ];
 
 export function PeriodicView() {

@@ -2,7 +2,8 @@
 import type { TaskDetail, Value } from "../../../agent/api/schema";
 import { StateBadge } from "../../components/badges";
 import { KeyValueTable, Table } from "../../components/Table";
-import { formatCount, formatDuration, formatTimestamp, formatValue, NONE, shortId } from "../../shared/format";
+import { formatCount, formatDuration, formatTimestamp, formatValue, isHidden, NONE, shortId } from "../../shared/format";
+import { Payload } from "../../components/Payload";
 import { DataView } from "../ResourceView";
 import { href } from "../router";
 import { QueueLink, TaskLink, WorkerLink } from "./TaskTable";
@@ -34,10 +35,18 @@ function Outcome({ task }: { task: TaskDetail }) {
       <h2>Error</h2>
       <div class="error-box">
         <strong>{info?.type ?? "Exception"}</strong>
-        {info?.module ? <span class="dim"> ({info.module})</span> : null}: {info?.message ?? task.exception}
+        {info?.module ? <span class="dim"> ({info.module})</span> : null}: <Payload value={info?.message ?? task.exception} empty="" />
       </div>
       <h3>Traceback</h3>
-      {task.traceback ? <pre class="traceback">{task.traceback}</pre> : <div class="dim">No traceback recorded.</div>}
+      {isHidden(task.traceback) ? (
+        <div class="traceback">
+          <Payload value={task.traceback} />
+        </div>
+      ) : task.traceback ? (
+        <pre class="traceback">{task.traceback}</pre>
+      ) : (
+        <div class="dim">No traceback recorded.</div>
+      )}
     </div>
   );
 }
@@ -84,7 +93,7 @@ function TaskBody({ task }: { task: TaskDetail }) {
           { label: "Event", render: (e) => e.type },
           { label: "Host", render: (e) => e.hostname ?? NONE },
           { label: "From", render: (e) => (e.source === "event" ? "event" : "result backend") },
-          { label: "Detail", render: (e) => <span class="mono">{e.detail ?? ""}</span> },
+          { label: "Detail", render: (e) => <Payload value={e.detail} empty="" /> },
         ]}
         rows={task.timeline}
         rowKey={(e) => `${e.type}@${e.at}@${e.source}`}

@@ -2,7 +2,8 @@
 import type { TaskRow } from "../../../agent/api/schema";
 import { StateBadge } from "../../components/badges";
 import { Table, type Column, type TableProps } from "../../components/Table";
-import { formatDuration, formatRelative, formatTimestamp, NONE, shortId } from "../../shared/format";
+import { formatDuration, formatRelative, formatTimestamp, isHidden, NONE, shortId } from "../../shared/format";
+import { Payload } from "../../components/Payload";
 import { href } from "../router";
 
 export function TaskLink({ id }: { id: string }) {
@@ -29,7 +30,11 @@ export const TASK_COLUMNS: readonly Column<TaskRow>[] = [
   { label: "ID", render: (t) => <TaskLink id={t.id} /> },
   { label: "Name", render: (t) => t.name ?? <span class="dim">unknown</span>, className: "truncate" },
   { label: "State", render: (t) => <StateBadge state={t.state} /> },
-  { label: "Args", render: (t) => <span class="mono" title={[t.args, t.kwargs].filter(Boolean).join(" ")}>{t.args ?? NONE}</span>, className: "truncate" },
+  {
+    label: "Args",
+    render: (t) => (isHidden(t.args) ? <Payload value={t.args} /> : <span class="mono" title={[t.args, isHidden(t.kwargs) ? null : t.kwargs].filter(Boolean).join(" ")}>{t.args ?? NONE}</span>),
+    className: "truncate",
+  },
   { label: "Received", render: (t) => <Time at={t.received ?? t.sent} />, sortKey: "received", className: "nowrap" },
   { label: "Runtime", render: (t) => formatDuration(t.runtime), sortKey: "runtime", className: "num nowrap" },
   { label: "Worker", render: (t) => <WorkerLink name={t.worker} />, className: "truncate" },

@@ -2,7 +2,8 @@
 import type { WorkerDetail, WorkerTask } from "../../../agent/api/schema";
 import { WorkerStatusBadge } from "../../components/badges";
 import { KeyValueTable, Table, type Column } from "../../components/Table";
-import { formatCount, formatDuration, formatJson, formatKilobytes, formatLoad, formatTimestamp, NONE } from "../../shared/format";
+import { formatCount, formatDuration, formatJson, formatKilobytes, formatLoad, formatTimestamp, isHidden, NONE } from "../../shared/format";
+import { Payload } from "../../components/Payload";
 import { DataView } from "../ResourceView";
 import { href } from "../router";
 import { QueueLink, TaskLink, Time } from "../tasks/TaskTable";
@@ -11,7 +12,7 @@ import { useResource } from "../use-resource";
 const WORKER_TASK_COLUMNS: readonly Column<WorkerTask>[] = [
   { label: "ID", render: (t) => <TaskLink id={t.id} /> },
   { label: "Name", render: (t) => t.name ?? NONE },
-  { label: "Args", render: (t) => <span class="mono">{[t.args, t.kwargs].filter(Boolean).join(" ") || NONE}</span>, className: "truncate" },
+  { label: "Args", render: (t) => (isHidden(t.args) ? <Payload value={t.args} /> : <span class="mono">{[t.args, isHidden(t.kwargs) ? null : t.kwargs].filter(Boolean).join(" ") || NONE}</span>), className: "truncate" },
   { label: "Started", render: (t) => <Time at={t.started} /> },
   { label: "ETA", render: (t) => <Time at={t.eta} /> },
   { label: "Priority", render: (t) => formatCount(t.priority), className: "num" },

@@ -66,6 +66,9 @@ export class Agent {
       },
     );
     this.workers.onChange((w) => this.emit({ kind: "worker", name: w.name }));
+    this.workers.onRestart((w, oldPid) => {
+      this.tasks.markLost(w.name, `the worker restarted (pid ${oldPid} replaced by ${w.pid ?? "a new process"}) before the task finished`, Date.now());
+    });
     if (options.resultBackend && options.resultBackendTarget) {
       this.useBackend(options.resultBackend, "option");
     }
@@ -100,7 +103,11 @@ export class Agent {
   private onEvent(e: CeleryEvent): void {
     this.lastEventAt = e.receivedAt;
     this.workers.applyEvent(e);
-    if (e.type.startsWith("task-")) this.tasks.applyEvent(e);
+    if (!e.type.startsWith("task-")) return;
+    // A worker whose clock is off: its task times put on the agent's clock (task-sent comes from a
+    // client, whose clock is not measured).
+    const skew = e.type === "task-sent" ? 0 : this.workers.skewCorrection(e.hostname);
+    this.tasks.applyEvent(skew ? { ...e, timestamp: e.timestamp - skew } : e);
   }
 
   private onBrokerStatus(s: ConnectionStatus): void {
@@ -221,15 +228,20 @@ export class Agent {
     return w ? this.workers.liveness(w) : { status: "offline", busy: false, detail: "unknown worker" };
   }
 
-  /** Liveness changes with time alone (a heartbeat that does not come): look for it regularly. */
+  /**
+   * Liveness changes with time alone (a heartbeat that does not come): look for it regularly. A
+   * worker going from online to offline takes its received and started tasks with it: they are
+   * marked LOST (a worker first seen offline is not judged: its tasks may predate the agent).
+   */
   private sweep(): void {
     for (const w of this.workers.all()) {
       const l = this.workers.liveness(w);
       const key = `${l.status}|${l.busy}`;
-      if (this.lastLiveness.get(w.name) !== key) {
-        this.lastLiveness.set(w.name, key);
-        this.emit({ kind: "worker", name: w.name });
-      }
+      const before = this.lastLiveness.get(w.name);
+      if (before === key) continue;
+      this.lastLiveness.set(w.name, key);
+      if (l.status === "offline" && before?.startsWith("online")) this.tasks.markLost(w.name, `the worker went offline: ${l.detail ?? "no heartbeat"}`, Date.now());
+      this.emit({ kind: "worker", name: w.name });
     }
   }
 

@@ -28,7 +28,7 @@ export function QueueLink({ name }: { name: string | null }) {
 export const TASK_COLUMNS: readonly Column<TaskRow>[] = [
   { label: "ID", render: (t) => <TaskLink id={t.id} /> },
   { label: "Name", render: (t) => t.name ?? <span class="dim">unknown</span>, className: "truncate" },
-  { label: "State", render: (t) => <StateBadge state={t.state} /> },
+  { label: "State", render: (t) => <StateBadge state={t.state} lost={t.lost} /> },
   { label: "Args", render: (t) => <span class="mono" title={[t.args, t.kwargs].filter(Boolean).join(" ")}>{t.args ?? NONE}</span>, className: "truncate" },
   { label: "Received", render: (t) => <Time at={t.received ?? t.sent} />, sortKey: "received", className: "nowrap" },
   { label: "Runtime", render: (t) => formatDuration(t.runtime), sortKey: "runtime", className: "num nowrap" },

@@ -50,6 +50,8 @@ export class Agent {
   private readonly loggedStates = new Map<string, ConnectionStatus["state"]>();
   private sweepTimer: NodeJS.Timeout | null = null;
   private bindingsReadAt = 0;
+  private backfillAgain = false;
+  private backendStarted = false;
   private stopped = false;
 
   constructor(readonly options: AgentOptions) {
@@ -161,18 +163,32 @@ export class Agent {
       this.logConnection("result_backend", backend.description, s);
       this.emit({ kind: "health" });
       // Tasks that finished while the backend was away come back with a new backfill.
-      if (s.state === "connected" && this.backfill.state !== "running" && this.backfill.state !== "pending") void this.runBackfill();
+      if (s.state === "connected" && this.backendStarted) this.catchUp();
+    });
+    // The live subscription broke (Redis restarted, or dropped the agent for falling behind): what
+    // was published meanwhile is read back from the keys, merged by the usual precedence.
+    backend.onResubscribed(() => {
+      if (this.backendStarted) this.catchUp();
     });
   }
 
   private async startBackend(): Promise<void> {
     await this.backend!.start();
-    if (this.backend!.status().state === "connected") void this.runBackfill();
+    // From here on, every (re)connection catches up; until now the first backfill is this one.
+    this.backendStarted = true;
+    if (this.backend!.status().state === "connected") this.catchUp();
+  }
+
+  /** A backfill now, or (one more) right after the one running: a pass that began before a break may have missed it. */
+  private catchUp(): void {
+    if (this.backfill.state === "running") this.backfillAgain = true;
+    else void this.runBackfill();
   }
 
   private async runBackfill(): Promise<void> {
     const backend = this.backend;
-    if (!backend) return;
+    if (!backend || this.stopped) return;
+    this.backfillAgain = false;
     this.backfill = { state: "running", scanned: 0, loaded: 0, error: null };
     const startedAt = Date.now();
     let nextLogAt = BACKFILL_LOG_EVERY;
@@ -201,6 +217,7 @@ export class Agent {
       log("backfill.failed", `task history could not be read: ${(e as Error).message}`, { scanned: this.backfill.scanned }, "error");
     }
     this.emit({ kind: "health" });
+    if (this.backfillAgain) void this.runBackfill();
   }
 
   /** One line when a connection comes up or goes down (not on every retry while it stays down). */

@@ -105,7 +105,7 @@ describe('a worker restarting under the same name', () => {
     reg.applyEvent(hb(100, T0 + 2));
     assert.deepEqual(heard, []);
     reg.applyEvent({ ...ev('worker-online', '', T0 + 5, 'w1@vm', {}, 200), fields: { freq: 2, pid: 200 } });
-    assert.deepEqual(heard, [['w1@vm', 100, 100]]);
+    assert.deepEqual(heard, [['w1@vm', 100, 200]]);
     const w = reg.get('w1@vm')!;
     assert.equal(w.pid, 200);
     assert.equal(w.processed, null, 'the old process\'s count is gone');

@@ -138,6 +138,7 @@ export class WorkerRegistry {
     w.offlineAt = null;
     this.skewSamples.delete(w.name);
     this.pools.delete(w.name);
+    w.pid = e.pid;
     for (const l of this.restartListeners) l(w, oldPid);
   }
 

@@ -6,6 +6,7 @@ import { RedisBroker } from "./protocol/redis/broker";
 import { RedisResultBackend } from "./protocol/redis/result-backend";
 import { maskUrl, parseRedisUrl } from "./protocol/redis/url";
 import type { CeleryEvent } from "./protocol/events";
+import type { TaskMeta } from "./protocol/result-meta";
 import type { ConnectionStatus } from "./protocol/transport";
 import type { AgentOptions } from "./options";
 import { TaskStore } from "./sources/tasks/store";
@@ -157,7 +158,7 @@ export class Agent {
     this.backend = new RedisResultBackend({ url, target, masterName: this.options.transportOptions.master_name });
     this.backendOrigin = origin;
     this.backfill = { state: "pending", scanned: 0, loaded: 0, error: null };
-    this.backend.onMeta((m) => this.tasks.applyMeta(m));
+    this.backend.onMeta((m) => this.tasks.applyMeta(this.onAgentClock(m)));
     const backend = this.backend;
     backend.onStatus((s) => {
       this.logConnection("result_backend", backend.description, s);
@@ -179,6 +180,12 @@ export class Agent {
     if (this.backend!.status().state === "connected") this.catchUp();
   }
 
+  /** A stored result's date_done is the worker's clock: put on the agent's when that worker's is off. */
+  private onAgentClock(m: TaskMeta): TaskMeta {
+    const skew = m.worker && m.dateDone !== null ? this.workers.skewCorrection(m.worker) : 0;
+    return skew ? { ...m, dateDone: m.dateDone! - skew * 1000 } : m;
+  }
+
   /** A backfill now, or (one more) right after the one running: a pass that began before a break may have missed it. */
   private catchUp(): void {
     if (this.backfill.state === "running") this.backfillAgain = true;
@@ -195,7 +202,7 @@ export class Agent {
     try {
       await backend.backfill(
         (metas) => {
-          for (const m of metas) this.tasks.applyMeta(m, false);
+          for (const m of metas) this.tasks.applyMeta(this.onAgentClock(m), false);
         },
         (p) => {
           this.backfill.scanned = p.scanned;

@@ -119,11 +119,17 @@ it("a worker whose clock is two hours ahead stays online, and its task times are
   const id = await send(`r = p.add.apply_async((20, 22), queue="q_ahead"); r.get(timeout=60); print(r.id)`);
   const t = await eventually(async () => {
     const x = await task(id);
-    return x.state === "SUCCESS" && x.started && x.received ? x : null;
+    return x.state === "SUCCESS" && x.started && x.received && x.finished ? x : null;
   }, 20_000, "task done");
-  for (const field of ["received", "started"]) {
+  for (const field of ["received", "started", "finished"]) {
     const at = Date.parse(t[field]);
     assert.ok(at > before - 60_000 && at < Date.now() + 60_000, `${field} ${t[field]} is on the agent's clock, not two hours ahead`);
+  }
+  // The stored result's date_done too (the worker's clock as well): every step of the timeline is on the agent's clock.
+  await eventually(async () => (await task(id)).timeline.some((e: any) => e.source === "result_backend"), 10_000, "backend write seen");
+  for (const e of (await task(id)).timeline) {
+    const at = Date.parse(e.at);
+    assert.ok(at > before - 60_000 && at < Date.now() + 60_000, `${e.type} (${e.source}) at ${e.at} is on the agent's clock`);
   }
   // Still online after several heartbeats: never judged by its own clock.
   await new Promise((r) => setTimeout(r, 5000));

@@ -114,4 +114,17 @@ describe('a worker restarting under the same name', () => {
     assert.equal(w.processed, 1);
     assert.equal(reg.all().length, 1);
   });
+
+  test('a heartbeat from a new pid is a restart only after the old process went quiet', () => {
+    const reg = new WorkerRegistry({ running: () => [] }, () => ms(T0 + 60));
+    let restarts = 0;
+    reg.onRestart(() => restarts++);
+    // Two live processes under one name: their heartbeats interleave; nobody restarted.
+    for (let i = 0; i < 6; i++) reg.applyEvent(hb(i % 2 ? 300 : 301, T0 + i));
+    assert.equal(restarts, 0);
+    // The agent missed worker-online: the new process's first heartbeat, after a silence, tells it.
+    reg.applyEvent(hb(400, T0 + 20));
+    assert.equal(restarts, 1);
+    assert.equal(reg.get('w1@vm')!.pid, 400);
+  });
 });

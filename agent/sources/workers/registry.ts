@@ -97,8 +97,7 @@ export class WorkerRegistry {
     // task-sent comes from whoever sent the task (a web process, beat), not from a worker.
     if (e.type === "task-sent") return;
     const w = this.ensure(e.hostname);
-    // Task events carry the pid of whichever process sent them; worker events, the worker's own.
-    if (!e.type.startsWith("task-") && e.pid !== null && w.pid !== null && e.pid !== w.pid) this.restarted(w, e);
+    if (this.isRestart(w, e)) this.restarted(w, e);
     w.bindingOnly = false;
     w.lastEventTimestamp = e.timestamp;
     w.utcoffset = e.utcoffset ?? w.utcoffset;
@@ -125,6 +124,17 @@ export class WorkerRegistry {
       w.offlineAt = null;
     }
     this.notify(w);
+  }
+
+  /**
+   * A worker event (task events carry the pid of whichever process sent them) from another pid: a
+   * new process, if it says it just came online, or if the old one had gone quiet. Two live
+   * processes sharing a name (a misconfiguration Celery warns about) alternate pids every
+   * heartbeat: that is not a restart each time.
+   */
+  private isRestart(w: WorkerState, e: CeleryEvent): boolean {
+    if (e.type.startsWith("task-") || e.pid === null || w.pid === null || e.pid === w.pid) return false;
+    return e.type === "worker-online" || w.lastHeartbeat === null || e.receivedAt - w.lastHeartbeat > w.freq * 1000;
   }
 
   /** Same name, new process: what the old one reported (counters, clock, pool) is no longer true. */

@@ -6,6 +6,7 @@ import { RedisBroker } from "./protocol/redis/broker";
 import { RedisResultBackend } from "./protocol/redis/result-backend";
 import { maskUrl, parseRedisUrl } from "./protocol/redis/url";
 import type { CeleryEvent } from "./protocol/events";
+import type { TaskMeta } from "./protocol/result-meta";
 import type { ConnectionStatus } from "./protocol/transport";
 import type { AgentOptions } from "./options";
 import { TaskStore } from "./sources/tasks/store";
@@ -50,6 +51,8 @@ export class Agent {
   private readonly loggedStates = new Map<string, ConnectionStatus["state"]>();
   private sweepTimer: NodeJS.Timeout | null = null;
   private bindingsReadAt = 0;
+  private backfillAgain = false;
+  private backendStarted = false;
   private stopped = false;
 
   constructor(readonly options: AgentOptions) {
@@ -66,6 +69,9 @@ export class Agent {
       },
     );
     this.workers.onChange((w) => this.emit({ kind: "worker", name: w.name }));
+    this.workers.onRestart((w, oldPid) => {
+      this.tasks.markLost(w.name, `the worker restarted (pid ${oldPid} replaced by ${w.pid ?? "a new process"}) before the task finished`, Date.now());
+    });
     if (options.resultBackend && options.resultBackendTarget) {
       this.useBackend(options.resultBackend, "option");
     }
@@ -100,7 +106,11 @@ export class Agent {
   private onEvent(e: CeleryEvent): void {
     this.lastEventAt = e.receivedAt;
     this.workers.applyEvent(e);
-    if (e.type.startsWith("task-")) this.tasks.applyEvent(e);
+    if (!e.type.startsWith("task-")) return;
+    // A worker whose clock is off: its task times put on the agent's clock (task-sent comes from a
+    // client, whose clock is not measured).
+    const skew = e.type === "task-sent" ? 0 : this.workers.skewCorrection(e.hostname);
+    this.tasks.applyEvent(skew ? { ...e, timestamp: e.timestamp - skew } : e);
   }
 
   private onBrokerStatus(s: ConnectionStatus): void {
@@ -148,31 +158,51 @@ export class Agent {
     this.backend = new RedisResultBackend({ url, target, masterName: this.options.transportOptions.master_name });
     this.backendOrigin = origin;
     this.backfill = { state: "pending", scanned: 0, loaded: 0, error: null };
-    this.backend.onMeta((m) => this.tasks.applyMeta(m));
+    this.backend.onMeta((m) => this.tasks.applyMeta(this.onAgentClock(m)));
     const backend = this.backend;
     backend.onStatus((s) => {
       this.logConnection("result_backend", backend.description, s);
       this.emit({ kind: "health" });
       // Tasks that finished while the backend was away come back with a new backfill.
-      if (s.state === "connected" && this.backfill.state !== "running" && this.backfill.state !== "pending") void this.runBackfill();
+      if (s.state === "connected" && this.backendStarted) this.catchUp();
+    });
+    // The live subscription broke (Redis restarted, or dropped the agent for falling behind): what
+    // was published meanwhile is read back from the keys, merged by the usual precedence.
+    backend.onResubscribed(() => {
+      if (this.backendStarted) this.catchUp();
     });
   }
 
   private async startBackend(): Promise<void> {
     await this.backend!.start();
-    if (this.backend!.status().state === "connected") void this.runBackfill();
+    // From here on, every (re)connection catches up; until now the first backfill is this one.
+    this.backendStarted = true;
+    if (this.backend!.status().state === "connected") this.catchUp();
+  }
+
+  /** A stored result's date_done is the worker's clock: put on the agent's when that worker's is off. */
+  private onAgentClock(m: TaskMeta): TaskMeta {
+    const skew = m.worker && m.dateDone !== null ? this.workers.skewCorrection(m.worker) : 0;
+    return skew ? { ...m, dateDone: m.dateDone! - skew * 1000 } : m;
+  }
+
+  /** A backfill now, or (one more) right after the one running: a pass that began before a break may have missed it. */
+  private catchUp(): void {
+    if (this.backfill.state === "running") this.backfillAgain = true;
+    else void this.runBackfill();
   }
 
   private async runBackfill(): Promise<void> {
     const backend = this.backend;
-    if (!backend) return;
+    if (!backend || this.stopped) return;
+    this.backfillAgain = false;
     this.backfill = { state: "running", scanned: 0, loaded: 0, error: null };
     const startedAt = Date.now();
     let nextLogAt = BACKFILL_LOG_EVERY;
     try {
       await backend.backfill(
         (metas) => {
-          for (const m of metas) this.tasks.applyMeta(m, false);
+          for (const m of metas) this.tasks.applyMeta(this.onAgentClock(m), false);
         },
         (p) => {
           this.backfill.scanned = p.scanned;
@@ -194,6 +224,7 @@ export class Agent {
       log("backfill.failed", `task history could not be read: ${(e as Error).message}`, { scanned: this.backfill.scanned }, "error");
     }
     this.emit({ kind: "health" });
+    if (this.backfillAgain) void this.runBackfill();
   }
 
   /** One line when a connection comes up or goes down (not on every retry while it stays down). */
@@ -221,15 +252,20 @@ export class Agent {
     return w ? this.workers.liveness(w) : { status: "offline", busy: false, detail: "unknown worker" };
   }
 
-  /** Liveness changes with time alone (a heartbeat that does not come): look for it regularly. */
+  /**
+   * Liveness changes with time alone (a heartbeat that does not come): look for it regularly. A
+   * worker going from online to offline takes its received and started tasks with it: they are
+   * marked LOST (a worker first seen offline is not judged: its tasks may predate the agent).
+   */
   private sweep(): void {
     for (const w of this.workers.all()) {
       const l = this.workers.liveness(w);
       const key = `${l.status}|${l.busy}`;
-      if (this.lastLiveness.get(w.name) !== key) {
-        this.lastLiveness.set(w.name, key);
-        this.emit({ kind: "worker", name: w.name });
-      }
+      const before = this.lastLiveness.get(w.name);
+      if (before === key) continue;
+      this.lastLiveness.set(w.name, key);
+      if (l.status === "offline" && before?.startsWith("online")) this.tasks.markLost(w.name, `the worker went offline: ${l.detail ?? "no heartbeat"}`, Date.now());
+      this.emit({ kind: "worker", name: w.name });
     }
   }
 

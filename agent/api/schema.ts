@@ -66,7 +66,14 @@ export const HealthSchema = z.looseObject({
   }),
 });
 
-export const TaskStateSchema = z.enum(["PENDING", "RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED"]);
+/**
+ * Celery's states, plus LOST: the agent's own verdict on a task that was received or running on a
+ * worker judged offline (killed, or restarted under the same name). A later event or result replaces it.
+ */
+export const TaskStateSchema = z.enum(["PENDING", "RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED", "LOST"]);
+
+/** Why a task is LOST: the worker that held it, when the agent gave up on it, and why. */
+export const LostSchema = z.looseObject({ worker: z.string(), at: Time, reason: z.string() });
 
 /** A value this caller may not see (a limited token, or --redact), and why. */
 export const HiddenSchema = z.looseObject({ format: z.literal("hidden"), reason: z.string() });
@@ -101,14 +108,16 @@ export const TaskRowSchema = z.looseObject({
   retries: z.nullable(z.number()),
   root_id: z.nullable(z.string()),
   parent_id: z.nullable(z.string()),
+  /** Set while the task is LOST. Optional: agents before LOST existed do not send it. */
+  lost: z.optional(z.nullable(LostSchema)),
 });
 
 export const TimelineEntrySchema = z.looseObject({
   type: z.string(),
   at: Time,
   hostname: z.nullable(z.string()),
-  /** Where this entry came from: a task event, or a result-backend write. */
-  source: z.enum(["event", "result_backend"]),
+  /** Where this entry came from: a task event, a result-backend write, or the agent's own verdict (lost). */
+  source: z.enum(["event", "result_backend", "agent"]),
   detail: PayloadText,
 });
 
@@ -162,6 +171,14 @@ export const WorkerSummarySchema = z.looseObject({
   pid: z.nullable(z.number()),
   /** Seconds the worker's clock is ahead of the agent's (from its events), when known. */
   clock_skew: z.nullable(z.number()),
+  /**
+   * The same, rounded, when it is large enough that the worker's task times were corrected by it
+   * (else 0); see `clock_note`. Optional: older agents do not send it.
+   */
+  clock_skew_seconds: z.optional(z.nullable(z.number())),
+  clock_note: z.optional(z.nullable(z.string())),
+  /** When the worker's current process came up under this name (a restart changes pid and counters). */
+  restarted_at: z.optional(NullableTime),
   queues: z.array(z.string()),
 });
 
@@ -348,6 +365,7 @@ export const StreamPayloadSchemas = {
 export type Health = z.infer<typeof HealthSchema>;
 export type Connection = z.infer<typeof ConnectionSchema>;
 export type TaskState = z.infer<typeof TaskStateSchema>;
+export type Lost = z.infer<typeof LostSchema>;
 export type Value = z.infer<typeof ValueSchema>;
 export type Hidden = z.infer<typeof HiddenSchema>;
 export type TaskRow = z.infer<typeof TaskRowSchema>;

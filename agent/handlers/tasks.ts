@@ -8,7 +8,7 @@ import { decodeCursor } from "../sources/tasks/cursor";
 import { newRecord, applyMeta } from "../sources/tasks/record";
 import { num } from "../protocol/events";
 import { atMost, sourceOfTasks, type Ctx } from "./context";
-import { badRequest, notFound } from "./errors";
+import { badRequest, HttpError, notFound } from "./errors";
 
 /** ISO 8601 or unix seconds; a bad value names the parameter. */
 function parseTime(param: string, v: string | undefined): number | undefined {
@@ -99,9 +99,20 @@ const TASK_ID = /^[\w.:@-]{1,200}$/;
 export async function getTask(ctx: Ctx, id: string, access: Access): Promise<TaskDetail> {
   if (!TASK_ID.test(id)) throw badRequest(`id: "${id.slice(0, 60)}" is not a task id`);
   let t = ctx.tasks.get(id);
-  if (!t && ctx.backend && ctx.backend.status().state === "connected") {
+  if (!t && ctx.backend) {
     // Not held (evicted, or stored after the backfill): the backend may still know it.
-    const meta = await ctx.backend.get(id);
+    const backend = ctx.backend;
+    const unreachable = (why: string) =>
+      new HttpError(
+        503,
+        "result_backend_unavailable",
+        `task "${id}" is not among the tasks the agent holds, and the result backend ${ctx.backendDescription()} that may know it is not reachable (${why}); the broker and what the agent holds are still served`,
+      );
+    // Not knowing the task is not the same as it not existing: say which side could not be asked.
+    if (backend.status().state !== "connected") throw unreachable(backend.status().error ?? backend.status().state);
+    const meta = await backend.get(id).catch((e: Error) => {
+      throw unreachable(e.message);
+    });
     if (meta) {
       t = newRecord(id, 0, meta.seenAt);
       applyMeta(t, meta);

@@ -87,6 +87,8 @@ export interface ResultBackend {
   onStatus(listener: (s: ConnectionStatus) => void): void;
   /** Every state change the backend stores, as it is stored. */
   onMeta(listener: (m: TaskMeta) => void): void;
+  /** The live subscription is back after a break: what was stored meanwhile was not seen. */
+  onResubscribed(listener: () => void): void;
   /** Reads every stored result in batches; resolves when done. */
   backfill(onBatch: (metas: TaskMeta[]) => void, onProgress: (p: BackfillProgress) => void): Promise<void>;
   get(taskId: string): Promise<TaskMeta | null>;

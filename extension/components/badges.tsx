@@ -1,6 +1,6 @@
 /** Colored labels for task states, worker status and agent connection. */
 import type { ComponentChildren } from "preact";
-import type { TaskState, WorkerSummary } from "../../agent/api/schema";
+import type { Lost, TaskState, WorkerSummary } from "../../agent/api/schema";
 import { describeConnection, type ConnectionState } from "../shared/connection";
 
 export type Tone = "ok" | "bad" | "warn" | "info" | "muted";
@@ -17,6 +17,8 @@ const STATE_TONES: Record<TaskState, Tone> = {
   SUCCESS: "ok",
   FAILURE: "bad",
   REJECTED: "bad",
+  // The agent's verdict: the worker holding it died (or restarted). Not a failure the task reported.
+  LOST: "bad",
   RETRY: "warn",
   REVOKED: "warn",
   STARTED: "info",
@@ -27,9 +29,15 @@ const STATE_TONES: Record<TaskState, Tone> = {
 /** Every task state, in the order filters list them. */
 export const TASK_STATES = Object.keys(STATE_TONES) as TaskState[];
 
-export function StateBadge({ state }: { state: TaskState }) {
+/** What a LOST task's badge says on hover: where it was lost, when, and why. */
+export function lostTitle(lost: Lost | null | undefined): string {
+  const why = "the agent's verdict, replaced by any later event or result";
+  return lost ? `lost on ${lost.worker} at ${lost.at}: ${lost.reason} (${why})` : `the worker holding it went offline or restarted (${why})`;
+}
+
+export function StateBadge({ state, lost }: { state: TaskState; lost?: Lost | null }) {
   return (
-    <span class={`badge ${STATE_TONES[state]} state`} data-state={state}>
+    <span class={`badge ${STATE_TONES[state]} state`} data-state={state} title={state === "LOST" ? lostTitle(lost) : undefined}>
       {state.toLowerCase()}
     </span>
   );

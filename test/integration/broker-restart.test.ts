@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { after, it } from "node:test";
+import { Redis } from "ioredis";
 import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll } from "../fixtures/deployment";
 
 after(() => stopAll());
@@ -34,6 +35,18 @@ it("survives a Redis restart and catches up", async () => {
       return h.body.broker.state === "connected" && h.body.result_backend.state === "connected";
     }, 10_000, "agent reconnected");
     assert.ok(Date.now() - back < 5000, "reconnected within 5 s of Redis returning");
+    // Re-subscribed too, within the same 5 s: the event pattern on the broker, the results pattern on the backend.
+    const probe = new Redis(redis.port, "127.0.0.1");
+    try {
+      await eventually(async () => {
+        const list = (await probe.client("LIST")) as string;
+        const psub = (name: string) => Number(new RegExp(` name=${name} .*? psub=(\\d+)`).exec(list)?.[1] ?? 0);
+        return psub("celery-panel:events") > 0 && psub("celery-panel:results-live") > 0;
+      }, 5000, "re-subscribed");
+      assert.ok(Date.now() - back < 5000, "re-subscribed within 5 s of Redis returning");
+    } finally {
+      probe.disconnect();
+    }
     // The worker reconnects on its own; tasks stored while the agent was blind come back, and new
     // events arrive again (the subscriptions were renewed).
     const id = (await runPython(`import panel_fixture as p; r = p.add.delay(20, 22); r.get(timeout=60); print(r.id)`, broker, backend, {}, 90_000)).trim();

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 
 import type { TaskState } from '../../agent/api/schema';
 import { IdTable } from '../../agent/sources/tasks/id-table';
-import { OrderIndex } from '../../agent/sources/tasks/order-index';
+import { OrderIndex, STATE_COUNT } from '../../agent/sources/tasks/order-index';
 import { packRest, packText, unpackRest, unpackText } from '../../agent/sources/tasks/pack';
 import type { TaskFilter, TaskSort } from '../../agent/sources/tasks/query';
 import { applyEvent, applyMeta, newRecord, type TaskRecord } from '../../agent/sources/tasks/record';
@@ -42,7 +42,7 @@ describe('OrderIndex', () => {
         // Few distinct keys: ties are common; mostly increasing, like arrival times.
         h.key[slot] = r < 0.7 ? 1000 + step / 10 : Math.floor(h.rnd() * 50) * 10;
         h.tie[slot] = ++seq;
-        h.state[slot] = Math.floor(h.rnd() * 8);
+        h.state[slot] = Math.floor(h.rnd() * STATE_COUNT);
         h.idx.insert(slot);
         h.present.add(slot);
       } else if (r < 0.4) {
@@ -53,7 +53,7 @@ describe('OrderIndex', () => {
         h.key[slot] = Math.floor(h.rnd() * 3000);
         h.idx.insert(slot);
       } else {
-        const to = Math.floor(h.rnd() * 8);
+        const to = Math.floor(h.rnd() * STATE_COUNT);
         h.idx.changeState(slot, h.state[slot]!, to);
         h.state[slot] = to;
       }
@@ -69,7 +69,7 @@ describe('OrderIndex', () => {
     for (let s = 0; s < 3000; s++) {
       h.key[s] = Math.floor(h.rnd() * 300);
       h.tie[s] = s;
-      h.state[s] = s % 8;
+      h.state[s] = s % STATE_COUNT;
       h.idx.insert(s);
       h.present.add(s);
     }
@@ -102,12 +102,12 @@ describe('OrderIndex', () => {
     for (let s = 0; s < 4000; s++) {
       h.key[s] = Math.floor(h.rnd() * 1000);
       h.tie[s] = s;
-      h.state[s] = Math.floor(h.rnd() * 8);
+      h.state[s] = Math.floor(h.rnd() * STATE_COUNT);
       h.idx.insert(s);
       h.present.add(s);
     }
     for (const from of [-1, 0, 1, 250, 500.5, 999, 1000, 5000]) {
-      const want = new Int32Array(8);
+      const want = new Int32Array(STATE_COUNT);
       for (const s of h.present) if (h.key[s]! >= from) want[h.state[s]!]!++;
       assert.deepEqual([...h.idx.countFrom(from)], [...want], `from ${from}`);
     }
@@ -128,7 +128,7 @@ describe('OrderIndex', () => {
       for (let s = 0; s < 2000; s++) h.idx.remove(s);
       assert.equal(h.idx.size, 0);
       assert.equal(h.idx.check(), null);
-      assert.deepEqual([...h.idx.countFrom(-Infinity)], [0, 0, 0, 0, 0, 0, 0, 0]);
+      assert.deepEqual([...h.idx.countFrom(-Infinity)], new Array(STATE_COUNT).fill(0));
     }
   });
 });

@@ -60,6 +60,10 @@ export class RedisBroker implements BrokerTransport {
   private readonly bulk: BulkReader;
   private integerTimeouts = false;
   private closed = false;
+  /** Reply bindings and lists of the broadcasts in flight: what close() must remove. */
+  private readonly replyBindings = new Set<{ bindingSet: string; member: string; listKey: string }>();
+  /** Blocking connections lent to a broadcast, closed by close() so no BRPOP holds the exit. */
+  private readonly lent = new Set<Redis>();
 
   constructor(private readonly opts: RedisBrokerOptions) {
     this.description = maskUrl(opts.url);
@@ -107,13 +111,28 @@ export class RedisBroker implements BrokerTransport {
     });
   }
 
+  /**
+   * Removes the reply bindings and lists of broadcasts still waiting (the agent's only writes must
+   * not outlive it), then drops every connection; a broadcast waiting on a worker that never answers
+   * does not hold this up.
+   */
   async close(): Promise<void> {
     this.closed = true;
     for (const w of this.waiters.splice(0)) w(null as unknown as Redis);
     this.bulk.close();
+    await this.removeReplyBindings();
+    for (const c of this.lent) c.disconnect();
     const all = [this.cmd, this.sub, ...this.idle];
     this.idle.length = 0;
     await Promise.allSettled(all.map((c) => c.quit().catch(() => c.disconnect())));
+  }
+
+  private async removeReplyBindings(): Promise<void> {
+    if (!this.replyBindings.size || this.cmd.status !== "ready") return;
+    const pipe = this.cmd.pipeline();
+    for (const b of this.replyBindings) pipe.srem(b.bindingSet, b.member).del(b.listKey);
+    this.replyBindings.clear();
+    await pipe.exec().catch(() => undefined);
   }
 
   private count(reason: string): void {
@@ -157,6 +176,13 @@ export class RedisBroker implements BrokerTransport {
     const req = buildControlRequest(method, args, this.replyExchange, replyId, opts.destination, opts.timeoutMs);
     const collector = new ReplyCollector(opts.destination, opts.expect);
     const conn = await this.acquireBlocking();
+    if (this.closed) {
+      this.releaseBlocking(conn);
+      throw new BrokerUnavailable("agent is closing");
+    }
+    const binding = { bindingSet, member, listKey };
+    this.replyBindings.add(binding);
+    this.lent.add(conn);
     try {
       await this.cmd.sadd(bindingSet, member);
       const envelope = encodeEnvelope(req.body, req.headers, { exchange: this.control, routing_key: "" }, randomUUID());
@@ -180,14 +206,19 @@ export class RedisBroker implements BrokerTransport {
         }
         for (const [worker, reply] of entries) collector.add(worker, reply);
       }
+    } catch (e) {
+      // Closing mid-call: the binding is already gone (close removed it); the call just ends.
+      if (!this.closed) throw e;
     } finally {
+      this.lent.delete(conn);
       this.releaseBlocking(conn);
-      await this.cmd.pipeline().srem(bindingSet, member).del(listKey).exec().catch(() => undefined);
+      if (this.replyBindings.delete(binding)) await this.cmd.pipeline().srem(bindingSet, member).del(listKey).exec().catch(() => undefined);
     }
     return { replies: collector.replies, early: collector.complete, elapsedMs: performance.now() - started };
   }
 
   private async acquireBlocking(): Promise<Redis> {
+    if (this.closed) throw new BrokerUnavailable("agent is closing");
     if (this.status().state !== "connected") throw new BrokerUnavailable(this.status().error ?? "broker not connected");
     const idle = this.idle.pop();
     if (idle && idle.status === "ready") return idle;

@@ -25,6 +25,7 @@ export class RedisResultBackend implements ResultBackend {
   private readonly sub: Redis;
   private readonly tracker = new StatusTracker();
   private readonly listeners: ((m: TaskMeta) => void)[] = [];
+  private readonly resubscribeListeners: (() => void)[] = [];
   private readonly prefix: string;
 
   constructor(private readonly opts: RedisResultBackendOptions) {
@@ -48,12 +49,24 @@ export class RedisResultBackend implements ResultBackend {
     this.listeners.push(listener);
   }
 
+  onResubscribed(listener: () => void): void {
+    this.resubscribeListeners.push(listener);
+  }
+
   async start(): Promise<void> {
     await Promise.allSettled([this.cmd.connect(), this.sub.connect()]);
-    const subscribe = () => this.sub.psubscribe(`${this.prefix}*`).catch(() => undefined);
-    await subscribe();
+    const pattern = `${this.prefix}*`;
+    await this.sub.psubscribe(pattern).catch(() => undefined);
+    // After a reconnect (Redis restarted, or it dropped a subscriber that fell behind): subscribe
+    // again (a no-op if ioredis already did), and only once that holds, say so: whatever was
+    // published meanwhile is lost, and the listener reads it back from the keys.
     this.sub.on("ready", () => {
-      if (this.sub.mode !== "subscriber") void subscribe();
+      void this.sub.psubscribe(pattern).then(
+        () => {
+          for (const l of this.resubscribeListeners) l();
+        },
+        () => undefined,
+      );
     });
   }
 

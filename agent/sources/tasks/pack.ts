@@ -94,7 +94,7 @@ export function searchTextOf(t: TaskRecord): string {
 export const ROOT_IS_SELF = 1;
 export const TIMELINE_IS_BACKEND_WRITE = 2;
 
-const TIMELINE_SOURCES = ["event", "result_backend"] as const;
+const TIMELINE_SOURCES = ["event", "result_backend", "agent"] as const;
 const DETAILED_STATES = new Set(["FAILURE", "RETRY", "REVOKED"]);
 
 /** The one timeline entry a task seen only in one backend write has (see applyMeta). */
@@ -124,7 +124,8 @@ export function packRest(t: TaskRecord): { rest: string | undefined; flags: numb
   if (t.parentId !== null) o.par = t.parentId;
   if (t.children.length) o.ch = t.children;
   if (t.timeline.length === 1 && sameItem(t.timeline[0]!, impliedTimeline(t))) flags |= TIMELINE_IS_BACKEND_WRITE;
-  else if (t.timeline.length) o.tl = t.timeline.map((x) => [x.type, x.at, x.hostname, x.source === "event" ? 0 : 1, x.detail]);
+  else if (t.timeline.length) o.tl = t.timeline.map((x) => [x.type, x.at, x.hostname, TIMELINE_SOURCES.indexOf(x.source), x.detail]);
+  if (t.lost !== null) o.lost = t.lost;
   for (const _ in o) return { rest: JSON.stringify(o), flags };
   return { rest: undefined, flags };
 }
@@ -138,9 +139,10 @@ export function unpackRest(t: TaskRecord, rest: string | undefined, flags: numbe
   t.rootId = flags & ROOT_IS_SELF ? t.id : ((o.root as string | undefined) ?? null);
   t.parentId = (o.par as string | undefined) ?? null;
   t.children = (o.ch as string[] | undefined) ?? [];
+  t.lost = (o.lost as TaskRecord["lost"] | undefined) ?? null;
   if (flags & TIMELINE_IS_BACKEND_WRITE) t.timeline = [impliedTimeline(t)];
   else
-    t.timeline = ((o.tl as [string, number, string | null, 0 | 1, string | null][] | undefined) ?? []).map(([type, at, hostname, source, detail]) => ({
+    t.timeline = ((o.tl as [string, number, string | null, 0 | 1 | 2, string | null][] | undefined) ?? []).map(([type, at, hostname, source, detail]) => ({
       type,
       at,
       hostname,

@@ -28,6 +28,7 @@ export function taskRow(t: TaskRecord): TaskRow {
     retries: t.retries,
     root_id: t.rootId,
     parent_id: t.parentId,
+    lost: t.lost && { worker: t.lost.worker, at: iso(t.lost.at)!, reason: t.lost.reason },
   };
 }
 

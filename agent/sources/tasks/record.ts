@@ -16,8 +16,15 @@ export interface TimelineItem {
   type: string;
   at: number;
   hostname: string | null;
-  source: "event" | "result_backend";
+  source: "event" | "result_backend" | "agent";
   detail: string | null;
+}
+
+/** Set while a task is LOST: the worker that held it, when the agent gave up on it, and why. */
+export interface LostInfo {
+  worker: string;
+  at: number;
+  reason: string;
 }
 
 export interface TaskRecord {
@@ -54,6 +61,7 @@ export interface TaskRecord {
   parentId: string | null;
   children: string[];
   timeline: TimelineItem[];
+  lost: LostInfo | null;
   fromEvents: boolean;
   fromBackend: boolean;
 }
@@ -68,6 +76,8 @@ const OTHER_RANK = PRECEDENCE.indexOf(null);
 const precedence = (s: TaskState) => RANK.get(s) ?? OTHER_RANK;
 
 export const READY_STATES = new Set<TaskState>(["SUCCESS", "FAILURE", "REVOKED", "REJECTED"]);
+/** Nothing more is expected of these (LOST only by surprise): packed and evicted like finished tasks. */
+const SETTLED_STATES = new Set<TaskState>([...READY_STATES, "LOST"]);
 
 const EVENT_STATE: Record<string, TaskState> = {
   "task-sent": "PENDING",
@@ -82,19 +92,35 @@ const EVENT_STATE: Record<string, TaskState> = {
 
 const KNOWN_STATES = new Set<string>(["PENDING", "RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED"]);
 
+/** The states a task can be LOST from: held by a worker, not finished. */
+export const LOSABLE_STATES = new Set<TaskState>(["RECEIVED", "STARTED"]);
+
+/**
+ * LOST is the agent's guess, not something a worker said, so real news replaces it: any event (only
+ * a live process sends one: the task redelivered, or its worker back), and a backend write of a
+ * finished state or a retry. A backend write of STARTED or PENDING is not news: the dead worker's
+ * task_track_started record stays STARTED forever, and every backfill reads it again.
+ */
+function supersedesLost(state: TaskState, fromEvent: boolean): boolean {
+  return fromEvent || READY_STATES.has(state) || state === "RETRY";
+}
+
 export function newRecord(id: string, seq: number, now: number): TaskRecord {
   return {
     id, seq, name: null, state: "PENDING", stateAt: now, args: null, kwargs: null, result: null, exception: null, excType: null,
     excMessage: null, excModule: null, traceback: null, firstSeen: now, sent: null, received: null, started: null,
     finished: null, runtime: null, worker: null, queue: null, exchange: null, routingKey: null, priority: null,
-    retries: null, eta: null, expires: null, rootId: null, parentId: null, children: [], timeline: [],
+    retries: null, eta: null, expires: null, rootId: null, parentId: null, children: [], timeline: [], lost: null,
     fromEvents: false, fromBackend: false,
   };
 }
 
 /** Applies a new state by Celery's rule; returns whether the state changed. */
-function advance(t: TaskRecord, state: TaskState, at: number, hasState: boolean): boolean {
-  if (hasState) {
+function advance(t: TaskRecord, state: TaskState, at: number, hasState: boolean, fromEvent: boolean): boolean {
+  if (t.state === "LOST") {
+    if (!supersedesLost(state, fromEvent)) return false;
+    t.lost = null;
+  } else if (hasState) {
     if (state !== "RETRY" && t.state !== "RETRY" && precedence(state) > precedence(t.state)) return false;
     // Retries may run on other workers, whose events can arrive late (a solo worker flushes its
     // events only when its task ends): a retry older than the task's final state is history.
@@ -176,7 +202,7 @@ export function applyEvent(t: TaskRecord, e: CeleryEvent): void {
       break;
   }
   pushTimeline(t, { type: e.type, at, hostname: e.hostname, source: "event", detail });
-  advance(t, state, at, hadState);
+  advance(t, state, at, hadState, true);
   // Celery sends no runtime with task-failed: the span from start to failure is the next best thing.
   // A negative span mixes clocks (a backend time seen by the agent, an event time from the worker):
   // better none until the worker's own task-started arrives.
@@ -223,7 +249,20 @@ export function applyMeta(t: TaskRecord, m: TaskMeta): void {
     detail = t.exception;
   }
   pushTimeline(t, { type: `backend-${state.toLowerCase()}`, at, hostname: t.worker, source: "result_backend", detail });
-  advance(t, state, at, hadState);
+  advance(t, state, at, hadState, false);
+}
+
+/**
+ * Marks a task held by a worker that is gone as LOST (returns false if it is not in a state that can
+ * be lost). `at` is the agent's clock: the verdict is the agent's.
+ */
+export function markLost(t: TaskRecord, lost: LostInfo): boolean {
+  if (!LOSABLE_STATES.has(t.state)) return false;
+  t.lost = lost;
+  t.state = "LOST";
+  t.stateAt = lost.at;
+  pushTimeline(t, { type: "lost", at: lost.at, hostname: lost.worker, source: "agent", detail: lost.reason });
+  return true;
 }
 
 /** The time a task is listed under: when it was received, else the earliest thing known of it. */
@@ -232,7 +271,7 @@ export function receivedTime(t: TaskRecord): number {
 }
 
 export function isFinished(t: TaskRecord): boolean {
-  return READY_STATES.has(t.state);
+  return SETTLED_STATES.has(t.state);
 }
 
 /** A string as Python's repr would print it, so exceptions read the same from both sources. */

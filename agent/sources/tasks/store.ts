@@ -17,7 +17,7 @@
 import type { CeleryEvent } from "../../protocol/events";
 import type { TaskMeta } from "../../protocol/result-meta";
 import type { TaskState } from "../../api/schema";
-import { applyEvent, applyMeta, isFinished, newRecord, receivedTime, type TaskRecord } from "./record";
+import { applyEvent, applyMeta, isFinished, LOSABLE_STATES, markLost, newRecord, receivedTime, type TaskRecord } from "./record";
 import { matchesText, type TaskFilter, type TaskSort } from "./query";
 import { OrderIndex, STATE_COUNT } from "./order-index";
 import { packRest, packText, searchTextOf, unpackRest, unpackText } from "./pack";
@@ -35,8 +35,10 @@ export interface TaskPage {
   nextCursor: string | null;
 }
 
-export const STATES: readonly TaskState[] = ["PENDING", "RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED"];
+export const STATES: readonly TaskState[] = ["PENDING", "RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED", "LOST"];
 const STATE_CODE = new Map<TaskState, number>(STATES.map((s, i) => [s, i]));
+/** The state mask that accepts every state. */
+const ALL_STATES = (1 << STATES.length) - 1;
 /** States whose tasks are also kept in a set (few at a time; the workers' "what runs where"). */
 const TRACKED = new Set<number>([STATE_CODE.get("PENDING")!, STATE_CODE.get("RECEIVED")!, STATE_CODE.get("STARTED")!, STATE_CODE.get("RETRY")!]);
 
@@ -129,7 +131,7 @@ export class TaskStore {
   applyEvent(e: CeleryEvent): TaskRecord | null {
     const id = e.fields.uuid;
     if (typeof id !== "string") return null;
-    return this.update(id, e.receivedAt, e, null, true);
+    return this.update(id, e.receivedAt, (t) => applyEvent(t, e), true);
   }
 
   /**
@@ -138,7 +140,24 @@ export class TaskStore {
    * objects that outlive a few garbage collections would fragment the heap for good).
    */
   applyMeta(m: TaskMeta, notify = true): TaskRecord {
-    return this.update(m.taskId, m.seenAt, null, m, notify);
+    return this.update(m.taskId, m.seenAt, (t) => applyMeta(t, m), notify);
+  }
+
+  /**
+   * The tasks `worker` had received or started, marked LOST (it was judged offline, or came back as a
+   * new process: called on the new process's first event, before it has taken any task).
+   */
+  markLost(worker: string, reason: string, at: number): TaskRecord[] {
+    const sym = this.syms.worker.idOf(worker);
+    if (sym === undefined) return [];
+    const lost: TaskRecord[] = [];
+    for (const state of LOSABLE_STATES) {
+      for (const slot of [...this.tracked.get(STATE_CODE.get(state)!)!]) {
+        if (this.c.worker[slot] !== sym) continue;
+        lost.push(this.update(this.ids[slot]!, at, (t) => markLost(t, { worker, at, reason }), true));
+      }
+    }
+    return lost;
   }
 
   // --- slots and records -----------------------------------------------------------------------
@@ -161,8 +180,8 @@ export class TaskStore {
     return this.hotRecord(slot) ?? this.unpack(slot);
   }
 
-  /** One event or one backend write (exactly one of `e`, `m`) applied to the task `id`. */
-  private update(id: string, now: number, e: CeleryEvent | null, m: TaskMeta | null, notify: boolean): TaskRecord {
+  /** One change (an event, a backend write, a verdict) applied to the task `id`. */
+  private update(id: string, now: number, apply: (t: TaskRecord) => void, notify: boolean): TaskRecord {
     let slot = this.slotOf.get(id);
     let t: TaskRecord;
     let fresh = false;
@@ -185,8 +204,7 @@ export class TaskStore {
         this.rest.delete(slot);
       }
     }
-    if (e) applyEvent(t, e);
-    else applyMeta(t, m!);
+    apply(t);
     this.sync(slot, t, fresh);
     if (!notify && isFinished(t)) this.pack(slot, t);
     else if (isFinished(t)) {
@@ -368,7 +386,7 @@ export class TaskStore {
       const slot = this.line.shift()!;
       const seq = this.line.shift()!;
       if (this.c.state[slot] === EMPTY || this.c.seq[slot]! >>> 0 !== seq) continue; // gone, or the slot reused
-      const finished = this.c.state[slot]! >= 3 && this.c.state[slot] !== 5; // SUCCESS FAILURE REVOKED REJECTED
+      const finished = this.c.state[slot]! >= 3 && this.c.state[slot] !== 5; // SUCCESS FAILURE REVOKED REJECTED LOST
       if (finished || passes-- <= 0) {
         this.remove(slot);
         excess--;
@@ -471,7 +489,7 @@ export class TaskStore {
 
   /** The filter as column tests; null when it cannot match anything (an unknown name...). */
   private matcher(f: TaskFilter): Matcher | null {
-    const m: Matcher = { states: 0xff, name: 0, worker: 0, queue: 0, since: -Infinity, until: Infinity, hits: null, hitCount: 0, few: null, dims: 0 };
+    const m: Matcher = { states: ALL_STATES, name: 0, worker: 0, queue: 0, since: -Infinity, until: Infinity, hits: null, hitCount: 0, few: null, dims: 0 };
     if (f.states) {
       m.states = 0;
       for (const s of f.states) m.states |= 1 << STATE_CODE.get(s)!;
@@ -564,7 +582,7 @@ export class TaskStore {
   private knownTotal(m: Matcher): number | null {
     if (m.dims === 0) return this.count;
     if (m.dims > 1) return null;
-    if (m.states !== 0xff) {
+    if (m.states !== ALL_STATES) {
       let n = 0;
       for (let s = 0; s < STATE_COUNT; s++) if (m.states & (1 << s)) n += this.stateCounts[s]!;
       return n;

@@ -4,7 +4,7 @@
 import { isRecord } from "../../protocol/envelope";
 import { num, str } from "../../protocol/events";
 import type { WorkerSummary, WorkerTask, QueueBinding } from "../../api/schema";
-import type { WorkerState, Liveness } from "./registry";
+import { SKEW_CORRECTED_FROM, type WorkerState, type Liveness } from "./registry";
 import { readQueueDeclaration } from "../queues";
 import { maskSecrets } from "../mask";
 import { preview } from "../values";
@@ -58,8 +58,28 @@ export function workerSummary({ state: w, liveness, stats, activeQueues }: Worke
     sw_sys: w.swSys,
     pid: w.pid ?? num(s?.pid),
     clock_skew: w.clockSkew,
+    ...clockReport(w),
+    restarted_at: iso(w.restartedAt),
     queues,
   };
+}
+
+/** The skew the worker's task times were corrected by, and a line saying so (and what it looks like). */
+function clockReport(w: WorkerState): { clock_skew_seconds: number | null; clock_note: string | null } {
+  if (w.clockSkew === null) return { clock_skew_seconds: null, clock_note: null };
+  if (Math.abs(w.clockSkew) < SKEW_CORRECTED_FROM) return { clock_skew_seconds: 0, clock_note: null };
+  const skew = Math.round(w.clockSkew);
+  const ahead = `its clock is ${formatSkew(Math.abs(skew))} ${skew > 0 ? "ahead of" : "behind"} the agent's`;
+  // Python's utcoffset counts hours west of UTC: a clock set to local time instead of UTC is off by minus that.
+  const zone = w.utcoffset !== null && w.utcoffset !== 0 && Math.abs(skew + w.utcoffset * 3600) < 120;
+  const why = zone ? ` (by its time zone's offset, UTC${w.utcoffset! < 0 ? "+" : "-"}${Math.abs(w.utcoffset!)}: set to local time?)` : "";
+  return { clock_skew_seconds: skew, clock_note: `${ahead}${why}; its task times are shown corrected by it, liveness uses the agent's clock` };
+}
+
+function formatSkew(s: number): string {
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  return `${Math.round((s / 3600) * 10) / 10} h`;
 }
 
 /** A task as `inspect active/reserved/scheduled` describes it (scheduled wraps it in `request`). */

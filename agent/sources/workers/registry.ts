@@ -21,6 +21,8 @@ export interface WorkerState {
   pid: number | null;
   /** Seconds the worker's clock runs ahead of the agent's (median of recent events). */
   clockSkew: number | null;
+  /** Its events' `utcoffset`: hours west of UTC of its time zone (Python's time.timezone / 3600). */
+  utcoffset: number | null;
   offlineAt: number | null;
   onlineAt: number | null;
   lastAnswerAt: number | null;
@@ -28,6 +30,8 @@ export interface WorkerState {
   lastTaskEventAt: number | null;
   /** Seen only as a remote-control binding so far. */
   bindingOnly: boolean;
+  /** When a new process took over this name (its pid changed), on the agent's clock. */
+  restartedAt: number | null;
 }
 
 export interface Liveness {
@@ -43,11 +47,17 @@ export interface RunningTaskLookup {
 
 const DEFAULT_FREQ = 2;
 const SKEW_SAMPLES = 9;
+/**
+ * From this much measured skew on, a worker's event times are corrected by it. Below, the
+ * measurement is mostly delivery delay, and correcting by it would only add noise.
+ */
+export const SKEW_CORRECTED_FROM = 1;
 
 export class WorkerRegistry {
   private readonly workers = new Map<string, WorkerState>();
   private readonly skewSamples = new Map<string, number[]>();
   private readonly listeners: ((w: WorkerState) => void)[] = [];
+  private readonly restartListeners: ((w: WorkerState, oldPid: number) => void)[] = [];
   /** Pool kind per worker, from stats (a solo worker goes quiet while busy). */
   readonly pools = new Map<string, string>();
 
@@ -55,6 +65,11 @@ export class WorkerRegistry {
 
   onChange(l: (w: WorkerState) => void): void {
     this.listeners.push(l);
+  }
+
+  /** A new process took over a worker's name: called before its first event is applied. */
+  onRestart(l: (w: WorkerState, oldPid: number) => void): void {
+    this.restartListeners.push(l);
   }
 
   all(): WorkerState[] {
@@ -70,8 +85,8 @@ export class WorkerRegistry {
     if (!w) {
       w = {
         name, lastHeartbeat: null, lastEventTimestamp: null, freq: DEFAULT_FREQ, active: null, processed: null,
-        loadavg: null, swVer: null, swIdent: null, swSys: null, pid: null, clockSkew: null, offlineAt: null,
-        onlineAt: null, lastAnswerAt: null, lastTaskEventAt: null, bindingOnly: true,
+        loadavg: null, swVer: null, swIdent: null, swSys: null, pid: null, clockSkew: null, utcoffset: null, offlineAt: null,
+        onlineAt: null, lastAnswerAt: null, lastTaskEventAt: null, bindingOnly: true, restartedAt: null,
       };
       this.workers.set(name, w);
     }
@@ -82,8 +97,10 @@ export class WorkerRegistry {
     // task-sent comes from whoever sent the task (a web process, beat), not from a worker.
     if (e.type === "task-sent") return;
     const w = this.ensure(e.hostname);
+    if (this.isRestart(w, e)) this.restarted(w, e);
     w.bindingOnly = false;
     w.lastEventTimestamp = e.timestamp;
+    w.utcoffset = e.utcoffset ?? w.utcoffset;
     this.sampleSkew(w, e);
     if (e.type.startsWith("task-")) {
       w.lastTaskEventAt = e.receivedAt;
@@ -107,6 +124,41 @@ export class WorkerRegistry {
       w.offlineAt = null;
     }
     this.notify(w);
+  }
+
+  /**
+   * A worker event (task events carry the pid of whichever process sent them) from another pid: a
+   * new process, if it says it just came online, or if the old one had gone quiet. Two live
+   * processes sharing a name (a misconfiguration Celery warns about) alternate pids every
+   * heartbeat: that is not a restart each time.
+   */
+  private isRestart(w: WorkerState, e: CeleryEvent): boolean {
+    if (e.type.startsWith("task-") || e.pid === null || w.pid === null || e.pid === w.pid) return false;
+    return e.type === "worker-online" || w.lastHeartbeat === null || e.receivedAt - w.lastHeartbeat > w.freq * 1000;
+  }
+
+  /** Same name, new process: what the old one reported (counters, clock, pool) is no longer true. */
+  private restarted(w: WorkerState, e: CeleryEvent): void {
+    const oldPid = w.pid!;
+    w.restartedAt = e.receivedAt;
+    w.active = null;
+    w.processed = null;
+    w.loadavg = null;
+    w.clockSkew = null;
+    w.offlineAt = null;
+    this.skewSamples.delete(w.name);
+    this.pools.delete(w.name);
+    w.pid = e.pid;
+    for (const l of this.restartListeners) l(w, oldPid);
+  }
+
+  /**
+   * Seconds to take off a worker's event timestamps to put them on the agent's clock: its measured
+   * skew when that is large enough to be a wrong clock rather than delivery delay, else 0.
+   */
+  skewCorrection(name: string): number {
+    const skew = this.workers.get(name)?.clockSkew ?? null;
+    return skew !== null && Math.abs(skew) >= SKEW_CORRECTED_FROM ? skew : 0;
   }
 
   /** Workers holding a remote-control binding: they exist (or existed) even if never heard from. */

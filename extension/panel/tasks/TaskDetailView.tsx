@@ -27,6 +27,17 @@ function limits(task: TaskDetail): string {
 }
 
 function Outcome({ task }: { task: TaskDetail }) {
+  if (task.state === "LOST" && task.lost) {
+    return (
+      <div class="task-error">
+        <h2>Lost</h2>
+        <div class="error-box" data-lost-worker={task.lost.worker}>
+          Lost on <WorkerLink name={task.lost.worker} /> at {formatTimestamp(task.lost.at)}: {task.lost.reason}. This is the agent's
+          verdict: a later event or result (a redelivery, the worker back) replaces it.
+        </div>
+      </div>
+    );
+  }
   const failed = task.exception_info || task.traceback || task.exception;
   if (!failed) return <ValueBlock label="Result" value={task.result_value} />;
   const info = task.exception_info;
@@ -55,7 +66,7 @@ function TaskBody({ task }: { task: TaskDetail }) {
   return (
     <>
       <div class="row task-title">
-        <StateBadge state={task.state} />
+        <StateBadge state={task.state} lost={task.lost} />
         <strong>{task.name ?? "unknown task"}</strong>
         <code>{task.id}</code>
       </div>
@@ -92,7 +103,7 @@ function TaskBody({ task }: { task: TaskDetail }) {
           { label: "At", render: (e) => formatTimestamp(e.at), className: "nowrap" },
           { label: "Event", render: (e) => e.type },
           { label: "Host", render: (e) => e.hostname ?? NONE },
-          { label: "From", render: (e) => (e.source === "event" ? "event" : "result backend") },
+          { label: "From", render: (e) => TIMELINE_SOURCES[e.source] },
           { label: "Detail", render: (e) => <Payload value={e.detail} empty="" /> },
         ]}
         rows={task.timeline}
@@ -102,6 +113,8 @@ function TaskBody({ task }: { task: TaskDetail }) {
     </>
   );
 }
+
+const TIMELINE_SOURCES = { event: "event", result_backend: "result backend", agent: "agent (verdict)" } as const;
 
 const SOURCE_NAMES = { events: "events", result_backend: "result backend", inspect: "worker inspect" } as const;
 

@@ -29,7 +29,7 @@ export function QueueLink({ name }: { name: string | null }) {
 export const TASK_COLUMNS: readonly Column<TaskRow>[] = [
   { label: "ID", render: (t) => <TaskLink id={t.id} /> },
   { label: "Name", render: (t) => t.name ?? <span class="dim">unknown</span>, className: "truncate" },
-  { label: "State", render: (t) => <StateBadge state={t.state} /> },
+  { label: "State", render: (t) => <StateBadge state={t.state} lost={t.lost} /> },
   {
     label: "Args",
     render: (t) => (isHidden(t.args) ? <Payload value={t.args} /> : <span class="mono" title={[t.args, isHidden(t.kwargs) ? null : t.kwargs].filter(Boolean).join(" ")}>{t.args ?? NONE}</span>),

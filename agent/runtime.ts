@@ -114,6 +114,7 @@ export class Agent {
   }
 
   private onBrokerStatus(s: ConnectionStatus): void {
+    this.workers.setListening(s.state === "connected", s.since);
     this.logConnection("broker", this.broker.description, s);
     this.emit({ kind: "health" });
     if (s.state === "connected") void this.afterBrokerConnected();

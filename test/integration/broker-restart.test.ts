@@ -1,6 +1,7 @@
 /**
  * Redis stopped and started again under the agent: it stays up, says the broker is unavailable,
- * reconnects and subscribes again, and catches up from the result backend on what it missed.
+ * reconnects and subscribes again, and catches up from the result backend on what it missed; it
+ * does not take its own blindness for its workers' death (no offline worker, no lost task).
  */
 import assert from "node:assert/strict";
 import { after, it } from "node:test";
@@ -18,6 +19,10 @@ it("survives a Redis restart and catches up", async () => {
     const agent = await startAgent(["--broker", broker, "--result-backend", backend]);
     await eventually(async () => (await agent.get<any>("/api/v1/workers")).body.workers?.some((w: any) => w.name === "rw@panel" && w.status === "online"), 15_000, "worker online");
 
+    // A task running on the worker while the agent goes blind: the outage is the agent's, not the worker's.
+    const running = (await runPython(`import panel_fixture as p; print(p.sleep_for.delay(14).id)`, broker, backend)).trim();
+    await eventually(async () => (await agent.get<any>(`/api/v1/tasks/${running}`)).body.state === "STARTED", 15_000, "long task started");
+
     await redis.stop();
     const down = await eventually(async () => {
       const h = await agent.get<any>("/api/v1/health");
@@ -27,6 +32,14 @@ it("survives a Redis restart and catches up", async () => {
     const queues = await agent.get<any>("/api/v1/queues");
     assert.equal(queues.status, 503, "what needs the broker says why");
     assert.equal((await agent.get<any>("/api/v1/tasks")).status, 200, "what is held is still served");
+    // Longer than the two heartbeat intervals that make a worker offline: silence the agent cannot
+    // hear through says nothing about the worker, so it stays as last known and its task is not LOST.
+    await new Promise((r) => setTimeout(r, 6000));
+    const blind = (await agent.get<any>("/api/v1/workers")).body.workers.find((w: any) => w.name === "rw@panel");
+    assert.equal(blind.status, "online", `not judged offline during the agent's own outage: ${blind.status_detail}`);
+    assert.match(blind.status_detail ?? "", /as last known/);
+    assert.equal((await agent.get<any>("/api/v1/overview")).body.workers.offline, 0);
+    assert.equal((await agent.get<any>(`/api/v1/tasks/${running}`)).body.state, "STARTED", "its running task is not marked lost");
 
     await redis.run(); // same port; Redis keeps nothing on disk here, so it comes back empty
     const back = Date.now();
@@ -55,6 +68,11 @@ it("survives a Redis restart and catches up", async () => {
       return r.status === 200 && r.body.state === "SUCCESS" ? r.body : null;
     }, 20_000, "task after restart");
     assert.deepEqual(t.result_value, { format: "json", value: 42 });
+    const long = await eventually(async () => {
+      const r = await agent.get<any>(`/api/v1/tasks/${running}`);
+      return r.body.state === "SUCCESS" ? r.body : null;
+    }, 30_000, "the long task finished after the outage");
+    assert.ok(!long.timeline.some((e: any) => e.type === "lost" || e.source === "agent"), `never marked lost on the way: ${JSON.stringify(long.timeline)}`);
     await eventually(async () => {
       const h = await agent.get<any>("/api/v1/health");
       return Date.parse(h.body.last_event_at) > back;

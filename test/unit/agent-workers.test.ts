@@ -44,6 +44,26 @@ function setup() {
 const live = (reg: WorkerRegistry, name: string) => reg.liveness(reg.get(name)!);
 
 describe('WorkerRegistry: liveness', () => {
+  test("the agent's own outage is not the workers' death: judged as last known, then a grace to rejoin", () => {
+    const s = setup();
+    s.reg.applyEvent(wev('worker-heartbeat', 'alive@vm', START));
+    s.reg.applyEvent(wev('worker-heartbeat', 'dead@vm', START - 10_000));
+    s.reg.setListening(false, START + 1000);
+    s.at(START + 11_000);
+    const blind = live(s.reg, 'alive@vm');
+    assert.equal(blind.status, 'online', 'ten silent seconds the agent could not hear through');
+    assert.match(blind.detail ?? '', /as last known: the agent has not heard the broker since/);
+    assert.equal(live(s.reg, 'dead@vm').status, 'offline', 'dead before the outage: still dead');
+    s.reg.setListening(true, START + 11_000);
+    // Back at +11 s after a 10 s outage: the workers get 2 x freq plus the outage's length to be heard.
+    s.at(START + 11_000 + 10_000 + 4000);
+    assert.equal(live(s.reg, 'alive@vm').status, 'online');
+    assert.equal(live(s.reg, 'alive@vm').detail, null);
+    s.at(START + 11_000 + 10_000 + 4001);
+    assert.equal(live(s.reg, 'alive@vm').status, 'offline', 'not back after the grace: offline');
+    assert.equal(live(s.reg, 'dead@vm').status, 'offline');
+  });
+
   test('online after a heartbeat; offline once 2 x freq pass without one', () => {
     const s = setup();
     s.reg.applyEvent(wev('worker-heartbeat', 'w1@vm', START));

@@ -53,6 +53,9 @@ const SKEW_SAMPLES = 9;
  */
 export const SKEW_CORRECTED_FROM = 1;
 
+/** The longest extra wait for workers to reconnect after the agent's broker came back. */
+const REJOIN_GRACE_MAX_MS = 30_000;
+
 export class WorkerRegistry {
   private readonly workers = new Map<string, WorkerState>();
   private readonly skewSamples = new Map<string, number[]>();
@@ -61,7 +64,42 @@ export class WorkerRegistry {
   /** Pool kind per worker, from stats (a solo worker goes quiet while busy). */
   readonly pools = new Map<string, string>();
 
+  /**
+   * When the agent could not hear the broker (its connection down): silence then says nothing about
+   * the workers. `to` is null while it lasts.
+   */
+  private deaf: { from: number; to: number | null } | null = null;
+
   constructor(private readonly tasks: RunningTaskLookup, private readonly now: () => number = Date.now) {}
+
+  /**
+   * The agent stopped (false) or started again (true) hearing the broker. While deaf, liveness is
+   * judged as of the moment it went deaf; once it hears again, a worker that was alive then gets
+   * a full heartbeat window from that moment, so an outage of the agent's own never reads as
+   * every worker dying (nor marks their tasks lost).
+   */
+  setListening(listening: boolean, at: number = this.now()): void {
+    if (!listening && this.deaf?.to !== null) this.deaf = { from: at, to: null };
+    else if (listening && this.deaf && this.deaf.to === null) this.deaf.to = at;
+  }
+
+  /** Now, or the moment the agent went deaf while it is. */
+  private judgedAt(): number {
+    return this.deaf && this.deaf.to === null ? this.deaf.from : this.now();
+  }
+
+  /**
+   * When a worker was last heard, where the agent hearing again counts as a fresh start for a worker
+   * alive when it went deaf. The start is pushed back by the outage's length (up to 30 s): when the
+   * broker itself was down, the workers lost it too, and kombu retries with growing pauses, so
+   * they come back some seconds after it does.
+   */
+  private lastHeard(w: WorkerState): number {
+    const heard = Math.max(w.lastHeartbeat ?? 0, w.lastAnswerAt ?? 0, w.lastTaskEventAt ?? 0);
+    const d = this.deaf;
+    if (heard && d && d.to !== null && heard >= d.from - w.freq * 2 * 1000) return Math.max(heard, d.to + Math.min(d.to - d.from, REJOIN_GRACE_MAX_MS));
+    return heard;
+  }
 
   onChange(l: (w: WorkerState) => void): void {
     this.listeners.push(l);
@@ -193,11 +231,14 @@ export class WorkerRegistry {
 
   /** Celery's rule (no heartbeat for 2 x freq means offline), refined: a busy solo worker is not dead. */
   liveness(w: WorkerState): Liveness {
-    const now = this.now();
+    const now = this.judgedAt();
     const window = w.freq * 2 * 1000;
     if (w.offlineAt !== null) return { status: "offline", busy: false, detail: "shut down (sent worker-offline)" };
-    const heard = Math.max(w.lastHeartbeat ?? 0, w.lastAnswerAt ?? 0, w.lastTaskEventAt ?? 0);
-    if (heard && now - heard <= window) return { status: "online", busy: false, detail: null };
+    const heard = this.lastHeard(w);
+    if (heard && now - heard <= window) {
+      const deafSince = this.deaf && this.deaf.to === null ? this.deaf.from : null;
+      return { status: "online", busy: false, detail: deafSince === null ? null : `as last known: the agent has not heard the broker since ${new Date(deafSince).toISOString()}` };
+    }
     const running = this.tasks.running(w.name);
     if (running.length && this.pools.get(w.name) === "solo") {
       const t = running[0]!;
@@ -220,12 +261,11 @@ export class WorkerRegistry {
    */
   responsive(): Set<string> {
     const out = new Set<string>();
-    const now = this.now();
+    const now = this.judgedAt();
     for (const w of this.workers.values()) {
       const l = this.liveness(w);
       if (l.status !== "online" || l.busy) continue;
-      const heard = Math.max(w.lastHeartbeat ?? 0, w.lastAnswerAt ?? 0, w.lastTaskEventAt ?? 0);
-      if (now - heard <= w.freq * 1.5 * 1000) out.add(w.name);
+      if (now - this.lastHeard(w) <= w.freq * 1.5 * 1000) out.add(w.name);
     }
     return out;
   }

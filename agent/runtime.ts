@@ -16,6 +16,7 @@ import { isRecord } from "./protocol/envelope";
 import { poolKind } from "./sources/workers/present";
 import { Cached } from "./sources/cache";
 import { log } from "./log";
+import { DjangoSources } from "./sources/django/sources";
 
 export interface BackfillState {
   state: "pending" | "running" | "done" | "failed" | "disabled";
@@ -40,6 +41,8 @@ export class Agent {
   readonly tasks: TaskStore;
   readonly workers: WorkerRegistry;
   readonly inspector: Inspector;
+  /** django-celery-results / django-celery-beat databases, when --tasks-db / --beat-db are given. */
+  readonly django: DjangoSources;
   lastEventAt: number | null = null;
   /** Exchange bindings change rarely and cost a SCAN: shared for a few seconds. */
   readonly brokerBindings = new Cached(BINDINGS_FRESH_MS, () => this.broker.bindings());
@@ -66,6 +69,7 @@ export class Agent {
       },
     );
     this.workers.onChange((w) => this.emit({ kind: "worker", name: w.name }));
+    this.django = new DjangoSources(options.tasksDb, options.beatDb);
     if (options.resultBackend && options.resultBackendTarget) {
       this.useBackend(options.resultBackend, "option");
     }
@@ -84,6 +88,7 @@ export class Agent {
   }
 
   async start(): Promise<void> {
+    await this.django.start();
     await this.broker.start();
     if (this.backend) await this.startBackend();
     this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
@@ -94,7 +99,7 @@ export class Agent {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    await Promise.allSettled([this.broker.close(), this.backend?.close()]);
+    await Promise.allSettled([this.broker.close(), this.backend?.close(), this.django.close()]);
   }
 
   private onEvent(e: CeleryEvent): void {

@@ -283,7 +283,7 @@ export const PeriodicTaskSchema = z.looseObject({
   last_run: NullableTime,
   total_run_count: z.nullable(z.number()),
   next_run: NullableTime,
-  source: z.enum(["beat_schedule", "redbeat"]),
+  source: z.enum(["beat_schedule", "redbeat", "django_celery_beat"]),
   /** Why the schedule could not be understood, if it could not. */
   error: z.nullable(z.string()),
 });

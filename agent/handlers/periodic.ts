@@ -5,6 +5,7 @@ import { redbeatDate, redbeatScheduleRepr } from "../protocol/redis/redbeat";
 import { computeSchedule } from "../sources/periodic";
 import { maskSecrets } from "../sources/mask";
 import { iso, workerConf, type Ctx } from "./context";
+import { periodicFromDb } from "./django";
 
 function entry(
   name: string,
@@ -38,6 +39,10 @@ function entry(
 export async function listPeriodicTasks(ctx: Ctx): Promise<PeriodicTaskList> {
   const { conf } = await workerConf(ctx);
   const tz = str(conf?.timezone) ?? "UTC";
+  if (ctx.django.beat || ctx.options.beatDb) {
+    // django-celery-beat's DatabaseScheduler copies beat_schedule into its tables: they are the whole truth.
+    return { periodic_tasks: await periodicFromDb(ctx, tz), timezone: tz, source: periodicSource(ctx) };
+  }
   const out: PeriodicTask[] = [];
   const schedule = isRecord(conf?.beat_schedule) ? conf.beat_schedule : {};
   for (const [name, def] of Object.entries(schedule)) {
@@ -63,4 +68,9 @@ export async function listPeriodicTasks(ctx: Ctx): Promise<PeriodicTaskList> {
   if (redbeat.length) sources.push(`RedBeat keys (${prefix}*) on ${ctx.brokerDescription()}`);
   out.sort((a, b) => a.name.localeCompare(b.name));
   return { periodic_tasks: out, timezone: tz, source: sources.join(" + ") };
+}
+
+export function periodicSource(ctx: Ctx): string {
+  if (ctx.options.beatDb) return `django-celery-beat tables on ${ctx.options.beatDb.description}`;
+  return "beat_schedule from inspect conf + RedBeat keys when present";
 }

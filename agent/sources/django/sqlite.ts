@@ -1,0 +1,76 @@
+/**
+ * SQLite through `better-sqlite3`, opened read-only on an existing file (never created), with
+ * query_only on as well. Opened on first use and reopened after a failure, so a file that appears
+ * or comes back later is picked up.
+ */
+import { createRequire } from "node:module";
+import type BetterSqlite3 from "better-sqlite3";
+import { dbErrorMessage, DbUnavailable, formatDbTime, type Db, type DbTarget, type Dialect, type Row } from "./db";
+
+const BUSY_TIMEOUT_MS = 5000;
+
+export const sqliteDialect: Dialect = {
+  param: () => "?",
+  // SQLite's LIKE ignores ASCII case already.
+  ilike: "LIKE",
+  // Django stores naive UTC text in SQLite: the column is the text.
+  timeText: (c) => c,
+  timeParam: (us) => formatDbTime(us),
+  inJsonArray: (c) => `${c} IN (SELECT value FROM json_each(?))`,
+};
+
+type Driver = typeof BetterSqlite3;
+let driver: Driver | null = null;
+
+function loadDriver(): Driver {
+  // A native module: required lazily, so an agent without --tasks-db/--beat-db never loads it.
+  driver ??= createRequire(import.meta.url)("better-sqlite3") as Driver;
+  return driver;
+}
+
+export class SqliteDb implements Db {
+  readonly dialect = sqliteDialect;
+  private db: BetterSqlite3.Database | null = null;
+  private last: ReturnType<Db["state"]> = { state: "connecting", error: null };
+
+  constructor(readonly target: DbTarget) {}
+
+  private open(): BetterSqlite3.Database {
+    if (this.db) return this.db;
+    const Database = loadDriver();
+    const db = new Database(this.target.path!, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+    db.pragma("query_only = ON");
+    this.db = db;
+    return db;
+  }
+
+  async query(sql: string, params: unknown[]): Promise<Row[]> {
+    try {
+      const rows = this.open().prepare(sql).all(...params.map(bindable)) as Row[];
+      this.last = { state: "connected", error: null };
+      return rows;
+    } catch (e) {
+      const message = dbErrorMessage(this.target, e);
+      this.last = { state: "unavailable", error: message };
+      this.db?.close();
+      this.db = null;
+      throw new DbUnavailable(message);
+    }
+  }
+
+  state(): ReturnType<Db["state"]> {
+    return this.last;
+  }
+
+  async close(): Promise<void> {
+    this.db?.close();
+    this.db = null;
+  }
+}
+
+/** better-sqlite3 binds numbers, strings, bigints, buffers and null only. */
+function bindable(v: unknown): unknown {
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (v === undefined) return null;
+  return v;
+}

@@ -32,9 +32,11 @@ export class PostgresDb implements Db {
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       options: `-c default_transaction_read_only=on -c TimeZone=UTC -c statement_timeout=${STATEMENT_TIMEOUT_MS}`,
       application_name: "celery-panel-agent",
-    });
-    this.pool.on("connect", (client) => {
-      client.query("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY").catch(() => undefined);
+      // Awaited by the pool before the connection serves a query (the startup option may be
+      // dropped by a connection pooler in between).
+      onConnect: async (client: pg.ClientBase) => {
+        await client.query("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY");
+      },
     });
     // An idle connection dropped by the server: the pool replaces it on the next query.
     this.pool.on("error", (e) => {

@@ -10,13 +10,14 @@ import { dbErrorMessage, DbUnavailable, formatDbTime, type Db, type DbTarget, ty
 const BUSY_TIMEOUT_MS = 5000;
 
 export const sqliteDialect: Dialect = {
-  param: () => "?",
+  // Named, so one parameter can appear twice (better-sqlite3 binds ?NNN by position only).
+  param: (n) => `@p${n}`,
   // SQLite's LIKE ignores ASCII case already.
   ilike: "LIKE",
   // Django stores naive UTC text in SQLite: the column is the text.
   timeText: (c) => c,
   timeParam: (us) => formatDbTime(us),
-  inJsonArray: (c) => `${c} IN (SELECT value FROM json_each(?))`,
+  inJsonArray: (c, n) => `${c} IN (SELECT value FROM json_each(@p${n}))`,
 };
 
 type Driver = typeof BetterSqlite3;
@@ -46,7 +47,11 @@ export class SqliteDb implements Db {
 
   async query(sql: string, params: unknown[]): Promise<Row[]> {
     try {
-      const rows = this.open().prepare(sql).all(...params.map(bindable)) as Row[];
+      const statement = this.open().prepare(sql);
+      const named = Object.fromEntries(params.map((v, i) => [`p${i + 1}`, bindable(v)]));
+      const args = params.length ? [named] : [];
+      // A statement that writes is run, so the read-only open is what refuses it.
+      const rows = (statement.reader ? statement.all(...args) : (statement.run(...args), [])) as Row[];
       this.last = { state: "connected", error: null };
       return rows;
     } catch (e) {

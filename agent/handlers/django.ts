@@ -14,7 +14,8 @@ import { DbUnavailable } from "../sources/django/db";
 import { mergeWithLive } from "../sources/django/merge";
 import { UnsupportedSort, type DjangoTaskSource } from "../sources/django/tasks";
 import type { DjangoBeatSource } from "../sources/django/beat";
-import { badRequest, HttpError } from "./errors";
+import { badRequest, HttpError, notFound } from "./errors";
+import { childIds } from "../protocol/result-meta";
 import type { Ctx } from "./context";
 
 /** Queue filter and live-only tasks look at this many live tasks at most. */
@@ -84,7 +85,15 @@ export async function taskDetailFromDb(ctx: Ctx, id: string, extras: { children:
     if (e instanceof DbUnavailable) throw unavailable("tasks", e);
     throw e;
   }
-  if (!row) return live ? taskDetail(live, { ...extras, source }) : null;
+  if (!row && live) return taskDetail(live, { ...extras, source });
+  if (!row) {
+    const group = await tasksSource(ctx).group(id).catch(() => null);
+    if (group) {
+      const members = childIds([group.result]).filter((x) => x !== id);
+      throw notFound(`"${id}" is a group, not a task (django_celery_results_groupresult, saved ${group.date_done ?? "?"}): its tasks are ${members.join(", ") || "unknown"}`);
+    }
+    return null;
+  }
   const merged = mergeWithLive(row, live);
   return { ...taskDetail(merged, { ...extras, source }), database: row.extras };
 }

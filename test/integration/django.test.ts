@@ -65,7 +65,12 @@ from celery.result import AsyncResult
 from djproj.tasks import add, fail
 ids = {"add": [add.delay(i, 10).id for i in range(4)], "fail": [fail.delay("fail-marker-%d" % i).id for i in range(2)]}
 ids["kw"] = add.apply_async((1,), {"y": 41}).id
-for i in ids["add"] + ids["fail"] + [ids["kw"]]:
+from celery import group
+g = group(add.s(100, 1), add.s(100, 2)).apply_async()
+g.save()
+ids["group"] = g.id
+ids["members"] = [r.id for r in g.results]
+for i in ids["add"] + ids["fail"] + [ids["kw"]] + ids["members"]:
     r = AsyncResult(i)
     deadline = time.time() + 60
     while not r.ready() and time.time() < deadline:
@@ -102,7 +107,7 @@ function djangoSuite(kind: "postgres" | "sqlite"): void {
     let dbUrl: string;
     let agent: AgentProcess;
     let worker: DjangoCelery;
-    let ids: { add: string[]; fail: string[]; kw: string };
+    let ids: { add: string[]; fail: string[]; kw: string; group: string; members: string[] };
     let rows: DbRow[];
     const python = (code: string) => runDjango(code, dbUrl, redis.url(0));
 
@@ -235,6 +240,11 @@ function djangoSuite(kind: "postgres" | "sqlite"): void {
       assert.deepEqual(tick.result_value, { format: "json", value: { label: "beat-marker" } });
 
       assert.equal((await agent.get("/api/v1/tasks/no-such-task")).status, 404);
+      // A group saved with the django-db backend is found in its own table, and says what it holds.
+      const g = await agent.get<any>(`/api/v1/tasks/${ids.group}`);
+      assert.equal(g.status, 404);
+      assert.equal(g.body.error.message.includes("is a group"), true, g.body.error.message);
+      for (const m of ids.members) assert.ok(g.body.error.message.includes(m), `group member ${m} named`);
     });
 
     it("lists django-celery-beat's periodic tasks with their schedules and beat's last runs", async () => {

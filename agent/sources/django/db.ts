@@ -62,8 +62,12 @@ export type Row = Record<string, unknown>;
 export interface Dialect {
   /** Placeholder for the n-th parameter (1-based). */
   param(n: number): string;
-  /** Case-insensitive LIKE. */
-  ilike: string;
+  /**
+   * Any of `columns` (NULLs skipped) contains parameter `n`, a lower-cased literal: one lower() and
+   * substring test over the joined text (a separator no search holds keeps matches inside a
+   * column), two to three times cheaper per row than an ILIKE per column.
+   */
+  contains(columns: string[], n: number): string;
   /** An expression giving a datetime column as UTC text "YYYY-MM-DD HH:MM:SS[.ffffff]". */
   timeText(column: string): string;
   /** A UTC time in microseconds, as a parameter comparable with the column (see timeParam). */

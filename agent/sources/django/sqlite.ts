@@ -12,8 +12,7 @@ const BUSY_TIMEOUT_MS = 5000;
 export const sqliteDialect: Dialect = {
   // Named, so one parameter can appear twice (better-sqlite3 binds ?NNN by position only).
   param: (n) => `@p${n}`,
-  // SQLite's LIKE ignores ASCII case already.
-  ilike: "LIKE",
+  contains: (cols, n) => `instr(lower(${cols.map((c) => `ifnull(${c}, '')`).join(" || char(1) || ")}), @p${n}) > 0`,
   // Django stores naive UTC text in SQLite: the column is the text.
   timeText: (c) => c,
   timeParam: (us) => formatDbTime(us),

@@ -59,7 +59,8 @@ export class DjangoTaskSource {
   private columns(withTraceback: boolean): string {
     const d = this.db.dialect;
     const cols = [...LIST_COLUMNS, ...(withTraceback ? ["traceback"] : [])];
-    return [...cols, `${d.timeText("date_created")} AS date_created`, `${d.timeText("date_done")} AS date_done`].join(", ");
+    // Aliased apart from the columns: PostgreSQL's ORDER BY would otherwise sort by the text, not the index.
+    return [...cols, `${d.timeText("date_created")} AS created_text`, `${d.timeText("date_done")} AS done_text`].join(", ");
   }
 
   /**
@@ -81,10 +82,12 @@ export class DjangoTaskSource {
     }
     if (filter.since !== undefined) where.push(`date_created >= ${p(d.timeParam(filter.since * 1000))}`);
     if (filter.until !== undefined) where.push(`date_created <= ${p(d.timeParam(filter.until * 1000))}`);
-    if (filter.q) {
-      const pattern = p(`%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-      const cols = ["task_id", "task_name", "task_args", "task_kwargs", "result"];
-      where.push(`(${cols.map((c) => `${c} ${d.ilike} ${pattern} ESCAPE '\\'`).join(" OR ")})`);
+    // The handler lower-cases q; the separator (U+0001) never joins two columns into a match.
+    if (filter.q && !filter.q.includes("\u0001")) {
+      params.push(filter.q);
+      where.push(d.contains(["task_id", "task_name", "task_args", "task_kwargs", "result"], params.length));
+    } else if (filter.q) {
+      where.push("1 = 0");
     }
     const countSql = `SELECT count(*) AS n FROM ${TASK_TABLE}${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`;
     const countParams = [...params];
@@ -170,8 +173,8 @@ export function decodeStored(raw: unknown, contentType: unknown): { value: unkno
 
 /** A table row as a task record, through the same merge rules as a result-backend write. */
 export function taskFromRow(row: Row): DbTask {
-  const createdUs = parseDbTime(row.date_created);
-  const doneUs = parseDbTime(row.date_done);
+  const createdUs = parseDbTime(row.created_text);
+  const doneUs = parseDbTime(row.done_text);
   const createdMs = createdUs === null ? Date.now() : Math.floor(createdUs / 1000);
   const doneMs = doneUs === null ? null : Math.floor(doneUs / 1000);
   const status = String(row.status ?? "PENDING");
@@ -223,8 +226,8 @@ export function taskFromRow(row: Row): DbTask {
       content_type: text(row.content_type),
       content_encoding: text(row.content_encoding),
       meta,
-      date_created: isoOf(row.date_created),
-      date_done: isoOf(row.date_done),
+      date_created: isoOf(row.created_text),
+      date_done: isoOf(row.done_text),
     },
   };
 }

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Makes sure the machine has what the tests drive for real: redis-server, Celery under Debian's
-# /usr/bin/python3, and Chromium. As root it installs what is missing with apt-get; otherwise it
-# names the missing packages and stops.
+# /usr/bin/python3, Chromium, and Django with PostgreSQL for the Django sources. As root it installs
+# what is missing with apt-get; otherwise it names the missing packages and stops.
 set -euo pipefail
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 /usr/bin/python3 -c 'import celery, redis' >/dev/null 2>&1 || missing+=(python3-celery python3-redis)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# The Django sources' tests: a Django project with django-celery-results and django-celery-beat,
+# migrated onto a private PostgreSQL 15 cluster (Debian's binaries) and onto SQLite.
+/usr/bin/python3 -c 'import django, django_celery_results, django_celery_beat, psycopg2' >/dev/null 2>&1 \
+  || missing+=(python3-django python3-django-celery-results python3-django-celery-beat python3-psycopg2)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -195,16 +195,19 @@ function djangoSuite(kind: "postgres" | "sqlite"): void {
     });
 
     it("pages with keyset cursors through the whole table, ascending and by finish time", async () => {
-      for (const [sort, order, expected] of [
+      const adds = rows.filter((r) => r.task_name === "djproj.tasks.add");
+      for (const [sort, order, expected, q] of [
         ["received", "desc", rows.map((r) => r.task_id)],
+        // A search pages the same way (one scan gives page and total).
+        ["received", "desc", adds.map((r) => r.task_id), "TASKS.ADD"],
         ["received", "asc", [...rows].reverse().map((r) => r.task_id)],
         ["finished", "desc", [...rows].sort((a, b) => (a.date_done < b.date_done ? 1 : a.date_done > b.date_done ? -1 : b.id - a.id)).map((r) => r.task_id)],
-      ] as const) {
+      ] as [string, string, string[], string?][]) {
         const seen: string[] = [];
         let cursor: string | null = null;
         for (let pages = 0; pages < 50; pages++) {
-          const page: any = await api("tasks", `tasks?limit=2&sort=${sort}&order=${order}${cursor ? `&cursor=${cursor}` : ""}`);
-          assert.equal(page.total, rows.length);
+          const page: any = await api("tasks", `tasks?limit=2&sort=${sort}&order=${order}${q ? `&q=${q}` : ""}${cursor ? `&cursor=${cursor}` : ""}`);
+          assert.equal(page.total, expected.length);
           seen.push(...page.tasks.map((t: any) => t.id));
           cursor = page.next_cursor;
           if (!cursor) break;

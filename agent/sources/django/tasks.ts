@@ -89,22 +89,35 @@ export class DjangoTaskSource {
     } else if (filter.q) {
       where.push("1 = 0");
     }
-    const countSql = `SELECT count(*) AS n FROM ${TASK_TABLE}${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`;
+    const filterSql = where.length ? ` WHERE ${where.join(" AND ")}` : "";
+    const countSql = `SELECT count(*) AS n FROM ${TASK_TABLE}${filterSql}`;
     const countParams = [...params];
 
     const key = sort.by === "finished" ? "date_done" : "date_created";
     const desc = sort.order === "desc";
+    let keyset = "";
     if (cursor && Number.isFinite(cursor.v)) {
       // Keyset: (key, id) strictly past the cursor, written so the index on `key` bounds the scan.
       const t = p(d.timeParam(cursor.v));
       const op = desc ? "<" : ">";
-      where.push(`${key} ${op}= ${t} AND (${key} ${op} ${t} OR id ${op} ${p(cursor.seq)})`);
+      keyset = `${key} ${op}= ${t} AND (${key} ${op} ${t} OR id ${op} ${p(cursor.seq)})`;
     } else if (cursor && (desc ? cursor.v === -Infinity : cursor.v === Infinity)) {
       return { tasks: [], total: await this.count(countSql, countParams), nextCursor: null };
     }
     const dir = desc ? "DESC" : "ASC";
-    const sql = `SELECT ${this.columns(false)} FROM ${TASK_TABLE}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY ${key} ${dir}, id ${dir} LIMIT ${limit + 1}`;
-    const [rows, total] = await Promise.all([this.db.query(sql, params), this.count(countSql, countParams)]);
+    const order = `ORDER BY ${key} ${dir}, id ${dir} LIMIT ${limit + 1}`;
+    let rows: Row[];
+    let total: number;
+    if (filter.q) {
+      // A search scans the table whatever the query: one scan gives the page and (by a window) the total.
+      const inner = `SELECT ${this.columns(false)}, date_created, date_done, count(*) OVER () AS total_matches FROM ${TASK_TABLE}${filterSql}`;
+      rows = await this.db.query(`SELECT * FROM (${inner}) AS matches${keyset ? ` WHERE ${keyset}` : ""} ${order}`, params);
+      total = rows.length ? Number(rows[0]!.total_matches) : await this.count(countSql, countParams);
+    } else {
+      const all = keyset ? [...where, keyset] : where;
+      const sql = `SELECT ${this.columns(false)} FROM ${TASK_TABLE}${all.length ? ` WHERE ${all.join(" AND ")}` : ""} ${order}`;
+      [rows, total] = await Promise.all([this.db.query(sql, params), this.count(countSql, countParams)]);
+    }
     const tasks = rows.slice(0, limit).map(taskFromRow);
     const last = tasks[tasks.length - 1];
     const lastKey = last ? (key === "date_done" ? last.doneUs : last.createdUs) : null;

@@ -347,6 +347,22 @@ print(r.id)
       const onQueue = await api("tasks", "tasks?queue=celery&limit=500");
       assert.ok(onQueue.tasks.some((t: any) => t.id === id));
       await worker.stop();
+
+      // No worker now: a task sent has no row yet; the live store's task-sent puts it first.
+      const dbCount = (JSON.parse(python(DUMP_TASKS)) as DbRow[]).length;
+      const waiting = python(`
+from djproj.tasks import add
+print(add.delay(7, 7).id)
+`).trim().split("\n").pop()!;
+      const page = await eventually(async () => {
+        const r = await agent.get<any>("/api/v1/tasks?limit=3");
+        return r.status === 200 && r.body.tasks[0]?.id === waiting ? r.body : null;
+      }, 30_000, "the waiting task listed first");
+      assert.equal(page.tasks[0].state, "PENDING");
+      assert.equal(page.total, dbCount + 1);
+      assert.equal(page.tasks.length, 3);
+      assert.equal(page.tasks[1].id, id, "then the table's rows");
+      assert.equal((JSON.parse(python(DUMP_TASKS)) as DbRow[]).length, dbCount, "still no row for it");
     });
 
     if (kind === "postgres") {

@@ -10,6 +10,7 @@ import { log, timedGet } from "../lib/proc";
 import { type Figure } from "../lib/report";
 import { fmtMs, summarize } from "../lib/stats";
 import { startBenchAgent } from "../lib/agent";
+import { timeQueries } from "../lib/rounds";
 import type { BenchContext } from "../run";
 
 interface TaskList {
@@ -87,16 +88,7 @@ export async function djangoSuite(ctx: BenchContext): Promise<void> {
       { id: "django.detail", what: "one task: `tasks/:id`", path: `tasks/${someId}` },
     ];
     const rounds = ctx.quick ? 5 : 15;
-    const samples = new Map<string, number[]>(queries.map((q) => [q.id, []]));
-    const totals = new Map<string, number>();
-    for (let r = 0; r < rounds + 1; r++) {
-      for (const q of queries) {
-        const res = await timedGet<TaskList>(`${agent.url}/api/v1/${q.path}`);
-        if (res.status !== 200) throw new Error(`${q.path}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
-        if (r > 0) samples.get(q.id)!.push(res.ms);
-        if (typeof res.body.total === "number") totals.set(q.id, res.body.total);
-      }
-    }
+    const { samples, totals } = await timeQueries(agent.url, queries, rounds);
     for (const q of queries) {
       const s = summarize(samples.get(q.id)!);
       const total = totals.get(q.id);

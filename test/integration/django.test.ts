@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { endpoints, type EndpointName } from "../../agent/api/schema";
+import type { EndpointName } from "../../agent/api/schema";
+import { contractGet } from "../fixtures/contract";
 import { parseDbUrl } from "../../agent/sources/django/db";
 import { PostgresDb } from "../../agent/sources/django/postgres";
 import { SqliteDb } from "../../agent/sources/django/sqlite";
@@ -111,15 +112,7 @@ function djangoSuite(kind: "postgres" | "sqlite"): void {
     let rows: DbRow[];
     const python = (code: string) => runDjango(code, dbUrl, redis.url(0));
 
-    async function api<T = any>(name: EndpointName, path: string, status = 200): Promise<T> {
-      const res = await agent.get<T>(`/api/v1/${path}`);
-      assert.equal(res.status, status, `${path}: ${JSON.stringify(res.body).slice(0, 400)}`);
-      if (status === 200) {
-        const parsed = endpoints[name].schema.safeParse(res.body);
-        assert.ok(parsed.success, `${path} breaks the contract: ${parsed.success ? "" : JSON.stringify(parsed.error.issues.slice(0, 3))}`);
-      }
-      return res.body;
-    }
+    const api = <T = any>(name: EndpointName, path: string, status = 200): Promise<T> => contractGet<T>(agent, name, path, status);
 
     before(async () => {
       redis = await RedisServer.start();

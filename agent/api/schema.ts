@@ -265,6 +265,9 @@ export const ConfigSchema = z.looseObject({
     transport_options: z.record(z.string(), z.unknown()),
     inspect_timeout_ms: z.number(),
     max_tasks: z.number(),
+    /** django-celery-results / django-celery-beat databases in use (masked), when configured. */
+    tasks_db: z.optional(z.nullable(z.string())),
+    beat_db: z.optional(z.nullable(z.string())),
     sources: z.array(z.looseObject({ view: z.string(), source: z.string() })),
   }),
   source: z.string(),

@@ -5,7 +5,7 @@
  * agent's tasks, tasks/:id and periodic-tasks show must be exactly what the tables hold.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -357,6 +357,22 @@ print(add.delay(7, 7).id)
       assert.equal(page.tasks[1].id, id, "then the table's rows");
       assert.equal((JSON.parse(python(DUMP_TASKS)) as DbRow[]).length, dbCount, "still no row for it");
     });
+
+    if (kind === "sqlite") {
+      it("a database file that is not there yet gives a clear error, is never created, and is read once it appears", async () => {
+        const later = join(sqliteDir!, "later.sqlite3");
+        const laterUrl = `sqlite://${later}`;
+        const second = await startAgent(["--broker", redis.url(0), "--tasks-db", laterUrl, "--name", "django-later"]);
+        const res = await second.get<any>("/api/v1/tasks");
+        assert.equal(res.status, 503);
+        assert.equal(res.body.error.message, `tasks database unavailable: ${laterUrl}: unable to open database file`);
+        assert.equal(existsSync(later), false, "the read-only open created no file");
+        assert.equal((await second.get("/api/v1/health")).status, 200);
+        copyFileSync(join(sqliteDir!, "db.sqlite3"), later);
+        assert.equal((await contractGet<any>(second, "tasks", "tasks")).total, (JSON.parse(python(DUMP_TASKS)) as DbRow[]).length);
+        await second.stop();
+      });
+    }
 
     if (kind === "postgres") {
       it("a dead database gives a clear error for its views, never a crash, and comes back", async () => {

@@ -128,7 +128,7 @@ function djangoSuite(kind: "postgres" | "sqlite"): void {
       worker = await DjangoCelery.worker(dbUrl, redis.url(0), `django-${kind}@test`);
       const beat = await DjangoCelery.beat(dbUrl, redis.url(0));
       ids = JSON.parse(python(SEND).trim().split("\n").pop()!);
-      await eventually(async () => (JSON.parse(python(DUMP_TASKS)) as DbRow[]).filter((r) => r.periodic_task_name === "tick every second").length >= 2, 60_000, "beat sent the interval task twice");
+      await eventually(async () => (JSON.parse(python(DUMP_TASKS)) as DbRow[]).filter((r) => r.periodic_task_name === "tick every second").length >= 2, 120_000, "beat sent the interval task twice");
       // The DatabaseScheduler writes last_run_at and total_run_count back every few minutes and when it stops.
       await beat.stop();
       const tick = (JSON.parse(python(DUMP_BEAT)) as BeatRow[]).find((b) => b.name === "tick every second")!;
@@ -137,7 +137,7 @@ function djangoSuite(kind: "postgres" | "sqlite"): void {
       rows = await eventually(async () => {
         const r = JSON.parse(python(DUMP_TASKS)) as DbRow[];
         return r.every((x) => x.status === "SUCCESS" || x.status === "FAILURE") ? r : null;
-      }, 60_000, "every task finished");
+      }, 120_000, "every task finished");
       agent = await startAgent(["--broker", redis.url(0), "--tasks-db", dbUrl, "--beat-db", dbUrl, "--name", `django-${kind}`]);
     });
 

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { defaultTransportOptions, type TransportOptions } from "./protocol/redis/keys";
 import { parseRedisUrl, RedisUrlError, type RedisTarget } from "./protocol/redis/url";
+import { DbUrlError, parseDbUrl, type DbTarget } from "./sources/django/db";
 
 export interface AgentOptions {
   broker: string;
@@ -26,6 +27,10 @@ export interface AgentOptions {
   allowedHosts: string[];
   /** One JSON object per log line instead of readable lines. */
   jsonLogs: boolean;
+  /** django-celery-results' database: the tasks view reads its history from there. */
+  tasksDb: DbTarget | null;
+  /** django-celery-beat's database: the periodic-tasks view reads from there. */
+  beatDb: DbTarget | null;
 }
 
 interface OptionSpec {
@@ -52,6 +57,8 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: "inspect-timeout", env: "CELERY_PANEL_INSPECT_TIMEOUT", default: "1000", help: "milliseconds to wait for workers' remote-control replies" },
   { flag: "max-tasks", env: "CELERY_PANEL_MAX_TASKS", default: "100000", help: "tasks held in memory; the oldest finished go first" },
   { flag: "allowed-hosts", env: "CELERY_PANEL_ALLOWED_HOSTS", help: "comma-separated Host header names accepted besides loopback" },
+  { flag: "tasks-db", env: "CELERY_PANEL_TASKS_DB", help: "django-celery-results database for task history: postgres://user:password@host/db or sqlite:///abs/path (read-only)" },
+  { flag: "beat-db", env: "CELERY_PANEL_BEAT_DB", help: "django-celery-beat database for periodic tasks: postgres://user:password@host/db or sqlite:///abs/path (read-only)" },
   { flag: "json", env: "CELERY_PANEL_JSON_LOGS", boolean: true, help: "log one JSON object per line (time, level, event, message, fields)" },
 ];
 
@@ -128,6 +135,16 @@ function redisTarget(flag: string, url: string): RedisTarget {
   }
 }
 
+function dbTarget(flag: string, url: string | undefined): DbTarget | null {
+  if (url === undefined) return null;
+  try {
+    return parseDbUrl(url);
+  } catch (e) {
+    if (e instanceof DbUrlError) throw new OptionError(`--${flag}: ${e.message}`);
+    throw e;
+  }
+}
+
 export function resolveOptions(argv: Record<string, string>, env: NodeJS.ProcessEnv): AgentOptions {
   const raw = (flag: string): string | undefined => {
     const spec = OPTION_SPECS.find((o) => o.flag === flag)!;
@@ -182,6 +199,8 @@ export function resolveOptions(argv: Record<string, string>, env: NodeJS.Process
     maxTasks: intOption("max-tasks", raw("max-tasks")!, 100, 50_000_000),
     allowedHosts,
     jsonLogs: booleanOption("json", raw("json") ?? "false"),
+    tasksDb: dbTarget("tasks-db", raw("tasks-db")),
+    beatDb: dbTarget("beat-db", raw("beat-db")),
   };
 }
 

@@ -17,6 +17,7 @@ import { isRecord } from "./protocol/envelope";
 import { poolKind } from "./sources/workers/present";
 import { Cached } from "./sources/cache";
 import { log } from "./log";
+import { DjangoSources } from "./sources/django/sources";
 
 export interface BackfillState {
   state: "pending" | "running" | "done" | "failed" | "disabled";
@@ -41,6 +42,8 @@ export class Agent {
   readonly tasks: TaskStore;
   readonly workers: WorkerRegistry;
   readonly inspector: Inspector;
+  /** django-celery-results / django-celery-beat databases, when --tasks-db / --beat-db are given. */
+  readonly django: DjangoSources;
   lastEventAt: number | null = null;
   /** Exchange bindings change rarely and cost a SCAN: shared for a few seconds. */
   readonly brokerBindings = new Cached(BINDINGS_FRESH_MS, () => this.broker.bindings());
@@ -72,6 +75,7 @@ export class Agent {
     this.workers.onRestart((w, oldPid) => {
       this.tasks.markLost(w.name, `the worker restarted (pid ${oldPid} replaced by ${w.pid ?? "a new process"}) before the task finished`, Date.now());
     });
+    this.django = new DjangoSources(options.tasksDb, options.beatDb);
     if (options.resultBackend && options.resultBackendTarget) {
       this.useBackend(options.resultBackend, "option");
     }
@@ -90,6 +94,7 @@ export class Agent {
   }
 
   async start(): Promise<void> {
+    await this.django.start();
     await this.broker.start();
     if (this.backend) await this.startBackend();
     this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
@@ -100,7 +105,7 @@ export class Agent {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    await Promise.allSettled([this.broker.close(), this.backend?.close()]);
+    await Promise.allSettled([this.broker.close(), this.backend?.close(), this.django.close()]);
   }
 
   private onEvent(e: CeleryEvent): void {

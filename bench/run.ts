@@ -4,7 +4,7 @@
  * target (only on a broken run).
  *
  *   npm run bench                         every section
- *   npm run bench -- --only=live,tasks    some sections: build, live, ingest, tasks, queues
+ *   npm run bench -- --only=live,tasks    some sections: build, live, ingest, tasks, queues, django
  *   npm run bench -- --quick              fewer repetitions and smaller data (a smoke run, not for the record)
  *   npm run bench -- --out=DIR            write the results elsewhere (default: bench/)
  */
@@ -17,6 +17,7 @@ import { log } from "./lib/proc";
 import { writeReport, type Figure } from "./lib/report";
 import { sleep } from "./lib/stats";
 import { buildSuite } from "./suites/build";
+import { djangoSuite } from "./suites/django";
 import { ingestSuite } from "./suites/ingest";
 import { liveSuite } from "./suites/live";
 import { queuesSuite } from "./suites/queues";
@@ -33,7 +34,7 @@ export interface BenchContext {
   panelFirstPaint: boolean;
 }
 
-const SECTIONS = ["build", "live", "ingest", "tasks", "queues"] as const;
+const SECTIONS = ["build", "live", "ingest", "tasks", "queues", "django"] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseArgs(argv: string[]): { only: Set<Section>; quick: boolean; out: string } {
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
     await section("ingest", () => ingestSuite(ctx, eventsPath));
     await section("tasks", () => tasksSuite(ctx, metasPath));
     await section("queues", () => queuesSuite(ctx));
+    await section("django", () => djangoSuite(ctx));
   } finally {
     await stopAll();
   }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the machine has what the tests drive for real: redis-server, Celery under Debian's
-# /usr/bin/python3, and Chromium. As root it installs what is missing with apt-get; otherwise it
-# names the missing packages and stops.
+# /usr/bin/python3, Chromium, and Django with PostgreSQL for the Django sources. As root it installs
+# what is missing with apt-get; otherwise it names the missing packages and stops.
 set -euo pipefail
 
 missing=()
@@ -10,6 +10,11 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 # The clock-skew test runs a worker whose clock is hours ahead.
 command -v faketime >/dev/null 2>&1 || missing+=(faketime)
+# The Django sources' tests: a Django project with django-celery-results and django-celery-beat,
+# migrated onto a private PostgreSQL 15 cluster (Debian's binaries) and onto SQLite.
+/usr/bin/python3 -c 'import django, django_celery_results, django_celery_beat, psycopg2' >/dev/null 2>&1 \
+  || missing+=(python3-django python3-django-celery-results python3-django-celery-beat python3-psycopg2)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

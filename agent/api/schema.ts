@@ -300,6 +300,9 @@ export const ConfigSchema = z.looseObject({
     transport_options: z.record(z.string(), z.unknown()),
     inspect_timeout_ms: z.number(),
     max_tasks: z.number(),
+    /** django-celery-results / django-celery-beat databases in use (masked), when configured. */
+    tasks_db: z.optional(z.nullable(z.string())),
+    beat_db: z.optional(z.nullable(z.string())),
     sources: z.array(z.looseObject({ view: z.string(), source: z.string() })),
   }),
   source: z.string(),
@@ -318,7 +321,7 @@ export const PeriodicTaskSchema = z.looseObject({
   last_run: NullableTime,
   total_run_count: z.nullable(z.number()),
   next_run: NullableTime,
-  source: z.enum(["beat_schedule", "redbeat"]),
+  source: z.enum(["beat_schedule", "redbeat", "django_celery_beat"]),
   /** Why the schedule could not be understood, if it could not. */
   error: z.nullable(z.string()),
 });

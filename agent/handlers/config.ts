@@ -4,6 +4,7 @@ import { configDifferences, groupConfig } from "../sources/config";
 import { maskSecrets } from "../sources/mask";
 import { VERSION } from "../version";
 import { CONFIG_FORBIDDEN, type Access } from "./access";
+import { periodicSource } from "./periodic";
 import { sourceOfTasks, sourceOfWorkers, workerConf, type Ctx } from "./context";
 import { HttpError } from "./errors";
 
@@ -30,13 +31,15 @@ export async function getConfig(ctx: Ctx, access: Access): Promise<Config> {
       transport_options: maskSecrets(o.transportOptions) as Record<string, unknown>,
       inspect_timeout_ms: o.inspectTimeoutMs,
       max_tasks: o.maxTasks,
+      tasks_db: o.tasksDb?.description ?? null,
+      beat_db: o.beatDb?.description ?? null,
       sources: [
         { view: "overview", source: "worker events + inspect + task store + broker lists" },
         { view: "workers", source: sourceOfWorkers(ctx) },
         { view: "tasks", source: sourceOfTasks(ctx) },
         { view: "queues", source: `broker bindings and lists on ${ctx.brokerDescription()} + active_queues + task_queues` },
         { view: "config", source: "inspect conf" },
-        { view: "periodic-tasks", source: "beat_schedule from inspect conf + RedBeat keys when present" },
+        { view: "periodic-tasks", source: periodicSource(ctx) },
       ],
     },
     source: perWorker.size ? `inspect conf from ${perWorker.size} worker${perWorker.size > 1 ? "s" : ""}` : "no worker answered inspect conf",

@@ -1,6 +1,7 @@
 /** What every handler reads from: the running agent, plus small shared helpers. */
 import type { Agent } from "../runtime";
 import { isRecord } from "../protocol/envelope";
+import { djangoTasksDescription } from "./django";
 
 export type Ctx = Agent;
 
@@ -27,6 +28,7 @@ export async function workerConf(ctx: Ctx): Promise<{ conf: Record<string, unkno
 }
 
 export function sourceOfTasks(ctx: Ctx): string {
+  if (ctx.options.tasksDb) return djangoTasksDescription(ctx);
   const backend = ctx.backendDescription();
   return backend ? `result backend ${backend} + events` : `events only (no result backend) on ${ctx.brokerDescription()}`;
 }

@@ -6,6 +6,7 @@ import { computeSchedule } from "../sources/periodic";
 import { maskSecrets } from "../sources/mask";
 import { payloadHidden, type Access, type Hidden } from "./access";
 import { iso, workerConf, type Ctx } from "./context";
+import { periodicFromDb } from "./django";
 
 function entry(
   name: string,
@@ -42,6 +43,10 @@ export async function listPeriodicTasks(ctx: Ctx, access: Access): Promise<Perio
   const hidden = payloadHidden(access);
   const { conf } = await workerConf(ctx);
   const tz = str(conf?.timezone) ?? "UTC";
+  if (ctx.django.beat || ctx.options.beatDb) {
+    // django-celery-beat's DatabaseScheduler copies beat_schedule into its tables: they are the whole truth.
+    return { periodic_tasks: await periodicFromDb(ctx, tz), timezone: tz, source: periodicSource(ctx) };
+  }
   const out: PeriodicTask[] = [];
   const schedule = isRecord(conf?.beat_schedule) ? conf.beat_schedule : {};
   for (const [name, def] of Object.entries(schedule)) {
@@ -67,4 +72,9 @@ export async function listPeriodicTasks(ctx: Ctx, access: Access): Promise<Perio
   if (redbeat.length) sources.push(`RedBeat keys (${prefix}*) on ${ctx.brokerDescription()}`);
   out.sort((a, b) => a.name.localeCompare(b.name));
   return { periodic_tasks: out, timezone: tz, source: sources.join(" + ") };
+}
+
+export function periodicSource(ctx: Ctx): string {
+  if (ctx.options.beatDb) return `django-celery-beat tables on ${ctx.options.beatDb.description}`;
+  return "beat_schedule from inspect conf + RedBeat keys when present";
 }

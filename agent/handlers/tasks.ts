@@ -6,9 +6,11 @@ import type { TaskRecord } from "../sources/tasks/record";
 import { payloadHidden, type Access } from "./access";
 import { decodeCursor } from "../sources/tasks/cursor";
 import { newRecord, applyMeta } from "../sources/tasks/record";
+import { isRecord } from "../protocol/envelope";
 import { num } from "../protocol/events";
 import { atMost, sourceOfTasks, type Ctx } from "./context";
 import { badRequest, HttpError, notFound } from "./errors";
+import { listTasksFromDb, taskDetailFromDb } from "./django";
 
 /** ISO 8601 or unix seconds; a bad value names the parameter. */
 function parseTime(param: string, v: string | undefined): number | undefined {
@@ -18,7 +20,7 @@ function parseTime(param: string, v: string | undefined): number | undefined {
   return ms;
 }
 
-export function listTasks(ctx: Ctx, query: Record<string, string>, access: Access): TaskList {
+export function listTasks(ctx: Ctx, query: Record<string, string>, access: Access): TaskList | Promise<TaskList> {
   const parsed = TaskQuerySchema.safeParse(query);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -40,6 +42,11 @@ export function listTasks(ctx: Ctx, query: Record<string, string>, access: Acces
   };
   const sort: TaskSort = { by: q.sort, order: q.order };
   const hidden = payloadHidden(access);
+  if (ctx.options.tasksDb) {
+    return listTasksFromDb(ctx, filter, sort, q.limit, cursor, sourceOfTasks(ctx), { searchPayloads: !hidden }).then((list) =>
+      hidden ? { ...list, tasks: list.tasks.map((r) => hideRowPayloads(r, hidden)) } : list,
+    );
+  }
   // The store's search also matches arguments and results: a caller who may not see them must
   // not find tasks by them either (else probing would read them back, a letter at a time).
   const page = hidden && filter.q ? searchVisibleFields(ctx, filter, sort, q.limit, cursor) : ctx.tasks.query(filter, sort, q.limit, cursor);
@@ -98,6 +105,21 @@ const TASK_ID = /^[\w.:@-]{1,200}$/;
 
 export async function getTask(ctx: Ctx, id: string, access: Access): Promise<TaskDetail> {
   if (!TASK_ID.test(id)) throw badRequest(`id: "${id.slice(0, 60)}" is not a task id`);
+  const detail = ctx.options.tasksDb ? await fromTasksDb(ctx, id) : await fromStoreOrBackend(ctx, id);
+  const hidden = payloadHidden(access);
+  if (!hidden) return detail;
+  const shown = hideDetailPayloads(detail, hidden);
+  // django-celery-results' meta can hold the task's arguments (result_extended): hidden with them.
+  return isRecord(shown.database) ? { ...shown, database: { ...shown.database, meta: hidden } } : shown;
+}
+
+async function fromTasksDb(ctx: Ctx, id: string): Promise<TaskDetail> {
+  const d = await taskDetailFromDb(ctx, id, { children: [...ctx.tasks.childrenOf(id)], timeLimit: await timeLimit(ctx) }, sourceOfTasks(ctx));
+  if (!d) throw notFound(`no task with id "${id}" is known to the agent or the tasks database`);
+  return d;
+}
+
+async function fromStoreOrBackend(ctx: Ctx, id: string): Promise<TaskDetail> {
   let t = ctx.tasks.get(id);
   if (!t && ctx.backend) {
     // Not held (evicted, or stored after the backfill): the backend may still know it.
@@ -120,11 +142,13 @@ export async function getTask(ctx: Ctx, id: string, access: Access): Promise<Tas
   }
   if (!t) throw notFound(`no task with id "${id}" is known to the agent or the result backend`);
   const children = [...ctx.tasks.childrenOf(id)];
+  return taskDetail(t, { children, timeLimit: await timeLimit(ctx), source: sourceOfTasks(ctx) });
+}
+
+async function timeLimit(ctx: Ctx): Promise<TaskDetail["time_limit"]> {
   await atMost(ctx.inspector.read("conf").catch(() => null), 300);
   const conf = ctx.inspector.latestConf();
   const soft = num(conf?.task_soft_time_limit);
   const hard = num(conf?.task_time_limit);
-  const detail = taskDetail(t, { children, timeLimit: soft !== null || hard !== null ? { soft, hard } : null, source: sourceOfTasks(ctx) });
-  const hidden = payloadHidden(access);
-  return hidden ? hideDetailPayloads(detail, hidden) : detail;
+  return soft !== null || hard !== null ? { soft, hard } : null;
 }

@@ -12,6 +12,7 @@ import { log, memoryOf, timedGet } from "../lib/proc";
 import { fmt, type Figure } from "../lib/report";
 import { fmtMs, round, sleep, summarize } from "../lib/stats";
 import { startBenchAgent } from "../lib/agent";
+import { timeQueries } from "../lib/rounds";
 import type { BenchContext } from "../run";
 
 interface Health {
@@ -116,16 +117,7 @@ export async function tasksSuite(ctx: BenchContext, metasPath: string): Promise<
     // The first search after the backfill is reported apart from the medians (nothing is cached for it).
     const firstSearch = await timedGet<TaskList>(`${agent.url}/api/v1/tasks?q=user-4242`);
     const rounds = ctx.quick ? 5 : 15;
-    const samples = new Map<string, number[]>(queries.map((q) => [q.id, []]));
-    const totals = new Map<string, number>();
-    for (let r = 0; r < rounds + 1; r++) {
-      for (const q of queries) {
-        const res = await timedGet<TaskList>(`${agent.url}/api/v1/${q.path}`);
-        if (res.status !== 200) throw new Error(`${q.path}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
-        if (r > 0) samples.get(q.id)!.push(res.ms);
-        totals.set(q.id, res.body.total);
-      }
-    }
+    const { samples, totals } = await timeQueries(agent.url, queries, rounds);
     for (const q of queries) {
       const s = summarize(samples.get(q.id)!);
       const f: Figure = {

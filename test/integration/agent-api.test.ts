@@ -4,23 +4,15 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { endpoints, type EndpointName } from "../../agent/api/schema";
+import type { EndpointName } from "../../agent/api/schema";
 import { eventually, stopAll } from "../fixtures/deployment";
+import { contractGet } from "../fixtures/contract";
 import { REDIS_PASSWORD, SECRET_SETTING, startScenario, type Scenario } from "../fixtures/scenario";
 
 let s: Scenario;
 let ids: { add: string; fail: string; flaky: string; video: string; audit: string; parked: string[]; revoked: string };
 
-/** GET an endpoint, assert the status, and validate the body against the contract. */
-async function api<T = any>(name: EndpointName, path: string, status = 200): Promise<T> {
-  const res = await s.agent.get<T>(`/api/v1/${path}`);
-  assert.equal(res.status, status, `${path}: ${JSON.stringify(res.body).slice(0, 300)}`);
-  if (status === 200) {
-    const parsed = endpoints[name].schema.safeParse(res.body);
-    assert.ok(parsed.success, `${path} breaks the contract: ${parsed.success ? "" : JSON.stringify(parsed.error.issues.slice(0, 3))}`);
-  }
-  return res.body;
-}
+const api = <T = any>(name: EndpointName, path: string, status = 200): Promise<T> => contractGet<T>(s.agent, name, path, status);
 
 before(async () => {
   s = await startScenario();

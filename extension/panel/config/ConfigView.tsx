@@ -35,6 +35,9 @@ function AgentSettings({ agent }: { agent: Config["agent"] }) {
           ["Inspect timeout", `${formatCount(agent.inspect_timeout_ms)} ms`],
           ["Tasks kept in memory", formatCount(agent.max_tasks)],
           ["Transport options", <SettingValue value={agent.transport_options} />],
+          // Only agents reading Django's databases (--tasks-db, --beat-db) have these.
+          ...(agent.tasks_db ? [["Tasks database", <span class="mono">{agent.tasks_db}</span>] as const] : []),
+          ...(agent.beat_db ? [["Beat database", <span class="mono">{agent.beat_db}</span>] as const] : []),
         ]}
       />
       <h3>Which source serves each view</h3>

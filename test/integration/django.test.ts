@@ -243,6 +243,24 @@ function djangoSuite(kind: "postgres" | "sqlite"): void {
       for (const m of ids.members) assert.ok(g.body.error.message.includes(m), `group member ${m} named`);
     });
 
+    it("hides payloads from a limited token, in the table's rows, its search and its detail", async () => {
+      const limited = await startAgent(["--broker", redis.url(0), "--tasks-db", dbUrl, "--limited-token", "django-limited", "--name", `django-${kind}-limited`]);
+      const get = async (path: string) => (await limited.get<any>(`/api/v1/${path}`, { headers: { authorization: "Bearer django-limited" } })).body;
+      // The failures' argument is in the table: a search on it must not find them (that would read it back).
+      assert.equal((await get("tasks?q=fail-marker-1")).total, 0, "no search by a hidden argument");
+      const failed = await get("tasks?state=FAILURE&limit=500");
+      assert.equal(failed.total, ids.fail.length);
+      for (const t of failed.tasks) for (const f of ["args", "kwargs", "exception"]) assert.equal(t[f]?.format, "hidden", `${f} of ${t.id}`);
+      const byId = await get(`tasks?q=${ids.fail[0]!.slice(0, 13)}`);
+      assert.deepEqual(byId.tasks.map((t: any) => t.id), [ids.fail[0]], "ids stay searchable");
+      const detail = await get(`tasks/${ids.fail[0]}`);
+      assert.equal(detail.args_value.format, "hidden");
+      assert.equal(detail.traceback.format, "hidden");
+      assert.equal(detail.database.meta.format, "hidden");
+      assert.ok(!JSON.stringify(detail).includes("fail-marker"), "the argument appears nowhere in the detail");
+      await limited.stop();
+    });
+
     it("lists django-celery-beat's periodic tasks with their schedules and beat's last runs", async () => {
       const beatRows = JSON.parse(python(DUMP_BEAT)) as BeatRow[];
       const list = await api("periodicTasks", "periodic-tasks");

@@ -8,6 +8,7 @@ import type { EndpointName } from "../../agent/api/schema";
 import { eventually, stopAll } from "../fixtures/deployment";
 import { contractGet } from "../fixtures/contract";
 import { REDIS_PASSWORD, SECRET_SETTING, startScenario, type Scenario } from "../fixtures/scenario";
+import { recordEventStream } from "../fixtures/event-stream";
 
 let s: Scenario;
 let ids: { add: string; fail: string; flaky: string; video: string; audit: string; parked: string[]; revoked: string };
@@ -387,19 +388,9 @@ describe("secrets", () => {
     paths.push(...Object.values(ids).flat().map((id) => `tasks/${id}`));
     let everything = "";
     for (const p of paths) everything += JSON.stringify((await s.agent.get(`/api/v1/${p}`)).body);
-    const ctrl = new AbortController();
-    const res = await fetch(`${s.agent.url}/api/v1/events`, { signal: ctrl.signal });
-    const reader = res.body!.getReader();
-    setTimeout(() => ctrl.abort(), 1500);
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        everything += new TextDecoder().decode(value);
-      }
-    } catch {
-      /* aborted */
-    }
+    const stream = await recordEventStream(s.agent.url);
+    await new Promise((r) => setTimeout(r, 1500));
+    everything += await stream.stop();
     assert.ok(everything.length > 10_000);
     assert.ok(!everything.includes(REDIS_PASSWORD), "the Redis password leaked");
     assert.ok(!everything.includes(SECRET_SETTING), "a secret setting leaked");

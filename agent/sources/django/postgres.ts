@@ -3,7 +3,8 @@
  * read-only twice over (the startup option and SET SESSION CHARACTERISTICS), in UTC, with a
  * statement timeout so a slow query cannot hold a connection forever.
  */
-import pg from "pg";
+import { createRequire } from "node:module";
+import type pg from "pg";
 import { dbErrorMessage, DbUnavailable, type Db, type DbTarget, type Dialect, type Row } from "./db";
 
 const POOL_SIZE = 4;
@@ -19,13 +20,19 @@ export const postgresDialect: Dialect = {
   inJsonArray: (c, n) => `${c} = ANY(ARRAY(SELECT json_array_elements_text($${n}::json)))`,
 };
 
+/**
+ * Loaded on first use, not with the agent: a bundle would otherwise load it at start for every
+ * deployment, most of which never read a database (and it moves the garbage collector's sizing).
+ */
+const loadPg = () => createRequire(import.meta.url)("pg") as typeof pg;
+
 export class PostgresDb implements Db {
   readonly dialect = postgresDialect;
   private readonly pool: pg.Pool;
   private last: ReturnType<Db["state"]> = { state: "connecting", error: null };
 
   constructor(readonly target: DbTarget) {
-    this.pool = new pg.Pool({
+    this.pool = new (loadPg().Pool)({
       connectionString: target.url,
       max: POOL_SIZE,
       idleTimeoutMillis: 30_000,

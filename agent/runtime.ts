@@ -18,8 +18,7 @@ import { poolKind } from "./sources/workers/present";
 import { Cached } from "./sources/cache";
 import { log } from "./log";
 import { DjangoSources } from "./sources/django/sources";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
+import { compactHeapAfterBulkLoad } from "./heap";
 
 export interface BackfillState {
   state: "pending" | "running" | "done" | "failed" | "disabled";
@@ -221,7 +220,7 @@ export class Agent {
         },
       );
       this.backfill.state = "done";
-      if (this.backfill.loaded >= BULK_LOAD) collectGarbage();
+      if (this.backfill.loaded >= BULK_LOAD) compactHeapAfterBulkLoad();
       const seconds = (Date.now() - startedAt) / 1000;
       log("backfill.done", `task history: ${this.backfill.loaded} tasks loaded from ${this.backfill.scanned} result keys in ${seconds.toFixed(1)} s`, {
         scanned: this.backfill.scanned,
@@ -287,20 +286,5 @@ export class Agent {
   }
 }
 
-/** A backfill this large leaves a heap full of its parsing's garbage: worth one full collection. */
+/** A backfill this large leaves the heap fragmented by its parsing's garbage: worth compacting. */
 const BULK_LOAD = 100_000;
-
-/**
- * One full, compacting garbage collection, so the memory the agent keeps after a bulk load is its
- * data and not the load's leftovers (V8 would otherwise hold on to them, by how much varying from
- * run to run by a hundred megabytes at a million tasks). Node exposes `gc` only behind a flag,
- * which can be set at run time for a fresh context.
- */
-function collectGarbage(): void {
-  try {
-    setFlagsFromString("--expose-gc");
-    (runInNewContext("gc") as () => void)();
-  } catch {
-    // Not available on this runtime: V8 collects on its own, later.
-  }
-}

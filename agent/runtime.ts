@@ -62,7 +62,7 @@ export class Agent {
   constructor(readonly options: AgentOptions) {
     this.broker = new RedisBroker({ url: options.broker, target: options.brokerTarget, transportOptions: options.transportOptions });
     this.tasks = new TaskStore(options.maxTasks);
-    this.workers = new WorkerRegistry({ running: (w) => this.runningOn(w) });
+    this.workers = new WorkerRegistry({ running: (w) => this.runningOn(w), typicalRuntime: (name) => this.tasks.typicalRuntime(name) });
     this.inspector = new Inspector(
       this.broker,
       options.inspectTimeoutMs,

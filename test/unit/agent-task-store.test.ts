@@ -427,3 +427,16 @@ describe('cursors', () => {
     }
   });
 });
+
+describe('typicalRuntime', () => {
+  test('is the p95 runtime of the held tasks of that name, from 20 runs on, kept for 30 s', () => {
+    const s = new TaskStore(1000);
+    for (let i = 1; i <= 19; i++) s.applyEvent(ev('task-succeeded', `q-${i}`, T0 + i, { runtime: i, name: 'app.q' }));
+    assert.equal(s.typicalRuntime('app.q', ms(T0)), null, '19 runs: too few to say');
+    s.applyEvent(ev('task-succeeded', 'q-20', T0 + 20, { runtime: 20 }));
+    s.applyEvent(ev('task-received', 'q-20', T0 + 19, { name: 'app.q' }));
+    assert.equal(s.typicalRuntime('app.q', ms(T0) + 1000), null, 'still the answer of a second ago');
+    assert.equal(s.typicalRuntime('app.q', ms(T0) + 31_000), 20, 'p95 of 1..20');
+    assert.equal(s.typicalRuntime('app.unknown', ms(T0)), null);
+  });
+});

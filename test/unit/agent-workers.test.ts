@@ -28,11 +28,13 @@ function wev(type: string, hostname: string, receivedAt: number, fields: Record<
 function setup() {
   let now = START;
   const running = new Map<string, { id: string; name: string | null; started: number | null }[]>();
-  const lookup: RunningTaskLookup = { running: (w) => running.get(w) ?? [] };
+  const typical = new Map<string, number>();
+  const lookup: RunningTaskLookup = { running: (w) => running.get(w) ?? [], typicalRuntime: (name) => typical.get(name) ?? null };
   const reg = new WorkerRegistry(lookup, () => now);
   return {
     reg,
     running,
+    typical,
     at: (t: number) => (now = t),
     advance: (ms: number) => (now += ms),
     get now() {
@@ -119,6 +121,24 @@ describe('WorkerRegistry: liveness', () => {
     });
     s.running.set('solo1@vm', [{ id: 'x1', name: null, started: null }]);
     assert.match(live(s.reg, 'solo1@vm').detail!, /^busy running a task \(x1\)/);
+  });
+
+  test("a busy solo worker running ten times longer than its task usually takes is named a suspect", () => {
+    const s = setup();
+    s.reg.applyEvent(wev('worker-heartbeat', 'solo1@vm', START));
+    s.reg.setPool('solo1@vm', 'solo');
+    s.running.set('solo1@vm', [{ id: 't1', name: 'app.quick', started: START }]);
+    s.typical.set('app.quick', 2);
+    s.at(START + 60_000);
+    assert.doesNotMatch(live(s.reg, 'solo1@vm').detail!, /may be dead/, 'not before a minute, however quick the task');
+    s.at(START + 61_000);
+    const l = live(s.reg, 'solo1@vm');
+    assert.equal(l.status, 'online', 'still online: nothing on the wire says it died');
+    assert.match(l.detail!, /run for 61 s where this task usually takes 2 s \(p95\): the worker may be dead$/);
+    s.typical.set('app.quick', 30);
+    assert.doesNotMatch(live(s.reg, 'solo1@vm').detail!, /may be dead/, 'a task that often runs 30 s: 61 s is not suspect');
+    s.typical.delete('app.quick');
+    assert.doesNotMatch(live(s.reg, 'solo1@vm').detail!, /may be dead/, 'no history of the task: no guess');
   });
 
   test('the busy rule is for solo pools only, and needs a running task', () => {

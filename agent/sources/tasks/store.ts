@@ -59,6 +59,9 @@ const HOT_UNFINISHED = 20_000;
 
 /** Up to this many search matches are sorted directly rather than found by walking the order index. */
 const FEW = 4096;
+/** typicalRuntime: how many runs make a percentile worth stating, and how long one is reused. */
+const MIN_RUNTIMES = 20;
+const RUNTIME_STATS_MS = 30_000;
 /** Celery's task ids: lower-case UUIDs (hex digits and dashes). */
 const UUID_LIKE = /^[0-9a-f-]+$/;
 
@@ -105,6 +108,8 @@ export class TaskStore {
   private readonly parentOf = new Map<number, string>();
   private readonly order: OrderIndex;
   private readonly listeners: ((t: TaskRecord) => void)[] = [];
+  /** typicalRuntime's answers, per task name, while fresh. */
+  private readonly runtimeStats = new Map<string, { at: number; p95: number | null }>();
 
   private readonly hotLimits: { finished: number; unfinished: number };
 
@@ -438,6 +443,29 @@ export class TaskStore {
     if (idx === "state") return this.countByState();
     if (idx === "parent") return new Map([...this.children].map(([k, v]) => [k, v.size]));
     return this.syms[idx].counts();
+  }
+
+  /**
+   * The 95th percentile of the runtimes (seconds) of the held tasks named `name`, when at least
+   * MIN_RUNTIMES of them ran; a column scan, so kept for RUNTIME_STATS_MS.
+   */
+  typicalRuntime(name: string, now = Date.now()): number | null {
+    const held = this.runtimeStats.get(name);
+    if (held && now - held.at < RUNTIME_STATS_MS) return held.p95;
+    const sym = this.syms.name.idOf(name);
+    const runtimes: number[] = [];
+    if (sym !== undefined) {
+      const c = this.c;
+      for (let slot = 0; slot < this.nextSlot; slot++) {
+        if (c.name[slot] !== sym || c.state[slot] === EMPTY) continue;
+        const r = dec(c.runtime[slot]!);
+        if (r !== null) runtimes.push(r);
+      }
+    }
+    runtimes.sort((a, b) => a - b);
+    const p95 = runtimes.length >= MIN_RUNTIMES ? runtimes[Math.min(runtimes.length - 1, Math.floor(runtimes.length * 0.95))]! : null;
+    this.runtimeStats.set(name, { at: now, p95 });
+    return p95;
   }
 
   countByState(): Map<TaskState, number> {

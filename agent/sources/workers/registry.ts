@@ -43,7 +43,13 @@ export interface Liveness {
 /** What the registry needs to know about a worker's tasks to tell busy from dead. */
 export interface RunningTaskLookup {
   running(worker: string): { id: string; name: string | null; started: number | null }[];
+  /** How long a task of this name usually runs (p95, seconds), when enough of them did. */
+  typicalRuntime?(name: string): number | null;
 }
+
+/** A busy solo worker is suspect past this many times its task's usual runtime (and at least SUSPECT_MIN_MS). */
+const SUSPECT_FACTOR = 10;
+const SUSPECT_MIN_MS = 60_000;
 
 const DEFAULT_FREQ = 2;
 const SKEW_SAMPLES = 9;
@@ -245,12 +251,24 @@ export class WorkerRegistry {
       return {
         status: "online",
         busy: true,
-        detail: `busy running ${t.name ?? "a task"} (${t.id}); a solo worker sends no heartbeat while a task runs`,
+        detail: `busy running ${t.name ?? "a task"} (${t.id}); a solo worker sends no heartbeat while a task runs${this.suspicion(t, now)}`,
       };
     }
     if (!heard) return { status: "offline", busy: false, detail: "has a remote-control binding but has not been heard from" };
     const secs = Math.round((now - heard) / 1000);
     return { status: "offline", busy: false, detail: `no heartbeat for ${secs} s (expected every ${w.freq} s)` };
+  }
+
+  /**
+   * A killed solo worker looks exactly like a busy one (no heartbeat, no answer). What can tell
+   * them apart is time: a task running ten times longer than that task usually takes.
+   */
+  private suspicion(t: { name: string | null; started: number | null }, now: number): string {
+    const typical = t.name ? (this.tasks.typicalRuntime?.(t.name) ?? null) : null;
+    if (t.started === null || typical === null) return "";
+    const busyMs = now - t.started;
+    if (busyMs <= Math.max(SUSPECT_FACTOR * typical * 1000, SUSPECT_MIN_MS)) return "";
+    return `; but it has run for ${Math.round(busyMs / 1000)} s where this task usually takes ${typical} s (p95): the worker may be dead`;
   }
 
   /**

@@ -28,3 +28,13 @@ test('a late heartbeat: still online, no longer waited for; an answer counts as 
   reg.answered('a@vm', START + 3001);
   assert.deepEqual([...reg.responsive()].sort(), ['a@vm', 'b@vm'], 'it answered: alive');
 });
+
+test('right after start, workers known only by their binding are waited for; once heartbeats are due, no longer', () => {
+  let now = START;
+  const reg = new WorkerRegistry({ running: () => [] }, () => now);
+  reg.applyBindings(['a@vm', 'stale@vm']);
+  assert.deepEqual([...reg.responsive()].sort(), ['a@vm', 'stale@vm'], 'nobody heard yet: the bindings are the guess');
+  reg.answered('a@vm', START + 20);
+  now = START + 3001;
+  assert.deepEqual([...reg.responsive()], ['a@vm'], 'past the first heartbeat interval: only who was heard');
+});

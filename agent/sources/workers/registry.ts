@@ -76,7 +76,12 @@ export class WorkerRegistry {
    */
   private deaf: { from: number; to: number | null } | null = null;
 
-  constructor(private readonly tasks: RunningTaskLookup, private readonly now: () => number = Date.now) {}
+  /** When the agent started listening: before the first heartbeats can have come, silence means nothing yet. */
+  private readonly startedAt: number;
+
+  constructor(private readonly tasks: RunningTaskLookup, private readonly now: () => number = Date.now) {
+    this.startedAt = now();
+  }
 
   /**
    * The agent stopped (false) or started again (true) hearing the broker. While deaf, liveness is
@@ -280,7 +285,15 @@ export class WorkerRegistry {
   responsive(): Set<string> {
     const out = new Set<string>();
     const now = this.judgedAt();
+    // Right after the agent starts, the workers known only by their remote-control binding are the
+    // best guess of who is alive: waited for, so the first request returns when they have answered
+    // rather than after the whole timeout (a stale binding of a dead worker costs that timeout once).
+    const warmingUp = now - this.startedAt < DEFAULT_FREQ * 1000 * 1.5;
     for (const w of this.workers.values()) {
+      if (warmingUp && w.bindingOnly && w.lastAnswerAt === null) {
+        out.add(w.name);
+        continue;
+      }
       const l = this.liveness(w);
       if (l.status !== "online" || l.busy) continue;
       if (now - this.lastHeard(w) <= w.freq * 1.5 * 1000) out.add(w.name);

@@ -4,8 +4,8 @@
  * `date_done` within the last 24 h, its own arguments and result, and is written as Celery writes it
  * (Python's json.dumps spacing, SET ... EX 86400), streamed through `redis-cli --pipe`.
  */
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { openRedisPipe } from "./redis-pipe";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -108,11 +108,7 @@ export async function generateMetas(o: GenerateOptions): Promise<GenerateResult>
   const byState: Record<string, number> = {};
   const byName: Record<string, number> = {};
   const sampleIds: string[] = [];
-  const child = spawn("redis-cli", ["-p", String(o.port), "-n", String(o.db), "--pipe"], { stdio: ["pipe", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  const exited = new Promise<number | null>((res) => child.on("exit", res));
+  const pipe = openRedisPipe(o.port, o.db);
   let bytes = 0;
   const BATCH = 5000;
   for (let i = 0; i < o.count; i += BATCH) {
@@ -149,10 +145,8 @@ export async function generateMetas(o: GenerateOptions): Promise<GenerateResult>
     }
     const chunk = parts.join("");
     bytes += chunk.length;
-    if (!child.stdin.write(chunk)) await new Promise((res) => child.stdin.once("drain", res));
+    await pipe.write(chunk);
   }
-  child.stdin.end();
-  const code = await exited;
-  if (code !== 0 || !/errors: 0, replies: \d+/.test(output)) throw new Error(`redis-cli --pipe failed (${code}): ${output.slice(-500)}`);
+  await pipe.finish();
   return { ms: performance.now() - t0, bytes, byState, byName, sampleIds };
 }

@@ -3,7 +3,7 @@
  * its 4 priority lists (kombu's default steps 0, 3, 6, 9), some unacked messages, and a real worker;
  * `GET /api/v1/queues` timed with the binding SCAN cached (the steady state) and with it expired.
  */
-import { spawn } from "node:child_process";
+import { openRedisPipe } from "../lib/redis-pipe";
 import { CeleryWorker, RedisServer, stopAll, type AgentProcess } from "../../test/fixtures/deployment";
 import { log, timedGet } from "../lib/proc";
 import { fmtMs, sleep, summarize } from "../lib/stats";
@@ -28,11 +28,7 @@ function message(queue: string, priority: number, i: number): string {
 }
 
 export async function populate(port: number, queues: number): Promise<{ messages: number; unacked: number }> {
-  const child = spawn("redis-cli", ["-p", String(port), "-n", "0", "--pipe"], { stdio: ["pipe", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  const exited = new Promise<number | null>((r) => child.on("exit", r));
+  const pipe = openRedisPipe(port, 0);
   let messages = 0;
   let unacked = 0;
   let n = 0;
@@ -55,12 +51,9 @@ export async function populate(port: number, queues: number): Promise<{ messages
         unacked++;
       }
     }
-    const chunk = parts.join("");
-    if (!child.stdin.write(chunk)) await new Promise((r) => child.stdin.once("drain", r));
+    await pipe.write(parts.join(""));
   }
-  child.stdin.end();
-  const code = await exited;
-  if (code !== 0 || !/errors: 0/.test(output)) throw new Error(`redis-cli --pipe failed (${code}): ${output.slice(-500)}`);
+  await pipe.finish();
   return { messages, unacked };
 }
 

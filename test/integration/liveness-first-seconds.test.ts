@@ -1,0 +1,119 @@
+/**
+ * Liveness before the agent has inspected a worker. Worker events do not say the pool (a solo worker
+ * goes quiet while busy, a prefork one keeps heartbeating), so a worker met for the first time has
+ * to be judged without it: a solo worker given a long task in its first seconds, or already busy
+ * when the agent starts, is alive and working; a prefork worker killed mid-task is still dead.
+ */
+import assert from "node:assert/strict";
+import { after, before, it } from "node:test";
+import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
+
+let redis: RedisServer;
+let agent: AgentProcess;
+let broker: string;
+let backend: string;
+const workers: CeleryWorker[] = [];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const workerOn = async (a: AgentProcess, name: string) => ((await a.get<any>("/api/v1/workers")).body.workers as any[]).find((w) => w.name === name);
+const taskOn = async (a: AgentProcess, id: string) => (await a.get<any>(`/api/v1/tasks/${id}`)).body;
+const send = async (code: string) => (await runPython(`import panel_fixture as p; ${code}`, broker, backend)).trim();
+const sleepTask = (queue: string, seconds: number) => send(`print(p.sleep_for.apply_async((${seconds},), queue="${queue}").id)`);
+
+async function startWorker(name: string, pool: "solo" | "prefork", queue: string): Promise<CeleryWorker> {
+  const w = await CeleryWorker.start({ name, pool, concurrency: pool === "prefork" ? 1 : undefined, queues: [queue], events: true, broker, backend });
+  workers.push(w);
+  return w;
+}
+
+/**
+ * Polls the worker list and the task until the task has finished: the worker must be online every
+ * time, the task never LOST. Returns what was seen while the task ran.
+ */
+async function watchThrough(a: AgentProcess, name: string, id: string): Promise<{ busy: any[]; silentOnline: number; final: any }> {
+  const busy: any[] = [];
+  let silentOnline = 0;
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const t = await taskOn(a, id);
+    const w = await workerOn(a, name);
+    assert.notEqual(t.state, "LOST", `task LOST while its worker was alive: ${JSON.stringify(t.lost)}`);
+    assert.equal(w?.status, "online", `${name} must stay online while it runs the task: ${JSON.stringify(w)} (task ${t.state})`);
+    if (t.state === "SUCCESS") return { busy, silentOnline, final: t };
+    if (w.busy) busy.push(w);
+    // Past Celery's rule (no heartbeat for 2 x freq): the case this test is about.
+    const heard = w.last_heartbeat ? Date.parse(w.last_heartbeat) : 0;
+    if (t.state === "STARTED" && Date.now() - heard > 2 * w.heartbeat_interval * 1000 + 500) silentOnline++;
+    assert.ok(Date.now() < until, `task ${id} still ${t.state} after 60 s`);
+    await sleep(400);
+  }
+}
+
+before(async () => {
+  redis = await RedisServer.start();
+  broker = redis.url(0);
+  backend = redis.url(1);
+  // The agent first: every worker below is met for the first time, never inspected before.
+  agent = await startAgent(["--broker", broker, "--result-backend", backend]);
+});
+
+after(async () => {
+  await Promise.allSettled(workers.map((w) => w.kill()));
+  await stopAll();
+  await redis?.destroy();
+});
+
+it("a solo worker given a long task in its first seconds stays online and busy, and the task is never LOST", async () => {
+  await startWorker("fresh-solo@first", "solo", "q_fresh_solo");
+  // At once, before anything has asked for the workers or inspected them.
+  const id = await sleepTask("q_fresh_solo", 12);
+  const { busy, silentOnline, final } = await watchThrough(agent, "fresh-solo@first", id);
+  assert.equal(final.state, "SUCCESS");
+  assert.ok(silentOnline > 0, "the worker was silent past Celery's offline rule at least once while the test watched");
+  assert.ok(busy.length > 0, "shown busy while running the task");
+  for (const w of busy) assert.match(w.status_detail, new RegExp(`busy running panel_fixture.sleep_for \\(${id}\\)`));
+  // Free again: it answers, and the agent now knows its pool.
+  const known = await eventually(async () => {
+    const w = await workerOn(agent, "fresh-solo@first");
+    return w?.pool === "solo" ? w : null;
+  }, 20_000, "solo pool learned");
+  assert.equal(known.status, "online");
+  assert.equal(known.busy, false);
+});
+
+it("a prefork worker keeps heartbeating while its task runs, and killed mid-task is offline with the task LOST", async () => {
+  const w = await startWorker("fresh-prefork@first", "prefork", "q_fresh_prefork");
+  const id = await sleepTask("q_fresh_prefork", 30);
+  // Only the task is read (no workers request): the agent must have learned the pool on its own.
+  const started = await eventually(async () => {
+    const t = await taskOn(agent, id);
+    return t.state === "STARTED" ? t : null;
+  }, 20_000, "task started");
+  await sleep(5000);
+  assert.equal((await taskOn(agent, id)).state, "STARTED");
+  await w.kill();
+  const lost = await eventually(async () => {
+    const t = await taskOn(agent, id);
+    return t.state === "LOST" ? t : null;
+  }, 20_000, "task lost");
+  assert.equal(lost.lost.worker, "fresh-prefork@first");
+  assert.match(lost.lost.reason, /went offline: no heartbeat/);
+  const dead = await workerOn(agent, "fresh-prefork@first");
+  assert.equal(dead.status, "offline");
+  assert.equal(dead.pool, "prefork");
+  // Its heartbeats went on while the task ran: silence from a prefork worker does mean dead.
+  assert.ok(Date.parse(dead.last_heartbeat) >= Date.parse(started.started) + 2 * dead.heartbeat_interval * 1000, `${dead.last_heartbeat} vs started ${started.started}`);
+});
+
+it("an agent started while a solo worker is mid-task shows it online and busy, not dead", async () => {
+  await startWorker("midtask-solo@first", "solo", "q_midtask_solo");
+  const id = await sleepTask("q_midtask_solo", 12);
+  await eventually(async () => (await taskOn(agent, id)).state === "STARTED", 20_000, "task started");
+  const late = await startAgent(["--broker", broker, "--result-backend", backend]);
+  await eventually(async () => (await late.get<any>("/api/v1/health")).body.backfill?.state === "done", 20_000, "late agent read the result backend");
+  const { busy, final } = await watchThrough(late, "midtask-solo@first", id);
+  assert.equal(final.state, "SUCCESS");
+  assert.ok(busy.length > 0, "shown busy while running the task");
+  assert.match(busy[0].status_detail, new RegExp(id));
+  await late.stop();
+});

@@ -81,6 +81,16 @@ it("a solo worker given a long task in its first seconds stays online and busy, 
   assert.equal(known.busy, false);
 });
 
+it("a solo worker that finds a long task waiting when it starts is online and busy from its first second", async () => {
+  // Queued before the worker exists: it starts the task right after coming online, maybe before it can answer stats.
+  const id = await sleepTask("q_waiting_solo", 10);
+  await startWorker("waiting-solo@first", "solo", "q_waiting_solo");
+  const { busy, final } = await watchThrough(agent, "waiting-solo@first", id);
+  assert.equal(final.state, "SUCCESS");
+  assert.ok(busy.length > 0, "shown busy while running the task");
+  for (const w of busy) assert.match(w.status_detail, new RegExp(`busy running panel_fixture.sleep_for \\(${id}\\)`));
+});
+
 it("a prefork worker keeps heartbeating while its task runs, and killed mid-task is offline with the task LOST", async () => {
   const w = await startWorker("fresh-prefork@first", "prefork", "q_fresh_prefork");
   const id = await sleepTask("q_fresh_prefork", 30);

@@ -6,25 +6,18 @@
  */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
+import { eventually, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
+import { startScenario, type Scenario } from "../fixtures/scenario";
 
-let redis: RedisServer;
-let agent: AgentProcess;
-let broker: string;
-let backend: string;
-const workers: CeleryWorker[] = [];
+let s: Scenario;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const workerOn = async (a: AgentProcess, name: string) => ((await a.get<any>("/api/v1/workers")).body.workers as any[]).find((w) => w.name === name);
 const taskOn = async (a: AgentProcess, id: string) => (await a.get<any>(`/api/v1/tasks/${id}`)).body;
-const send = async (code: string) => (await runPython(`import panel_fixture as p; ${code}`, broker, backend)).trim();
-const sleepTask = (queue: string, seconds: number) => send(`print(p.sleep_for.apply_async((${seconds},), queue="${queue}").id)`);
-
-async function startWorker(name: string, pool: "solo" | "prefork", queue: string): Promise<CeleryWorker> {
-  const w = await CeleryWorker.start({ name, pool, concurrency: pool === "prefork" ? 1 : undefined, queues: [queue], events: true, broker, backend });
-  workers.push(w);
-  return w;
-}
+const sleepTask = async (queue: string, seconds: number) => (await s.python(`import panel_fixture as p; print(p.sleep_for.apply_async((${seconds},), queue="${queue}").id)`)).trim();
+const startWorker = (name: string, pool: "solo" | "prefork", queue: string) =>
+  s.startWorker({ name, pool, concurrency: pool === "prefork" ? 1 : undefined, queues: [queue], events: true });
+let agent: AgentProcess;
 
 /**
  * Polls the worker list and the task until the task has finished: the worker must be online every
@@ -50,17 +43,15 @@ async function watchThrough(a: AgentProcess, name: string, id: string): Promise<
 }
 
 before(async () => {
-  redis = await RedisServer.start();
-  broker = redis.url(0);
-  backend = redis.url(1);
-  // The agent first: every worker below is met for the first time, never inspected before.
-  agent = await startAgent(["--broker", broker, "--result-backend", backend]);
+  // The agent first (no workers yet): every worker below is met for the first time, never inspected before.
+  s = await startScenario({ workers: [] });
+  agent = s.agent;
 });
 
 after(async () => {
-  await Promise.allSettled(workers.map((w) => w.kill()));
+  await Promise.allSettled([...s.workers.values()].map((w) => w.kill()));
   await stopAll();
-  await redis?.destroy();
+  await s?.redis.destroy();
 });
 
 it("a solo worker given a long task in its first seconds stays online and busy, and the task is never LOST", async () => {
@@ -120,7 +111,7 @@ it("an agent started while a solo worker is mid-task shows it online and busy, n
   await startWorker("midtask-solo@first", "solo", "q_midtask_solo");
   const id = await sleepTask("q_midtask_solo", 12);
   await eventually(async () => (await taskOn(agent, id)).state === "STARTED", 20_000, "task started");
-  const late = await startAgent(["--broker", broker, "--result-backend", backend]);
+  const late = await startAgent(["--broker", s.broker, "--result-backend", s.backend]);
   await eventually(async () => (await late.get<any>("/api/v1/health")).body.backfill?.state === "done", 20_000, "late agent read the result backend");
   const { busy, final } = await watchThrough(late, "midtask-solo@first", id);
   assert.equal(final.state, "SUCCESS");

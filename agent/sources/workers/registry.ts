@@ -62,6 +62,16 @@ export const SKEW_CORRECTED_FROM = 1;
 /** The longest extra wait for workers to reconnect after the agent's broker came back. */
 const REJOIN_GRACE_MAX_MS = 30_000;
 
+const SOLO_QUIET = "a solo worker sends no heartbeat while a task runs";
+
+/** Why a silent worker with a running task is taken for busy, not dead. */
+function busyReason(pool: string | null, everHeard: boolean): string {
+  if (pool === "solo") return `; ${SOLO_QUIET}`;
+  // Known only by its binding and the result backend: the agent started while it was busy, or after it died.
+  if (!everHeard) return `, as the result backend says; not heard from since the agent started and its pool is not known yet: ${SOLO_QUIET} (one that died mid-task looks the same)`;
+  return `; its pool is not known yet (it has not answered stats), and ${SOLO_QUIET}`;
+}
+
 export class WorkerRegistry {
   private readonly workers = new Map<string, WorkerState>();
   private readonly skewSamples = new Map<string, number[]>();
@@ -259,8 +269,7 @@ export class WorkerRegistry {
     const pool = this.pools.get(w.name) ?? (running.length && this.heartbeatsWhileBusy(w, running) ? "not solo" : null);
     if (running.length && (pool === null || pool === "solo")) {
       const t = running[0]!;
-      const why = pool === "solo" ? "a solo worker sends no heartbeat while a task runs" : "its pool is not known yet (it has not answered stats), and a solo worker sends no heartbeat while a task runs";
-      return { status: "online", busy: true, detail: `busy running ${t.name ?? "a task"} (${t.id}); ${why}${this.suspicion(t, now)}` };
+      return { status: "online", busy: true, detail: `busy running ${t.name ?? "a task"} (${t.id})${busyReason(pool, !!heard)}${this.suspicion(t, now)}` };
     }
     if (!heard) return { status: "offline", busy: false, detail: "has a remote-control binding but has not been heard from" };
     const secs = Math.round((now - heard) / 1000);

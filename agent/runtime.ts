@@ -13,6 +13,7 @@ import { TaskStore } from "./sources/tasks/store";
 import type { TaskRecord } from "./sources/tasks/record";
 import { WorkerRegistry, type Liveness } from "./sources/workers/registry";
 import { Inspector } from "./sources/workers/inspector";
+import { PoolProbe } from "./sources/workers/pool-probe";
 import { isRecord } from "./protocol/envelope";
 import { poolKind } from "./sources/workers/present";
 import { Cached } from "./sources/cache";
@@ -43,6 +44,8 @@ export class Agent {
   readonly tasks: TaskStore;
   readonly workers: WorkerRegistry;
   readonly inspector: Inspector;
+  /** Asks each worker newly heard from for its pool, which its events never say. */
+  private readonly poolProbe: PoolProbe;
   /** django-celery-results / django-celery-beat databases, when --tasks-db / --beat-db are given. */
   readonly django: DjangoSources;
   lastEventAt: number | null = null;
@@ -72,6 +75,7 @@ export class Agent {
         if (method === "stats") this.workers.setPool(worker, poolKind(value));
       },
     );
+    this.poolProbe = new PoolProbe(this.workers, this.inspector);
     this.workers.onChange((w) => this.emit({ kind: "worker", name: w.name }));
     this.workers.onRestart((w, oldPid) => {
       this.tasks.markLost(w.name, `the worker restarted (pid ${oldPid} replaced by ${w.pid ?? "a new process"}) before the task finished`, Date.now());
@@ -106,12 +110,14 @@ export class Agent {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.poolProbe.stop();
     await Promise.allSettled([this.broker.close(), this.backend?.close(), this.django.close()]);
   }
 
   private onEvent(e: CeleryEvent): void {
     this.lastEventAt = e.receivedAt;
     this.workers.applyEvent(e);
+    this.poolProbe.heard(e);
     if (!e.type.startsWith("task-")) return;
     // A worker whose clock is off: its task times put on the agent's clock (task-sent comes from a
     // client, whose clock is not measured).

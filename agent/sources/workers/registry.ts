@@ -62,6 +62,16 @@ export const SKEW_CORRECTED_FROM = 1;
 /** The longest extra wait for workers to reconnect after the agent's broker came back. */
 const REJOIN_GRACE_MAX_MS = 30_000;
 
+const SOLO_QUIET = "a solo worker sends no heartbeat while a task runs";
+
+/** Why a silent worker with a running task is taken for busy, not dead. */
+function busyReason(pool: string | null, everHeard: boolean): string {
+  if (pool === "solo") return `; ${SOLO_QUIET}`;
+  // Known only by its binding and the result backend: the agent started while it was busy, or after it died.
+  if (!everHeard) return `, as the result backend says; not heard from since the agent started and its pool is not known yet: ${SOLO_QUIET} (one that died mid-task looks the same)`;
+  return `; its pool is not known yet (it has not answered stats), and ${SOLO_QUIET}`;
+}
+
 export class WorkerRegistry {
   private readonly workers = new Map<string, WorkerState>();
   private readonly skewSamples = new Map<string, number[]>();
@@ -240,7 +250,12 @@ export class WorkerRegistry {
     for (const l of this.listeners) l(w);
   }
 
-  /** Celery's rule (no heartbeat for 2 x freq means offline), refined: a busy solo worker is not dead. */
+  /**
+   * Celery's rule (no heartbeat for 2 x freq means offline), refined: a worker running a task is not
+   * dead when its pool is solo, or not known yet (events never say it; stats is asked at once, but
+   * a solo worker busy from its first second cannot answer). A known non-solo pool heartbeats while
+   * its tasks run, so there silence still means dead.
+   */
   liveness(w: WorkerState): Liveness {
     const now = this.judgedAt();
     const window = w.freq * 2 * 1000;
@@ -251,17 +266,23 @@ export class WorkerRegistry {
       return { status: "online", busy: false, detail: deafSince === null ? null : `as last known: the agent has not heard the broker since ${new Date(deafSince).toISOString()}` };
     }
     const running = this.tasks.running(w.name);
-    if (running.length && this.pools.get(w.name) === "solo") {
+    const pool = this.pools.get(w.name) ?? (running.length && this.heartbeatsWhileBusy(w, running) ? "not solo" : null);
+    if (running.length && (pool === null || pool === "solo")) {
       const t = running[0]!;
-      return {
-        status: "online",
-        busy: true,
-        detail: `busy running ${t.name ?? "a task"} (${t.id}); a solo worker sends no heartbeat while a task runs${this.suspicion(t, now)}`,
-      };
+      return { status: "online", busy: true, detail: `busy running ${t.name ?? "a task"} (${t.id})${busyReason(pool, !!heard)}${this.suspicion(t, now)}` };
     }
     if (!heard) return { status: "offline", busy: false, detail: "has a remote-control binding but has not been heard from" };
     const secs = Math.round((now - heard) / 1000);
     return { status: "offline", busy: false, detail: `no heartbeat for ${secs} s (expected every ${w.freq} s)` };
+  }
+
+  /**
+   * A worker heard from well after its latest running task started kept heartbeating while busy:
+   * not a solo pool, whatever stats would say (one killed before it could answer stats is dead).
+   */
+  private heartbeatsWhileBusy(w: WorkerState, running: { started: number | null }[]): boolean {
+    const latestStart = Math.max(...running.map((t) => t.started ?? Infinity));
+    return w.lastHeartbeat !== null && w.lastHeartbeat > latestStart + (w.freq + 1) * 1000;
   }
 
   /**

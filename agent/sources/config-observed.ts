@@ -116,7 +116,8 @@ function routePatterns(taskRoutes: unknown): string[] {
   return maps.flatMap((m) => (m && typeof m === "object" && !Array.isArray(m) ? Object.keys(m) : []));
 }
 
-const describeRouting = (r: SentRouting) => `${r.routingKey}${r.queue ? ` (queue ${r.queue})` : ""}`;
+const describeRouting = (r: SentRouting) =>
+  `${r.routingKey} (${r.exchange ? `exchange ${r.exchange}` : "default exchange"}${r.queue ? `, queue ${r.queue}` : ""})`;
 
 /** The routing keys tasks matching task_routes really went out with (conf hides routing_key). */
 export function observeRoutes(obs: EventsObserved, taskRoutes: unknown): Observation | undefined {

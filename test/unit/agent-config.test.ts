@@ -147,6 +147,6 @@ describe('events observed', () => {
     assert.equal(observeSentEvents(obs).value, true);
     const routes = observeRoutes(obs, { 'proj.enc*': { queue: 'media', routing_key: MASK } })!;
     assert.deepEqual(routes.value, { 'proj.encode': [{ queue: 'media', exchange: 'media', routing_key: 'media.encode' }] });
-    assert.match(routes.detail, /proj\.encode → media\.encode/);
+    assert.match(routes.detail, /proj\.encode → media\.encode \(exchange media, queue media\)/);
   });
 });

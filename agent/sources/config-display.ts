@@ -41,6 +41,9 @@ const SPECIAL: Record<string, (v: unknown) => string | null> = {
   broker_heartbeat: (v) => (v === 0 || v === null ? "off" : null),
   beat_max_loop_interval: (v) => (v === 0 ? "the scheduler's default" : null),
   broker_pool_limit: (v) => (v === null || v === 0 ? "no pool" : null),
+  // Celery then uses task_default_queue's name (app/utils.py Settings.task_default_routing_key).
+  task_default_routing_key: (v) => (v === null ? "not set: the default queue's name" : null),
+  task_default_exchange: (v) => (v === null ? "not set: the default queue's name" : null),
   task_default_delivery_mode: (v) => (v === 2 ? "2 (persistent)" : v === 1 ? "1 (transient)" : null),
 };
 

@@ -42,16 +42,23 @@ const CELERY_HIDDEN_DEFAULTS: Record<string, unknown> = {
   cosmosdbsql_database_name: "celerydb",
 };
 
+/** Whether Celery masked something in `raw` (a routing_key inside task_routes...) that names no secret. */
+function hiddenByCelery(raw: unknown, key: string | null, depth = 0): boolean {
+  if (raw === MASK) return key !== null && !isSecretKey(key);
+  if (depth > 32 || raw === null || typeof raw !== "object") return false;
+  if (Array.isArray(raw)) return raw.some((v) => hiddenByCelery(v, null, depth + 1));
+  return Object.entries(raw).some(([k, v]) => !isSecretKey(k) && hiddenByCelery(v, k, depth + 1));
+}
+
 function settingOf(key: string, raw: unknown, nonDefault: Record<string, unknown> | null, observed: Observation | undefined): Setting {
   const isDefault = nonDefault ? !(key in nonDefault) : false;
   let value = maskSecrets(raw, key);
   // Celery masked it, and by the agent's rules the name is no secret.
-  const hiddenByCelery = value === MASK && !isSecretKey(key);
-  if (hiddenByCelery && isDefault && key in CELERY_HIDDEN_DEFAULTS) value = CELERY_HIDDEN_DEFAULTS[key];
+  if (value === MASK && !isSecretKey(key) && isDefault && key in CELERY_HIDDEN_DEFAULTS) value = CELERY_HIDDEN_DEFAULTS[key];
   const setting: Setting = { key, value, is_default: isDefault };
   const display = value === MASK ? undefined : displaySetting(key, value);
   if (display !== undefined) setting.display = display;
-  if (hiddenByCelery && value === MASK) setting.hidden_by_celery = true;
+  if (!isSecretKey(key) && hiddenByCelery(value, key)) setting.hidden_by_celery = true;
   if (observed) setting.observed = observed;
   return setting;
 }

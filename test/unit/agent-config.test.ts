@@ -105,6 +105,7 @@ describe('groupConfig', () => {
   test("names Celery hid show Celery's default when at their default; secrets stay masked", () => {
     const s = settings({ task_time_limit: 60, timezone: 'UTC' });
     assert.equal(s.get('task_default_routing_key')!.value, null);
+    assert.equal(s.get('task_default_routing_key')!.display, "not set: the default queue's name");
     assert.equal(s.get('cassandra_keyspace')!.value, null);
     assert.equal(s.get('database_table_names')!.value, null);
     assert.equal(s.get('broker_password')!.value, MASK);
@@ -112,6 +113,13 @@ describe('groupConfig', () => {
     assert.equal(s.get('task_time_limit')!.display, '60 s');
     assert.equal(s.get('result_expires')!.display, '1 day');
     assert.equal(s.get('result_expires')!.value, '1 day, 0:00:00');
+  });
+
+  test('a routing_key Celery masked inside task_routes is said to be hidden by Celery; a secret is not', () => {
+    const groups = groupConfig({ task_routes: { 'a.*': { queue: 'q', routing_key: MASK } }, beat_schedule: { x: { kwargs: { api_token: MASK } } } }, {});
+    const s = new Map(groups.flatMap((g) => g.settings.map((x) => [x.key, x] as const)));
+    assert.equal(s.get('task_routes')!.hidden_by_celery, true);
+    assert.equal(s.get('beat_schedule')!.hidden_by_celery, undefined);
   });
 
   test('set to something else, they stay masked and say Celery hid them', () => {

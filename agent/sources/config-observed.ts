@@ -44,6 +44,8 @@ export class EventsObserved {
   readonly sentRouting = new Map<string, SentRouting[]>();
 
   apply(e: CeleryEvent): void {
+    // A new process under that name: whether it sends task events is to be seen again (-E may be gone).
+    if (e.type === "worker-online") this.taskEventsFrom.delete(e.hostname);
     if (!e.type.startsWith("task-")) return;
     if (e.type !== "task-sent") {
       bump(this.taskEventsFrom, e.hostname, e.receivedAt);

@@ -145,6 +145,9 @@ describe('events observed', () => {
     assert.deepEqual(mixed.workers, { 'a@h': true, 'b@h': null });
     obs.apply(event('task-succeeded', 'b@h'));
     assert.equal(observeTaskEvents(obs, ['a@h', 'b@h']).value, true);
+    // Restarted (perhaps without -E): to be seen again.
+    obs.apply(event('worker-online', 'b@h'));
+    assert.deepEqual(observeTaskEvents(obs, ['a@h', 'b@h']).workers, { 'a@h': true, 'b@h': null });
   });
 
   test('task-sent events: who sends them, and the routing keys tasks went out with', () => {

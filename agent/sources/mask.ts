@@ -13,7 +13,7 @@ export const MASK = "********";
 /** A word of the name that makes its value a credential. */
 const SECRET_WORDS = new Set([
   "password", "passwords", "passwd", "pwd", "pass", "passphrase", "secret", "secrets", "token", "tokens",
-  "credential", "credentials", "creds", "signature", "apikey", "apikeys", "dsn", "authorization", "cookie", "cookies",
+  "credential", "credentials", "creds", "signature", "sig", "apikey", "apikeys", "dsn", "authorization", "cookie", "cookies",
 ]);
 /**
  * `<qualifier>_key`: a credential, unless the qualifier says it names something else (a routing

@@ -11,7 +11,7 @@ describe('isSecretKey', () => {
     'API_KEY', 'api_key', 'apiKey', 'api_keys', 'payment_api_key', 'auth_token', 'Token', 'secret_key', 'SECRET', 'SECRET_KEY',
     'password', 'broker_password', 'redis_password', 'db_pass', 'pin_pass', 'PASSPHRASE', 'passwd', 'signature', 'request_signature',
     'aws_access_key_id', 's3_access_key_id', 's3_secret_access_key', 'aws_secret_access_key', 'security_key', 'private_key',
-    'stripe_key', 'key', 'client_secret', 'credentials', 'sentry_dsn', 'http_auth', 'auth', 'session_cookie',
+    'stripe_key', 'key', 'sig', 'client_secret', 'credentials', 'sentry_dsn', 'http_auth', 'auth', 'session_cookie',
   ];
   // What is not: configuration that merely has such a word in its name (values with a URL still lose its password).
   const NOT_SECRET = [
@@ -88,6 +88,7 @@ describe('maskSecrets', () => {
       maskSecrets('redis://h:6379/0?password=pw&ssl_cert_reqs=none&token=tk&db=1'),
       'redis://h:6379/0?password=********&ssl_cert_reqs=none&token=********&db=1',
     );
+    assert.equal(maskString('azureblockblob://acct/c?sv=2022&sig=abc123'), 'azureblockblob://acct/c?sv=2022&sig=********');
     assert.deepEqual(maskSecrets({ result_backend: 'rediss://h/1?ssl_cert_reqs=required&access_key=AKIA#frag' }), {
       result_backend: 'rediss://h/1?ssl_cert_reqs=required&access_key=********#frag',
     });

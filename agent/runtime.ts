@@ -20,6 +20,7 @@ import { Cached } from "./sources/cache";
 import { log } from "./log";
 import { DjangoSources } from "./sources/django/sources";
 import { compactHeapAfterBulkLoad } from "./heap";
+import { EventsObserved } from "./sources/config-observed";
 
 export interface BackfillState {
   state: "pending" | "running" | "done" | "failed" | "disabled";
@@ -49,6 +50,8 @@ export class Agent {
   /** django-celery-results / django-celery-beat databases, when --tasks-db / --beat-db are given. */
   readonly django: DjangoSources;
   lastEventAt: number | null = null;
+  /** What the events show about the deployment's settings (task events on, routing keys used). */
+  readonly observed = new EventsObserved();
   /** Exchange bindings change rarely and cost a SCAN: shared for a few seconds. */
   readonly brokerBindings = new Cached(BINDINGS_FRESH_MS, () => this.broker.bindings());
   backfill: BackfillState = { state: "disabled", scanned: 0, loaded: 0, error: null };
@@ -118,6 +121,7 @@ export class Agent {
     this.lastEventAt = e.receivedAt;
     this.workers.applyEvent(e);
     this.poolProbe.heard(e);
+    this.observed.apply(e);
     if (!e.type.startsWith("task-")) return;
     // A worker whose clock is off: its task times put on the agent's clock (task-sent comes from a
     // client, whose clock is not measured).

@@ -283,6 +283,19 @@ export const SettingSchema = z.looseObject({
   value: z.unknown(),
   /** True when the workers run Celery's default for this setting. */
   is_default: z.boolean(),
+  /** The value in words, with its unit (`60 s`, `1 day`, `no limit`); absent when the raw value reads well. */
+  display: z.optional(z.string()),
+  /** Celery masked this value in its conf reply although its name is no secret (it contains KEY, DATABASE...). */
+  hidden_by_celery: z.optional(z.boolean()),
+  /** What the agent saw happen, where the conf reply cannot tell (task events sent with -E, routing keys used). */
+  observed: z.optional(
+    z.looseObject({
+      value: z.unknown(),
+      detail: z.string(),
+      /** Per worker (true: seen; null: not seen yet), when the workers differ. */
+      workers: z.optional(z.record(z.string(), z.nullable(z.boolean()))),
+    }),
+  ),
 });
 
 export const ConfigSchema = z.looseObject({

@@ -1,6 +1,7 @@
 import type { Config } from "../api/schema";
 import { isRecord } from "../protocol/envelope";
 import { configDifferences, groupConfig } from "../sources/config";
+import { observeDefaultRoutingKey, observeRoutes, observeSentEvents, observeTaskEvents, type Observation } from "../sources/config-observed";
 import { maskSecrets } from "../sources/mask";
 import { VERSION } from "../version";
 import { CONFIG_FORBIDDEN, type Access } from "./access";
@@ -17,9 +18,18 @@ export async function getConfig(ctx: Ctx, access: Access): Promise<Config> {
   const all = isRecord(fullConf) ? fullConf : (nonDefault ?? {});
   const o = ctx.options;
   const backend = ctx.backendDescription();
+  const workers = [...perWorker.keys()].sort();
+  const observed: Record<string, Observation> = {
+    worker_send_task_events: observeTaskEvents(ctx.observed, workers),
+    task_send_sent_event: observeSentEvents(ctx.observed),
+  };
+  const routes = observeRoutes(ctx.observed, all.task_routes);
+  if (routes) observed.task_routes = routes;
+  const defaultRoutingKey = observeDefaultRoutingKey(ctx.observed, all.task_default_queue);
+  if (defaultRoutingKey) observed.task_default_routing_key = defaultRoutingKey;
   return {
-    groups: groupConfig(all, isRecord(fullConf) ? nonDefault : null),
-    reported_by: [...perWorker.keys()].sort(),
+    groups: groupConfig(all, isRecord(fullConf) ? nonDefault : null, observed),
+    reported_by: workers,
     differences: configDifferences(perWorker),
     agent: {
       name: o.name,
@@ -38,7 +48,7 @@ export async function getConfig(ctx: Ctx, access: Access): Promise<Config> {
         { view: "workers", source: sourceOfWorkers(ctx) },
         { view: "tasks", source: sourceOfTasks(ctx) },
         { view: "queues", source: `broker bindings and lists on ${ctx.brokerDescription()} + active_queues + task_queues` },
-        { view: "config", source: "inspect conf" },
+        { view: "config", source: "inspect conf + task events seen (task events on, routing keys used)" },
         { view: "periodic-tasks", source: periodicSource(ctx) },
       ],
     },

@@ -1,15 +1,15 @@
 /**
  * Celery's runtime configuration as the workers report it (`inspect conf`), grouped as the views
- * need it, with secrets masked and disagreements between workers pointed out.
+ * need it, with secrets masked, values in words beside the raw ones, what the events show beside
+ * what conf says, and disagreements between workers pointed out.
  */
 import { isRecord } from "../protocol/envelope";
-import { maskSecrets } from "./mask";
+import type { Setting } from "../api/schema";
+import { canonicalSetRepr, displaySetting } from "./config-display";
+import type { Observation } from "./config-observed";
+import { isSecretKey, MASK, maskSecrets } from "./mask";
 
-export type ConfigGroup = {
-  id: string;
-  title: string;
-  settings: { key: string; value: unknown; is_default: boolean }[];
-};
+export type ConfigGroup = { id: string; title: string; settings: Setting[] };
 
 const ROUTING = new Set([
   "task_queues", "task_routes", "task_default_queue", "task_default_exchange", "task_default_exchange_type",
@@ -30,17 +30,72 @@ const GROUPS: { id: string; title: string; test: (k: string) => boolean }[] = [
   { id: "other", title: "Other settings", test: () => true },
 ];
 
-export function groupConfig(all: Record<string, unknown>, nonDefault: Record<string, unknown> | null): ConfigGroup[] {
-  const groups = GROUPS.map((g) => ({ id: g.id, title: g.title, settings: [] as ConfigGroup["settings"] }));
+/**
+ * Settings whose name matches Celery's HIDDEN_SETTINGS pattern (KEY, DATABASE...) arrive as MASK
+ * from the workers even when they name no secret. At their default, the value is Celery's
+ * documented default (app/defaults.py), so it is shown; set to anything else it stays masked: the
+ * agent never guesses what Celery hid. Secret names (broker_password...) are not listed.
+ */
+const CELERY_HIDDEN_DEFAULTS: Record<string, unknown> = {
+  task_default_routing_key: null, database_table_names: null, database_table_schemas: null,
+  database_engine_options: null, database_short_lived_sessions: false, cassandra_keyspace: null,
+  cosmosdbsql_database_name: "celerydb",
+};
+
+/** Whether Celery masked something in `raw` (a routing_key inside task_routes...) that names no secret. */
+function hiddenByCelery(raw: unknown, key: string | null, depth = 0): boolean {
+  if (raw === MASK) return key !== null && !isSecretKey(key);
+  if (depth > 32 || raw === null || typeof raw !== "object") return false;
+  if (Array.isArray(raw)) return raw.some((v) => hiddenByCelery(v, null, depth + 1));
+  return Object.entries(raw).some(([k, v]) => !isSecretKey(k) && hiddenByCelery(v, k, depth + 1));
+}
+
+function settingOf(key: string, raw: unknown, nonDefault: Record<string, unknown> | null, observed: Observation | undefined): Setting {
+  const isDefault = nonDefault ? !(key in nonDefault) : false;
+  let value = maskSecrets(raw, key);
+  // Celery masked it, and by the agent's rules the name is no secret.
+  if (value === MASK && !isSecretKey(key) && isDefault && key in CELERY_HIDDEN_DEFAULTS) value = CELERY_HIDDEN_DEFAULTS[key];
+  const setting: Setting = { key, value, is_default: isDefault };
+  const display = value === MASK ? undefined : displaySetting(key, value);
+  if (display !== undefined) setting.display = display;
+  if (!isSecretKey(key) && hiddenByCelery(value, key)) setting.hidden_by_celery = true;
+  if (observed) setting.observed = observed;
+  return setting;
+}
+
+export function groupConfig(all: Record<string, unknown>, nonDefault: Record<string, unknown> | null, observed: Record<string, Observation> = {}): ConfigGroup[] {
+  const groups = GROUPS.map((g) => ({ id: g.id, title: g.title, settings: [] as Setting[] }));
   for (const key of Object.keys(all).sort()) {
     const gi = GROUPS.findIndex((g) => g.test(key));
-    groups[gi]!.settings.push({
-      key,
-      value: maskSecrets(all[key], key),
-      is_default: nonDefault ? !(key in nonDefault) : false,
-    });
+    groups[gi]!.settings.push(settingOf(key, all[key], nonDefault, observed[key]));
   }
   return groups.filter((g) => g.settings.length);
+}
+
+/**
+ * Lists whose order carries no meaning, compared as sets: modules to import, content types,
+ * queues to declare and consume, contact points. Order-sensitive lists keep their order:
+ * broker_url (failover order), task_routes and task_annotations (first match wins).
+ */
+const UNORDERED = new Set(["include", "imports", "accept_content", "result_accept_content", "task_queues", "cassandra_servers", "deprecated_settings"]);
+/** Mappings whose key order matters: task_routes globs are tried in order. Other dicts compare unordered. */
+const ORDERED_MAPPINGS = new Set(["task_routes"]);
+
+/** A comparison key for a value: dict keys sorted (except ORDERED_MAPPINGS), UNORDERED lists as sorted sets. */
+export function canonicalSetting(key: string, value: unknown): string {
+  const canon = (v: unknown, depth: number, keepOrder: boolean): unknown => {
+    if (depth > 32 || v === null || typeof v !== "object") return v;
+    if (Array.isArray(v)) return v.map((x) => canon(x, depth + 1, false));
+    const entries = Object.entries(v).map(([k, x]) => [k, canon(x, depth + 1, false)] as const);
+    if (!keepOrder) entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return entries;
+  };
+  let v = canon(value, 0, ORDERED_MAPPINGS.has(key));
+  if (UNORDERED.has(key)) {
+    if (Array.isArray(v)) v = [...new Set(v.map((x) => JSON.stringify(x)))].sort();
+    else if (typeof v === "string") v = canonicalSetRepr(v);
+  }
+  return JSON.stringify(v) ?? "undefined";
 }
 
 /** Settings whose value differs between workers (each shown masked). */
@@ -54,7 +109,7 @@ export function configDifferences(perWorker: Map<string, Record<string, unknown>
     const values: { worker: string; value: unknown }[] = [];
     for (const [worker, c] of perWorker) {
       const masked = maskSecrets(c[key], key);
-      seen.add(JSON.stringify(masked) ?? "undefined");
+      seen.add(canonicalSetting(key, masked));
       values.push({ worker, value: masked ?? null });
     }
     if (seen.size > 1) out.push({ key, values });

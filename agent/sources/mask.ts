@@ -1,20 +1,45 @@
 /**
- * Secrets never leave the agent. Celery masks some keys itself, but not URLs under other keys nor
- * strings inside lists, so everything shown is masked again here: any key matching Celery's own
- * secret pattern, and the password (and secret query parameters) of every URL wherever it sits.
+ * Secrets never leave the agent. Celery masks some keys itself (any name matching
+ * API|TOKEN|KEY|SECRET|PASS|SIGNATURE|DATABASE, and passwords in broker/backend URLs), but not URLs
+ * under other keys nor strings inside lists, so everything shown is masked again here: values under a
+ * name that says "credential" (see isSecretKey), and the password (and secret query parameters) of
+ * every URL wherever it sits. Names that merely contain such a word (routing_key, cassandra_keyspace,
+ * database_table_names) are configuration, not secrets; what Celery already masked stays masked.
  */
 import { maskUrl } from "../protocol/redis/url";
 
 export const MASK = "********";
-const SECRET_KEY = /API|TOKEN|KEY|SECRET|PASS|SIGNATURE|DATABASE/i;
-/** Keys that match the pattern but name no secret, and whose value the views need. */
-const NOT_SECRET = new Set([
-  "routing_key", "task_default_routing_key", "global_keyprefix", "keyprefix_queue",
-  "unacked_key", "unacked_index_key", "unacked_mutex_key", "redbeat_key_prefix",
+
+/** A word of the name that makes its value a credential. */
+const SECRET_WORDS = new Set([
+  "password", "passwords", "passwd", "pwd", "pass", "passphrase", "secret", "secrets", "token", "tokens",
+  "credential", "credentials", "creds", "signature", "sig", "apikey", "apikeys", "dsn", "authorization", "cookie", "cookies",
+]);
+/**
+ * `<qualifier>_key`: a credential, unless the qualifier says it names something else (a routing
+ * key, a Redis key name). Unknown `*_key` names are masked: a missed secret costs more than a
+ * hidden name.
+ */
+const NAME_KEY_QUALIFIERS = new Set([
+  "routing", "binding", "unacked", "index", "mutex", "cache", "sort", "partition", "primary", "foreign", "lock",
+  "group", "result", "task", "queue", "default", "idempotency", "dedup", "dedupe", "shard", "hash",
 ]);
 
+/** snake_case, kebab-case, dotted and camelCase names as lower-case words. */
+function words(key: string): string[] {
+  return key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+}
+
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key) && !NOT_SECRET.has(key.toLowerCase());
+  const w = words(key);
+  if (w.some((x) => SECRET_WORDS.has(x))) return true;
+  const last = w.at(-1);
+  if (last === "auth") return true; // http_auth, auth: a (user, password) pair
+  // The key word at the end (api_key, security_key) or before a trailing "id" (aws_access_key_id).
+  const at = w[w.length - 1] === "id" ? w.length - 2 : w.length - 1;
+  if (w[at] !== "key" && w[at] !== "keys") return false;
+  const qualifier = w[at - 1];
+  return qualifier === undefined || !NAME_KEY_QUALIFIERS.has(qualifier);
 }
 
 export function maskString(s: string): string {

@@ -6,15 +6,26 @@ import { describe, test } from 'node:test';
 import { isSecretKey, MASK, maskSecrets, maskString } from '../../agent/sources/mask';
 
 describe('isSecretKey', () => {
-  test("Celery's pattern API|TOKEN|KEY|SECRET|PASS|SIGNATURE|DATABASE, case-insensitive", () => {
-    for (const k of ['API_KEY', 'api_key', 'auth_token', 'Token', 'secret_key', 'SECRET', 'password', 'broker_password', 'db_pass', 'PASSPHRASE', 'signature', 'request_signature', 'DATABASE_URL', 'database', 'aws_access_key_id', 'apiUrl']) {
-      assert.equal(isSecretKey(k), true, k);
-    }
+  // What is masked: names that say "credential".
+  const SECRET = [
+    'API_KEY', 'api_key', 'apiKey', 'api_keys', 'payment_api_key', 'auth_token', 'Token', 'secret_key', 'SECRET', 'SECRET_KEY',
+    'password', 'broker_password', 'redis_password', 'db_pass', 'pin_pass', 'PASSPHRASE', 'passwd', 'signature', 'request_signature',
+    'aws_access_key_id', 's3_access_key_id', 's3_secret_access_key', 'aws_secret_access_key', 'security_key', 'private_key',
+    'stripe_key', 'key', 'sig', 'client_secret', 'credentials', 'sentry_dsn', 'http_auth', 'auth', 'session_cookie',
+  ];
+  // What is not: configuration that merely has such a word in its name (values with a URL still lose its password).
+  const NOT_SECRET = [
+    'broker_url', 'result_backend', 'timezone', 'worker_concurrency', 'routing_key', 'ROUTING_KEY', 'task_default_routing_key',
+    'binding_key', 'global_keyprefix', 'keyprefix_queue', 'redbeat_key_prefix', 'unacked_key', 'unacked_index_key',
+    'unacked_mutex_key', 'redbeat_redis_url', 'database_table_names', 'database_table_schemas', 'database_engine_options',
+    'database_short_lived_sessions', 'database_url', 'database', 'DATABASE_URL', 'cassandra_keyspace', 'cosmosdbsql_database_name',
+    'cassandra_auth_provider', 'cassandra_auth_kwargs', 'apiUrl', 'security_cert_store', 'security_certificate', 'keyspace',
+  ];
+  test('credentials are secret', () => {
+    for (const k of SECRET) assert.equal(isSecretKey(k), true, k);
   });
-  test('innocent keys and the routing exceptions are not secret', () => {
-    for (const k of ['broker_url', 'result_backend', 'timezone', 'worker_concurrency', 'routing_key', 'ROUTING_KEY', 'task_default_routing_key', 'global_keyprefix', 'keyprefix_queue', 'redbeat_redis_url']) {
-      assert.equal(isSecretKey(k), false, k);
-    }
+  test('names, routing keys, key prefixes, keyspaces and database settings are not', () => {
+    for (const k of NOT_SECRET) assert.equal(isSecretKey(k), false, k);
   });
 });
 
@@ -41,11 +52,15 @@ describe('maskSecrets', () => {
   });
 
   test('numbers, lists and dicts under a secret key are masked whole', () => {
-    assert.deepEqual(maskSecrets({ pin_pass: 1234, api_keys: ['k1', 'k2'], database: { NAME: 'x', HOST: 'h' } }), {
+    assert.deepEqual(maskSecrets({ pin_pass: 1234, api_keys: ['k1', 'k2'], credentials: { user: 'u', pw: 'x' } }), {
       pin_pass: MASK,
       api_keys: MASK,
-      database: MASK,
+      credentials: MASK,
     });
+  });
+
+  test('a database dict is walked: its PASSWORD masked, its names kept', () => {
+    assert.deepEqual(maskSecrets({ database: { NAME: 'app', HOST: 'h', PASSWORD: 'pg' } }), { database: { NAME: 'app', HOST: 'h', PASSWORD: MASK } });
   });
 
   test('nested dicts are walked', () => {
@@ -73,6 +88,7 @@ describe('maskSecrets', () => {
       maskSecrets('redis://h:6379/0?password=pw&ssl_cert_reqs=none&token=tk&db=1'),
       'redis://h:6379/0?password=********&ssl_cert_reqs=none&token=********&db=1',
     );
+    assert.equal(maskString('azureblockblob://acct/c?sv=2022&sig=abc123'), 'azureblockblob://acct/c?sv=2022&sig=********');
     assert.deepEqual(maskSecrets({ result_backend: 'rediss://h/1?ssl_cert_reqs=required&access_key=AKIA#frag' }), {
       result_backend: 'rediss://h/1?ssl_cert_reqs=required&access_key=********#frag',
     });
@@ -85,11 +101,15 @@ describe('maskSecrets', () => {
     assert.equal(maskString('no secrets here'), 'no secrets here');
   });
 
-  test('routing_key, global_keyprefix and friends are not masked', () => {
+  test('routing keys, key prefixes, table names, keyspaces and database names are not masked', () => {
     const v = {
       task_default_routing_key: 'celery',
       task_queues: [{ name: 'high', routing_key: 'high.#' }],
       broker_transport_options: { global_keyprefix: 'acme:', keyprefix_queue: '_kombu.binding.%s' },
+      task_routes: [{ 'proj.*': { queue: 'high', routing_key: 'high.work' } }],
+      database_table_names: { task: 'celery_taskmeta', group: 'celery_groupmeta' },
+      cassandra_keyspace: 'celery',
+      cosmosdbsql_database_name: 'celerydb',
     };
     assert.deepEqual(maskSecrets(v), v);
   });

@@ -16,6 +16,7 @@ import { Inspector } from "./sources/workers/inspector";
 import { isRecord } from "./protocol/envelope";
 import { poolKind } from "./sources/workers/present";
 import { Cached } from "./sources/cache";
+import { WaitingMessages } from "./sources/waiting";
 import { log } from "./log";
 import { DjangoSources } from "./sources/django/sources";
 import { compactHeapAfterBulkLoad } from "./heap";
@@ -43,6 +44,8 @@ export class Agent {
   readonly tasks: TaskStore;
   readonly workers: WorkerRegistry;
   readonly inspector: Inspector;
+  /** Messages waiting in the queues, read from the broker into the task store on demand. */
+  readonly waiting: WaitingMessages;
   /** django-celery-results / django-celery-beat databases, when --tasks-db / --beat-db are given. */
   readonly django: DjangoSources;
   lastEventAt: number | null = null;
@@ -62,6 +65,7 @@ export class Agent {
   constructor(readonly options: AgentOptions) {
     this.broker = new RedisBroker({ url: options.broker, target: options.brokerTarget, transportOptions: options.transportOptions });
     this.tasks = new TaskStore(options.maxTasks);
+    this.waiting = new WaitingMessages(this.broker, this.tasks);
     this.workers = new WorkerRegistry({ running: (w) => this.runningOn(w), typicalRuntime: (name) => this.tasks.typicalRuntime(name) });
     this.inspector = new Inspector(
       this.broker,

@@ -69,6 +69,9 @@ const WAITING_WAIT_MS = 500;
  * workers' held replies. Waits at most WAITING_WAIT_MS: then the last read is what is shown.
  */
 export async function readWaiting(ctx: Ctx, summaries?: readonly QueueSummary[]): Promise<WaitingRead> {
+  // Broker down: nothing can be read (commands would only queue up); the last read is what is known.
+  const broker = ctx.broker.status();
+  if (broker.state !== "connected") return { ...ctx.waiting.last(), error: broker.error ?? `broker ${broker.state}` };
   const read = ctx.waiting.refresh(async () => summaries ?? (await allQueues(ctx, { heldReplies: true })).summaries);
   return (await atMost(read, WAITING_WAIT_MS)) ?? ctx.waiting.last();
 }

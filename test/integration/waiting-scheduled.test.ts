@@ -21,6 +21,8 @@ let parked: { id: string; priority: number }[];
 const api = <T = any>(name: EndpointName, path: string): Promise<T> => contractGet<T>(agent, name, path);
 const SEP = "\x06\x16";
 const LISTS = ["nobody", `nobody${SEP}3`, `nobody${SEP}6`, `nobody${SEP}9`];
+const PICKLED = { body: "gASVAAAAAAAAAAA=", "content-type": "application/x-python-serialize", "content-encoding": "binary", headers: {}, properties: { body_encoding: "base64" } };
+const JUNK = ["not a message at all", JSON.stringify(PICKLED)];
 const py = (code: string) => runPython(`import json, panel_fixture as p\n${code}`, broker, backend);
 
 /** Every message of the nobody queue's lists, as stored. */
@@ -40,6 +42,8 @@ sent = [(p.add.apply_async((i, i), queue="nobody", priority=pr).id, pr) for i, p
 print(json.dumps([{"id": i, "priority": pr} for i, pr in sent]))
 `);
   parked = JSON.parse(out.trim().split("\n").pop()!);
+  // Behind them in line, two messages no one can read as a task: not JSON, and a pickle body.
+  await client.lpush(`nobody${SEP}9`, ...JUNK);
   agent = await startAgent(["--broker", broker, "--result-backend", backend, "--name", "waiting-agent"]);
 });
 
@@ -52,13 +56,15 @@ after(async () => {
 describe("messages waiting in a queue", () => {
   it("are listed as PENDING tasks with their queue, position and priority, read without taking any", async () => {
     const before = await listContents();
-    assert.deepEqual(before.map((l) => l.length), [1, 1, 2, 1]);
+    assert.deepEqual(before.map((l) => l.length), [1, 1, 2, 3]);
     const list = await eventually(async () => {
       const l = await api("tasks", "tasks?queue=nobody");
       return l.tasks.length === 5 && l;
     }, 15_000, "the five waiting messages listed");
     assert.equal(list.total, 5);
-    assert.deepEqual(list.waiting && { read: list.waiting.read, truncated: list.waiting.truncated, rejected: list.waiting.rejected }, { read: 5, truncated: false, rejected: 0 });
+    assert.deepEqual(list.waiting && { read: list.waiting.read, truncated: list.waiting.truncated, rejected: list.waiting.rejected }, { read: 7, truncated: false, rejected: 2 });
+    const health = await api("health", "health");
+    assert.deepEqual([health.rejected.waiting_not_json, health.rejected.waiting_unsupported_content_type], [1, 1], "each counted once");
     const byId = new Map<string, any>(list.tasks.map((t: any) => [t.id, t]));
     // Workers take priority 0 first, then 3, 6, 9; within a list, the first sent first.
     const expected = [parked[1]!, parked[3]!, parked[0]!, parked[4]!, parked[2]!];
@@ -79,6 +85,7 @@ describe("messages waiting in a queue", () => {
     assert.equal(queue.recent_tasks.length, 0, "waiting messages are listed apart from the tasks that went through");
     // Read-only: every list holds exactly the same messages, in the same order.
     assert.deepEqual(await listContents(), before);
+    assert.equal((await api("health", "health")).rejected.waiting_not_json, 1, "read again, not counted again");
   });
 
   it("stop waiting once their message leaves the queue", async () => {
@@ -91,6 +98,8 @@ describe("messages waiting in a queue", () => {
     }, 15_000, "the taken message gone from the list");
     const left = await api("tasks", "tasks?queue=nobody");
     assert.deepEqual(left.tasks.map((t: any) => t.waiting.position).sort(), [1, 2, 3, 4], "positions move up");
+    // (The junk goes first: it is no worker's business.)
+    for (const j of JUNK) await client.lrem(`nobody${SEP}9`, 0, j);
     // A worker consumes the queue: each becomes what the worker did, none stays waiting.
     await CeleryWorker.start({ broker, backend, name: "w2@waiting", pool: "solo", queues: ["nobody"] });
     const done = await eventually(async () => {

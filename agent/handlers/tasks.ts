@@ -46,9 +46,8 @@ export async function listTasks(ctx: Ctx, query: Record<string, string>, access:
   // The messages waiting in the queues are tasks too (PENDING with `waiting`): read them in first.
   const waiting = await readWaiting(ctx);
   if (ctx.options.tasksDb) {
-    return listTasksFromDb(ctx, filter, sort, q.limit, cursor, sourceOfTasks(ctx), { searchPayloads: !hidden }).then((list) =>
-      hidden ? { ...list, tasks: list.tasks.map((r) => hideRowPayloads(r, hidden)) } : list,
-    );
+    const list = await listTasksFromDb(ctx, filter, sort, q.limit, cursor, sourceOfTasks(ctx), { searchPayloads: !hidden });
+    return { ...list, tasks: hidden ? list.tasks.map((r) => hideRowPayloads(r, hidden)) : list.tasks, waiting };
   }
   // The store's search also matches arguments and results: a caller who may not see them must
   // not find tasks by them either (else probing would read them back, a letter at a time).

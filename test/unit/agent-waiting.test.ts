@@ -86,8 +86,11 @@ describe('waiting in the task store', () => {
     store.applyWaiting(msg(), { queue: 'nobody', position: 1, priority: 6, seenAt: at });
     store.applyEvent(ev('task-sent', T0 - 1, { name: 'proj.add' }, other));
     store.applyWaiting(msg(other), { queue: 'nobody', position: 2, priority: 6, seenAt: at });
+    const told: (string | null)[] = [];
+    store.onChange((t) => told.push(t.waiting?.queue ?? null));
     store.leftQueue(ID);
     store.leftQueue(other);
+    assert.deepEqual(told, [null, null], "both changes told, neither waiting");
     assert.equal(store.get(ID), undefined);
     assert.equal(store.size, 1);
     assert.equal(store.get(other)!.state, 'PENDING');

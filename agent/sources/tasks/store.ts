@@ -187,8 +187,11 @@ export class TaskStore {
     if (slot === undefined) return;
     const t = this.record(slot);
     if (!t.waiting) return;
-    if (!t.fromEvents && !t.fromBackend) this.remove(slot);
-    else this.update(id, Date.now(), (r) => (r.waiting = null), true);
+    if (t.fromEvents || t.fromBackend) return void this.update(id, Date.now(), (r) => (r.waiting = null), true);
+    this.remove(slot);
+    // Said once more, no longer waiting, so whoever shows it (the event stream, the panel) looks again.
+    t.waiting = null;
+    for (const l of this.listeners) l(t);
   }
 
   // --- slots and records -----------------------------------------------------------------------

@@ -168,7 +168,8 @@ export const TaskDetailSchema = z.extend(TaskRowSchema, {
   routing_key: z.nullable(z.string()),
   priority: z.nullable(z.number()),
   timeline: z.array(TimelineEntrySchema),
-  sources: z.array(z.enum(["events", "result_backend", "inspect"])),
+  /** Which sources knew this task; `broker`: its message waiting in a queue. */
+  sources: z.array(z.enum(["events", "result_backend", "inspect", "broker"])),
   source: z.string(),
 });
 

@@ -70,6 +70,8 @@ print(json.dumps({"parked": parked}))
     await browser.screenshot(page, "waiting-task-list");
     await page.goto(`${agent.url}/#/tasks/${ids.parked[0]}`);
     assert.match(await waitForText(page, ".waiting-box", /waiting in nobody, #2 in line, priority 6/), /no worker has it yet/);
+    assert.match(await page.locator("table[aria-label='Task details']").innerText(), /Priority\s+6/);
+    await browser.screenshot(page, "waiting-task-detail");
   });
 
   it("counts the scheduled tasks in the overview", async () => {

@@ -77,6 +77,7 @@ describe("messages waiting in a queue", () => {
     });
     const six = await api("task", `tasks/${parked[0]!.id}`);
     assert.equal(six.priority, 6);
+    assert.deepEqual(six.sources, ["broker"]);
     assert.deepEqual(six.args_value, { format: "json", value: [0, 0] });
     const pending = await api("tasks", "tasks?state=PENDING&queue=nobody");
     assert.equal(pending.total, 5);

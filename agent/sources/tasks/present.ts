@@ -65,7 +65,7 @@ export function taskDetail(t: TaskRecord, extras: DetailExtras): TaskDetail {
     routing_key: t.routingKey,
     priority: t.priority,
     timeline: t.timeline.map((x) => ({ type: x.type, at: new Date(x.at).toISOString(), hostname: x.hostname, source: x.source, detail: x.detail })),
-    sources: [...(t.fromEvents ? (["events"] as const) : []), ...(t.fromBackend ? (["result_backend"] as const) : [])],
+    sources: [...(t.fromEvents ? (["events"] as const) : []), ...(t.fromBackend ? (["result_backend"] as const) : []), ...(t.waiting ? (["broker"] as const) : [])],
     source: extras.source,
   };
 }

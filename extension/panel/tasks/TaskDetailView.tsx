@@ -126,7 +126,7 @@ function TaskBody({ task }: { task: TaskDetail }) {
 
 const TIMELINE_SOURCES = { event: "event", result_backend: "result backend", agent: "agent (verdict)" } as const;
 
-const SOURCE_NAMES = { events: "events", result_backend: "result backend", inspect: "worker inspect" } as const;
+const SOURCE_NAMES = { events: "events", result_backend: "result backend", inspect: "worker inspect", broker: "its message in the queue" } as const;
 
 /** The agent's source line, and which of those sources actually knew this task. */
 function taskSource(task: TaskDetail): string {

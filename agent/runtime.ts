@@ -17,6 +17,7 @@ import { PoolProbe } from "./sources/workers/pool-probe";
 import { isRecord } from "./protocol/envelope";
 import { poolKind } from "./sources/workers/present";
 import { Cached } from "./sources/cache";
+import { WaitingMessages } from "./sources/waiting";
 import { log } from "./log";
 import { DjangoSources } from "./sources/django/sources";
 import { compactHeapAfterBulkLoad } from "./heap";
@@ -47,6 +48,8 @@ export class Agent {
   readonly inspector: Inspector;
   /** Asks each worker newly heard from for its pool, which its events never say. */
   private readonly poolProbe: PoolProbe;
+  /** Messages waiting in the queues, read from the broker into the task store on demand. */
+  readonly waiting: WaitingMessages;
   /** django-celery-results / django-celery-beat databases, when --tasks-db / --beat-db are given. */
   readonly django: DjangoSources;
   lastEventAt: number | null = null;
@@ -68,6 +71,7 @@ export class Agent {
   constructor(readonly options: AgentOptions) {
     this.broker = new RedisBroker({ url: options.broker, target: options.brokerTarget, transportOptions: options.transportOptions });
     this.tasks = new TaskStore(options.maxTasks);
+    this.waiting = new WaitingMessages(this.broker, this.tasks);
     this.workers = new WorkerRegistry({ running: (w) => this.runningOn(w), typicalRuntime: (name) => this.tasks.typicalRuntime(name) });
     this.inspector = new Inspector(
       this.broker,

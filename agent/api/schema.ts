@@ -67,13 +67,42 @@ export const HealthSchema = z.looseObject({
 });
 
 /**
- * Celery's states, plus LOST: the agent's own verdict on a task that was received or running on a
- * worker judged offline (killed, or restarted under the same name). A later event or result replaces it.
+ * Celery's states, plus two of the agent's own:
+ * - LOST: its verdict on a task that was received or running on a worker judged offline (killed, or
+ *   restarted under the same name). A later event or result replaces it.
+ * - SCHEDULED: a worker received the task with an ETA later than the moment it received it
+ *   (`countdown`/`eta`): the worker holds it until then (`inspect scheduled`). Celery calls it RECEIVED;
+ *   task-started moves it on as usual.
+ * A message still waiting in a broker queue (no worker has it) is PENDING with `waiting` set.
  */
-export const TaskStateSchema = z.enum(["PENDING", "RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED", "LOST"]);
+export const TaskStateSchema = z.enum(["PENDING", "RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED", "LOST", "SCHEDULED"]);
 
 /** Why a task is LOST: the worker that held it, when the agent gave up on it, and why. */
 export const LostSchema = z.looseObject({ worker: z.string(), at: Time, reason: z.string() });
+
+/**
+ * Where a task's message waits in the broker, read from the queue's lists (LRANGE, never a pop) at
+ * `seen_at`: no worker has received it. `position` counts from 1, the next message a worker gets from
+ * this queue, across its priority lists in the order workers serve them. `priority` is the message's
+ * own, else its list's priority step. Gone as soon as a later read no longer finds the message.
+ */
+export const WaitingSchema = z.looseObject({ queue: z.string(), position: z.number(), priority: z.number(), seen_at: Time });
+
+/**
+ * How the waiting messages were read: `read` messages decoded from the next ones of each queue's
+ * lists (`messages` in all those lists), `truncated` when some were left unread (the bound per list
+ * and in total), `rejected` how many were not task messages or could not be decoded (the undecodable
+ * ones are also counted, once each, in health's `rejected` as `waiting_<reason>`).
+ */
+export const WaitingReadSchema = z.looseObject({
+  read: z.number(),
+  messages: z.number(),
+  truncated: z.boolean(),
+  rejected: z.number(),
+  read_at: NullableTime,
+  /** Why the broker could not be read, if it could not (the last read's messages are shown). */
+  error: z.nullable(z.string()),
+});
 
 /** A value this caller may not see (a limited token, or --redact), and why. */
 export const HiddenSchema = z.looseObject({ format: z.literal("hidden"), reason: z.string() });
@@ -110,6 +139,10 @@ export const TaskRowSchema = z.looseObject({
   parent_id: z.nullable(z.string()),
   /** Set while the task is LOST. Optional: agents before LOST existed do not send it. */
   lost: z.optional(z.nullable(LostSchema)),
+  /** Set while the task's message waits in a broker queue (state PENDING, or RETRY/LOST sent back). */
+  waiting: z.optional(z.nullable(WaitingSchema)),
+  /** When the task is due (countdown/eta), as sent: a SCHEDULED task runs then. */
+  eta: z.optional(NullableTime),
 });
 
 export const TimelineEntrySchema = z.looseObject({
@@ -135,7 +168,8 @@ export const TaskDetailSchema = z.extend(TaskRowSchema, {
   routing_key: z.nullable(z.string()),
   priority: z.nullable(z.number()),
   timeline: z.array(TimelineEntrySchema),
-  sources: z.array(z.enum(["events", "result_backend", "inspect"])),
+  /** Which sources knew this task; `broker`: its message waiting in a queue. */
+  sources: z.array(z.enum(["events", "result_backend", "inspect", "broker"])),
   source: z.string(),
 });
 
@@ -146,6 +180,8 @@ export const TaskListSchema = z.looseObject({
   limit: z.number(),
   next_cursor: z.nullable(z.string()),
   source: z.string(),
+  /** How the waiting messages (PENDING with `waiting`) among these were read from the broker. */
+  waiting: z.optional(WaitingReadSchema),
 });
 
 export const PoolSchema = z.enum(["prefork", "solo", "threads", "gevent", "eventlet", "custom"]);
@@ -254,6 +290,9 @@ export const QueueSummarySchema = z.looseObject({
 export const QueueDetailSchema = z.extend(QueueSummarySchema, {
   routed_tasks: z.array(z.looseObject({ pattern: z.string(), route: z.record(z.string(), z.unknown()) })),
   recent_tasks: z.array(TaskRowSchema),
+  /** Its messages waiting in the broker, next first (bounded: see `waiting`). */
+  waiting_tasks: z.optional(z.array(TaskRowSchema)),
+  waiting: z.optional(WaitingReadSchema),
   source: z.string(),
 });
 
@@ -265,6 +304,8 @@ export const OverviewSchema = z.looseObject({
     active: z.number(),
     /** Null when no worker answered in time. */
     reserved: z.nullable(z.number()),
+    /** Received with an ETA still ahead (inspect scheduled, else the SCHEDULED tasks held); null when unknown. */
+    scheduled: z.optional(z.nullable(z.number())),
     last_hour: z.record(z.string(), z.number()),
     last_day: z.record(z.string(), z.number()),
     latest: z.array(TaskRowSchema),
@@ -382,6 +423,8 @@ export type Health = z.infer<typeof HealthSchema>;
 export type Connection = z.infer<typeof ConnectionSchema>;
 export type TaskState = z.infer<typeof TaskStateSchema>;
 export type Lost = z.infer<typeof LostSchema>;
+export type Waiting = z.infer<typeof WaitingSchema>;
+export type WaitingRead = z.infer<typeof WaitingReadSchema>;
 export type Value = z.infer<typeof ValueSchema>;
 export type Hidden = z.infer<typeof HiddenSchema>;
 export type TaskRow = z.infer<typeof TaskRowSchema>;

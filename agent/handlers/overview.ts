@@ -3,7 +3,7 @@ import { hideRowPayloads, taskRow } from "../sources/tasks/present";
 import { FULL_ACCESS, payloadHidden, type Access } from "./access";
 import { atMost, type Ctx } from "./context";
 import { summaries } from "./workers";
-import { listQueues } from "./queues";
+import { listQueues, readWaiting } from "./queues";
 import { listPeriodicTasks } from "./periodic";
 import { connections } from "./health";
 
@@ -36,13 +36,14 @@ async function compute(ctx: Ctx): Promise<Overview> {
   // What the workers last said, when every live worker has said it: the overview answers at once
   // (a stale answer is refreshed in the background, and the panel updates live); it waits for a
   // broadcast only for a worker never heard from.
-  const now = (m: "active" | "reserved" | "registered") => {
+  const now = (m: "active" | "reserved" | "scheduled" | "registered") => {
     const held = ctx.inspector.cached(m);
     return held ? Promise.resolve(held) : settle(ctx.inspector.read(m));
   };
-  const [active, reserved, registered, freshQueues, freshPeriodic] = await Promise.all([
+  const [active, reserved, scheduled, registered, freshQueues, freshPeriodic] = await Promise.all([
     now("active"),
     now("reserved"),
+    now("scheduled"),
     now("registered"),
     settle(listQueues(ctx, { heldReplies: true })),
     settle(listPeriodicTasks(ctx, FULL_ACCESS)),
@@ -51,6 +52,8 @@ async function compute(ctx: Ctx): Promise<Overview> {
   const queues = freshQueues ?? known.queues;
   const periodic = freshPeriodic ?? known.periodic;
   lastKnown.set(ctx, { queues, periodic });
+  // The overview is what clients poll: it keeps the waiting messages in the task store current.
+  if (freshQueues) void readWaiting(ctx, freshQueues.queues).catch(() => undefined);
   const workers = summaries(ctx);
   const online = workers.filter((w) => w.status === "online");
   // Busy solo workers answer nothing: their running task comes from the task store instead.
@@ -68,6 +71,8 @@ async function compute(ctx: Ctx): Promise<Overview> {
     tasks: {
       active: (activeFromInspect ?? activeFromHeartbeats) + busyRunning,
       reserved: countReplies(reserved),
+      // Workers that cannot answer (busy solo) or did not yet: the SCHEDULED tasks the agent holds.
+      scheduled: countReplies(scheduled) ?? (ctx.tasks.countByState().get("SCHEDULED") ?? null),
       last_hour: lastHour,
       last_day: lastDay,
       latest: ctx.tasks.query({}, { by: "received", order: "desc" }, 10, null).tasks.map(taskRow),

@@ -1,10 +1,10 @@
-import type { QueueDetail, QueueList, QueueSummary } from "../api/schema";
+import type { QueueDetail, QueueList, QueueSummary, WaitingRead } from "../api/schema";
 import { isRecord } from "../protocol/envelope";
 import { num } from "../protocol/events";
 import { mergeQueues, queueSummaries, readQueueDeclaration, type QueueDeclaration } from "../sources/queues";
 import { hideRowPayloads, taskRow } from "../sources/tasks/present";
 import { payloadHidden, type Access } from "./access";
-import { workerConf, type Ctx } from "./context";
+import { atMost, workerConf, type Ctx } from "./context";
 import { notFound } from "./errors";
 
 function sourceOfQueues(ctx: Ctx): string {
@@ -60,13 +60,39 @@ export async function listQueues(ctx: Ctx, opts: QueueListOptions = {}): Promise
   return { queues: summaries, source: sourceOfQueues(ctx) };
 }
 
+/** How long a request waits for the waiting messages to be read again before answering with the last read. */
+const WAITING_WAIT_MS = 500;
+
+/**
+ * The messages waiting in the queues, read again into the task store unless the last read is fresh
+ * (sources/waiting.ts). `summaries`: the queues as just listed; otherwise they are listed from the
+ * workers' held replies. Waits at most WAITING_WAIT_MS: then the last read is what is shown.
+ */
+export async function readWaiting(ctx: Ctx, summaries?: readonly QueueSummary[]): Promise<WaitingRead> {
+  // Broker down: nothing can be read (commands would only queue up); the last read is what is known.
+  const broker = ctx.broker.status();
+  if (broker.state !== "connected") return { ...ctx.waiting.last(), error: broker.error ?? `broker ${broker.state}` };
+  const read = ctx.waiting.refresh(async () => summaries ?? (await allQueues(ctx, { heldReplies: true })).summaries);
+  return (await atMost(read, WAITING_WAIT_MS)) ?? ctx.waiting.last();
+}
+
+const RECENT = 20;
+
 export async function queueDetail(ctx: Ctx, name: string, access: Access): Promise<QueueDetail> {
   const { summaries, conf } = await allQueues(ctx);
   const q = summaries.find((s) => s.name === name);
   if (!q) throw notFound(`no queue named "${name}" in the broker's bindings, the workers' queues or task_queues`);
   const routed_tasks = routesOf(conf).filter((r) => r.route.queue === name || (q.exchange !== null && r.route.exchange === q.exchange && !r.route.queue));
-  const recent = ctx.tasks.query({ queue: name }, { by: "received", order: "desc" }, 20, null);
+  const waiting = await readWaiting(ctx, summaries);
+  const waitingRows = ctx.waiting
+    .inQueue(name)
+    .map((id) => ctx.tasks.get(id))
+    .filter((t) => t?.waiting?.queue === name)
+    .map((t) => taskRow(t!));
+  // Recent tasks are the ones that went through: the waiting ones are listed on their own.
+  const recent = ctx.tasks.query({ queue: name }, { by: "received", order: "desc" }, RECENT + waitingRows.length, null);
+  const recentRows = recent.tasks.filter((t) => !t.waiting).slice(0, RECENT).map(taskRow);
   const hidden = payloadHidden(access);
-  const rows = recent.tasks.map(taskRow);
-  return { ...q, routed_tasks, recent_tasks: hidden ? rows.map((r) => hideRowPayloads(r, hidden)) : rows, source: sourceOfQueues(ctx) };
+  const shown = (rows: typeof recentRows) => (hidden ? rows.map((r) => hideRowPayloads(r, hidden)) : rows);
+  return { ...q, routed_tasks, recent_tasks: shown(recentRows), waiting_tasks: shown(waitingRows), waiting, source: sourceOfQueues(ctx) };
 }

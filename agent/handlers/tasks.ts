@@ -11,6 +11,7 @@ import { num } from "../protocol/events";
 import { atMost, sourceOfTasks, type Ctx } from "./context";
 import { badRequest, HttpError, notFound } from "./errors";
 import { listTasksFromDb, taskDetailFromDb } from "./django";
+import { readWaiting } from "./queues";
 
 /** ISO 8601 or unix seconds; a bad value names the parameter. */
 function parseTime(param: string, v: string | undefined): number | undefined {
@@ -20,7 +21,7 @@ function parseTime(param: string, v: string | undefined): number | undefined {
   return ms;
 }
 
-export function listTasks(ctx: Ctx, query: Record<string, string>, access: Access): TaskList | Promise<TaskList> {
+export async function listTasks(ctx: Ctx, query: Record<string, string>, access: Access): Promise<TaskList> {
   const parsed = TaskQuerySchema.safeParse(query);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -42,16 +43,24 @@ export function listTasks(ctx: Ctx, query: Record<string, string>, access: Acces
   };
   const sort: TaskSort = { by: q.sort, order: q.order };
   const hidden = payloadHidden(access);
+  // The messages waiting in the queues are tasks too (PENDING with `waiting`): read them in first.
+  const waiting = await readWaiting(ctx);
   if (ctx.options.tasksDb) {
-    return listTasksFromDb(ctx, filter, sort, q.limit, cursor, sourceOfTasks(ctx), { searchPayloads: !hidden }).then((list) =>
-      hidden ? { ...list, tasks: list.tasks.map((r) => hideRowPayloads(r, hidden)) } : list,
-    );
+    const list = await listTasksFromDb(ctx, filter, sort, q.limit, cursor, sourceOfTasks(ctx), { searchPayloads: !hidden });
+    return { ...list, tasks: hidden ? list.tasks.map((r) => hideRowPayloads(r, hidden)) : list.tasks, waiting };
   }
   // The store's search also matches arguments and results: a caller who may not see them must
   // not find tasks by them either (else probing would read them back, a letter at a time).
   const page = hidden && filter.q ? searchVisibleFields(ctx, filter, sort, q.limit, cursor) : ctx.tasks.query(filter, sort, q.limit, cursor);
   const rows = page.tasks.map(taskRow);
-  return { tasks: hidden ? rows.map((r) => hideRowPayloads(r, hidden)) : rows, total: page.total, limit: q.limit, next_cursor: page.nextCursor, source: sourceOfTasks(ctx) };
+  return {
+    tasks: hidden ? rows.map((r) => hideRowPayloads(r, hidden)) : rows,
+    total: page.total,
+    limit: q.limit,
+    next_cursor: page.nextCursor,
+    source: `${sourceOfTasks(ctx)} + messages waiting in the broker's queues`,
+    waiting,
+  };
 }
 
 const SEARCH_STEP = 1000;

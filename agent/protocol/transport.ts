@@ -4,6 +4,7 @@
  * slot in later with the same shapes.
  */
 import type { CeleryEvent } from "./events";
+import type { Envelope } from "./envelope";
 import type { ReadOnlyControlMethod } from "./control";
 import type { TaskMeta } from "./result-meta";
 
@@ -44,6 +45,13 @@ export interface QueueDepth {
   byPriority: { priority: number; messages: number }[];
 }
 
+/** One priority list of a queue to peek at (`step` as in QueueDepth), and how many of its next messages to read. */
+export interface ListRead {
+  queue: string;
+  step: number;
+  count: number;
+}
+
 export interface UnackedSummary {
   total: number;
   /** Routing key of each unacked message -> count. */
@@ -70,6 +78,8 @@ export interface BrokerTransport {
   /** Workers holding a remote-control binding (alive, or killed without cleaning up). */
   pidboxWorkers(): Promise<string[]>;
   queueDepths(queues: string[]): Promise<Map<string, QueueDepth>>;
+  /** The next messages of each list, next to be delivered first, read without taking any; null: undecodable. */
+  peekLists(reads: ListRead[]): Promise<(Envelope | null)[][]>;
   unacked(): Promise<UnackedSummary>;
 }
 

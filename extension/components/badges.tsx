@@ -1,6 +1,6 @@
 /** Colored labels for task states, worker status and agent connection. */
 import type { ComponentChildren } from "preact";
-import type { Lost, TaskState, WorkerSummary } from "../../agent/api/schema";
+import type { Lost, TaskRow, TaskState, Waiting, WorkerSummary } from "../../agent/api/schema";
 import { describeConnection, type ConnectionState } from "../shared/connection";
 
 export type Tone = "ok" | "bad" | "warn" | "info" | "muted";
@@ -22,6 +22,8 @@ const STATE_TONES: Record<TaskState, Tone> = {
   RETRY: "warn",
   REVOKED: "warn",
   STARTED: "info",
+  // The agent's name for received with an ETA ahead: the worker holds it until then.
+  SCHEDULED: "info",
   RECEIVED: "info",
   PENDING: "muted",
 };
@@ -35,11 +37,44 @@ export function lostTitle(lost: Lost | null | undefined): string {
   return lost ? `lost on ${lost.worker} at ${lost.at}: ${lost.reason} (${why})` : `the worker holding it went offline or restarted (${why})`;
 }
 
-export function StateBadge({ state, lost }: { state: TaskState; lost?: Lost | null }) {
+/** Where a waiting message sits, in words. */
+export function waitingText(w: Waiting): string {
+  return `waiting in ${w.queue}, #${w.position} in line, priority ${w.priority} (read from the broker; no worker has it yet)`;
+}
+
+function stateTitle(state: TaskState, lost: Lost | null | undefined, waiting: Waiting | null | undefined, eta: string | null | undefined): string | undefined {
+  if (waiting) return waitingText(waiting);
+  if (state === "LOST") return lostTitle(lost);
+  if (state === "SCHEDULED") return `received with an ETA${eta ? ` (${eta})` : ""}: the worker runs it then`;
+  return undefined;
+}
+
+export function StateBadge({ state, lost, waiting, eta }: { state: TaskState; lost?: Lost | null; waiting?: Waiting | null; eta?: string | null }) {
   return (
-    <span class={`badge ${STATE_TONES[state]} state`} data-state={state} title={state === "LOST" ? lostTitle(lost) : undefined}>
+    <span class={`badge ${STATE_TONES[state]} state`} data-state={state} data-waiting={waiting ? "" : undefined} title={stateTitle(state, lost, waiting, eta)}>
       {state.toLowerCase()}
     </span>
+  );
+}
+
+/** A task row's state: the badge, and where it waits or when it is due. */
+export function TaskStateCell({ task, when }: { task: Pick<TaskRow, "state" | "lost" | "waiting" | "eta">; when: (iso: string) => ComponentChildren }) {
+  const w = task.waiting;
+  return (
+    <>
+      <StateBadge state={task.state} lost={task.lost} waiting={w} eta={task.eta} />
+      {w ? (
+        <span class="dim state-note" data-waiting-position={w.position}>
+          {" "}
+          waiting #{w.position} · p{w.priority}
+        </span>
+      ) : task.state === "SCHEDULED" && task.eta ? (
+        <span class="dim state-note" data-eta={task.eta}>
+          {" "}
+          due {when(task.eta)}
+        </span>
+      ) : null}
+    </>
   );
 }
 

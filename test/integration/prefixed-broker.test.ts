@@ -64,9 +64,10 @@ it("uses the workers' result backend when none is given", async () => {
   }
 });
 
-it("reads queue depths under the prefix", async () => {
+it("reads queue depths and the waiting messages under the prefix", async () => {
   const q = await agent.get<any>("/api/v1/queues/parked");
   assert.equal(q.status, 200);
   assert.equal(q.body.messages, 2);
   assert.deepEqual(q.body.messages_by_priority.map((p: any) => p.messages), [1, 0, 0, 1]);
+  assert.deepEqual(q.body.waiting_tasks.map((t: any) => [t.name, t.waiting.position, t.waiting.priority]), [["panel_fixture.add", 1, 0], ["panel_fixture.add", 2, 9]]);
 });

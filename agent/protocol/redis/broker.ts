@@ -3,10 +3,10 @@
  * fanout channel plus a reply list, queues as lists, bindings as sets. The only writes are the reply
  * binding and list that remote control needs, removed again after each call.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { buildControlRequest, readControlReply, ReplyCollector, type ReadOnlyControlMethod } from "../control";
-import { BodyDecoder, decodeEnvelope, encodeEnvelope, isRecord, type DecodeLimits, defaultDecodeLimits } from "../envelope";
+import { BodyDecoder, decodeEnvelope, encodeEnvelope, isRecord, type DecodeLimits, defaultDecodeLimits, type Envelope } from "../envelope";
 import { eventsFromBody, type CeleryEvent } from "../events";
 import type {
   BroadcastOptions,
@@ -14,6 +14,7 @@ import type {
   BrokerTransport,
   ConnectionStatus,
   ExchangeBinding,
+  ListRead,
   QueueDepth,
   UnackedSummary,
 } from "../transport";
@@ -38,6 +39,8 @@ const CONNECTION_NAME = "celery-panel";
 const MAX_BLOCKING = 16;
 /** From this many lists on, queue depths are read in one raw round trip. */
 const BULK_FROM = 256;
+/** Undecodable waiting messages remembered, so each is counted once however often it is read. */
+const REJECTED_SEEN_MAX = 10_000;
 
 export class RedisBroker implements BrokerTransport {
   readonly kind = "redis" as const;
@@ -64,6 +67,8 @@ export class RedisBroker implements BrokerTransport {
   private readonly replyBindings = new Set<{ bindingSet: string; member: string; listKey: string }>();
   /** Blocking connections lent to a broadcast, closed by close() so no BRPOP holds the exit. */
   private readonly lent = new Set<Redis>();
+  /** Digests of the waiting messages already counted as rejected. */
+  private readonly rejectedSeen = new Set<string>();
 
   constructor(private readonly opts: RedisBrokerOptions) {
     this.description = maskUrl(opts.url);
@@ -319,6 +324,36 @@ export class RedisBroker implements BrokerTransport {
       const n = results[i]?.[1];
       return typeof n === "number" ? n : 0;
     });
+  }
+
+  /**
+   * The next `count` messages of each list, the next one to be delivered first: LRANGE of the list's
+   * right end (kombu LPUSHes, workers BRPOP), which changes nothing. A message that does not decode
+   * comes back as null and is counted as rejected once (it is read again on every peek).
+   */
+  async peekLists(reads: ListRead[]): Promise<(Envelope | null)[][]> {
+    if (!reads.length) return [];
+    const pipe = this.cmd.pipeline();
+    for (const r of reads) pipe.lrangeBuffer(this.keys.queueList(r.queue, r.step), -r.count, -1);
+    const results = (await pipe.exec()) ?? [];
+    return reads.map((_, i) => {
+      const [err, raw] = results[i] ?? [new Error("no reply"), null];
+      if (err) throw err;
+      return (raw as Buffer[]).reverse().map((m) => {
+        const d = decodeEnvelope(m, this.limits);
+        if (d.ok) return d.envelope;
+        this.countOnce(m, `waiting_${d.reason}`);
+        return null;
+      });
+    });
+  }
+
+  private countOnce(raw: Buffer, reason: string): void {
+    const digest = createHash("sha1").update(raw).digest("base64");
+    if (this.rejectedSeen.has(digest)) return;
+    if (this.rejectedSeen.size >= REJECTED_SEEN_MAX) this.rejectedSeen.clear();
+    this.rejectedSeen.add(digest);
+    this.count(reason);
   }
 
   /** Where the bulk reader connects: where the command connection is connected. */

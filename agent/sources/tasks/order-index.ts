@@ -12,14 +12,14 @@
  */
 
 const LEAF_CAP = 512;
-export const STATE_COUNT = 9;
+export const STATE_COUNT = 10;
 
 export interface OrderKeys {
   /** The primary key (received time, ms). */
   key(slot: number): number;
   /** The tie-breaker, unique per task (first-sight sequence). */
   tie(slot: number): number;
-  /** State code 0..8 of the slot (for per-state counts). */
+  /** State code 0..9 of the slot (for per-state counts). */
   state(slot: number): number;
 }
 

@@ -126,6 +126,7 @@ export function packRest(t: TaskRecord): { rest: string | undefined; flags: numb
   if (t.timeline.length === 1 && sameItem(t.timeline[0]!, impliedTimeline(t))) flags |= TIMELINE_IS_BACKEND_WRITE;
   else if (t.timeline.length) o.tl = t.timeline.map((x) => [x.type, x.at, x.hostname, TIMELINE_SOURCES.indexOf(x.source), x.detail]);
   if (t.lost !== null) o.lost = t.lost;
+  if (t.waiting !== null) o.wait = t.waiting;
   for (const _ in o) return { rest: JSON.stringify(o), flags };
   return { rest: undefined, flags };
 }
@@ -140,6 +141,7 @@ export function unpackRest(t: TaskRecord, rest: string | undefined, flags: numbe
   t.parentId = (o.par as string | undefined) ?? null;
   t.children = (o.ch as string[] | undefined) ?? [];
   t.lost = (o.lost as TaskRecord["lost"] | undefined) ?? null;
+  t.waiting = (o.wait as TaskRecord["waiting"] | undefined) ?? null;
   if (flags & TIMELINE_IS_BACKEND_WRITE) t.timeline = [impliedTimeline(t)];
   else
     t.timeline = ((o.tl as [string, number, string | null, 0 | 1 | 2, string | null][] | undefined) ?? []).map(([type, at, hostname, source, detail]) => ({

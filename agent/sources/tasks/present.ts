@@ -29,7 +29,15 @@ export function taskRow(t: TaskRecord): TaskRow {
     root_id: t.rootId,
     parent_id: t.parentId,
     lost: t.lost && { worker: t.lost.worker, at: iso(t.lost.at)!, reason: t.lost.reason },
+    waiting: t.waiting && { queue: t.waiting.queue, position: t.waiting.position, priority: t.waiting.priority, seen_at: iso(t.waiting.seenAt)! },
+    eta: isoTime(t.eta),
   };
+}
+
+/** A time as Celery wrote it (e.g. `2026-12-01T16:50:03.120000+00:00`) in UTC ISO form, when it parses. */
+function isoTime(s: string | null): string | null {
+  const ms = s === null ? NaN : Date.parse(s);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : s;
 }
 
 export interface DetailExtras {
@@ -49,15 +57,15 @@ export function taskDetail(t: TaskRecord, extras: DetailExtras): TaskDetail {
     result_value: t.state === "SUCCESS" ? t.result : null,
     exception_info: t.excType || t.excMessage || t.exception ? { type: t.excType ?? typeFromRepr(t.exception), message: t.excMessage, module: t.excModule } : null,
     traceback: t.traceback,
-    eta: t.eta,
-    expires: t.expires,
+    eta: isoTime(t.eta),
+    expires: isoTime(t.expires),
     time_limit: extras.timeLimit,
     children,
     exchange: t.exchange,
     routing_key: t.routingKey,
     priority: t.priority,
     timeline: t.timeline.map((x) => ({ type: x.type, at: new Date(x.at).toISOString(), hostname: x.hostname, source: x.source, detail: x.detail })),
-    sources: [...(t.fromEvents ? (["events"] as const) : []), ...(t.fromBackend ? (["result_backend"] as const) : [])],
+    sources: [...(t.fromEvents ? (["events"] as const) : []), ...(t.fromBackend ? (["result_backend"] as const) : []), ...(t.waiting ? (["broker"] as const) : [])],
     source: extras.source,
   };
 }
@@ -68,7 +76,7 @@ function typeFromRepr(repr: string | null): string | null {
 }
 
 /** Timeline entries whose detail never carries payload (a runtime, "expired", "requeued"); others may quote an exception. */
-const SAFE_DETAIL = new Set(["task-succeeded", "task-revoked", "task-rejected"]);
+const SAFE_DETAIL = new Set(["task-succeeded", "task-revoked", "task-rejected", "task-received", "waiting"]);
 const hide = <T>(v: T | null, hidden: Hidden): T | Hidden | null => (v === null ? null : hidden);
 
 /** The row with its payload fields replaced by `hidden` (null stays null: nothing was there to hide). */

@@ -9,6 +9,7 @@ import { num, str } from "../../protocol/events";
 import { childIds, type TaskMeta } from "../../protocol/result-meta";
 import { isRecord } from "../../protocol/envelope";
 import type { TaskState } from "../../api/schema";
+import type { TaskMessage } from "../../protocol/task-message";
 
 export type StoredValue = { format: "json"; value: unknown } | { format: "repr"; value: string };
 
@@ -25,6 +26,14 @@ export interface LostInfo {
   worker: string;
   at: number;
   reason: string;
+}
+
+/** Set while the task's message waits in a broker queue: where, as last read (`seenAt`, agent clock). */
+export interface WaitingInfo {
+  queue: string;
+  position: number;
+  priority: number;
+  seenAt: number;
 }
 
 export interface TaskRecord {
@@ -62,6 +71,7 @@ export interface TaskRecord {
   children: string[];
   timeline: TimelineItem[];
   lost: LostInfo | null;
+  waiting: WaitingInfo | null;
   fromEvents: boolean;
   fromBackend: boolean;
 }
@@ -70,7 +80,8 @@ const MAX_TIMELINE = 64;
 
 // Celery's precedence: earlier in this list wins; a later-listed state arriving after an
 // earlier-listed one is taken as having happened before it.
-const PRECEDENCE: (TaskState | null)[] = ["SUCCESS", "FAILURE", null, "REVOKED", "STARTED", "RECEIVED", "REJECTED", "RETRY", "PENDING"];
+// SCHEDULED is a RECEIVED whose ETA is ahead: it ranks just before RECEIVED (a repeated received stays scheduled).
+const PRECEDENCE: (TaskState | null)[] = ["SUCCESS", "FAILURE", null, "REVOKED", "STARTED", "SCHEDULED", "RECEIVED", "REJECTED", "RETRY", "PENDING"];
 const RANK = new Map<TaskState, number>(PRECEDENCE.flatMap((s, i) => (s ? [[s, i] as [TaskState, number]] : [])));
 const OTHER_RANK = PRECEDENCE.indexOf(null);
 const precedence = (s: TaskState) => RANK.get(s) ?? OTHER_RANK;
@@ -93,7 +104,16 @@ const EVENT_STATE: Record<string, TaskState> = {
 const KNOWN_STATES = new Set<string>(["PENDING", "RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED"]);
 
 /** The states a task can be LOST from: held by a worker, not finished. */
-export const LOSABLE_STATES = new Set<TaskState>(["RECEIVED", "STARTED"]);
+export const LOSABLE_STATES = new Set<TaskState>(["RECEIVED", "SCHEDULED", "STARTED"]);
+
+/**
+ * The states in which a message seen in a queue is the task's current news: never received
+ * (PENDING), or sent back after what the agent last knew (a retry, a LOST task's message restored).
+ */
+const WAITABLE_STATES = new Set<TaskState>(["PENDING", "RETRY", "LOST", "REJECTED"]);
+
+/** Events and backend states that say a worker has the task: its message left the queue. */
+const TAKEN_EVENTS = new Set(["task-received", "task-started", "task-succeeded", "task-failed", "task-revoked", "task-rejected"]);
 
 /**
  * LOST is the agent's guess, not something a worker said, so real news replaces it: any event (only
@@ -110,7 +130,7 @@ export function newRecord(id: string, seq: number, now: number): TaskRecord {
     id, seq, name: null, state: "PENDING", stateAt: now, args: null, kwargs: null, result: null, exception: null, excType: null,
     excMessage: null, excModule: null, traceback: null, firstSeen: now, sent: null, received: null, started: null,
     finished: null, runtime: null, worker: null, queue: null, exchange: null, routingKey: null, priority: null,
-    retries: null, eta: null, expires: null, rootId: null, parentId: null, children: [], timeline: [], lost: null,
+    retries: null, eta: null, expires: null, rootId: null, parentId: null, children: [], timeline: [], lost: null, waiting: null,
     fromEvents: false, fromBackend: false,
   };
 }
@@ -149,8 +169,7 @@ const seconds = (s: number) => Math.round(s * 1000);
 export function applyEvent(t: TaskRecord, e: CeleryEvent): void {
   const f = e.fields;
   const at = seconds(e.timestamp);
-  const state = EVENT_STATE[e.type];
-  if (!state) return;
+  if (!EVENT_STATE[e.type]) return;
   const hadState = t.fromEvents || t.fromBackend;
   t.fromEvents = true;
   t.name = str(f.name) ?? t.name;
@@ -167,6 +186,8 @@ export function applyEvent(t: TaskRecord, e: CeleryEvent): void {
   t.exchange = str(f.exchange) ?? t.exchange;
   t.routingKey = str(f.routing_key) ?? t.routingKey;
   let detail: string | null = null;
+  let state = EVENT_STATE[e.type]!;
+  if (TAKEN_EVENTS.has(e.type)) t.waiting = null;
   switch (e.type) {
     case "task-sent":
       t.sent ??= at;
@@ -174,6 +195,11 @@ export function applyEvent(t: TaskRecord, e: CeleryEvent): void {
     case "task-received":
       t.received = at;
       t.worker = e.hostname;
+      // countdown/eta: the worker holds it until then.
+      if (etaAhead(t.eta, at)) {
+        state = "SCHEDULED";
+        detail = `scheduled for ${t.eta}`;
+      }
       break;
     case "task-started":
       t.started = at;
@@ -230,6 +256,7 @@ export function applyMeta(t: TaskRecord, m: TaskMeta): void {
   if (m.children.length) t.children = childIds(m.children);
   const at = m.dateDone ?? m.seenAt;
   let detail: string | null = null;
+  if (state === "STARTED" || READY_STATES.has(state)) t.waiting = null;
   if (state === "STARTED" && isRecord(m.result)) {
     // task_track_started stores {pid, hostname}: the one live sign of a busy solo worker.
     t.worker = str(m.result.hostname) ?? t.worker;
@@ -263,6 +290,40 @@ export function markLost(t: TaskRecord, lost: LostInfo): boolean {
   t.stateAt = lost.at;
   pushTimeline(t, { type: "lost", at: lost.at, hostname: lost.worker, source: "agent", detail: lost.reason });
   return true;
+}
+
+/** Whether `eta` (ISO 8601) is later than `at` (ms). */
+function etaAhead(eta: string | null, at: number): boolean {
+  const due = eta === null ? NaN : Date.parse(eta);
+  return Number.isFinite(due) && due > at;
+}
+
+/** Whether a message read from a queue at `w.seenAt` says where this task is now. */
+export function acceptsWaiting(t: TaskRecord, w: WaitingInfo): boolean {
+  return t.state === "PENDING" || (WAITABLE_STATES.has(t.state) && t.stateAt <= w.seenAt);
+}
+
+export function sameWaiting(a: WaitingInfo | null, b: WaitingInfo): boolean {
+  return a !== null && a.queue === b.queue && a.position === b.position && a.priority === b.priority;
+}
+
+/** The task's message, read waiting in a queue: fills what the record lacks and says where it waits. */
+export function applyWaiting(t: TaskRecord, msg: TaskMessage, w: WaitingInfo): void {
+  if (!acceptsWaiting(t, w)) return;
+  t.name ??= msg.name;
+  t.args ??= msg.args;
+  t.kwargs ??= msg.kwargs;
+  t.eta = msg.eta ?? t.eta;
+  t.expires = msg.expires ?? t.expires;
+  t.retries = msg.retries ?? t.retries;
+  t.rootId ??= msg.rootId;
+  if (msg.parentId && msg.parentId !== t.id) t.parentId ??= msg.parentId;
+  t.queue = w.queue;
+  t.exchange = msg.exchange ?? t.exchange;
+  t.routingKey = msg.routingKey ?? t.routingKey;
+  t.priority = w.priority;
+  if (t.waiting?.queue !== w.queue) pushTimeline(t, { type: "waiting", at: w.seenAt, hostname: null, source: "agent", detail: `in queue ${w.queue}` });
+  t.waiting = w;
 }
 
 /** The time a task is listed under: when it was received, else the earliest thing known of it. */

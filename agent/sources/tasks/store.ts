@@ -17,7 +17,8 @@
 import type { CeleryEvent } from "../../protocol/events";
 import type { TaskMeta } from "../../protocol/result-meta";
 import type { TaskState } from "../../api/schema";
-import { applyEvent, applyMeta, isFinished, LOSABLE_STATES, markLost, newRecord, receivedTime, type TaskRecord } from "./record";
+import { acceptsWaiting, applyEvent, applyMeta, applyWaiting, isFinished, LOSABLE_STATES, markLost, newRecord, receivedTime, sameWaiting, type TaskRecord, type WaitingInfo } from "./record";
+import type { TaskMessage } from "../../protocol/task-message";
 import { matchesText, type TaskFilter, type TaskSort } from "./query";
 import { OrderIndex, STATE_COUNT } from "./order-index";
 import { packRest, packText, searchTextOf, unpackRest, unpackText } from "./pack";
@@ -35,12 +36,14 @@ export interface TaskPage {
   nextCursor: string | null;
 }
 
-export const STATES: readonly TaskState[] = ["PENDING", "RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED", "LOST"];
+export const STATES: readonly TaskState[] = ["PENDING", "RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED", "LOST", "SCHEDULED"];
 const STATE_CODE = new Map<TaskState, number>(STATES.map((s, i) => [s, i]));
 /** The state mask that accepts every state. */
 const ALL_STATES = (1 << STATES.length) - 1;
 /** States whose tasks are also kept in a set (few at a time; the workers' "what runs where"). */
-const TRACKED = new Set<number>([STATE_CODE.get("PENDING")!, STATE_CODE.get("RECEIVED")!, STATE_CODE.get("STARTED")!, STATE_CODE.get("RETRY")!]);
+const TRACKED = new Set<number>(["PENDING", "RECEIVED", "SCHEDULED", "STARTED", "RETRY"].map((s) => STATE_CODE.get(s as TaskState)!));
+/** Codes of the states eviction takes first. */
+const SETTLED_CODES = new Set<number>(STATES.flatMap((s, i) => (isFinished({ state: s } as TaskRecord) ? [i] : [])));
 
 /** Flags column bits. */
 const F_EVENTS = 1;
@@ -163,6 +166,32 @@ export class TaskStore {
       }
     }
     return lost;
+  }
+
+  /**
+   * A message read waiting in a queue (sources/waiting.ts). Changes (and notifies) only when it says
+   * something new: a task not held yet, or a new place in the queue.
+   */
+  applyWaiting(msg: TaskMessage, w: WaitingInfo): TaskRecord | null {
+    const held = this.get(msg.id);
+    if (held && (!acceptsWaiting(held, w) || sameWaiting(held.waiting, w))) return null;
+    return this.update(msg.id, w.seenAt, (t) => applyWaiting(t, msg, w), true);
+  }
+
+  /**
+   * The task's message is no longer in its queue. A task known only from the queue is forgotten
+   * (whatever took it says so through events or the result backend); others just stop waiting.
+   */
+  leftQueue(id: string): void {
+    const slot = this.slotOf.get(id);
+    if (slot === undefined) return;
+    const t = this.record(slot);
+    if (!t.waiting) return;
+    if (t.fromEvents || t.fromBackend) return void this.update(id, Date.now(), (r) => (r.waiting = null), true);
+    this.remove(slot);
+    // Said once more, no longer waiting, so whoever shows it (the event stream, the panel) looks again.
+    t.waiting = null;
+    for (const l of this.listeners) l(t);
   }
 
   // --- slots and records -----------------------------------------------------------------------
@@ -391,7 +420,7 @@ export class TaskStore {
       const slot = this.line.shift()!;
       const seq = this.line.shift()!;
       if (this.c.state[slot] === EMPTY || this.c.seq[slot]! >>> 0 !== seq) continue; // gone, or the slot reused
-      const finished = this.c.state[slot]! >= 3 && this.c.state[slot] !== 5; // SUCCESS FAILURE REVOKED REJECTED LOST
+      const finished = SETTLED_CODES.has(this.c.state[slot]!);
       if (finished || passes-- <= 0) {
         this.remove(slot);
         excess--;

@@ -43,6 +43,7 @@ function OverviewBody({ data }: { data: Overview }) {
         <Card label="Workers offline" value={formatCount(data.workers.offline)} link={href({ view: "workers" })} tone={data.workers.offline ? "bad" : undefined} />
         <Card label="Active tasks" value={formatCount(data.tasks.active)} link={href({ view: "tasks", filters: { state: "STARTED" } })} />
         <Card label="Reserved tasks" value={formatCount(data.tasks.reserved)} link={href({ view: "workers" })} />
+        <Card label="Scheduled tasks" value={formatCount(data.tasks.scheduled)} link={href({ view: "tasks", filters: { state: "SCHEDULED" } })} />
         <Card label="Queued messages" value={formatCount(queued)} link={href({ view: "queues" })} />
         <Card label="Periodic tasks" value={formatCount(data.periodic_tasks)} link={href({ view: "periodic" })} />
       </div>

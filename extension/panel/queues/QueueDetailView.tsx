@@ -1,10 +1,10 @@
 /** One queue: depth per priority, consumers, exchange and bindings, routes to it, recent tasks. */
-import type { QueueDetail } from "../../../agent/api/schema";
+import type { QueueDetail, WaitingRead } from "../../../agent/api/schema";
 import { KeyValueTable, Table } from "../../components/Table";
 import { formatCount, formatJson, formatTimestamp, NONE } from "../../shared/format";
 import { DataView } from "../ResourceView";
 import { href } from "../router";
-import { TaskTable, WorkerLink } from "../tasks/TaskTable";
+import { TaskTable, WaitingTable, WorkerLink } from "../tasks/TaskTable";
 import { useResource } from "../use-resource";
 import { depthLabel, exchangeLabel, yesNo } from "./QueuesView";
 
@@ -72,13 +72,32 @@ function QueueBody({ queue }: { queue: QueueDetail }) {
         rowKey={(r) => r.pattern}
         empty="No task_routes entry names this queue."
       />
+      <h2>Waiting messages</h2>
+      {queue.waiting_tasks ? (
+        <>
+          <WaitingTable tasks={queue.waiting_tasks} empty={queue.messages ? "None of its messages could be read as a task." : "No message waits in this queue."} />
+          <WaitingNote queue={queue} read={queue.waiting} />
+        </>
+      ) : (
+        <div class="dim">This agent does not read waiting messages.</div>
+      )}
       <h2>Recent tasks</h2>
-      <TaskTable tasks={queue.recent_tasks} empty="No recent task went through this queue." />
+      <TaskTable label="Recent tasks" tasks={queue.recent_tasks} empty="No recent task went through this queue." />
       <p>
         <a href={href({ view: "tasks", filters: { queue: queue.name } })}>All tasks of this queue →</a>
       </p>
     </>
   );
+}
+
+/** How the waiting messages were read: when, and whether some were left unread. */
+function WaitingNote({ queue, read }: { queue: QueueDetail; read: WaitingRead | undefined }) {
+  if (!read) return null;
+  const shown = queue.waiting_tasks?.length ?? 0;
+  const parts = [`Read from the broker ${formatTimestamp(read.read_at)} without taking any.`];
+  if ((queue.messages ?? 0) > shown) parts.push(`${formatCount(shown)} of ${formatCount(queue.messages)} shown: the next ones of each priority list, up to a bound.`);
+  if (read.error) parts.push(`The last read failed (${read.error}): this is the one before.`);
+  return <p class="dim waiting-note">{parts.join(" ")}</p>;
 }
 
 export function QueueDetailView({ name }: { name: string }) {

@@ -1,6 +1,6 @@
 /** One task: arguments, result or error with its traceback, timeline, retries, limits, routing, family. */
 import type { TaskDetail, Value } from "../../../agent/api/schema";
-import { StateBadge } from "../../components/badges";
+import { StateBadge, waitingText } from "../../components/badges";
 import { KeyValueTable, Table } from "../../components/Table";
 import { formatCount, formatDuration, formatTimestamp, formatValue, isHidden, NONE, shortId } from "../../shared/format";
 import { Payload } from "../../components/Payload";
@@ -27,6 +27,16 @@ function limits(task: TaskDetail): string {
 }
 
 function Outcome({ task }: { task: TaskDetail }) {
+  if (task.waiting) {
+    return (
+      <div class="waiting-box" data-waiting-queue={task.waiting.queue}>
+        {waitingText(task.waiting)}; read {formatTimestamp(task.waiting.seen_at)}.
+      </div>
+    );
+  }
+  if (task.state === "SCHEDULED") {
+    return <div class="waiting-box">Scheduled: the worker received it and runs it at {formatTimestamp(task.eta)}.</div>;
+  }
   if (task.state === "LOST" && task.lost) {
     return (
       <div class="task-error">
@@ -66,7 +76,7 @@ function TaskBody({ task }: { task: TaskDetail }) {
   return (
     <>
       <div class="row task-title">
-        <StateBadge state={task.state} lost={task.lost} />
+        <StateBadge state={task.state} lost={task.lost} waiting={task.waiting} eta={task.eta} />
         <strong>{task.name ?? "unknown task"}</strong>
         <code>{task.id}</code>
       </div>
@@ -116,7 +126,7 @@ function TaskBody({ task }: { task: TaskDetail }) {
 
 const TIMELINE_SOURCES = { event: "event", result_backend: "result backend", agent: "agent (verdict)" } as const;
 
-const SOURCE_NAMES = { events: "events", result_backend: "result backend", inspect: "worker inspect" } as const;
+const SOURCE_NAMES = { events: "events", result_backend: "result backend", inspect: "worker inspect", broker: "its message in the queue" } as const;
 
 /** The agent's source line, and which of those sources actually knew this task. */
 function taskSource(task: TaskDetail): string {

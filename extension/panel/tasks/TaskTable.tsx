@@ -1,6 +1,6 @@
 /** The task rows table, used by the tasks list, the overview and the queue detail. */
 import type { TaskRow } from "../../../agent/api/schema";
-import { StateBadge } from "../../components/badges";
+import { TaskStateCell } from "../../components/badges";
 import { Table, type Column, type TableProps } from "../../components/Table";
 import { formatDuration, formatRelative, formatTimestamp, isHidden, NONE, shortId } from "../../shared/format";
 import { Payload } from "../../components/Payload";
@@ -29,7 +29,7 @@ export function QueueLink({ name }: { name: string | null }) {
 export const TASK_COLUMNS: readonly Column<TaskRow>[] = [
   { label: "ID", render: (t) => <TaskLink id={t.id} /> },
   { label: "Name", render: (t) => t.name ?? <span class="dim">unknown</span>, className: "truncate" },
-  { label: "State", render: (t) => <StateBadge state={t.state} lost={t.lost} /> },
+  { label: "State", render: (t) => <TaskStateCell task={t} when={(at) => <Time at={at} />} />, className: "nowrap" },
   {
     label: "Args",
     render: (t) => (isHidden(t.args) ? <Payload value={t.args} /> : <span class="mono" title={[t.args, isHidden(t.kwargs) ? null : t.kwargs].filter(Boolean).join(" ")}>{t.args ?? NONE}</span>),
@@ -41,6 +41,18 @@ export const TASK_COLUMNS: readonly Column<TaskRow>[] = [
   { label: "Queue", render: (t) => <QueueLink name={t.queue} /> },
 ];
 
-export function TaskTable({ tasks, empty, sort }: { tasks: readonly TaskRow[]; empty: string; sort?: TableProps<TaskRow>["sort"] }) {
-  return <Table label="Tasks" columns={TASK_COLUMNS} rows={tasks} rowKey={(t) => t.id} empty={empty} sort={sort} />;
+export function TaskTable({ tasks, empty, sort, label = "Tasks" }: { tasks: readonly TaskRow[]; empty: string; sort?: TableProps<TaskRow>["sort"]; label?: string }) {
+  return <Table label={label} columns={TASK_COLUMNS} rows={tasks} rowKey={(t) => t.id} empty={empty} sort={sort} />;
+}
+
+/** A queue's waiting messages, next first: position and priority lead. */
+const WAITING_COLUMNS: readonly Column<TaskRow>[] = [
+  { label: "#", render: (t) => t.waiting?.position ?? NONE, className: "num" },
+  { label: "Priority", render: (t) => t.waiting?.priority ?? NONE, className: "num" },
+  ...TASK_COLUMNS.filter((c) => c.label === "ID" || c.label === "Name" || c.label === "Args"),
+  { label: "ETA", render: (t) => <Time at={t.eta ?? null} />, className: "nowrap" },
+];
+
+export function WaitingTable({ tasks, empty }: { tasks: readonly TaskRow[]; empty: string }) {
+  return <Table label="Waiting messages" columns={WAITING_COLUMNS} rows={tasks} rowKey={(t) => t.id} empty={empty} />;
 }

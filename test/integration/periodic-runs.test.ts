@@ -6,32 +6,25 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { CeleryBeat, CeleryWorker, RedisServer, eventually, runPython, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
+import { eventually, stopAll } from "../fixtures/deployment";
+import { startBeatDeployment, type BeatDeployment } from "../fixtures/beat-deployment";
 import { contractGet } from "../fixtures/contract";
 
 const EVERY_S = 2;
-const env = { FIXTURE_FAST_BEAT_SECONDS: String(EVERY_S) };
-let redis: RedisServer;
-let agent: AgentProcess;
-let beat: CeleryBeat;
+let d: BeatDeployment;
 
-const periodic = () => contractGet(agent, "periodicTasks", "periodic-tasks");
+const periodic = () => contractGet(d.agent, "periodicTasks", "periodic-tasks");
 const tick = (p: any) => p.periodic_tasks.find((e: any) => e.name === "tick-fast");
 
 before(async () => {
-  redis = await RedisServer.start();
-  const broker = redis.url(0);
-  const backend = redis.url(1);
-  await CeleryWorker.start({ broker, backend, name: "w1@periodic", env });
-  agent = await startAgent(["--broker", broker, "--result-backend", backend, "--name", "periodic"]);
-  beat = await CeleryBeat.start({ broker, backend, env });
+  d = await startBeatDeployment(EVERY_S);
   // A task of the same name sent by hand, with other arguments: not a run of the entry.
-  await runPython(`import panel_fixture as p\nprint(p.add.delay(5, 5).get(timeout=20))`, broker, backend, env);
+  await d.python(`import panel_fixture as p\nprint(p.add.delay(5, 5).get(timeout=20))`);
 });
 
 after(async () => {
   await stopAll();
-  await redis?.destroy();
+  await d?.destroy();
 });
 
 describe("periodic entries from beat_schedule, with beat's default scheduler", () => {
@@ -54,10 +47,10 @@ describe("periodic entries from beat_schedule, with beat's default scheduler", (
   });
 
   it("the last run is the latest task beat sent for the entry; the count is every such task", async () => {
-    await beat.stop();
+    await d.beat.stop();
     // Beat sends nothing more: once every task it sent is seen, the entry and the task list agree.
     await eventually(async () => {
-      const [p, list] = [await periodic(), await contractGet(agent, "tasks", "tasks?name=panel_fixture.add&limit=500")];
+      const [p, list] = [await periodic(), await contractGet(d.agent, "tasks", "tasks?name=panel_fixture.add&limit=500")];
       // args as the result backend wrote them (JSON), or as events gave them (Celery's repr).
       const argsOf = (t: any) => String(t.args).replace(/\s/g, "");
       const runs = list.tasks.filter((t: any) => argsOf(t) === "[20,22]");

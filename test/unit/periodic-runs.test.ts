@@ -73,7 +73,7 @@ for (const [label, hot] of [['held as records', {}], ['packed', { finished: 0 }]
 
     test('a task known only from the result backend (JSON args) counts; one whose args are unknown counts when one entry is possible', () => {
       const s = store();
-      s.applyMeta(meta('b1', 'SUCCESS', { name: 'panel_fixture.encode_video', args: [7], kwargs: { quality: 'thumbnail' }, dateDone: new Date(ms(T0 + 1)).toISOString() }));
+      s.applyMeta(meta('b1', 'SUCCESS', { name: 'panel_fixture.encode_video', args: [7], kwargs: { quality: 'thumbnail' }, dateDone: ms(T0 + 1) }));
       s.applyEvent(ev('task-received', 'e1', T0 + 5, { name: 'panel_fixture.encode_video', args: '<truncated ...', kwargs: "{'quality': 'thumbnail'}" }));
       const r = seen(s, [thumbnails]).get(thumbnails.name);
       assert.equal(r?.count, 2);
@@ -122,9 +122,16 @@ describe('checkBeat: is beat alive, from its entries', () => {
     const { verdict, entries } = checkBeat([every('tick', 10, NOW - 60_000), every('hourly', 3600, NOW - 65_000)], NOW, started);
     assert.equal(verdict.status, 'late');
     assert.equal(verdict.entry, 'tick');
-    assert.equal(verdict.detail, 'entry tick was due 50 s ago and nothing was seen since tick ran 1 min ago');
+    assert.equal(verdict.detail, 'entry tick was due 50 s ago and nothing was seen since its last run 1 min ago');
     assert.equal(entries.get('tick')?.missed, NOW - 50_000);
     assert.equal(entries.get('hourly')?.missed, null);
+  });
+
+  test('late names the run seen last when it is another entry', () => {
+    const { verdict } = checkBeat([every('tick', 10, NOW - 60_000), every('hourly', 3600, NOW - 55_000)], NOW, started);
+    assert.equal(verdict.status, 'late');
+    assert.equal(verdict.detail, 'entry tick was due 50 s ago and nothing was seen since entry hourly ran 55 s ago');
+    assert.equal(verdict.lastRun, NOW - 55_000);
   });
 
   test("an entry missed while others ran later is that entry's problem: beat is alive", () => {

@@ -88,7 +88,10 @@ export function checkBeat(entries: readonly Expectation[], now: number, watching
   }
   // Due after the latest run of anything and not seen: beat has been silent since.
   const silent = missed.find((e) => checks.get(e.name)!.missed! > latest.lastRun!);
-  if (silent) return verdict("late", `${missedText(silent)} and nothing was seen since ${latest.name} ran ${ago(now - latest.lastRun!)}`, silent.name);
+  if (silent) {
+    const since = silent === latest ? `its last run ${ago(now - latest.lastRun!)}` : `entry ${latest.name} ran ${ago(now - latest.lastRun!)}`;
+    return verdict("late", `${missedText(silent)} and nothing was seen since ${since}`, silent.name);
+  }
   const others = missed.length ? `; not seen although beat sent others later: ${missed.map(missedText).join("; ")}` : "";
   return verdict("alive", `entry ${latest.name} ran ${ago(now - latest.lastRun!)} as scheduled${others}`, latest.name);
 }

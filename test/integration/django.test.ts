@@ -273,6 +273,8 @@ function djangoSuite(kind: "postgres" | "sqlite"): void {
         assert.equal(p.one_off, b.one_off);
         assert.equal(p.total_run_count, b.total_run_count);
         assert.equal(p.last_run, b.last_run_at ? isoMs(b.last_run_at) : null);
+        // The tables' own last runs are kept; this agent saw none of these tasks (their results are in the database).
+        assert.equal(p.last_run_source, b.last_run_at ? "beat store" : null);
         assert.equal(p.schedule_kind, b.kind);
         assert.equal(p.queue, b.queue);
         assert.equal(p.priority, b.priority);
@@ -283,6 +285,7 @@ function djangoSuite(kind: "postgres" | "sqlite"): void {
       const byName = new Map(list.periodic_tasks.map((p: any) => [p.name, p]));
       const tick: any = byName.get("tick every second");
       assert.ok(tick.last_run, "last_run_at written by beat");
+      assert.ok(["alive", "late"].includes(list.beat?.status), `beat judged from the tables' last runs: ${JSON.stringify(list.beat)}`);
       assert.equal(tick.schedule, "every 1 second");
       assert.equal(tick.next_run, new Date(Math.max(Date.parse(tick.last_run) + 1000, Date.parse(tick.next_run))).toISOString());
       assert.deepEqual(tick.kwargs, { label: "beat-marker" });

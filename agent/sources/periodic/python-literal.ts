@@ -19,6 +19,31 @@ export function parsePythonLiteral(text: string): unknown {
   }
 }
 
+/** A number or a constant, matched where the parser stands (sticky). */
+const WORD = /None|True|False|-?(?:\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?|inf)|nan/iy;
+const HEX = { x: /[0-9a-fA-F]{2}/y, u: /[0-9a-fA-F]{4}/y, U: /[0-9a-fA-F]{8}/y } as const;
+
+/**
+ * The repr Python prints for a JSON-like value (lists for arrays), so the usual case is a plain
+ * text comparison. Not always Python's exact text (floats such as 1.0 come out as 1): a
+ * difference is settled by parsing.
+ */
+export function pythonRepr(v: unknown): string {
+  if (v === null || v === undefined) return "None";
+  if (v === true) return "True";
+  if (v === false) return "False";
+  if (typeof v === "number") return String(v);
+  if (typeof v === "string") return pyStr(v);
+  if (Array.isArray(v)) return `[${v.map(pythonRepr).join(", ")}]`;
+  if (typeof v === "object") return `{${Object.entries(v).map(([k, x]) => `${pyStr(k)}: ${pythonRepr(x)}`).join(", ")}}`;
+  return String(v);
+}
+
+function pyStr(s: string): string {
+  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
+  return q + s.replace(/\\/g, "\\\\").replace(q === "'" ? /'/g : /"/g, `\\${q}`).replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t") + q;
+}
+
 const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "\\": "\\", "'": "'", '"': '"', "0": "\0", a: "\x07", b: "\b", f: "\f", v: "\v" };
 
 class Parser {
@@ -30,7 +55,7 @@ class Parser {
   }
 
   space(): void {
-    while (this.i < this.s.length && /\s/.test(this.s[this.i]!)) this.i++;
+    for (let c = this.s.charCodeAt(this.i); c === 32 || (c >= 9 && c <= 13); c = this.s.charCodeAt(++this.i));
   }
 
   private fail(): never {
@@ -51,7 +76,8 @@ class Parser {
     if (c === "(") return this.sequence(")");
     if (c === "{") return this.dict();
     if (c === "'" || c === '"') return this.string();
-    const word = /^(None|True|False|-?(?:\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?|inf)|nan)/i.exec(this.s.slice(this.i, this.i + 64));
+    WORD.lastIndex = this.i;
+    const word = WORD.exec(this.s);
     if (!word) this.fail();
     this.i += word[0].length;
     if (word[0] === "None") return null;
@@ -106,11 +132,12 @@ class Parser {
       if (e === undefined) this.fail();
       if (e in ESCAPES) out += ESCAPES[e];
       else if (e === "x" || e === "u" || e === "U") {
-        const len = e === "x" ? 2 : e === "u" ? 4 : 8;
-        const hex = this.s.slice(this.i, this.i + len);
-        if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(hex)) this.fail();
-        out += String.fromCodePoint(parseInt(hex, 16));
-        this.i += len;
+        const re = HEX[e];
+        re.lastIndex = this.i;
+        const hex = re.exec(this.s);
+        if (!hex) this.fail();
+        out += String.fromCodePoint(parseInt(hex[0], 16));
+        this.i += hex[0].length;
       } else out += `\\${e}`;
     }
   }

@@ -7,7 +7,7 @@
  */
 import type { ArgText } from "../tasks/pack";
 import type { NamedTask } from "../tasks/store";
-import { parsePythonLiteral } from "./python-literal";
+import { parsePythonLiteral, pythonRepr } from "./python-literal";
 
 /** What an entry's runs are recognised by. */
 export interface EntrySignature {
@@ -87,6 +87,11 @@ function both(a: Verdict, b: Verdict): Verdict {
 /** Does a task's stored args (or kwargs) text equal the entry's value? "maybe" when it cannot be told. */
 function compare(entryValue: unknown, empty: unknown, stored: ArgText | null, parsed: Map<string, unknown>): Verdict {
   if (stored === null) return "maybe";
+  const expected = entryValue === undefined || entryValue === null || (Array.isArray(entryValue) && entryValue.length === 0) ? empty : entryValue;
+  // conf could not say what the entry sends (an object it printed as text): no verdict.
+  if (Array.isArray(empty) ? !Array.isArray(expected) : !isPlainObject(expected)) return "maybe";
+  // Beat's own runs print exactly so: no parsing for them.
+  if (stored.text === (stored.format === "json" ? JSON.stringify(expected) : pythonRepr(expected))) return "yes";
   const key = `${stored.format}:${stored.text}`;
   let value = parsed.get(key);
   if (value === undefined && !parsed.has(key)) {
@@ -94,9 +99,6 @@ function compare(entryValue: unknown, empty: unknown, stored: ArgText | null, pa
     parsed.set(key, value);
   }
   if (value === undefined) return "maybe";
-  const expected = entryValue === undefined || entryValue === null || (Array.isArray(entryValue) && entryValue.length === 0) ? empty : entryValue;
-  // conf could not say what the entry sends (an object it printed as text): no verdict.
-  if (Array.isArray(empty) ? !Array.isArray(expected) : !isPlainObject(expected)) return "maybe";
   return sameValue(expected, value) ? "yes" : "no";
 }
 

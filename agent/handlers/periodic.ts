@@ -133,7 +133,8 @@ function addRunsSeen(ctx: Ctx, listed: Listed[]): BeatCheck {
       p.last_run_source = "tasks seen";
       p.last_task_id = runs.lastTaskId;
       // An interval runs `interval` after its last run: shown as is, even when that is past (missed).
-      if (p.schedule_kind === "interval" && p.enabled !== false && check?.due != null) p.next_run = iso(check.due);
+      // A next run the store knows (RedBeat's schedule) stays.
+      if (p.next_run === null && p.schedule_kind === "interval" && p.enabled !== false && check?.due != null) p.next_run = iso(check.due);
     } else p.last_run_source = null;
     p.missed_run = iso(check?.missed ?? null);
   }

@@ -52,9 +52,10 @@ function entry(
 }
 
 /** A django-celery-beat row, as listed: its schedule is already in the repr the schedule code reads. */
-function fromDbRow(p: PeriodicTask, tz: string): Listed {
+function fromDbRow(p: PeriodicTask, tz: string, hidden: Hidden | null): Listed {
   return {
-    out: p,
+    // Arguments beat passes to a task can carry the same data as the task's own.
+    out: hidden ? { ...p, args: hidden, kwargs: hidden } : p,
     signature: { name: p.name, task: p.task, args: p.args, kwargs: p.kwargs, queue: str(p.queue) ?? null },
     schedule: p.schedule_raw,
     timeZone: str(p.timezone) ?? tz,
@@ -70,7 +71,7 @@ export async function listPeriodicTasks(ctx: Ctx, access: Access, opts: { runs?:
   let source: string;
   if (ctx.django.beat || ctx.options.beatDb) {
     // django-celery-beat's DatabaseScheduler copies beat_schedule into its tables: they are the whole truth.
-    for (const p of await periodicFromDb(ctx, tz)) listed.push(fromDbRow(p, tz));
+    for (const p of await periodicFromDb(ctx, tz)) listed.push(fromDbRow(p, tz, hidden));
     source = periodicSource(ctx);
   } else {
     const schedule = isRecord(conf?.beat_schedule) ? conf.beat_schedule : {};

@@ -244,7 +244,7 @@ function djangoSuite(kind: "postgres" | "sqlite"): void {
     });
 
     it("hides payloads from a limited token, in the table's rows, its search and its detail", async () => {
-      const limited = await startAgent(["--broker", redis.url(0), "--tasks-db", dbUrl, "--limited-token", "django-limited", "--name", `django-${kind}-limited`]);
+      const limited = await startAgent(["--broker", redis.url(0), "--tasks-db", dbUrl, "--beat-db", dbUrl, "--limited-token", "django-limited", "--name", `django-${kind}-limited`]);
       const get = async (path: string) => (await limited.get<any>(`/api/v1/${path}`, { headers: { authorization: "Bearer django-limited" } })).body;
       // The failures' argument is in the table: a search on it must not find them (that would read it back).
       assert.equal((await get("tasks?q=fail-marker-1")).total, 0, "no search by a hidden argument");
@@ -258,6 +258,11 @@ function djangoSuite(kind: "postgres" | "sqlite"): void {
       assert.equal(detail.traceback.format, "hidden");
       assert.equal(detail.database.meta.format, "hidden");
       assert.ok(!JSON.stringify(detail).includes("fail-marker"), "the argument appears nowhere in the detail");
+      // The periodic tasks' arguments are payloads too.
+      const periodic = await get("periodic-tasks");
+      assert.ok(periodic.periodic_tasks.length > 0);
+      for (const p of periodic.periodic_tasks) for (const f of ["args", "kwargs"]) assert.equal(p[f]?.format, "hidden", `${f} of ${p.name}`);
+      assert.ok(!JSON.stringify(periodic).includes("beat-marker"), "a periodic task's kwargs appear nowhere");
       await limited.stop();
     });
 

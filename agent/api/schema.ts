@@ -362,6 +362,11 @@ export const ConfigSchema = z.looseObject({
   source: z.string(),
 });
 
+/** Where a periodic entry's last run and run count come from: its scheduler's store, or the tasks the agent saw. */
+export const LastRunSourceSchema = z.enum(["beat store", "tasks seen"]);
+/** Whether beat looks alive, judged from its entries' expected and observed runs. */
+export const BeatStatusSchema = z.enum(["alive", "late", "unknown"]);
+
 export const PeriodicTaskSchema = z.looseObject({
   name: z.string(),
   task: z.string(),
@@ -378,12 +383,30 @@ export const PeriodicTaskSchema = z.looseObject({
   source: z.enum(["beat_schedule", "redbeat", "django_celery_beat"]),
   /** Why the schedule could not be understood, if it could not. */
   error: z.nullable(z.string()),
+  /** Where last_run and total_run_count come from; null when no run is known. */
+  last_run_source: z.optional(z.nullable(LastRunSourceSchema)),
+  /** The task of the latest run seen, when it came from the tasks seen. */
+  last_task_id: z.optional(z.nullable(z.string())),
+  /** When a run was due and none was seen (past a tolerance); null when none is missing. */
+  missed_run: z.optional(NullableTime),
+});
+
+export const BeatCheckSchema = z.looseObject({
+  status: BeatStatusSchema,
+  /** e.g. "entry X ran 8 s ago as scheduled", "entry X was due 3 min ago and nothing was seen since …". */
+  detail: z.string(),
+  /** The entry the verdict rests on. */
+  entry: z.nullable(z.string()),
+  /** The latest run of any entry. */
+  last_run: NullableTime,
 });
 
 export const PeriodicTaskListSchema = z.looseObject({
   periodic_tasks: z.array(PeriodicTaskSchema),
   timezone: z.string(),
   source: z.string(),
+  /** Whether beat looks alive (absent when the runs were not looked at). */
+  beat: z.optional(BeatCheckSchema),
 });
 
 const csvStates = z.pipe(
@@ -444,6 +467,7 @@ export type Config = z.infer<typeof ConfigSchema>;
 export type Setting = z.infer<typeof SettingSchema>;
 export type PeriodicTask = z.infer<typeof PeriodicTaskSchema>;
 export type PeriodicTaskList = z.infer<typeof PeriodicTaskListSchema>;
+export type BeatCheck = z.infer<typeof BeatCheckSchema>;
 export type ApiError = z.infer<typeof ErrorSchema>;
 
 /** Every endpoint under /api/v1 and the schema of its response: one table for agent, client and tests. */

@@ -46,7 +46,7 @@ async function compute(ctx: Ctx): Promise<Overview> {
     now("scheduled"),
     now("registered"),
     settle(listQueues(ctx, { heldReplies: true })),
-    settle(listPeriodicTasks(ctx, FULL_ACCESS)),
+    settle(listPeriodicTasks(ctx, FULL_ACCESS, { runs: false })),
   ]);
   const known = lastKnown.get(ctx) ?? { queues: null, periodic: null };
   const queues = freshQueues ?? known.queues;

@@ -1,12 +1,22 @@
-import type { PeriodicTask, PeriodicTaskList } from "../api/schema";
+import type { BeatCheck, PeriodicTask, PeriodicTaskList } from "../api/schema";
 import { isRecord } from "../protocol/envelope";
 import { num, str } from "../protocol/events";
 import { redbeatDate, redbeatScheduleRepr } from "../protocol/redis/redbeat";
 import { computeSchedule } from "../sources/periodic";
+import { checkBeat, type Expectation } from "../sources/periodic/beat-check";
+import { runsSeen, type EntrySignature } from "../sources/periodic/runs";
 import { maskSecrets } from "../sources/mask";
 import { payloadHidden, type Access, type Hidden } from "./access";
 import { iso, workerConf, type Ctx } from "./context";
 import { periodicFromDb } from "./django";
+
+/** An entry as listed, with what its runs are recognised by (the unmasked definition). */
+interface Listed {
+  out: PeriodicTask;
+  signature: EntrySignature;
+  schedule: unknown;
+  timeZone: string;
+}
 
 function entry(
   name: string,
@@ -16,13 +26,14 @@ function entry(
   source: PeriodicTask["source"],
   known: { enabled: boolean | null; lastRun: number | null; runs: number | null; nextRun: number | null },
   hidden: Hidden | null,
-): PeriodicTask {
+): Listed {
   const now = new Date();
   const s = computeSchedule(schedule, { now, timeZone: tz, lastRun: known.lastRun === null ? null : new Date(known.lastRun) });
   const options = isRecord(def.options) ? def.options : {};
-  return {
+  const task = str(def.task) ?? "?";
+  const out: PeriodicTask = {
     name,
-    task: str(def.task) ?? "?",
+    task,
     schedule_kind: s.kind,
     schedule: s.human,
     schedule_raw: s.raw,
@@ -37,41 +48,98 @@ function entry(
     source,
     error: s.error ?? null,
   };
+  return { out, signature: { name, task, args: def.args, kwargs: def.kwargs, queue: str(options.queue) ?? null }, schedule, timeZone: tz };
 }
 
-export async function listPeriodicTasks(ctx: Ctx, access: Access): Promise<PeriodicTaskList> {
+/** A django-celery-beat row, as listed: its schedule is already in the repr the schedule code reads. */
+function fromDbRow(p: PeriodicTask, tz: string, hidden: Hidden | null): Listed {
+  return {
+    // Arguments beat passes to a task can carry the same data as the task's own.
+    out: hidden ? { ...p, args: hidden, kwargs: hidden } : p,
+    signature: { name: p.name, task: p.task, args: p.args, kwargs: p.kwargs, queue: str(p.queue) ?? null },
+    schedule: p.schedule_raw,
+    timeZone: str(p.timezone) ?? tz,
+  };
+}
+
+/** `runs`: false skips the runs seen and the beat check (the overview only counts entries). */
+export async function listPeriodicTasks(ctx: Ctx, access: Access, opts: { runs?: boolean } = {}): Promise<PeriodicTaskList> {
   const hidden = payloadHidden(access);
   const { conf } = await workerConf(ctx);
   const tz = str(conf?.timezone) ?? "UTC";
+  const listed: Listed[] = [];
+  let source: string;
   if (ctx.django.beat || ctx.options.beatDb) {
     // django-celery-beat's DatabaseScheduler copies beat_schedule into its tables: they are the whole truth.
-    return { periodic_tasks: await periodicFromDb(ctx, tz), timezone: tz, source: periodicSource(ctx) };
+    for (const p of await periodicFromDb(ctx, tz)) listed.push(fromDbRow(p, tz, hidden));
+    source = periodicSource(ctx);
+  } else {
+    const schedule = isRecord(conf?.beat_schedule) ? conf.beat_schedule : {};
+    for (const [name, def] of Object.entries(schedule)) {
+      if (!isRecord(def)) continue;
+      // beat's default store of last runs is a local shelve file: nothing outside beat can read it.
+      listed.push(entry(name, def, def.schedule, tz, "beat_schedule", { enabled: true, lastRun: null, runs: null, nextRun: null }, hidden));
+    }
+    const sources = [`beat_schedule from the workers' conf`];
+    const prefix = str(conf?.redbeat_key_prefix) ?? "redbeat:";
+    const redbeat = ctx.broker.status().state === "connected" ? await ctx.broker.redbeat(prefix).catch(() => []) : [];
+    for (const e of redbeat) {
+      const d = e.definition;
+      const meta = e.meta;
+      listed.push(
+        entry(str(d.name) ?? e.key.slice(prefix.length), d, redbeatScheduleRepr(d.schedule), tz, "redbeat", {
+          enabled: typeof d.enabled === "boolean" ? d.enabled : true,
+          lastRun: redbeatDate(meta?.last_run_at),
+          runs: num(meta?.total_run_count),
+          nextRun: e.nextRun === null ? null : e.nextRun * 1000,
+        }, hidden),
+      );
+    }
+    if (redbeat.length) sources.push(`RedBeat keys (${prefix}*) on ${ctx.brokerDescription()}`);
+    source = sources.join(" + ");
   }
-  const out: PeriodicTask[] = [];
-  const schedule = isRecord(conf?.beat_schedule) ? conf.beat_schedule : {};
-  for (const [name, def] of Object.entries(schedule)) {
-    if (!isRecord(def)) continue;
-    // beat's default store of last runs is a local shelve file: nothing outside beat can read it.
-    out.push(entry(name, def, def.schedule, tz, "beat_schedule", { enabled: true, lastRun: null, runs: null, nextRun: null }, hidden));
+  const beat = opts.runs === false ? undefined : addRunsSeen(ctx, listed);
+  const out = listed.map((l) => l.out).sort((a, b) => a.name.localeCompare(b.name));
+  return { periodic_tasks: out, timezone: tz, source, ...(beat ? { beat } : {}) };
+}
+
+/**
+ * Fills in last run, run count and (for intervals) next run from the tasks seen where the store
+ * does not know them, marks missed runs, and judges beat from every entry's latest known run.
+ */
+function addRunsSeen(ctx: Ctx, listed: Listed[]): BeatCheck {
+  const now = Date.now();
+  const seen = runsSeen(listed.map((l) => l.signature), (task, visit) => ctx.tasks.eachNamed(task, visit));
+  const expectations: Expectation[] = listed.map(({ out: p, schedule, timeZone }) => {
+    const stored = p.last_run === null ? null : Date.parse(p.last_run);
+    const observed = seen.get(p.name)?.lastRun ?? null;
+    const expires = str(p.expires);
+    return {
+      name: p.name,
+      schedule,
+      timeZone,
+      // The later of the two: django-celery-beat writes its last runs back only every few minutes.
+      lastRun: stored === null ? observed : observed === null ? stored : Math.max(stored, observed),
+      active: p.enabled !== false && !(expires && Date.parse(expires) <= now) && !(p.one_off === true && (p.total_run_count ?? 0) > 0),
+    };
+  });
+  const { verdict, entries } = checkBeat(expectations, now, ctx.startedAt);
+  for (const { out: p } of listed) {
+    const runs = seen.get(p.name);
+    const check = entries.get(p.name);
+    if (p.last_run !== null) p.last_run_source = "beat store";
+    else if (runs) {
+      p.last_run = iso(runs.lastRun);
+      p.total_run_count = runs.count;
+      p.last_run_source = "tasks seen";
+      p.last_task_id = runs.lastTaskId;
+      // An interval runs `interval` after its last run: shown as is, even when that is past (missed).
+      // A next run the store knows (RedBeat's schedule) stays.
+      if (p.next_run === null && p.schedule_kind === "interval" && p.enabled !== false && check?.due != null) p.next_run = iso(check.due);
+    } else p.last_run_source = null;
+    p.missed_run = iso(check?.missed ?? null);
   }
-  const sources = [`beat_schedule from the workers' conf`];
-  const prefix = str(conf?.redbeat_key_prefix) ?? "redbeat:";
-  const redbeat = ctx.broker.status().state === "connected" ? await ctx.broker.redbeat(prefix).catch(() => []) : [];
-  for (const e of redbeat) {
-    const d = e.definition;
-    const meta = e.meta;
-    out.push(
-      entry(str(d.name) ?? e.key.slice(prefix.length), d, redbeatScheduleRepr(d.schedule), tz, "redbeat", {
-        enabled: typeof d.enabled === "boolean" ? d.enabled : true,
-        lastRun: redbeatDate(meta?.last_run_at),
-        runs: num(meta?.total_run_count),
-        nextRun: e.nextRun === null ? null : e.nextRun * 1000,
-      }, hidden),
-    );
-  }
-  if (redbeat.length) sources.push(`RedBeat keys (${prefix}*) on ${ctx.brokerDescription()}`);
-  out.sort((a, b) => a.name.localeCompare(b.name));
-  return { periodic_tasks: out, timezone: tz, source: sources.join(" + ") };
+  return { status: verdict.status, detail: verdict.detail, entry: verdict.entry, last_run: iso(verdict.lastRun) };
 }
 
 export function periodicSource(ctx: Ctx): string {

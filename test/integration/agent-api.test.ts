@@ -318,6 +318,7 @@ describe("RedBeat", () => {
     assert.equal(e.enabled, false);
     assert.equal(e.total_run_count, 23);
     assert.equal(e.last_run, "2026-11-24T21:45:00.000Z");
+    assert.equal(e.last_run_source, "beat store", "RedBeat's own last run is kept");
     assert.equal(e.next_run, new Date(next * 1000).toISOString());
     assert.equal(e.schedule, "every 15 minutes");
     assert.match(p.source, /RedBeat/);

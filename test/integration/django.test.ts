@@ -244,7 +244,7 @@ function djangoSuite(kind: "postgres" | "sqlite"): void {
     });
 
     it("hides payloads from a limited token, in the table's rows, its search and its detail", async () => {
-      const limited = await startAgent(["--broker", redis.url(0), "--tasks-db", dbUrl, "--limited-token", "django-limited", "--name", `django-${kind}-limited`]);
+      const limited = await startAgent(["--broker", redis.url(0), "--tasks-db", dbUrl, "--beat-db", dbUrl, "--limited-token", "django-limited", "--name", `django-${kind}-limited`]);
       const get = async (path: string) => (await limited.get<any>(`/api/v1/${path}`, { headers: { authorization: "Bearer django-limited" } })).body;
       // The failures' argument is in the table: a search on it must not find them (that would read it back).
       assert.equal((await get("tasks?q=fail-marker-1")).total, 0, "no search by a hidden argument");
@@ -258,6 +258,11 @@ function djangoSuite(kind: "postgres" | "sqlite"): void {
       assert.equal(detail.traceback.format, "hidden");
       assert.equal(detail.database.meta.format, "hidden");
       assert.ok(!JSON.stringify(detail).includes("fail-marker"), "the argument appears nowhere in the detail");
+      // The periodic tasks' arguments are payloads too.
+      const periodic = await get("periodic-tasks");
+      assert.ok(periodic.periodic_tasks.length > 0);
+      for (const p of periodic.periodic_tasks) for (const f of ["args", "kwargs"]) assert.equal(p[f]?.format, "hidden", `${f} of ${p.name}`);
+      assert.ok(!JSON.stringify(periodic).includes("beat-marker"), "a periodic task's kwargs appear nowhere");
       await limited.stop();
     });
 
@@ -273,6 +278,8 @@ function djangoSuite(kind: "postgres" | "sqlite"): void {
         assert.equal(p.one_off, b.one_off);
         assert.equal(p.total_run_count, b.total_run_count);
         assert.equal(p.last_run, b.last_run_at ? isoMs(b.last_run_at) : null);
+        // The tables' own last runs are kept; this agent saw none of these tasks (their results are in the database).
+        assert.equal(p.last_run_source, b.last_run_at ? "beat store" : null);
         assert.equal(p.schedule_kind, b.kind);
         assert.equal(p.queue, b.queue);
         assert.equal(p.priority, b.priority);
@@ -283,6 +290,7 @@ function djangoSuite(kind: "postgres" | "sqlite"): void {
       const byName = new Map(list.periodic_tasks.map((p: any) => [p.name, p]));
       const tick: any = byName.get("tick every second");
       assert.ok(tick.last_run, "last_run_at written by beat");
+      assert.ok(["alive", "late"].includes(list.beat?.status), `beat judged from the tables' last runs: ${JSON.stringify(list.beat)}`);
       assert.equal(tick.schedule, "every 1 second");
       assert.equal(tick.next_run, new Date(Math.max(Date.parse(tick.last_run) + 1000, Date.parse(tick.next_run))).toISOString());
       assert.deepEqual(tick.kwargs, { label: "beat-marker" });

@@ -79,6 +79,28 @@ function value(fmt: string, text: string): StoredValue | null {
   return null;
 }
 
+/** args or kwargs as stored, still text: JSON (result backend) or Celery's repr (events). */
+export interface ArgText {
+  format: "json" | "repr";
+  text: string;
+}
+
+function argText(fmt: string, text: string): ArgText | null {
+  return fmt === "j" ? { format: "json", text } : fmt === "r" ? { format: "repr", text } : null;
+}
+
+/** A packed task's args and kwargs without parsing them (what a periodic entry is matched on). */
+export function packedArgs(s: string): { args: ArgText | null; kwargs: ArgText | null } {
+  const x = split(s);
+  return { args: argText(x.fa, x.a), kwargs: argText(x.fk, x.k) };
+}
+
+/** The same for a task held as a record. */
+export function recordArgs(t: TaskRecord): { args: ArgText | null; kwargs: ArgText | null } {
+  const of = (v: StoredValue | null): ArgText | null => (v === null ? null : { format: v.format, text: valueText(v) });
+  return { args: of(t.args), kwargs: of(t.kwargs) };
+}
+
 export function unpackText(s: string): TextFields {
   const x = split(s);
   return { args: value(x.fa, x.a), kwargs: value(x.fk, x.k), result: value(x.fr, x.r), exception: x.fe === "e" ? x.e : null };

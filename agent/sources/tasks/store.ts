@@ -21,7 +21,7 @@ import { acceptsWaiting, applyEvent, applyMeta, applyWaiting, isFinished, LOSABL
 import type { TaskMessage } from "../../protocol/task-message";
 import { matchesText, type TaskFilter, type TaskSort } from "./query";
 import { OrderIndex, STATE_COUNT } from "./order-index";
-import { packRest, packText, searchTextOf, unpackRest, unpackText } from "./pack";
+import { packedArgs, packRest, packText, recordArgs, searchTextOf, unpackRest, unpackText, type ArgText } from "./pack";
 import { literalPattern, SEP, TextStore } from "./search";
 import { Symbols } from "./symbols";
 import { IdTable } from "./id-table";
@@ -497,6 +497,26 @@ export class TaskStore {
     return p95;
   }
 
+  /**
+   * The tasks named `name`, newest received first, as what a periodic entry is matched on: its send
+   * time (else receive time, else first sight), queue and args/kwargs as text. No record is
+   * unpacked; `visit` returns false to stop.
+   */
+  eachNamed(name: string, visit: (t: NamedTask) => boolean): void {
+    const sym = this.syms.name.idOf(name);
+    if (sym === undefined) return;
+    let left = this.syms.name.count(sym);
+    const c = this.c;
+    this.order.walk(-1, -Infinity, Infinity, null, (slot) => {
+      if (c.name[slot] !== sym) return true;
+      const hot = this.hotRecord(slot);
+      const text = hot ? undefined : this.texts.get(slot);
+      const args = hot ? recordArgs(hot) : text === undefined ? { args: null, kwargs: null } : packedArgs(text);
+      const at = dec(c.sent[slot]!) ?? dec(c.received[slot]!) ?? c.firstSeen[slot]!;
+      return visit({ id: this.ids[slot]!, at, queue: this.syms.queue.value(c.queue[slot]!), ...args }) && --left > 0;
+    });
+  }
+
   countByState(): Map<TaskState, number> {
     const out = new Map<TaskState, number>();
     STATES.forEach((s, i) => {
@@ -745,6 +765,16 @@ export class TaskStore {
     else for (let slot = 0; slot < this.nextSlot; slot++) visit(slot);
     return { slots: best, total, keyOf };
   }
+}
+
+/** A task as eachNamed gives it. */
+export interface NamedTask {
+  id: string;
+  /** When it was sent (else received, else first seen), ms. */
+  at: number;
+  queue: string | null;
+  args: ArgText | null;
+  kwargs: ArgText | null;
 }
 
 interface Matcher {

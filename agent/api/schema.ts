@@ -88,6 +88,14 @@ export const ValueSchema = z.discriminatedUnion("format", [
 /** Text that may hold personal data: the text, nothing, or the hidden marker. */
 const PayloadText = z.nullable(z.union([z.string(), HiddenSchema]));
 
+/**
+ * Where a task's queue came from: named by the task-sent event or the result backend
+ * (result_extended), or inferred by the agent from the routing key in the worker's
+ * `inspect active/reserved/scheduled` reply (`delivery_info`) or from the worker that received it
+ * consuming that one queue only (`worker_queues`).
+ */
+export const QueueSourceSchema = z.enum(["event", "result_backend", "delivery_info", "worker_queues"]);
+
 export const TaskRowSchema = z.looseObject({
   id: z.string(),
   name: z.nullable(z.string()),
@@ -105,6 +113,9 @@ export const TaskRowSchema = z.looseObject({
   runtime: z.nullable(z.number()),
   worker: z.nullable(z.string()),
   queue: z.nullable(z.string()),
+  /** Where `queue` came from; `queue_inferred` when the agent inferred it. Optional: older agents. */
+  queue_source: z.optional(z.nullable(QueueSourceSchema)),
+  queue_inferred: z.optional(z.boolean()),
   retries: z.nullable(z.number()),
   root_id: z.nullable(z.string()),
   parent_id: z.nullable(z.string()),
@@ -119,6 +130,14 @@ export const TimelineEntrySchema = z.looseObject({
   /** Where this entry came from: a task event, a result-backend write, or the agent's own verdict (lost). */
   source: z.enum(["event", "result_backend", "agent"]),
   detail: PayloadText,
+  /**
+   * The run of the task this step belongs to: 1, then 2 after one retry... Steps are listed run by
+   * run. `attempt_inferred`: no source named the run, it follows the step before. Optional: older agents.
+   */
+  attempt: z.optional(z.number()),
+  attempt_inferred: z.optional(z.boolean()),
+  /** On the last retry of a task that went on (succeeded, or is running again): that retry's traceback. */
+  traceback: z.optional(PayloadText),
 });
 
 export const TaskDetailSchema = z.extend(TaskRowSchema, {
@@ -368,6 +387,7 @@ export const StreamPayloadSchemas = {
 export type Health = z.infer<typeof HealthSchema>;
 export type Connection = z.infer<typeof ConnectionSchema>;
 export type TaskState = z.infer<typeof TaskStateSchema>;
+export type QueueSource = z.infer<typeof QueueSourceSchema>;
 export type Lost = z.infer<typeof LostSchema>;
 export type Value = z.infer<typeof ValueSchema>;
 export type Hidden = z.infer<typeof HiddenSchema>;

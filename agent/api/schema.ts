@@ -121,6 +121,8 @@ export const TaskRowSchema = z.looseObject({
   parent_id: z.nullable(z.string()),
   /** Set while the task is LOST. Optional: agents before LOST existed do not send it. */
   lost: z.optional(z.nullable(LostSchema)),
+  /** Why fields are empty, when the agent knows (e.g. only the stored result is known). Optional: older agents. */
+  note: z.optional(z.nullable(z.string())),
 });
 
 export const TimelineEntrySchema = z.looseObject({
@@ -278,6 +280,20 @@ export const QueueDetailSchema = z.extend(QueueSummarySchema, {
 
 export const QueueListSchema = z.looseObject({ queues: z.array(QueueSummarySchema), source: z.string() });
 
+/**
+ * Tasks per name and per worker: `listed` counts what the task list holds, `ran` what the workers'
+ * `inspect stats` say they ran since each started (`total`, summed over the workers in
+ * `ran_reported_by`; null for a name or worker none of them reported). Tasks known only by their
+ * stored result have no name or worker: counted in `listed_without_name` / `listed_without_worker`.
+ */
+export const TaskTotalsSchema = z.looseObject({
+  by_name: z.array(z.looseObject({ name: z.string(), listed: z.number(), ran: z.nullable(z.number()) })),
+  by_worker: z.array(z.looseObject({ worker: z.string(), listed: z.number(), ran: z.nullable(z.number()) })),
+  listed_without_name: z.number(),
+  listed_without_worker: z.number(),
+  ran_reported_by: z.array(z.string()),
+});
+
 export const OverviewSchema = z.looseObject({
   workers: z.looseObject({ online: z.number(), offline: z.number(), busy: z.number() }),
   tasks: z.looseObject({
@@ -295,6 +311,8 @@ export const OverviewSchema = z.looseObject({
   source: z.string(),
   /** The agent's broker and result-backend connections: when one is down, what it shows is not live. */
   connections: z.optional(z.looseObject({ broker: ConnectionSchema, result_backend: ConnectionSchema })),
+  /** Tasks per name and worker, listed and as the workers' stats count them. Optional: older agents. */
+  task_totals: z.optional(TaskTotalsSchema),
 });
 
 export const SettingSchema = z.looseObject({
@@ -404,6 +422,7 @@ export type QueueSummary = z.infer<typeof QueueSummarySchema>;
 export type QueueDetail = z.infer<typeof QueueDetailSchema>;
 export type QueueList = z.infer<typeof QueueListSchema>;
 export type Overview = z.infer<typeof OverviewSchema>;
+export type TaskTotals = z.infer<typeof TaskTotalsSchema>;
 export type Config = z.infer<typeof ConfigSchema>;
 export type Setting = z.infer<typeof SettingSchema>;
 export type PeriodicTask = z.infer<typeof PeriodicTaskSchema>;

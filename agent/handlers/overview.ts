@@ -6,6 +6,7 @@ import { summaries } from "./workers";
 import { listQueues } from "./queues";
 import { listPeriodicTasks } from "./periodic";
 import { connections } from "./health";
+import { taskTotals } from "./task-totals";
 
 /** How long the overview waits for workers before answering with what it has. */
 const OVERVIEW_WAIT_MS = 300;
@@ -36,14 +37,16 @@ async function compute(ctx: Ctx): Promise<Overview> {
   // What the workers last said, when every live worker has said it: the overview answers at once
   // (a stale answer is refreshed in the background, and the panel updates live); it waits for a
   // broadcast only for a worker never heard from.
-  const now = (m: "active" | "reserved" | "registered") => {
+  const now = (m: "active" | "reserved" | "registered" | "stats") => {
     const held = ctx.inspector.cached(m);
     return held ? Promise.resolve(held) : settle(ctx.inspector.read(m));
   };
-  const [active, reserved, registered, freshQueues, freshPeriodic] = await Promise.all([
+  const [active, reserved, registered, , freshQueues, freshPeriodic] = await Promise.all([
     now("active"),
     now("reserved"),
     now("registered"),
+    // The workers' own counts per task name, for the totals (the replies are kept by the inspector).
+    now("stats"),
     settle(listQueues(ctx, { heldReplies: true })),
     settle(listPeriodicTasks(ctx, FULL_ACCESS)),
   ]);
@@ -78,6 +81,7 @@ async function compute(ctx: Ctx): Promise<Overview> {
     generated_at: new Date().toISOString(),
     source: `worker events + inspect + task store (${ctx.backendDescription() ? "result backend + events" : "events"}) + broker lists`,
     connections: connections(ctx),
+    task_totals: taskTotals(ctx),
   };
 }
 

@@ -31,8 +31,16 @@ export function taskRow(t: TaskRecord): TaskRow {
     root_id: t.rootId,
     parent_id: t.parentId,
     lost: t.lost && { worker: t.lost.worker, at: iso(t.lost.at)!, reason: t.lost.reason },
+    note: resultOnly(t) ? RESULT_ONLY : null,
   };
 }
+
+/** A task no event told of, whose stored result names nothing: all there is, is its outcome. */
+const resultOnly = (t: TaskRecord) => !t.fromEvents && t.fromBackend && t.name === null;
+
+export const RESULT_ONLY =
+  "Only the stored result is known: this task ran before the agent was watching (no task events), and its result-backend record has no name, " +
+  "arguments, worker or queue because the workers do not set result_extended = True.";
 
 export interface DetailExtras {
   /** Child ids found by other tasks naming this one as parent. */

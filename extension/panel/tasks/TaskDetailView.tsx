@@ -108,6 +108,7 @@ function TaskBody({ task }: { task: TaskDetail }) {
         <strong>{task.name ?? "unknown task"}</strong>
         <code>{task.id}</code>
       </div>
+      {task.note ? <div class="notice task-note">{task.note}</div> : null}
       <Outcome task={task} />
       <h2>Arguments</h2>
       <ValueBlock label="args" value={task.args_value} />

@@ -44,7 +44,19 @@ export function TaskQueue({ task }: { task: Pick<TaskRow, "queue" | "queue_sourc
 
 export const TASK_COLUMNS: readonly Column<TaskRow>[] = [
   { label: "ID", render: (t) => <TaskLink id={t.id} /> },
-  { label: "Name", render: (t) => t.name ?? <span class="dim">unknown</span>, className: "truncate" },
+  {
+    label: "Name",
+    render: (t) =>
+      t.name ??
+      (t.note ? (
+        <span class="dim result-only" title={t.note}>
+          unknown: result only ⓘ
+        </span>
+      ) : (
+        <span class="dim">unknown</span>
+      )),
+    className: "truncate",
+  },
   { label: "State", render: (t) => <StateBadge state={t.state} lost={t.lost} /> },
   {
     label: "Args",

@@ -2,7 +2,8 @@
  * A task's page tells its story, in headless Chromium on the web panel the agent serves, against
  * real workers: a task that retried once and then succeeded shows its Result and no red error box,
  * its timeline attempt by attempt (the retry's exception there); a task list row with an inferred
- * queue shows it in italics with a tooltip. Needs `npm run build` first (dist/web).
+ * queue shows it in italics with a tooltip; tasks that ran before the agent say why they have no name,
+ * and the overview shows the workers' own counts per task name beside the list's. Needs `npm run build` first (dist/web).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -23,6 +24,9 @@ describe("a task's page tells its story", () => {
   before(async () => {
     redis = await RedisServer.start();
     await CeleryWorker.start({ name: "story@panel", concurrency: 2, queues: ["celery"], broker: redis.url(0), backend: redis.url(1), env: PLAIN });
+    // Two tasks before the agent watches: only their stored results will be known.
+    await runPython(`import panel_fixture as p
+[r.get(timeout=30) for r in [p.add.delay(1, 1), p.add.delay(2, 2)]]`, redis.url(0), redis.url(1), PLAIN);
     agent = await startAgent(["--broker", redis.url(0), "--result-backend", redis.url(1)]);
     id = (await runPython(`import panel_fixture as p\nr = p.flaky.delay(1)\nr.get(timeout=30)\nprint(r.id)`, redis.url(0), redis.url(1), PLAIN)).trim();
     await eventually(async () => {
@@ -67,5 +71,21 @@ describe("a task's page tells its story", () => {
     assert.equal(await queue.innerText(), "celery");
     assert.match((await queue.getAttribute("title")) ?? "", /consumes only this queue/);
     await browser.screenshot(page, "task-story-inferred-queue");
+  });
+
+  it("says why a task from before the agent has no name, and keeps the workers' counts per name in the overview", async () => {
+    await page.goto(`${agent.url}/#/tasks`);
+    const unnamed = page.locator("table[aria-label=Tasks] .result-only").first();
+    await unnamed.waitFor({ timeout: 20_000 });
+    assert.match((await unnamed.getAttribute("title")) ?? "", /Only the stored result is known.*result_extended = True/);
+    await page.goto(`${agent.url}/#/overview`);
+    await waitForText(page, "table[aria-label='Tasks by name']", /panel_fixture\.add/, 20_000);
+    const byName = await eventually(async () => {
+      const text = await page.locator("table[aria-label='Tasks by name']").innerText();
+      return /panel_fixture\.add\s+0\s+2/.test(text) ? text : null;
+    }, 20_000, "the add tasks counted by the workers' stats");
+    assert.match(byName, /panel_fixture\.flaky\s+1\s+2/, "the flaky task ran twice (its retry counts), listed once");
+    await page.locator(".task-totals").scrollIntoViewIfNeeded();
+    await browser.screenshot(page, "task-story-totals");
   });
 });

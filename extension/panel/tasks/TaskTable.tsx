@@ -50,7 +50,7 @@ export const TASK_COLUMNS: readonly Column<TaskRow>[] = [
       t.name ??
       (t.note ? (
         <span class="dim result-only" title={t.note}>
-          unknown: result only ⓘ
+          unknown: result only
         </span>
       ) : (
         <span class="dim">unknown</span>

@@ -136,9 +136,10 @@ export class Agent {
    * the workers and queues views), if it can answer.
    */
   private learnQueuesOf(worker: string): void {
-    if (this.consumed.has(worker) || !this.workers.responsive().has(worker)) return;
+    if (this.consumed.has(worker)) return;
     const now = Date.now();
-    if (now - (this.queuesAskedAt.get(worker) ?? 0) < QUEUES_ASK_EVERY_MS) return;
+    // (A worker busy for good sends no events either: asking who is responsive stays rare.)
+    if (now - (this.queuesAskedAt.get(worker) ?? 0) < QUEUES_ASK_EVERY_MS || !this.workers.responsive().has(worker)) return;
     this.queuesAskedAt.set(worker, now);
     void this.inspector.read("active_queues", { destination: [worker] }).catch(() => undefined);
   }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { applyEvent, applyMeta, newRecord } from '../../agent/sources/tasks/record';
-import { taskDetail, taskRow } from '../../agent/sources/tasks/present';
+import { hideDetailPayloads, taskDetail, taskRow } from '../../agent/sources/tasks/present';
 import { queueOfDelivery, topicMatches } from '../../agent/sources/tasks/queue-inference';
 import type { QueueDeclaration } from '../../agent/sources/queues';
 import { TaskStore } from '../../agent/sources/tasks/store';
@@ -38,6 +38,8 @@ describe('attempts', () => {
     assert.deepEqual(d.children, [], 'a retry makes Celery list the task as its own child');
     assert.equal(d.timeline.filter((e) => e.traceback).length, 1, 'the last retry keeps the traceback');
     assert.equal(d.timeline.find((e) => e.traceback)!.traceback, 'Traceback: attempt 0');
+    const hidden = { format: 'hidden', reason: 'limited token' } as const;
+    assert.deepEqual(hideDetailPayloads(d, hidden).timeline.find((e) => e.traceback)!.traceback, hidden, "a retry's traceback is payload too");
   });
 
   test('a failed task keeps its error; a task known from one stored result says why, its attempt only inferred', () => {

@@ -281,7 +281,8 @@ export const QueueDetailSchema = z.extend(QueueSummarySchema, {
 export const QueueListSchema = z.looseObject({ queues: z.array(QueueSummarySchema), source: z.string() });
 
 /**
- * Tasks per name and per worker: `listed` counts what the task list holds, `ran` what the workers'
+ * Tasks per name and per worker: `listed` counts the tasks the agent holds (events and the Redis
+ * result backend; not a --tasks-db table), `ran` what the workers'
  * `inspect stats` say they ran since each started (`total`, summed over the workers in
  * `ran_reported_by`; null for a name or worker none of them reported). Tasks known only by their
  * stored result have no name or worker: counted in `listed_without_name` / `listed_without_worker`.

@@ -22,6 +22,8 @@ import { log } from "./log";
 import { DjangoSources } from "./sources/django/sources";
 import { compactHeapAfterBulkLoad } from "./heap";
 import { EventsObserved } from "./sources/config-observed";
+import type { QueueDeclaration } from "./sources/queues";
+import { consumedQueues, deliveries, onlyQueue, queueOfDelivery } from "./sources/tasks/queue-inference";
 
 export interface BackfillState {
   state: "pending" | "running" | "done" | "failed" | "disabled";
@@ -33,6 +35,8 @@ export interface BackfillState {
 export type AgentChange = { kind: "worker"; name: string } | { kind: "task"; task: TaskRecord } | { kind: "health" };
 
 const SWEEP_MS = 500;
+/** A worker whose queues are unknown is asked for them at most this often. */
+const QUEUES_ASK_EVERY_MS = 15_000;
 const BINDINGS_FRESH_MS = 5000;
 /** A progress line every this many result-backend keys while the history is backfilled. */
 const BACKFILL_LOG_EVERY = 10_000;
@@ -59,6 +63,9 @@ export class Agent {
   readonly brokerBindings = new Cached(BINDINGS_FRESH_MS, () => this.broker.bindings());
   backfill: BackfillState = { state: "disabled", scanned: 0, loaded: 0, error: null };
   private readonly changeListeners = new Set<(c: AgentChange) => void>();
+  /** What each worker said it consumes (its latest active_queues), for inferring tasks' queues. */
+  private readonly consumed = new Map<string, QueueDeclaration[]>();
+  private readonly queuesAskedAt = new Map<string, number>();
   private readonly lastLiveness = new Map<string, string>();
   /** The connection state last logged per connection, so a flapping reason is not logged twice. */
   private readonly loggedStates = new Map<string, ConnectionStatus["state"]>();
@@ -80,9 +87,12 @@ export class Agent {
       (method, worker, value, at) => {
         this.workers.answered(worker, at);
         if (method === "stats") this.workers.setPool(worker, poolKind(value));
+        else if (method === "active_queues") this.onActiveQueues(worker, value);
+        else if (method === "active" || method === "reserved" || method === "scheduled") this.onHeldTasks(worker, value);
       },
     );
     this.poolProbe = new PoolProbe(this.workers, this.inspector);
+    this.tasks.workerQueue = (worker) => onlyQueue(this.consumed.get(worker) ?? []);
     this.workers.onChange((w) => this.emit({ kind: "worker", name: w.name }));
     this.workers.onRestart((w, oldPid) => {
       this.tasks.markLost(w.name, `the worker restarted (pid ${oldPid} replaced by ${w.pid ?? "a new process"}) before the task finished`, Date.now());
@@ -131,6 +141,40 @@ export class Agent {
     // client, whose clock is not measured).
     const skew = e.type === "task-sent" ? 0 : this.workers.skewCorrection(e.hostname);
     this.tasks.applyEvent(skew ? { ...e, timestamp: e.timestamp - skew } : e);
+    this.learnQueuesOf(e.hostname);
+  }
+
+  /**
+   * A worker's tasks are given its queue when it consumes only one (see onActiveQueues): a worker
+   * whose queues are not known yet is asked once (a read-only inspect, which it may also be asked by
+   * the workers and queues views), if it can answer.
+   */
+  private learnQueuesOf(worker: string): void {
+    if (this.consumed.has(worker)) return;
+    const now = Date.now();
+    // (A worker busy for good sends no events either: asking who is responsive stays rare.)
+    if (now - (this.queuesAskedAt.get(worker) ?? 0) < QUEUES_ASK_EVERY_MS || !this.workers.responsive().has(worker)) return;
+    this.queuesAskedAt.set(worker, now);
+    void this.inspector.read("active_queues", { destination: [worker] }).catch(() => undefined);
+  }
+
+  private onActiveQueues(worker: string, reply: unknown): void {
+    const queues = consumedQueues(reply);
+    const before = onlyQueue(this.consumed.get(worker) ?? []);
+    const known = this.consumed.has(worker);
+    this.consumed.set(worker, queues);
+    const only = onlyQueue(queues);
+    // The tasks held without a queue get it once, when the worker's one queue is first known.
+    if (only !== null && (!known || only !== before)) this.tasks.inferWorkerQueue(worker, only);
+  }
+
+  /** Messages a worker holds name their routing key: the queue, where that names one. */
+  private onHeldTasks(worker: string, reply: unknown): void {
+    const consumed = this.consumed.get(worker) ?? [];
+    for (const d of deliveries(reply)) {
+      const queue = queueOfDelivery(d.exchange, d.routingKey, consumed);
+      if (queue !== null) this.tasks.inferQueue(d.id, queue, "delivery_info");
+    }
   }
 
   private onBrokerStatus(s: ConnectionStatus): void {

@@ -117,6 +117,14 @@ export const ValueSchema = z.discriminatedUnion("format", [
 /** Text that may hold personal data: the text, nothing, or the hidden marker. */
 const PayloadText = z.nullable(z.union([z.string(), HiddenSchema]));
 
+/**
+ * Where a task's queue came from: named by the task-sent event or the result backend
+ * (result_extended), or inferred by the agent from the routing key in the worker's
+ * `inspect active/reserved/scheduled` reply (`delivery_info`) or from the worker that received it
+ * consuming that one queue only (`worker_queues`); or the queue the agent read its message waiting in (`broker`).
+ */
+export const QueueSourceSchema = z.enum(["event", "result_backend", "delivery_info", "worker_queues", "broker"]);
+
 export const TaskRowSchema = z.looseObject({
   id: z.string(),
   name: z.nullable(z.string()),
@@ -134,6 +142,9 @@ export const TaskRowSchema = z.looseObject({
   runtime: z.nullable(z.number()),
   worker: z.nullable(z.string()),
   queue: z.nullable(z.string()),
+  /** Where `queue` came from; `queue_inferred` when the agent inferred it. Optional: older agents. */
+  queue_source: z.optional(z.nullable(QueueSourceSchema)),
+  queue_inferred: z.optional(z.boolean()),
   retries: z.nullable(z.number()),
   root_id: z.nullable(z.string()),
   parent_id: z.nullable(z.string()),
@@ -143,6 +154,8 @@ export const TaskRowSchema = z.looseObject({
   waiting: z.optional(z.nullable(WaitingSchema)),
   /** When the task is due (countdown/eta), as sent: a SCHEDULED task runs then. */
   eta: z.optional(NullableTime),
+  /** Why fields are empty, when the agent knows (e.g. only the stored result is known). Optional: older agents. */
+  note: z.optional(z.nullable(z.string())),
 });
 
 export const TimelineEntrySchema = z.looseObject({
@@ -152,6 +165,14 @@ export const TimelineEntrySchema = z.looseObject({
   /** Where this entry came from: a task event, a result-backend write, or the agent's own verdict (lost). */
   source: z.enum(["event", "result_backend", "agent"]),
   detail: PayloadText,
+  /**
+   * The run of the task this step belongs to: 1, then 2 after one retry... Steps are listed run by
+   * run. `attempt_inferred`: no source named the run, it follows the step before. Optional: older agents.
+   */
+  attempt: z.optional(z.number()),
+  attempt_inferred: z.optional(z.boolean()),
+  /** On the last retry of a task that went on (succeeded, or is running again): that retry's traceback. */
+  traceback: z.optional(PayloadText),
 });
 
 export const TaskDetailSchema = z.extend(TaskRowSchema, {
@@ -298,6 +319,21 @@ export const QueueDetailSchema = z.extend(QueueSummarySchema, {
 
 export const QueueListSchema = z.looseObject({ queues: z.array(QueueSummarySchema), source: z.string() });
 
+/**
+ * Tasks per name and per worker: `listed` counts the tasks the agent holds (events and the Redis
+ * result backend; not a --tasks-db table), `ran` what the workers'
+ * `inspect stats` say they ran since each started (`total`, summed over the workers in
+ * `ran_reported_by`; null for a name or worker none of them reported). Tasks known only by their
+ * stored result have no name or worker: counted in `listed_without_name` / `listed_without_worker`.
+ */
+export const TaskTotalsSchema = z.looseObject({
+  by_name: z.array(z.looseObject({ name: z.string(), listed: z.number(), ran: z.nullable(z.number()) })),
+  by_worker: z.array(z.looseObject({ worker: z.string(), listed: z.number(), ran: z.nullable(z.number()) })),
+  listed_without_name: z.number(),
+  listed_without_worker: z.number(),
+  ran_reported_by: z.array(z.string()),
+});
+
 export const OverviewSchema = z.looseObject({
   workers: z.looseObject({ online: z.number(), offline: z.number(), busy: z.number() }),
   tasks: z.looseObject({
@@ -317,6 +353,8 @@ export const OverviewSchema = z.looseObject({
   source: z.string(),
   /** The agent's broker and result-backend connections: when one is down, what it shows is not live. */
   connections: z.optional(z.looseObject({ broker: ConnectionSchema, result_backend: ConnectionSchema })),
+  /** Tasks per name and worker, listed and as the workers' stats count them. Optional: older agents. */
+  task_totals: z.optional(TaskTotalsSchema),
 });
 
 export const SettingSchema = z.looseObject({
@@ -445,6 +483,7 @@ export const StreamPayloadSchemas = {
 export type Health = z.infer<typeof HealthSchema>;
 export type Connection = z.infer<typeof ConnectionSchema>;
 export type TaskState = z.infer<typeof TaskStateSchema>;
+export type QueueSource = z.infer<typeof QueueSourceSchema>;
 export type Lost = z.infer<typeof LostSchema>;
 export type Waiting = z.infer<typeof WaitingSchema>;
 export type WaitingRead = z.infer<typeof WaitingReadSchema>;
@@ -463,6 +502,7 @@ export type QueueSummary = z.infer<typeof QueueSummarySchema>;
 export type QueueDetail = z.infer<typeof QueueDetailSchema>;
 export type QueueList = z.infer<typeof QueueListSchema>;
 export type Overview = z.infer<typeof OverviewSchema>;
+export type TaskTotals = z.infer<typeof TaskTotalsSchema>;
 export type Config = z.infer<typeof ConfigSchema>;
 export type Setting = z.infer<typeof SettingSchema>;
 export type PeriodicTask = z.infer<typeof PeriodicTaskSchema>;

@@ -6,6 +6,7 @@ import { summaries } from "./workers";
 import { listQueues, readWaiting } from "./queues";
 import { listPeriodicTasks } from "./periodic";
 import { connections } from "./health";
+import { taskTotals } from "./task-totals";
 
 /** How long the overview waits for workers before answering with what it has. */
 const OVERVIEW_WAIT_MS = 300;
@@ -36,15 +37,17 @@ async function compute(ctx: Ctx): Promise<Overview> {
   // What the workers last said, when every live worker has said it: the overview answers at once
   // (a stale answer is refreshed in the background, and the panel updates live); it waits for a
   // broadcast only for a worker never heard from.
-  const now = (m: "active" | "reserved" | "scheduled" | "registered") => {
+  const now = (m: "active" | "reserved" | "scheduled" | "registered" | "stats") => {
     const held = ctx.inspector.cached(m);
     return held ? Promise.resolve(held) : settle(ctx.inspector.read(m));
   };
-  const [active, reserved, scheduled, registered, freshQueues, freshPeriodic] = await Promise.all([
+  const [active, reserved, scheduled, registered, , freshQueues, freshPeriodic] = await Promise.all([
     now("active"),
     now("reserved"),
     now("scheduled"),
     now("registered"),
+    // The workers' own counts per task name, for the totals (the replies are kept by the inspector).
+    now("stats"),
     settle(listQueues(ctx, { heldReplies: true })),
     settle(listPeriodicTasks(ctx, FULL_ACCESS, { runs: false })),
   ]);
@@ -83,6 +86,7 @@ async function compute(ctx: Ctx): Promise<Overview> {
     generated_at: new Date().toISOString(),
     source: `worker events + inspect + task store (${ctx.backendDescription() ? "result backend + events" : "events"}) + broker lists`,
     connections: connections(ctx),
+    task_totals: taskTotals(ctx),
   };
 }
 

@@ -261,7 +261,7 @@ describe('packed tasks', () => {
   test('unpack(pack(t)) gives back the same record (columns copied as the store keeps them)', () => {
     for (const t of lived()) {
       const copy = newRecord(t.id, t.seq, t.firstSeen);
-      for (const k of ['name', 'state', 'stateAt', 'sent', 'received', 'started', 'finished', 'runtime', 'worker', 'queue', 'exchange', 'routingKey', 'priority', 'retries', 'excType', 'excModule', 'traceback', 'fromEvents', 'fromBackend'] as const) {
+      for (const k of ['name', 'state', 'stateAt', 'sent', 'received', 'started', 'finished', 'runtime', 'worker', 'queue', 'queueSource', 'exchange', 'routingKey', 'priority', 'retries', 'excType', 'excModule', 'traceback', 'fromEvents', 'fromBackend'] as const) {
         (copy as unknown as Record<string, unknown>)[k] = t[k];
       }
       Object.assign(copy, unpackText(packText(t)));

@@ -121,17 +121,19 @@ const DETAILED_STATES = new Set(["FAILURE", "RETRY", "REVOKED"]);
 
 /** The one timeline entry a task seen only in one backend write has (see applyMeta). */
 function impliedTimeline(t: TaskRecord): TimelineItem {
-  return {
+  const item: TimelineItem = {
     type: `backend-${t.state.toLowerCase()}`,
     at: t.stateAt,
     hostname: t.worker,
     source: "result_backend",
     detail: DETAILED_STATES.has(t.state) ? t.exception : null,
   };
+  if (t.retries !== null) item.attempt = t.retries + 1;
+  return item;
 }
 
 function sameItem(a: TimelineItem, b: TimelineItem): boolean {
-  return a.type === b.type && a.at === b.at && a.hostname === b.hostname && a.source === b.source && a.detail === b.detail;
+  return a.type === b.type && a.at === b.at && a.hostname === b.hostname && a.source === b.source && a.detail === b.detail && a.attempt === b.attempt;
 }
 
 /** The rarely present fields as JSON (undefined when there are none) and the flags for implied ones. */
@@ -146,7 +148,13 @@ export function packRest(t: TaskRecord): { rest: string | undefined; flags: numb
   if (t.parentId !== null) o.par = t.parentId;
   if (t.children.length) o.ch = t.children;
   if (t.timeline.length === 1 && sameItem(t.timeline[0]!, impliedTimeline(t))) flags |= TIMELINE_IS_BACKEND_WRITE;
-  else if (t.timeline.length) o.tl = t.timeline.map((x) => [x.type, x.at, x.hostname, TIMELINE_SOURCES.indexOf(x.source), x.detail]);
+  else if (t.timeline.length) {
+    o.tl = t.timeline.map((x) => {
+      const row: unknown[] = [x.type, x.at, x.hostname, TIMELINE_SOURCES.indexOf(x.source), x.detail];
+      if (x.attempt !== undefined) row.push(x.attempt);
+      return row;
+    });
+  }
   if (t.lost !== null) o.lost = t.lost;
   if (t.waiting !== null) o.wait = t.waiting;
   for (const _ in o) return { rest: JSON.stringify(o), flags };
@@ -166,11 +174,12 @@ export function unpackRest(t: TaskRecord, rest: string | undefined, flags: numbe
   t.waiting = (o.wait as TaskRecord["waiting"] | undefined) ?? null;
   if (flags & TIMELINE_IS_BACKEND_WRITE) t.timeline = [impliedTimeline(t)];
   else
-    t.timeline = ((o.tl as [string, number, string | null, 0 | 1 | 2, string | null][] | undefined) ?? []).map(([type, at, hostname, source, detail]) => ({
+    t.timeline = ((o.tl as [string, number, string | null, 0 | 1 | 2, string | null, number?][] | undefined) ?? []).map(([type, at, hostname, source, detail, attempt]) => ({
       type,
       at,
       hostname,
       source: TIMELINE_SOURCES[source],
       detail,
+      ...(attempt !== undefined && { attempt }),
     }));
 }

@@ -1,8 +1,8 @@
 /** Tasks as the API shows them: table rows with short previews, and the full detail. */
-import type { Hidden, TaskDetail, TaskRow } from "../../api/schema";
+import type { Hidden, TaskDetail, TaskRow, TimelineEntry } from "../../api/schema";
 import { preview } from "../values";
 import { valueText } from "./query";
-import type { StoredValue, TaskRecord } from "./record";
+import { isInferred, type StoredValue, type TaskRecord } from "./record";
 
 const FAILED = new Set(["FAILURE", "RETRY", "REVOKED", "REJECTED"]);
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -25,12 +25,15 @@ export function taskRow(t: TaskRecord): TaskRow {
     runtime: t.runtime,
     worker: t.worker,
     queue: t.queue,
+    queue_source: t.queueSource,
+    queue_inferred: isInferred(t.queueSource),
     retries: t.retries,
     root_id: t.rootId,
     parent_id: t.parentId,
     lost: t.lost && { worker: t.lost.worker, at: iso(t.lost.at)!, reason: t.lost.reason },
     waiting: t.waiting && { queue: t.waiting.queue, position: t.waiting.position, priority: t.waiting.priority, seen_at: iso(t.waiting.seenAt)! },
     eta: isoTime(t.eta),
+    note: resultOnly(t) ? RESULT_ONLY : null,
   };
 }
 
@@ -39,6 +42,13 @@ function isoTime(s: string | null): string | null {
   const ms = s === null ? NaN : Date.parse(s);
   return Number.isFinite(ms) ? new Date(ms).toISOString() : s;
 }
+
+/** A task no event told of, whose stored result names nothing: all there is, is its outcome. */
+const resultOnly = (t: TaskRecord) => !t.fromEvents && t.fromBackend && t.name === null;
+
+export const RESULT_ONLY =
+  "Only the stored result is known: this task ran before the agent was watching (no task events), and its result-backend record has no name, " +
+  "arguments, worker or queue because the workers do not set result_extended = True.";
 
 export interface DetailExtras {
   /** Child ids found by other tasks naming this one as parent. */
@@ -49,14 +59,17 @@ export interface DetailExtras {
 }
 
 export function taskDetail(t: TaskRecord, extras: DetailExtras): TaskDetail {
-  const children = [...new Set([...t.children, ...extras.children])];
+  // A retry is re-sent from within the task: Celery lists the task as its own child.
+  const children = [...new Set([...t.children, ...extras.children])].filter((c) => c !== t.id);
+  // The exception of a task that retried and then succeeded belongs to that attempt, not to the task.
+  const failed = FAILED.has(t.state);
   return {
     ...taskRow(t),
     args_value: t.args,
     kwargs_value: t.kwargs,
     result_value: t.state === "SUCCESS" ? t.result : null,
-    exception_info: t.excType || t.excMessage || t.exception ? { type: t.excType ?? typeFromRepr(t.exception), message: t.excMessage, module: t.excModule } : null,
-    traceback: t.traceback,
+    exception_info: failed && (t.excType || t.excMessage || t.exception) ? { type: t.excType ?? typeFromRepr(t.exception), message: t.excMessage, module: t.excModule } : null,
+    traceback: failed ? t.traceback : null,
     eta: isoTime(t.eta),
     expires: isoTime(t.expires),
     time_limit: extras.timeLimit,
@@ -64,11 +77,39 @@ export function taskDetail(t: TaskRecord, extras: DetailExtras): TaskDetail {
     exchange: t.exchange,
     routing_key: t.routingKey,
     priority: t.priority,
-    timeline: t.timeline.map((x) => ({ type: x.type, at: new Date(x.at).toISOString(), hostname: x.hostname, source: x.source, detail: x.detail })),
+    timeline: timelineByAttempt(t, failed ? null : t.traceback),
     sources: [...(t.fromEvents ? (["events"] as const) : []), ...(t.fromBackend ? (["result_backend"] as const) : []), ...(t.waiting ? (["broker"] as const) : [])],
     source: extras.source,
   };
 }
+
+/**
+ * The timeline told attempt by attempt: each step with the run it belongs to (a step whose run no
+ * source said takes its predecessor's), runs in order, steps in time order within a run (a retried
+ * message is often received before its worker reports the retry). `retryTraceback`, the last
+ * retry's traceback when it is not the task's error, goes with that retry.
+ */
+function timelineByAttempt(t: TaskRecord, retryTraceback: string | null): TimelineEntry[] {
+  let current = t.timeline.find((x) => x.attempt !== undefined)?.attempt ?? 1;
+  const steps = t.timeline.map((x) => {
+    current = x.attempt ?? current;
+    return { x, attempt: current };
+  });
+  steps.sort((a, b) => a.attempt - b.attempt);
+  const lastRetry = retryTraceback === null ? -1 : steps.findLastIndex((s) => RETRY_STEPS.has(s.x.type));
+  return steps.map(({ x, attempt }, i) => ({
+    type: x.type,
+    at: new Date(x.at).toISOString(),
+    hostname: x.hostname,
+    source: x.source,
+    detail: x.detail,
+    attempt,
+    ...(x.attempt === undefined && { attempt_inferred: true }),
+    ...(i === lastRetry && { traceback: retryTraceback }),
+  }));
+}
+
+const RETRY_STEPS = new Set(["task-retried", "backend-retry"]);
 
 function typeFromRepr(repr: string | null): string | null {
   const m = repr ? /^([A-Za-z_][\w.]*)\(/.exec(repr) : null;
@@ -93,6 +134,9 @@ export function hideDetailPayloads(d: TaskDetail, hidden: Hidden): TaskDetail {
     result_value: hide(d.result_value, hidden),
     exception_info: d.exception_info ? { ...d.exception_info, message: hide(d.exception_info.message, hidden) } : null,
     traceback: hide(d.traceback, hidden),
-    timeline: d.timeline.map((e) => (SAFE_DETAIL.has(e.type) ? e : { ...e, detail: hide(e.detail, hidden) })),
+    timeline: d.timeline.map((e) => {
+      const shown = SAFE_DETAIL.has(e.type) ? e : { ...e, detail: hide(e.detail, hidden) };
+      return e.traceback === undefined ? shown : { ...shown, traceback: hide(e.traceback, hidden) };
+    }),
   };
 }

@@ -8,7 +8,7 @@ import type { CeleryEvent } from "../../protocol/events";
 import { num, str } from "../../protocol/events";
 import { childIds, type TaskMeta } from "../../protocol/result-meta";
 import { isRecord } from "../../protocol/envelope";
-import type { TaskState } from "../../api/schema";
+import type { QueueSource, TaskState } from "../../api/schema";
 import type { TaskMessage } from "../../protocol/task-message";
 
 export type StoredValue = { format: "json"; value: unknown } | { format: "repr"; value: string };
@@ -19,6 +19,8 @@ export interface TimelineItem {
   hostname: string | null;
   source: "event" | "result_backend" | "agent";
   detail: string | null;
+  /** Which run of the task this step belongs to (1, then 2 after one retry...), when known. */
+  attempt?: number;
 }
 
 /** Set while a task is LOST: the worker that held it, when the agent gave up on it, and why. */
@@ -60,6 +62,8 @@ export interface TaskRecord {
   runtime: number | null;
   worker: string | null;
   queue: string | null;
+  /** Where the queue came from (null while there is none): stated by a source, or inferred by the agent. */
+  queueSource: QueueSource | null;
   exchange: string | null;
   routingKey: string | null;
   priority: number | null;
@@ -129,10 +133,30 @@ export function newRecord(id: string, seq: number, now: number): TaskRecord {
   return {
     id, seq, name: null, state: "PENDING", stateAt: now, args: null, kwargs: null, result: null, exception: null, excType: null,
     excMessage: null, excModule: null, traceback: null, firstSeen: now, sent: null, received: null, started: null,
-    finished: null, runtime: null, worker: null, queue: null, exchange: null, routingKey: null, priority: null,
+    finished: null, runtime: null, worker: null, queue: null, queueSource: null, exchange: null, routingKey: null, priority: null,
     retries: null, eta: null, expires: null, rootId: null, parentId: null, children: [], timeline: [], lost: null, waiting: null,
     fromEvents: false, fromBackend: false,
   };
+}
+
+const INFERRED_QUEUE = new Set<QueueSource>(["delivery_info", "worker_queues"]);
+
+export const isInferred = (s: QueueSource | null) => s !== null && INFERRED_QUEUE.has(s);
+
+export function setQueue(t: TaskRecord, queue: string, source: QueueSource): void {
+  t.queue = queue;
+  t.queueSource = source;
+}
+
+/**
+ * The agent's inference of a task's queue (from the worker that received it): taken when no source
+ * named the queue, and replacing the weaker inference (a worker's only queue) by delivery info.
+ */
+export function inferQueue(t: TaskRecord, queue: string, source: "delivery_info" | "worker_queues"): boolean {
+  if (t.queue !== null && !(t.queueSource === "worker_queues" && source === "delivery_info")) return false;
+  if (t.queue === queue && t.queueSource === source) return false;
+  setQueue(t, queue, source);
+  return true;
 }
 
 /** Applies a new state by Celery's rule; returns whether the state changed. */
@@ -150,6 +174,28 @@ function advance(t: TaskRecord, state: TaskState, at: number, hasState: boolean,
   t.state = state;
   t.stateAt = at;
   return changed;
+}
+
+const RETRY_ITEM: Record<TimelineItem["source"], string> = { event: "task-retried", result_backend: "backend-retry", agent: "" };
+
+/**
+ * The run a new timeline step belongs to. A message's own `retries` says it (task-received,
+ * task-sent, result_extended writes); otherwise each source reports its retries in order, so a step
+ * follows the retries its source has reported. Events also follow the newest run received: the
+ * retried message is often received (it waits for its countdown) before the worker reports the retry.
+ */
+function attemptOf(t: TaskRecord, source: TimelineItem["source"], type: string, retries: number | null): number | undefined {
+  if (retries !== null) return retries + 1;
+  let retried = 0;
+  let newest = 0;
+  for (const x of t.timeline) {
+    if (x.type === RETRY_ITEM[source]) retried++;
+    if (x.source === source && x.attempt !== undefined && x.attempt > newest) newest = x.attempt;
+  }
+  // A task known from one backend write alone: which run wrote it is not known.
+  if (source === "result_backend" && !t.timeline.length) return undefined;
+  if (type === RETRY_ITEM[source]) return retried + 1;
+  return source === "event" ? Math.max(retried + 1, newest) : retried + 1;
 }
 
 function pushTimeline(t: TaskRecord, item: TimelineItem): void {
@@ -182,7 +228,8 @@ export function applyEvent(t: TaskRecord, e: CeleryEvent): void {
   // A retry is re-sent with itself as parent: that is not a parent worth linking.
   const parent = str(f.parent_id);
   if (parent && parent !== t.id) t.parentId = parent;
-  t.queue = str(f.queue) ?? t.queue;
+  const queue = str(f.queue);
+  if (queue) setQueue(t, queue, "event");
   t.exchange = str(f.exchange) ?? t.exchange;
   t.routingKey = str(f.routing_key) ?? t.routingKey;
   let detail: string | null = null;
@@ -227,7 +274,8 @@ export function applyEvent(t: TaskRecord, e: CeleryEvent): void {
       detail = f.requeue ? "requeued" : null;
       break;
   }
-  pushTimeline(t, { type: e.type, at, hostname: e.hostname, source: "event", detail });
+  const attempt = attemptOf(t, "event", e.type, num(f.retries));
+  pushTimeline(t, { type: e.type, at, hostname: e.hostname, source: "event", detail, ...(attempt !== undefined && { attempt }) });
   advance(t, state, at, hadState, true);
   // Celery sends no runtime with task-failed: the span from start to failure is the next best thing.
   // A negative span mixes clocks (a backend time seen by the agent, an event time from the worker):
@@ -250,10 +298,11 @@ export function applyMeta(t: TaskRecord, m: TaskMeta): void {
   t.retries = m.retries ?? t.retries;
   // result_extended's "queue" is the delivery routing key: right for direct routing, wrong for a
   // topic exchange. The task-sent event names the queue itself, so it wins when present.
-  t.queue ??= m.queue;
+  if (m.queue && (t.queue === null || isInferred(t.queueSource))) setQueue(t, m.queue, "result_backend");
   if (m.parentId && m.parentId !== t.id) t.parentId = m.parentId;
   t.rootId = m.rootId ?? t.rootId;
-  if (m.children.length) t.children = childIds(m.children);
+  // A retry is sent from within the task, so Celery lists the task among its own children.
+  if (m.children.length) t.children = childIds(m.children).filter((c) => c !== t.id);
   const at = m.dateDone ?? m.seenAt;
   let detail: string | null = null;
   if (state === "STARTED" || READY_STATES.has(state)) t.waiting = null;
@@ -275,7 +324,9 @@ export function applyMeta(t: TaskRecord, m: TaskMeta): void {
     if (state !== "RETRY") t.finished ??= at;
     detail = t.exception;
   }
-  pushTimeline(t, { type: `backend-${state.toLowerCase()}`, at, hostname: t.worker, source: "result_backend", detail });
+  const type = `backend-${state.toLowerCase()}`;
+  const attempt = attemptOf(t, "result_backend", type, m.retries);
+  pushTimeline(t, { type, at, hostname: t.worker, source: "result_backend", detail, ...(attempt !== undefined && { attempt }) });
   advance(t, state, at, hadState, false);
 }
 
@@ -319,6 +370,7 @@ export function applyWaiting(t: TaskRecord, msg: TaskMessage, w: WaitingInfo): v
   t.rootId ??= msg.rootId;
   if (msg.parentId && msg.parentId !== t.id) t.parentId ??= msg.parentId;
   t.queue = w.queue;
+  t.queueSource = "broker";
   t.exchange = msg.exchange ?? t.exchange;
   t.routingKey = msg.routingKey ?? t.routingKey;
   t.priority = w.priority;

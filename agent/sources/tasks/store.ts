@@ -16,8 +16,8 @@
  */
 import type { CeleryEvent } from "../../protocol/events";
 import type { TaskMeta } from "../../protocol/result-meta";
-import type { TaskState } from "../../api/schema";
-import { acceptsWaiting, applyEvent, applyMeta, applyWaiting, isFinished, LOSABLE_STATES, markLost, newRecord, receivedTime, sameWaiting, type TaskRecord, type WaitingInfo } from "./record";
+import type { QueueSource, TaskState } from "../../api/schema";
+import { acceptsWaiting, applyEvent, applyMeta, applyWaiting, inferQueue, isFinished, LOSABLE_STATES, markLost, newRecord, receivedTime, sameWaiting, type TaskRecord, type WaitingInfo } from "./record";
 import type { TaskMessage } from "../../protocol/task-message";
 import { matchesText, type TaskFilter, type TaskSort } from "./query";
 import { OrderIndex, STATE_COUNT } from "./order-index";
@@ -51,6 +51,12 @@ const F_BACKEND = 2;
 const F_ROOT_SELF = 4;
 const F_TL_IMPLIED = 8;
 const F_PARENT = 16;
+/** Three bits for where the queue came from (see QUEUE_SOURCES); 0 while there is no queue. */
+const F_QUEUE_SHIFT = 5;
+const F_QUEUE = 7 << F_QUEUE_SHIFT;
+const QUEUE_SOURCES: readonly QueueSource[] = ["event", "result_backend", "delivery_info", "worker_queues", "broker"];
+/** The flags sync() owns (pack() adds its own). */
+const F_SYNCED = F_EVENTS | F_BACKEND | F_PARENT | F_QUEUE;
 /** The hot column: which map holds a task's record (0: none, it is packed). */
 const HOT_FINISHED_MAP = 1;
 const HOT_UNFINISHED_MAP = 2;
@@ -65,6 +71,8 @@ const FEW = 4096;
 /** typicalRuntime: how many runs make a percentile worth stating, and how long one is reused. */
 const MIN_RUNTIMES = 20;
 const RUNTIME_STATS_MS = 30_000;
+/** Up to this many tasks given a queue at once are announced to listeners one by one. */
+const NOTIFY_INFERRED = 200;
 /** Celery's task ids: lower-case UUIDs (hex digits and dashes). */
 const UUID_LIKE = /^[0-9a-f-]+$/;
 
@@ -111,6 +119,11 @@ export class TaskStore {
   private readonly parentOf = new Map<number, string>();
   private readonly order: OrderIndex;
   private readonly listeners: ((t: TaskRecord) => void)[] = [];
+  /**
+   * The one queue a worker consumes, when it consumes exactly one (set by the agent from
+   * active_queues): every task that worker received came from it.
+   */
+  workerQueue: (worker: string) => string | null = () => null;
   /** typicalRuntime's answers, per task name, while fresh. */
   private readonly runtimeStats = new Map<string, { at: number; p95: number | null }>();
 
@@ -194,6 +207,35 @@ export class TaskStore {
     for (const l of this.listeners) l(t);
   }
 
+  /**
+   * The queue of a held task, inferred (see inferQueue in record.ts); false when the task is not
+   * held or already has a queue at least as good.
+   */
+  inferQueue(id: string, queue: string, source: "delivery_info" | "worker_queues"): boolean {
+    const slot = this.slotOf.get(id);
+    if (slot === undefined) return false;
+    const c = this.c;
+    const has = c.queue[slot] !== 0;
+    const weak = ((c.flags[slot]! & F_QUEUE) >> F_QUEUE_SHIFT) === QUEUE_SOURCES.indexOf("worker_queues");
+    if (has && !(weak && source === "delivery_info")) return false;
+    let changed = false;
+    this.update(id, Date.now(), (t) => (changed = inferQueue(t, queue, source)), true);
+    return changed;
+  }
+
+  /** Every held task of `worker` without a queue gets the one queue it consumes; returns how many. */
+  inferWorkerQueue(worker: string, queue: string): number {
+    const sym = this.syms.worker.idOf(worker);
+    if (sym === undefined) return 0;
+    const c = this.c;
+    const slots: number[] = [];
+    for (let slot = 0; slot < this.nextSlot; slot++) if (c.worker[slot] === sym && c.queue[slot] === 0 && c.state[slot] !== EMPTY) slots.push(slot);
+    // A few are news for the event stream; a whole history (tasks held before the worker answered) is not.
+    const notify = slots.length <= NOTIFY_INFERRED;
+    for (const slot of slots) this.update(this.ids[slot]!, Date.now(), (t) => inferQueue(t, queue, "worker_queues"), notify);
+    return slots.length;
+  }
+
   // --- slots and records -----------------------------------------------------------------------
 
   private hotRecord(slot: number): TaskRecord | undefined {
@@ -239,6 +281,10 @@ export class TaskStore {
       }
     }
     apply(t);
+    if (t.queue === null && t.worker !== null) {
+      const q = this.workerQueue(t.worker);
+      if (q !== null) inferQueue(t, q, "worker_queues");
+    }
     this.sync(slot, t, fresh);
     if (!notify && isFinished(t)) this.pack(slot, t);
     else if (isFinished(t)) {
@@ -284,7 +330,9 @@ export class TaskStore {
     putSmall(c.retries, this.bigInts.retries, slot, t.retries);
     putSmall(c.priority, this.bigInts.priority, slot, t.priority);
     const hadParent = (c.flags[slot]! & F_PARENT) !== 0 && !fresh;
-    c.flags[slot] = (t.fromEvents ? F_EVENTS : 0) | (t.fromBackend ? F_BACKEND : 0) | (t.parentId !== null ? F_PARENT : 0);
+    // A queue's source is one of four; a queue with none (an older record) reads as stated by events.
+    const queueSource = t.queue === null ? 0 : Math.max(0, QUEUE_SOURCES.indexOf(t.queueSource ?? "event"));
+    c.flags[slot] = (t.fromEvents ? F_EVENTS : 0) | (t.fromBackend ? F_BACKEND : 0) | (t.parentId !== null ? F_PARENT : 0) | (queueSource << F_QUEUE_SHIFT);
     this.setSym(this.syms.name, c.name, slot, t.name);
     this.setSym(this.syms.worker, c.worker, slot, t.worker);
     this.setSym(this.syms.queue, c.queue, slot, t.queue);
@@ -371,7 +419,7 @@ export class TaskStore {
     this.texts.set(slot, packText(t));
     const { rest, flags } = packRest(t);
     if (rest !== undefined) this.rest.set(slot, rest);
-    this.c.flags[slot] = (this.c.flags[slot]! & (F_EVENTS | F_BACKEND | F_PARENT)) | (flags & 1 ? F_ROOT_SELF : 0) | (flags & 2 ? F_TL_IMPLIED : 0);
+    this.c.flags[slot] = (this.c.flags[slot]! & F_SYNCED) | (flags & 1 ? F_ROOT_SELF : 0) | (flags & 2 ? F_TL_IMPLIED : 0);
   }
 
   private unpack(slot: number): TaskRecord {
@@ -389,6 +437,7 @@ export class TaskStore {
     t.runtime = dec(c.runtime[slot]!);
     t.worker = sym(this.syms.worker, c.worker);
     t.queue = sym(this.syms.queue, c.queue);
+    t.queueSource = t.queue === null ? null : QUEUE_SOURCES[(f & F_QUEUE) >> F_QUEUE_SHIFT]!;
     t.exchange = sym(this.syms.exchange, c.exchange);
     t.routingKey = sym(this.syms.routingKey, c.routingKey);
     if (c.sparse[slot]) {

@@ -1,11 +1,11 @@
 /** Overview: workers, active tasks, recent activity per state, queue depths, registered and periodic tasks. */
-import type { Overview, TaskState } from "../../../agent/api/schema";
+import type { Overview, TaskState, TaskTotals } from "../../../agent/api/schema";
 import { StateBadge } from "../../components/badges";
 import { Table } from "../../components/Table";
 import { formatCount, formatTimestamp } from "../../shared/format";
 import { DataView } from "../ResourceView";
 import { href } from "../router";
-import { QueueLink, TaskTable } from "../tasks/TaskTable";
+import { QueueLink, TaskTable, WorkerLink } from "../tasks/TaskTable";
 import { useResource } from "../use-resource";
 
 function Card({ label, value, link, tone }: { label: string; value: string; link: string; tone?: string }) {
@@ -30,6 +30,44 @@ function StateCounts({ counts, title }: { counts: Record<string, number>; title:
           <StateBadge state={state as TaskState} /> {formatCount(n)}{" "}
         </a>
       ))}
+    </div>
+  );
+}
+
+/** Tasks per name and per worker: held in the task list, and run as the workers' own stats count them. */
+function TaskTotalsTables({ totals }: { totals: TaskTotals }) {
+  const ran = (n: number | null) => (n === null ? <span class="dim" title="no worker's stats mention it">—</span> : formatCount(n));
+  return (
+    <div class="task-totals">
+      <h2>Tasks by name</h2>
+      <div class="dim">
+        <strong>In the list</strong>: the tasks the agent holds. <strong>Ran (workers' stats)</strong>: what the workers say they ran since each started
+        (<code>inspect stats</code>, summed over {totals.ran_reported_by.length ? totals.ran_reported_by.join(", ") : "no worker yet"}).
+        {totals.listed_without_name ? ` ${formatCount(totals.listed_without_name)} listed tasks have no name: only their stored result is known.` : ""}
+      </div>
+      <Table
+        label="Tasks by name"
+        columns={[
+          { label: "Task", render: (r) => <a href={href({ view: "tasks", filters: { name: r.name } })}>{r.name}</a>, className: "truncate" },
+          { label: "In the list", render: (r) => formatCount(r.listed), className: "num" },
+          { label: "Ran (workers' stats)", render: (r) => ran(r.ran), className: "num" },
+        ]}
+        rows={totals.by_name}
+        rowKey={(r) => r.name}
+        empty="No task seen or reported yet."
+      />
+      <h3>By worker</h3>
+      <Table
+        label="Tasks by worker"
+        columns={[
+          { label: "Worker", render: (r) => <WorkerLink name={r.worker} />, className: "truncate" },
+          { label: "In the list", render: (r) => formatCount(r.listed), className: "num" },
+          { label: "Ran (workers' stats)", render: (r) => ran(r.ran), className: "num" },
+        ]}
+        rows={totals.by_worker}
+        rowKey={(r) => r.worker}
+        empty="No worker reported yet."
+      />
     </div>
   );
 }
@@ -67,6 +105,7 @@ function OverviewBody({ data }: { data: Overview }) {
         rowKey={(q) => q.name}
         empty="No queue found."
       />
+      {data.task_totals ? <TaskTotalsTables totals={data.task_totals} /> : null}
       <h2>Registered tasks ({data.registered_tasks.length})</h2>
       {data.registered_tasks.length === 0 ? (
         <div class="dim">No worker has reported its registered tasks.</div>

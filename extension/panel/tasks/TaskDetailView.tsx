@@ -1,12 +1,13 @@
 /** One task: arguments, result or error with its traceback, timeline, retries, limits, routing, family. */
-import type { TaskDetail, Value } from "../../../agent/api/schema";
+import type { ComponentChildren } from "preact";
+import type { TaskDetail, TimelineEntry, Value } from "../../../agent/api/schema";
 import { StateBadge, waitingText } from "../../components/badges";
 import { KeyValueTable, Table } from "../../components/Table";
 import { formatCount, formatDuration, formatTimestamp, formatValue, isHidden, NONE, shortId } from "../../shared/format";
 import { Payload } from "../../components/Payload";
 import { DataView } from "../ResourceView";
 import { href } from "../router";
-import { QueueLink, TaskLink, WorkerLink } from "./TaskTable";
+import { TaskLink, TaskQueue, WorkerLink } from "./TaskTable";
 import { useResource } from "../use-resource";
 
 function ValueBlock({ label, value }: { label: string; value: Value | null }) {
@@ -26,6 +27,7 @@ function limits(task: TaskDetail): string {
   return `soft ${formatDuration(soft)} · hard ${formatDuration(hard)}`;
 }
 
+/** The task's outcome first: its result once it succeeded, its error while it failed (or is retrying), the verdict when lost. */
 function Outcome({ task }: { task: TaskDetail }) {
   if (task.waiting) {
     return (
@@ -48,28 +50,64 @@ function Outcome({ task }: { task: TaskDetail }) {
       </div>
     );
   }
-  const failed = task.exception_info || task.traceback || task.exception;
-  if (!failed) return <ValueBlock label="Result" value={task.result_value} />;
+  const failed = task.state !== "SUCCESS" && (task.exception_info || task.traceback || task.exception);
+  if (!failed) {
+    const retried = task.state === "SUCCESS" && (task.retries ?? 0) > 0;
+    return (
+      <>
+        <ValueBlock label="Result" value={task.result_value} />
+        {retried ? (
+          <div class="dim retried-note">
+            Succeeded on attempt {task.retries! + 1}, after {task.retries} {task.retries === 1 ? "retry" : "retries"}: the timeline shows each attempt, with the
+            exceptions that caused the retries.
+          </div>
+        ) : null}
+      </>
+    );
+  }
   const info = task.exception_info;
   return (
     <div class="task-error">
-      <h2>Error</h2>
+      <h2>{task.state === "RETRY" ? "Retrying after an error" : "Error"}</h2>
       <div class="error-box">
         <strong>{info?.type ?? "Exception"}</strong>
         {info?.module ? <span class="dim"> ({info.module})</span> : null}: <Payload value={info?.message ?? task.exception} empty="" />
       </div>
       <h3>Traceback</h3>
-      {isHidden(task.traceback) ? (
-        <div class="traceback">
-          <Payload value={task.traceback} />
-        </div>
-      ) : task.traceback ? (
-        <pre class="traceback">{task.traceback}</pre>
-      ) : (
-        <div class="dim">No traceback recorded.</div>
-      )}
+      <Traceback text={task.traceback} />
     </div>
   );
+}
+
+function Traceback({ text }: { text: TaskDetail["traceback"] | undefined }) {
+  if (isHidden(text)) {
+    return (
+      <div class="traceback">
+        <Payload value={text} />
+      </div>
+    );
+  }
+  return text ? <pre class="traceback">{text}</pre> : <div class="dim">No traceback recorded.</div>;
+}
+
+/** A timeline step's detail; a retry that the task went past keeps its traceback here, folded. */
+function StepDetail({ step }: { step: TimelineEntry }) {
+  return (
+    <>
+      <Payload value={step.detail} empty="" />
+      {step.traceback ? (
+        <details class="step-traceback">
+          <summary>traceback</summary>
+          <Traceback text={step.traceback} />
+        </details>
+      ) : null}
+    </>
+  );
+}
+
+function attemptLabel(e: TimelineEntry): ComponentChildren {
+  if (e.attempt === undefined) return NONE;
+  return e.attempt_inferred ? <em title="No source named this step's attempt: it follows the step before">{e.attempt}</em> : String(e.attempt);
 }
 
 function TaskBody({ task }: { task: TaskDetail }) {
@@ -80,6 +118,7 @@ function TaskBody({ task }: { task: TaskDetail }) {
         <strong>{task.name ?? "unknown task"}</strong>
         <code>{task.id}</code>
       </div>
+      {task.note ? <div class="notice task-note">{task.note}</div> : null}
       <Outcome task={task} />
       <h2>Arguments</h2>
       <ValueBlock label="args" value={task.args_value} />
@@ -89,7 +128,7 @@ function TaskBody({ task }: { task: TaskDetail }) {
         label="Task details"
         entries={[
           ["Worker", <WorkerLink name={task.worker} />],
-          ["Queue", <QueueLink name={task.queue} />],
+          ["Queue", <TaskQueue task={task} />],
           ["Exchange / routing key", `${task.exchange === "" ? "(default)" : (task.exchange ?? NONE)} / ${task.routing_key ?? NONE}`],
           ["Priority", formatCount(task.priority)],
           ["Retries", formatCount(task.retries)],
@@ -110,13 +149,15 @@ function TaskBody({ task }: { task: TaskDetail }) {
       <Table
         label="Timeline"
         columns={[
+          { label: "Attempt", render: attemptLabel, className: "num" },
           { label: "At", render: (e) => formatTimestamp(e.at), className: "nowrap" },
           { label: "Event", render: (e) => e.type },
           { label: "Host", render: (e) => e.hostname ?? NONE },
           { label: "From", render: (e) => TIMELINE_SOURCES[e.source] },
-          { label: "Detail", render: (e) => <Payload value={e.detail} empty="" /> },
+          { label: "Detail", render: (e) => <StepDetail step={e} /> },
         ]}
         rows={task.timeline}
+        rowClass={(e) => ((e.attempt ?? 1) % 2 === 0 ? "attempt-even" : undefined)}
         rowKey={(e) => `${e.type}@${e.at}@${e.source}`}
         empty="No event recorded for this task."
       />

@@ -26,9 +26,37 @@ export function QueueLink({ name }: { name: string | null }) {
   return name ? <a href={href({ view: "queue", name })}>{name}</a> : <span class="dim">{NONE}</span>;
 }
 
+const QUEUE_INFERENCE = {
+  delivery_info: "inferred by the agent from the routing key the worker reported for this message (inspect active/reserved/scheduled)",
+  worker_queues: "inferred by the agent: the worker that received this task consumes only this queue",
+} as const;
+
+/** A task's queue; one the agent inferred (no source named it) in italics, saying how. */
+export function TaskQueue({ task }: { task: Pick<TaskRow, "queue" | "queue_source" | "queue_inferred"> }) {
+  const how = task.queue_inferred && task.queue_source ? QUEUE_INFERENCE[task.queue_source as keyof typeof QUEUE_INFERENCE] : undefined;
+  if (!task.queue || !task.queue_inferred) return <QueueLink name={task.queue} />;
+  return (
+    <em class="inferred" title={`Queue ${how ?? "inferred by the agent"}; no task-sent event (task_send_sent_event) or result_extended record named it`}>
+      <QueueLink name={task.queue} />
+    </em>
+  );
+}
+
 export const TASK_COLUMNS: readonly Column<TaskRow>[] = [
   { label: "ID", render: (t) => <TaskLink id={t.id} /> },
-  { label: "Name", render: (t) => t.name ?? <span class="dim">unknown</span>, className: "truncate" },
+  {
+    label: "Name",
+    render: (t) =>
+      t.name ??
+      (t.note ? (
+        <span class="dim result-only" title={t.note}>
+          unknown: result only
+        </span>
+      ) : (
+        <span class="dim">unknown</span>
+      )),
+    className: "truncate",
+  },
   { label: "State", render: (t) => <TaskStateCell task={t} when={(at) => <Time at={at} />} />, className: "nowrap" },
   {
     label: "Args",
@@ -38,7 +66,7 @@ export const TASK_COLUMNS: readonly Column<TaskRow>[] = [
   { label: "Received", render: (t) => <Time at={t.received ?? t.sent} />, sortKey: "received", className: "nowrap" },
   { label: "Runtime", render: (t) => formatDuration(t.runtime), sortKey: "runtime", className: "num nowrap" },
   { label: "Worker", render: (t) => <WorkerLink name={t.worker} />, className: "truncate" },
-  { label: "Queue", render: (t) => <QueueLink name={t.queue} /> },
+  { label: "Queue", render: (t) => <TaskQueue task={t} /> },
 ];
 
 export function TaskTable({ tasks, empty, sort, label = "Tasks" }: { tasks: readonly TaskRow[]; empty: string; sort?: TableProps<TaskRow>["sort"]; label?: string }) {

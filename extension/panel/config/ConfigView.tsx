@@ -2,7 +2,7 @@
 import type { Config } from "../../../agent/api/schema";
 import { Badge } from "../../components/badges";
 import { KeyValueTable, Table } from "../../components/Table";
-import { formatCount, formatJson, NONE } from "../../shared/format";
+import { formatCount, formatJson, NONE, plural } from "../../shared/format";
 import { DataView } from "../ResourceView";
 import { WorkerLink } from "../tasks/TaskTable";
 import { useResource } from "../use-resource";
@@ -63,7 +63,7 @@ function ConfigBody({ config }: { config: Config }) {
       </div>
       {config.differences.length ? (
         <div class="notice">
-          <strong>Workers disagree on {config.differences.length} setting(s)</strong>
+          <strong>Workers disagree on {plural(config.differences.length, "setting")}</strong>
           {config.differences.map((d) => (
             <div key={d.key} class="mono">
               {d.key}: {d.values.map((v) => `${v.worker} = ${formatJson(v.value)}`).join("; ")}

@@ -2,7 +2,7 @@
 import type { TaskDetail, Value } from "../../../agent/api/schema";
 import { StateBadge } from "../../components/badges";
 import { KeyValueTable, Table } from "../../components/Table";
-import { formatCount, formatDuration, formatTimestamp, formatValue, isHidden, NONE, shortId } from "../../shared/format";
+import { formatCount, formatDuration, formatTimestamp, formatValue, isHidden, NONE, shortId, timelineTimes, type TimelineTimes } from "../../shared/format";
 import { Payload } from "../../components/Payload";
 import { DataView } from "../ResourceView";
 import { href } from "../router";
@@ -62,7 +62,16 @@ function Outcome({ task }: { task: TaskDetail }) {
   );
 }
 
+type TimelineEntry = TaskDetail["timeline"][number];
+
+/** The time cells of each timeline entry (ms, zone, gap from the previous: see timelineTimes). */
+function timelineCells(timeline: readonly TimelineEntry[]): (entry: TimelineEntry) => TimelineTimes {
+  const times = timelineTimes(timeline);
+  return (entry) => times[timeline.indexOf(entry)]!;
+}
+
 function TaskBody({ task }: { task: TaskDetail }) {
+  const timeOf = timelineCells(task.timeline);
   return (
     <>
       <div class="row task-title">
@@ -97,10 +106,12 @@ function TaskBody({ task }: { task: TaskDetail }) {
         ]}
       />
       <h2>Timeline</h2>
+      {/* Milliseconds and the gap from the previous entry: order and delays within a second show. */}
       <Table
         label="Timeline"
         columns={[
-          { label: "At", render: (e) => formatTimestamp(e.at), className: "nowrap" },
+          { label: "At", render: (e) => <time dateTime={e.at} title={timeOf(e).title}>{timeOf(e).at}</time>, className: "nowrap mono" },
+          { label: "Gap", render: (e) => timeOf(e).gap, className: "num nowrap" },
           { label: "Event", render: (e) => e.type },
           { label: "Host", render: (e) => e.hostname ?? NONE },
           { label: "From", render: (e) => TIMELINE_SOURCES[e.source] },

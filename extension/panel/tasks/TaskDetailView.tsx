@@ -110,7 +110,7 @@ function TaskBody({ task }: { task: TaskDetail }) {
       <Table
         label="Timeline"
         columns={[
-          { label: "At", render: (e) => <time dateTime={e.at} title={timeOf(e).title}>{timeOf(e).at}</time>, className: "nowrap mono" },
+          { label: "At", render: (e) => <time dateTime={e.at} title={timeOf(e).title}>{timeOf(e).at}</time>, className: "nowrap tabular" },
           { label: "Gap", render: (e) => timeOf(e).gap, className: "num nowrap" },
           { label: "Event", render: (e) => e.type },
           { label: "Host", render: (e) => e.hostname ?? NONE },

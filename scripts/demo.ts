@@ -142,7 +142,7 @@ Load the extension, then add the agent ${agentUrl} from its toolbar popup:
   Firefox:  about:debugging → This Firefox → Load Temporary Add-on → ${join(REPO_ROOT, "dist", "firefox", "manifest.json")}
 
 Kill a worker to see the panel notice (offline, its tasks LOST, the badge); the demo keeps running.
-${keys ? `${KEYS_HELP}\nOr from another shell:` : "From another shell (stdin is not a terminal, so no keys here):"}
+${keys ? `${KEYS_HELP}\nOr from another shell:` : "From another shell (no keys here: stdin is not a terminal, or the demo runs in the background):"}
   ${commandsHelp()}
 `);
 }
@@ -224,7 +224,10 @@ async function main(): Promise<void> {
       const how = keys ? `${key}, or npm run demo -- restart` : "npm run demo -- restart";
       const log = exit.signal ? "" : `; the end of its log:\n${services.tail(service, 8)}`;
       console.log(`\ndemo: ${name} (pid ${service.pid}) ${describeExit(exit)}; the demo keeps running without it${log}`);
-      console.log(`  The panel will show it offline and its running tasks LOST. Start it again: ${how} ${worker.replace("@demo", "")}`);
+      const seen = worker.startsWith("solo")
+        ? "offline, or still busy if it was running a task (a solo worker sends no heartbeat while busy) until it is restarted; that task is then LOST"
+        : "offline within seconds, and the tasks it was running LOST";
+      console.log(`  The panel will show it ${seen}. Start it again: ${how} ${worker.replace("@demo", "")}`);
       return;
     }
     console.error(`\ndemo: ${name} (pid ${service.pid}) ${describeExit(exit)}; the end of its log:\n${services.tail(service)}`);

@@ -6,7 +6,7 @@
  * `restart solo`, `status`) from anywhere else, which talks to the demo over a Unix socket in its
  * temporary directory (so it works without a terminal: scripts, tests, another shell).
  */
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createConnection, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -115,12 +115,27 @@ export async function sendControl(argv: readonly string[]): Promise<number> {
 }
 
 /**
+ * Whether this process is in the terminal's foreground process group (Linux: /proc/self/stat's
+ * pgrp and tpgid). A background job (`npm run demo &`) that touched the terminal would be stopped
+ * by SIGTTOU/SIGTTIN.
+ */
+function inForeground(): boolean {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const [, , pgrp, , , tpgid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return pgrp === tpgid;
+  } catch {
+    return true;
+  }
+}
+
+/**
  * Single keys on a terminal's stdin (raw mode, so Ctrl-C arrives as a key: it calls `stop`).
- * False when stdin is not a terminal.
+ * False when stdin is not a terminal or the demo runs in the background.
  */
 export function listenToKeys(run: RunCommand, stop: () => void, print: (text: string) => void): boolean {
   const stdin = process.stdin;
-  if (!stdin.isTTY) return false;
+  if (!stdin.isTTY || !inForeground()) return false;
   const keys: Record<string, ControlCommand> = {
     k: { action: "kill", worker: "solo@demo" },
     r: { action: "restart", worker: "solo@demo" },

@@ -181,6 +181,7 @@ export class Services {
     } finally {
       this.restarting.delete(service);
     }
+    if (this.stopping) throw new Error(`not restarting ${service.spec.name}: the demo is stopping`);
     batch.splice(batch.indexOf(service), 1);
     return this.startOne(service.spec, batch);
   }

@@ -151,6 +151,20 @@ function describeExit({ code, signal }: ServiceExit): string {
   return signal ? `killed by ${signal}` : `exited with status ${code}`;
 }
 
+/** Says that a worker died, what the panel will show, and how to start it again. */
+function reportDeadWorker(service: Service, exit: ServiceExit, logTail: string, keys: boolean): void {
+  const worker = service.spec.name.slice("worker ".length);
+  const solo = worker.startsWith("solo");
+  const how = keys ? `${solo ? "r" : "R"}, or npm run demo -- restart` : "npm run demo -- restart";
+  // A crash has something to say in its log; a kill has not.
+  const log = exit.signal ? "" : `; the end of its log:\n${logTail}`;
+  console.log(`\ndemo: ${service.spec.name} (pid ${service.pid}) ${describeExit(exit)}; the demo keeps running without it${log}`);
+  const seen = solo
+    ? "offline, or still busy if it was running a task (a solo worker sends no heartbeat while busy) until it is restarted; that task is then LOST"
+    : "offline within seconds, and the tasks it was running LOST";
+  console.log(`  The panel will show it ${seen}. Start it again: ${how} ${worker.replace("@demo", "")}`);
+}
+
 /** The demo's kill, restart and status commands, from keys or its control socket. */
 async function runCommand(services: Services, command: ControlCommand): Promise<string> {
   if (command.action === "status") {
@@ -219,16 +233,7 @@ async function main(): Promise<void> {
     // Once the demo is up, a dead worker is something to look at in the panel, not a failure.
     if (started && name.startsWith("worker ")) {
       services.reap(service);
-      const worker = name.slice("worker ".length);
-      const key = worker.startsWith("solo") ? "r" : "R";
-      const how = keys ? `${key}, or npm run demo -- restart` : "npm run demo -- restart";
-      const log = exit.signal ? "" : `; the end of its log:\n${services.tail(service, 8)}`;
-      console.log(`\ndemo: ${name} (pid ${service.pid}) ${describeExit(exit)}; the demo keeps running without it${log}`);
-      const seen = worker.startsWith("solo")
-        ? "offline, or still busy if it was running a task (a solo worker sends no heartbeat while busy) until it is restarted; that task is then LOST"
-        : "offline within seconds, and the tasks it was running LOST";
-      console.log(`  The panel will show it ${seen}. Start it again: ${how} ${worker.replace("@demo", "")}`);
-      return;
+      return reportDeadWorker(service, exit, services.tail(service, 8), keys);
     }
     console.error(`\ndemo: ${name} (pid ${service.pid}) ${describeExit(exit)}; the end of its log:\n${services.tail(service)}`);
     void shutdown("failure", 1);

@@ -150,7 +150,7 @@ export class Services {
     return service;
   }
 
-  /** The newest service started under this name ("worker solo@demo"), alive or not. */
+  /** The service started under this name ("worker solo@demo"), alive or not (a restart replaces it). */
   find(name: string): Service | undefined {
     return this.batches.flat().find((s) => s.spec.name === name);
   }
@@ -174,7 +174,8 @@ export class Services {
   async restart(service: Service): Promise<Service> {
     if (this.stopping) throw new Error(`not restarting ${service.spec.name}: the demo is stopping`);
     const batch = this.batches.find((b) => b.includes(service));
-    if (!batch) throw new Error(`${service.spec.name} is not one of the demo's services`);
+    if (!batch) throw new Error(`${service.spec.name} is being restarted already`);
+    if (this.restarting.has(service)) throw new Error(`${service.spec.name} is being restarted already`);
     this.restarting.add(service);
     try {
       await this.stopOne(service);

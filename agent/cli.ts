@@ -43,9 +43,14 @@ async function main(): Promise<void> {
     const access = `token ${auth ? "required" : "not required"}${options.limitedTokens.length ? `, ${options.limitedTokens.length} limited` : ""}${options.redact ? "; task payloads redacted" : ""}`;
     log("listening", `listening on ${url} (${page}; ${access})`, { url, web_panel: webRoot !== null, auth, limited_tokens: options.limitedTokens.length, redact: options.redact });
   });
+  // Where to listen is the user's choice: a refusal is a bad option (status 2), said with what to do.
   server.on("error", (e: NodeJS.ErrnoException) => {
-    log("error", `cannot listen on ${options.host}:${options.port}: ${e.code ?? e.message}`, { host: options.host, port: options.port }, "error");
-    process.exit(1);
+    const why =
+      e.code === "EADDRINUSE"
+        ? `port ${options.port} is in use (another agent?): choose another with --port N`
+        : `cannot listen on ${options.host}:${options.port}: ${e.code ?? e.message}${e.code === "EADDRNOTAVAIL" ? " (no such address on this machine: check --host)" : ""}`;
+    log("error", why, { host: options.host, port: options.port, code: e.code ?? null }, "error");
+    process.exit(2);
   });
   let stopping = false;
   const stop = async (signal: string) => {

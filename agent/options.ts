@@ -2,6 +2,8 @@
  * The agent's options: command line first, then environment variables, then defaults. Validated
  * with zod; a bad value stops the agent with one line naming the option.
  */
+import { isIP } from "node:net";
+import { hostname } from "node:os";
 import { z } from "zod";
 import { defaultTransportOptions, type TransportOptions } from "./protocol/redis/keys";
 import { parseRedisUrl, RedisUrlError, type RedisTarget } from "./protocol/redis/url";
@@ -52,7 +54,7 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: "token", env: "CELERY_PANEL_TOKEN", help: "require Authorization: Bearer <token> on every /api request; this token sees everything" },
   { flag: "limited-token", env: "CELERY_PANEL_LIMITED_TOKENS", repeatable: true, help: "a token that sees neither the Configuration view nor task arguments, results, exception messages and tracebacks (repeatable; env: comma-separated)" },
   { flag: "redact", env: "CELERY_PANEL_REDACT", boolean: true, help: "hide task arguments, results, exception messages and tracebacks from every caller" },
-  { flag: "name", env: "CELERY_PANEL_NAME", help: "name shown in the extension (default: the broker host)" },
+  { flag: "name", env: "CELERY_PANEL_NAME", help: "name shown in the extension (default: the broker's host name, or this machine's when the broker is an IP address, loopback or a socket)" },
   { flag: "transport-options", env: "CELERY_PANEL_TRANSPORT_OPTIONS", help: "JSON, as Celery's broker_transport_options: global_keyprefix, priority_steps, sep, fanout_prefix, fanout_patterns, master_name" },
   { flag: "inspect-timeout", env: "CELERY_PANEL_INSPECT_TIMEOUT", default: "1000", help: "milliseconds to wait for workers' remote-control replies" },
   { flag: "max-tasks", env: "CELERY_PANEL_MAX_TASKS", default: "100000", help: "tasks held in memory; the oldest finished go first" },
@@ -204,9 +206,15 @@ export function resolveOptions(argv: Record<string, string>, env: NodeJS.Process
   };
 }
 
-function defaultName(t: RedisTarget): string {
-  if (t.kind === "socket") return t.socketPath ?? "redis";
-  return t.endpoints[0]?.host ?? "celery";
+/**
+ * The broker's host name when it has one that means something (`redis.prod.internal`), else this
+ * machine's host name (the agent runs beside the deployment): an IP address, loopback or a Unix
+ * socket path says nothing about which deployment this is. "local" if the machine has no name.
+ */
+export function defaultName(t: RedisTarget, machine: string = hostname()): string {
+  const host = t.kind === "socket" ? undefined : t.endpoints[0]?.host.replace(/^\[|\]$/g, "");
+  if (host && !isLoopback(host) && isIP(host) === 0) return host;
+  return machine.trim() || "local";
 }
 
 export function isLoopback(host: string): boolean {

@@ -5,11 +5,16 @@
  * priorities, celery beat, a load generator sending a steady mix of tasks, and the agent, all from
  * the test fixture's Celery app (scripts/demo/demo_app.py adds a fast beat entry). Ctrl-C (or
  * SIGTERM) stops them in order, the agent and the load first and redis-server last, and removes
- * the demo's temporary directory; nothing is left running.
+ * the demo's temporary directory; nothing is left running. A worker that dies (killed from
+ * outside, crashed, or by the demo's own kill command) does not stop the demo: it says so, and
+ * the worker can be started again (scripts/demo/control.ts).
  *
  *   npm run demo                      start it (builds the extension first if dist/ lacks it)
  *   npm run demo -- --port 5581       the agent's port (default 5580, or a free one if taken)
  *   npm run demo -- --install         as root: apt-get install what is missing
+ *   npm run demo -- kill solo         SIGKILL a worker of the running demo (solo or prefork)
+ *   npm run demo -- restart solo      start it again
+ *   npm run demo -- status            the running demo's processes
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -17,7 +22,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FIXTURE_DIR, PYTHON, REPO_ROOT, fixtureEnv, freePort } from "../test/fixtures/deployment";
-import { Services, type Service } from "./demo/services";
+import { CONTROL_ACTIONS, DEMO_DIR_PREFIX, KEYS_HELP, commandsHelp, listenToKeys, sendControl, serveControl, type ControlCommand } from "./demo/control";
+import { Services, type Service, type ServiceExit } from "./demo/services";
 import { installDebianPackages, missingDebianPackages } from "./demo/system-deps";
 
 const DEMO_DIR = join(REPO_ROOT, "scripts", "demo");
@@ -36,7 +42,7 @@ function readOptions(argv: string[]): DemoOptions {
     if (arg === "--install") options.install = true;
     else if (arg === "--port" && /^\d+$/.test(argv[i + 1] ?? "")) options.port = Number(argv[++i]);
     else {
-      console.error(`demo: unknown argument "${arg}"; usage: npm run demo [-- --port N] [-- --install]`);
+      console.error(`demo: unknown argument "${arg}"; usage: npm run demo [-- --port N] [-- --install], or to a running demo:\n  ${commandsHelp()}`);
       process.exit(2);
     }
   }
@@ -122,7 +128,7 @@ async function startEverything(services: Services, options: DemoOptions): Promis
   return { agentUrl: `http://127.0.0.1:${port}`, broker };
 }
 
-function printBanner(agentUrl: string, broker: string, dir: string): void {
+function printBanner(agentUrl: string, broker: string, dir: string, keys: boolean): void {
   console.log(`
 Celery Panel demo is running. Ctrl-C stops it and everything it started.
 
@@ -134,11 +140,54 @@ Celery Panel demo is running. Ctrl-C stops it and everything it started.
 Load the extension, then add the agent ${agentUrl} from its toolbar popup:
   Chrome:   chrome://extensions → Developer mode → Load unpacked → ${join(REPO_ROOT, "dist", "chrome")}
   Firefox:  about:debugging → This Firefox → Load Temporary Add-on → ${join(REPO_ROOT, "dist", "firefox", "manifest.json")}
+
+Kill a worker to see the panel notice (offline, its tasks LOST, the badge); the demo keeps running.
+${keys ? `${KEYS_HELP}\nOr from another shell:` : "From another shell (no keys here: stdin is not a terminal, or the demo runs in the background):"}
+  ${commandsHelp()}
 `);
 }
 
+function describeExit({ code, signal }: ServiceExit): string {
+  return signal ? `killed by ${signal}` : `exited with status ${code}`;
+}
+
+/** Says that a worker died, what the panel will show, and how to start it again. */
+function reportDeadWorker(service: Service, exit: ServiceExit, logTail: string, keys: boolean): void {
+  const worker = service.spec.name.slice("worker ".length);
+  const solo = worker.startsWith("solo");
+  const how = keys ? `${solo ? "r" : "R"}, or npm run demo -- restart` : "npm run demo -- restart";
+  // A crash has something to say in its log; a kill has not.
+  const log = exit.signal ? "" : `; the end of its log:\n${logTail}`;
+  console.log(`\ndemo: ${service.spec.name} (pid ${service.pid}) ${describeExit(exit)}; the demo keeps running without it${log}`);
+  const seen = solo
+    ? "offline, or still busy if it was running a task (a solo worker sends no heartbeat while busy) until it is restarted; that task is then LOST"
+    : "offline within seconds, and the tasks it was running LOST";
+  console.log(`  The panel will show it ${seen}. Start it again: ${how} ${worker.replace("@demo", "")}`);
+}
+
+/** The demo's kill, restart and status commands, from keys or its control socket. */
+async function runCommand(services: Services, command: ControlCommand): Promise<string> {
+  if (command.action === "status") {
+    const names = ["redis-server", "worker prefork@demo", "worker solo@demo", "celery beat", "agent", "load generator"];
+    return names.map((name) => services.find(name)).filter((s) => s !== undefined).map((s) => `  ${s.spec.name.padEnd(22)} pid ${String(s.pid).padEnd(8)} ${services.isRunning(s) ? "running" : "dead"}`).join("\n");
+  }
+  const service = services.find(`worker ${command.worker}`);
+  if (!service) return `error: ${command.worker} has not been started yet`;
+  if (command.action === "kill") {
+    if (!services.isRunning(service)) return `${command.worker} is not running (pid ${service.pid} is gone); restart it with r or npm run demo -- restart`;
+    process.kill(service.pid, "SIGKILL");
+    return `sent SIGKILL to ${command.worker} (pid ${service.pid})`;
+  }
+  console.log(`  restarting ${service.spec.name}…`);
+  const fresh = await services.restart(service);
+  console.log(`  restarted ${fresh.spec.name.padEnd(20)} pid ${fresh.pid}`);
+  return `restarted ${command.worker}: pid ${fresh.pid}`;
+}
+
 async function main(): Promise<void> {
-  const options = readOptions(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if ((CONTROL_ACTIONS as readonly string[]).includes(argv[0] ?? "")) process.exit(await sendControl(argv));
+  const options = readOptions(argv);
   try {
     ensureSystemPackages(options.install);
     ensureBuild();
@@ -147,7 +196,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const dir = mkdtempSync(join(tmpdir(), "celery-panel-demo-"));
+  const dir = mkdtempSync(join(tmpdir(), DEMO_DIR_PREFIX));
   const services = new Services(dir);
   services.startWatchdog();
   let stopping: Promise<void> | null = null;
@@ -177,15 +226,27 @@ async function main(): Promise<void> {
   process.on("unhandledRejection", crash);
   // If node exits by a path that skipped the shutdown, nothing may outlive it.
   process.on("exit", () => services.killAllNow());
-  services.onUnexpectedExit((service) => {
-    console.error(`\ndemo: ${service.spec.name} (pid ${service.pid}) exited unexpectedly; the end of its log:\n${services.tail(service)}`);
+  let started = false;
+  let keys = false;
+  services.onUnexpectedExit((service, exit) => {
+    const name = service.spec.name;
+    // Once the demo is up, a dead worker is something to look at in the panel, not a failure.
+    if (started && name.startsWith("worker ")) {
+      services.reap(service);
+      return reportDeadWorker(service, exit, services.tail(service, 8), keys);
+    }
+    console.error(`\ndemo: ${name} (pid ${service.pid}) ${describeExit(exit)}; the end of its log:\n${services.tail(service)}`);
     void shutdown("failure", 1);
   });
 
   console.log("Starting the Celery Panel demo…");
   try {
     const { agentUrl, broker } = await startEverything(services, options);
-    printBanner(agentUrl, broker, dir);
+    const run = (command: ControlCommand) => runCommand(services, command);
+    serveControl(dir, run);
+    keys = listenToKeys(run, () => void shutdown("Ctrl-C", 0), (text) => console.log(text));
+    started = true;
+    printBanner(agentUrl, broker, dir, keys);
   } catch (error) {
     if (!stopping) crash(error);
   }

@@ -34,7 +34,7 @@ try {
     await waitForText(panel, "[data-live]", /Live/);
     // The overview answers with what the workers said within 300 ms and refreshes as events come:
     // wait for a refresh that has the queues and the registered tasks too.
-    await waitForText(panel, "main", /parked[\s\S]*Registered tasks \(8\)/, 60_000);
+    await waitForText(panel, "main", /parked[\s\S]*Registered tasks \([1-9]\d*\)/, 60_000);
     await panel.screenshot({ path: join(DOCS, "panel.png") });
 
     const popup = await browser.open("popup.html");

@@ -24,12 +24,12 @@ export function isLoopbackUrl(url: URL): boolean {
 
 export function parseAgentUrl(input: string): AgentUrlResult {
   const text = input.trim();
-  if (!text) return { ok: false, message: "Enter the agent's URL, e.g. http://127.0.0.1:5555" };
+  if (!text) return { ok: false, message: "Enter the agent's URL, e.g. http://127.0.0.1:5580" };
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    return { ok: false, message: `"${text}" is not a URL; write it in full, e.g. http://127.0.0.1:5555` };
+    return { ok: false, message: `"${text}" is not a URL; write it in full, e.g. http://127.0.0.1:5580` };
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return { ok: false, message: `Only http:// and https:// agents are supported (got "${url.protocol}//"); e.g. http://${text.replace(/^[a-z]+:\/*/i, "")}` };

@@ -3,6 +3,7 @@ import type { Overview } from "../../agent/api/schema";
 import { describeFailure, type ApiResult } from "../api/result";
 import type { Agent } from "../agents/agents";
 import { connectionFromResult, degradedReason, type ConnectionState } from "../shared/connection";
+import { plural } from "../shared/format";
 
 export interface AgentSummary {
   workersOnline: number;
@@ -78,7 +79,7 @@ function agentLine(agent: Agent, status: AgentStatus | undefined): { line: strin
     case "connected": {
       if (!status?.summary) return { line: `${agent.name}: ${status?.problem ?? "no data"}`, offline: 0, trouble: true };
       const offline = status.summary.workersOffline;
-      return { line: `${agent.name}: ${offline} offline worker${offline === 1 ? "" : "s"}`, offline, trouble: false };
+      return { line: `${agent.name}: ${plural(offline, "offline worker")}`, offline, trouble: false };
     }
   }
 }

@@ -12,7 +12,7 @@ import { AgentList } from "../components/AgentList";
 import { ConnectionBadge } from "../components/badges";
 import { Loading } from "../components/states";
 import { useStoredState } from "../components/use-stored-state";
-import { formatCount, formatRelative } from "../shared/format";
+import { formatCount, formatRelative, pluralWord } from "../shared/format";
 import { sendMessage } from "../shared/messages";
 
 async function openPanel(agent: Agent | null, view = "overview"): Promise<void> {
@@ -21,11 +21,12 @@ async function openPanel(agent: Agent | null, view = "overview"): Promise<void> 
   window.close();
 }
 
-function Stat({ label, value, tone }: { label: string; value: number | null; tone?: "bad" }) {
+/** A number over its label; `one` is the label's singular ("worker offline" under a 1), `many` names the stat. */
+function Stat({ one, many, value, tone }: { one: string; many: string; value: number | null; tone?: "bad" }) {
   return (
-    <div class={`stat ${value && tone ? tone : ""}`} data-stat={label}>
+    <div class={`stat ${value && tone ? tone : ""}`} data-stat={many}>
       <div class="value">{formatCount(value)}</div>
-      <div class="label">{label}</div>
+      <div class="label">{pluralWord(value, one, many)}</div>
     </div>
   );
 }
@@ -42,12 +43,12 @@ function CurrentSummary({ agent, status }: { agent: Agent; status: AgentStatus |
       </div>
       {summary ? (
         <div class="stats">
-          <Stat label="workers online" value={summary.workersOnline} />
-          <Stat label="workers offline" value={summary.workersOffline} tone="bad" />
-          <Stat label="active tasks" value={summary.activeTasks} />
-          <Stat label="queues" value={summary.queues} />
-          <Stat label="queued messages" value={summary.queuedMessages} />
-          <Stat label="failed (1 h)" value={summary.failedLastHour} tone="bad" />
+          <Stat one="worker online" many="workers online" value={summary.workersOnline} />
+          <Stat one="worker offline" many="workers offline" value={summary.workersOffline} tone="bad" />
+          <Stat one="active task" many="active tasks" value={summary.activeTasks} />
+          <Stat one="queue" many="queues" value={summary.queues} />
+          <Stat one="queued message" many="queued messages" value={summary.queuedMessages} />
+          <Stat one="failed (1 h)" many="failed (1 h)" value={summary.failedLastHour} tone="bad" />
         </div>
       ) : status?.problem ? (
         <div class="error-box">{status.problem}</div>

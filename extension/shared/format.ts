@@ -48,13 +48,79 @@ export function formatRelative(iso: string | null | undefined, now: number = Dat
   return delta < 0 ? `${amount} ago` : `in ${amount}`;
 }
 
-/** A full local date and time for tooltips and detail views: "2026-11-24 22:08:01". */
-export function formatTimestamp(iso: string | null | undefined): string {
-  if (!iso) return NONE;
+const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+
+function parseMoment(iso: string | null | undefined): Date | null {
+  if (!iso) return null;
   const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** The browser's zone at that moment as an offset from UTC: "UTC", "UTC+1", "UTC+5:30", "UTC-3". */
+export function formatZone(date: Date): string {
+  const minutes = -date.getTimezoneOffset();
+  if (minutes === 0) return "UTC";
+  const size = Math.abs(minutes);
+  return `UTC${minutes > 0 ? "+" : "-"}${Math.floor(size / 60)}${size % 60 ? `:${pad(size % 60)}` : ""}`;
+}
+
+function timeOfDay(date: Date, ms: boolean): string {
+  const seconds = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  return ms ? `${seconds}.${pad(date.getMilliseconds(), 3)}` : seconds;
+}
+
+function localDate(date: Date): string {
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/**
+ * A local date and time with its zone, for detail views: "2026-11-24 22:08:01 UTC+1" (the agent
+ * and the browser may be zones apart). `ms` adds milliseconds: "22:08:01.482".
+ */
+export function formatTimestamp(iso: string | null | undefined, { ms = false }: { ms?: boolean } = {}): string {
+  const date = parseMoment(iso);
+  if (!date) return iso || NONE;
+  return `${localDate(date)} ${timeOfDay(date, ms)} ${formatZone(date)}`;
+}
+
+/** The full ISO 8601 moment in the browser's zone, for tooltips: "2026-11-24T22:08:01.482+01:00". */
+export function formatIso(iso: string | null | undefined): string {
+  const date = parseMoment(iso);
+  if (!date) return iso || NONE;
+  const minutes = -date.getTimezoneOffset();
+  const size = Math.abs(minutes);
+  const offset = minutes === 0 ? "Z" : `${minutes > 0 ? "+" : "-"}${pad(Math.floor(size / 60))}:${pad(size % 60)}`;
+  return `${localDate(date)}T${timeOfDay(date, true)}${offset}`;
+}
+
+/** From one moment to the next: "+12 ms", "+1.25 s", "+3 min 5 s", "-4 ms" when it comes earlier (clocks differ). */
+export function formatGap(fromIso: string | null | undefined, toIso: string | null | undefined): string {
+  const from = parseMoment(fromIso);
+  const to = parseMoment(toIso);
+  if (!from || !to) return NONE;
+  const ms = to.getTime() - from.getTime();
+  if (ms === 0) return "+0 ms";
+  return ms > 0 ? `+${formatDuration(ms / 1000)}` : `-${formatDuration(-ms / 1000)}`;
+}
+
+export interface TimelineTimes {
+  /** Time of day to the millisecond and the zone; the date too on the first entry and when the day changes. */
+  at: string;
+  /** The full ISO moment (tooltip). */
+  title: string;
+  /** Since the previous entry ("+12 ms"); empty on the first. */
+  gap: string;
+}
+
+/** The time cells of a timeline (entries oldest first), so order and gaps can be read. */
+export function timelineTimes(entries: readonly { at: string }[]): TimelineTimes[] {
+  return entries.map((entry, i) => {
+    const date = parseMoment(entry.at);
+    const previous = i > 0 ? parseMoment(entries[i - 1]!.at) : null;
+    if (!date) return { at: entry.at, title: entry.at, gap: "" };
+    const day = !previous || localDate(previous) !== localDate(date) ? `${localDate(date)} ` : "";
+    return { at: `${day}${timeOfDay(date, true)} ${formatZone(date)}`, title: formatIso(entry.at), gap: i > 0 ? formatGap(entries[i - 1]!.at, entry.at) : "" };
+  });
 }
 
 /** A task argument, result or setting, readable: JSON pretty-printed, a Python repr as sent. */
@@ -107,6 +173,12 @@ export function shortId(id: string): string {
   return id.length > 13 ? `${id.slice(0, 8)}…` : id;
 }
 
+/** A count and its noun: "1 worker", "2 workers", "0 workers" (`many` for irregular plurals). */
 export function plural(count: number, one: string, many = `${one}s`): string {
-  return `${formatCount(count)} ${count === 1 ? one : many}`;
+  return `${formatCount(count)} ${pluralWord(count, one, many)}`;
+}
+
+/** The noun alone, for a label beside a separately shown number: "worker offline" / "workers offline". */
+export function pluralWord(count: number | null | undefined, one: string, many = `${one}s`): string {
+  return count === 1 ? one : many;
 }

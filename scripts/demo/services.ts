@@ -2,7 +2,8 @@
  * The demo's processes. Each runs in its own process group (so a Celery prefork worker's pool
  * children stop with it, and Ctrl-C reaches only the demo, which then stops things in order), its
  * output goes to a log file, and a line in that output says when it is ready. A watchdog stops
- * every group if the demo itself dies without cleaning up (kill -9, a crash in node).
+ * every group if the demo itself dies without cleaning up (kill -9, a crash in node). A service
+ * can be restarted in place (a worker the user killed, to watch the panel notice).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync, createWriteStream, mkdirSync, readFileSync } from "node:fs";
@@ -25,13 +26,19 @@ export interface ServiceSpec {
   graceMs?: number;
 }
 
+/** How a service ended: its exit code, or the signal that killed it. */
+export interface ServiceExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 export interface Service {
   spec: ServiceSpec;
   child: ChildProcess;
   /** Also its process group id: it leads its own group. */
   pid: number;
   logFile: string;
-  exited: Promise<void>;
+  exited: Promise<ServiceExit>;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -81,15 +88,17 @@ export class Services {
   private readonly groupsFile: string;
   private watchdog: ChildProcess | null = null;
   private stopping = false;
-  private unexpectedExit: (service: Service) => void = () => {};
+  /** Services being restarted: their exit is expected. */
+  private readonly restarting = new Set<Service>();
+  private unexpectedExit: (service: Service, exit: ServiceExit) => void = () => {};
 
   constructor(readonly dir: string) {
     mkdirSync(join(dir, "logs"), { recursive: true });
     this.groupsFile = join(dir, "process-groups");
   }
 
-  /** Called when a service exits while the demo is not stopping. */
-  onUnexpectedExit(callback: (service: Service) => void): void {
+  /** Called when a service exits while the demo is neither stopping nor restarting it. */
+  onUnexpectedExit(callback: (service: Service, exit: ServiceExit) => void): void {
     this.unexpectedExit = callback;
   }
 
@@ -120,7 +129,7 @@ export class Services {
   private async startOne(spec: ServiceSpec, batch: Service[]): Promise<Service> {
     const logFile = join(this.dir, "logs", `${spec.name.replace(/[^\w.-]+/g, "-")}.log`);
     const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: spec.env ?? process.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    const exited = new Promise<ServiceExit>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
     await new Promise<void>((resolve, reject) => {
       child.once("spawn", resolve);
       child.once("error", (e) => reject(new Error(`cannot start ${spec.name} (${spec.command}): ${e.message}`)));
@@ -128,16 +137,54 @@ export class Services {
     const service: Service = { spec, child, pid: child.pid!, logFile, exited };
     batch.push(service);
     appendFileSync(this.groupsFile, `${service.pid}\n`);
-    void exited.then(() => {
-      if (!this.stopping) this.unexpectedExit(service);
+    void exited.then((exit) => {
+      if (!this.stopping && !this.restarting.has(service)) this.unexpectedExit(service, exit);
     });
 
-    const log = createWriteStream(logFile);
+    // Appended: a restarted service keeps its earlier output above the new.
+    const log = createWriteStream(logFile, { flags: "a" });
     child.stdout!.pipe(log, { end: false });
     child.stderr!.pipe(log, { end: false });
     if (spec.echo) onLines(child, (line) => console.log(`  ${spec.name} │ ${line}`));
     await waitUntilReady(service, spec.readyTimeoutMs ?? 30_000);
     return service;
+  }
+
+  /** The service started under this name ("worker solo@demo"), alive or not (a restart replaces it). */
+  find(name: string): Service | undefined {
+    return this.batches.flat().find((s) => s.spec.name === name);
+  }
+
+  isRunning(service: Service): boolean {
+    return service.child.exitCode === null && service.child.signalCode === null;
+  }
+
+  /** SIGKILLs what is left of a service's group once its leader is gone (a prefork worker's pool children). */
+  reap(service: Service): void {
+    if (this.gone.has(service)) return;
+    signalGroup(service.pid, "SIGKILL");
+    this.gone.add(service);
+  }
+
+  /**
+   * Stops the service if it runs (SIGTERM, then SIGKILL after its grace), then starts it again
+   * from the same spec in its place (same batch, so it stops in the same order). Resolves when
+   * the new one is ready.
+   */
+  async restart(service: Service): Promise<Service> {
+    if (this.stopping) throw new Error(`not restarting ${service.spec.name}: the demo is stopping`);
+    const batch = this.batches.find((b) => b.includes(service));
+    if (!batch) throw new Error(`${service.spec.name} is being restarted already`);
+    if (this.restarting.has(service)) throw new Error(`${service.spec.name} is being restarted already`);
+    this.restarting.add(service);
+    try {
+      await this.stopOne(service);
+    } finally {
+      this.restarting.delete(service);
+    }
+    if (this.stopping) throw new Error(`not restarting ${service.spec.name}: the demo is stopping`);
+    batch.splice(batch.indexOf(service), 1);
+    return this.startOne(service.spec, batch);
   }
 
   /** The last lines of a service's log, to show why it failed. */
@@ -154,18 +201,24 @@ export class Services {
     this.stopping = true;
     for (const batch of [...this.batches].reverse()) {
       await Promise.all(
-        batch.map(async (service) => {
-          signalGroup(service.pid, "SIGTERM");
-          const deadline = Date.now() + (service.spec.graceMs ?? 5000);
-          while (groupAlive(service.pid) && Date.now() < deadline) await sleep(50);
-          if (groupAlive(service.pid)) signalGroup(service.pid, "SIGKILL");
-          await service.exited;
-          this.gone.add(service);
+        [...batch].map(async (service) => {
+          await this.stopOne(service);
           onStopped(service);
         }),
       );
     }
     if (this.watchdog?.pid) signalGroup(this.watchdog.pid, "SIGKILL");
+  }
+
+  private async stopOne(service: Service): Promise<void> {
+    if (!this.gone.has(service)) {
+      signalGroup(service.pid, "SIGTERM");
+      const deadline = Date.now() + (service.spec.graceMs ?? 5000);
+      while (groupAlive(service.pid) && Date.now() < deadline) await sleep(50);
+      if (groupAlive(service.pid)) signalGroup(service.pid, "SIGKILL");
+    }
+    await service.exited;
+    this.gone.add(service);
   }
 
   /** Last resort when the demo is exiting anyway: SIGKILL every group, synchronously. */

@@ -3,12 +3,17 @@
  * the agent answers with both live workers and the load generator's tasks, and Ctrl-C (SIGINT to
  * its process group, as a terminal sends it) stops everything it started: by pid, and by command
  * line or environment (nothing left that points at its private redis-server or its directory).
+ * A worker SIGKILLed meanwhile (from outside, or by the demo's own kill command) does not stop
+ * the demo: the agent shows it offline with its task LOST, and `npm run demo -- restart` brings
+ * it back.
  */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { runDemo, type RunningDemo } from "../../scripts/demo/run-demo";
-import { eventually, freePort } from "../fixtures/deployment";
+import { eventually, freePort, REPO_ROOT, runPython } from "../fixtures/deployment";
 
 function alive(pid: number): boolean {
   try {
@@ -36,6 +41,18 @@ function processesMentioning(marks: readonly string[]): string[] {
       const found = marks.some((mark) => cmdline.includes(mark) || readProc(pid, "environ").includes(mark));
       return found ? [`${pid}: ${cmdline}`] : [];
     });
+}
+
+interface WorkerView {
+  name: string;
+  status: string;
+  pid?: number | null;
+}
+
+/** `npm run demo -- <command> --dir <the demo's directory>`, as a user types it in another shell. */
+async function demoCommand(dir: string, ...command: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)("npm", ["run", "-s", "demo", "--", ...command, "--dir", dir], { cwd: REPO_ROOT, timeout: 120_000 });
+  return stdout;
 }
 
 describe("npm run demo", () => {
@@ -72,10 +89,55 @@ describe("npm run demo", () => {
     assert.ok(tasks.every((t) => t.name.startsWith("panel_fixture.")), "every task comes from the demo's app");
   });
 
+  it("keeps running when a worker is SIGKILLed, shows it offline with its task LOST, and restarts it", async () => {
+    const dir = /logs:\s+(\S+)\/logs/.exec(demo.output())![1]!;
+    const broker = /broker:\s+(redis:\/\/\S+)\/0/.exec(demo.output())![1]!;
+    const startedPid = (name: string) => Number([...demo.output().matchAll(new RegExp(`started worker ${name}\\s+pid (\\d+)`, "g"))].at(-1)![1]);
+    const worker = async (name: string) => (await (await fetch(`${agentUrl}/api/v1/workers/${name}`)).json()) as WorkerView;
+    const task = async (id: string) => (await (await fetch(`${agentUrl}/api/v1/tasks/${id}`)).json()) as { state: string; worker: string | null };
+
+    // A long task only prefork@demo consumes (the media queue), running when the worker dies.
+    const id = (await runPython(`import panel_fixture as p; print(p.sleep_for.apply_async(args=[120], queue="media", routing_key="media").id)`, `${broker}/0`, `${broker}/1`)).trim();
+    await eventually(async () => {
+      const t = await task(id);
+      return t.state === "STARTED" && t.worker === "prefork@demo";
+    }, 60_000, "the long task started on prefork@demo");
+    const preforkPid = startedPid("prefork@demo");
+    process.kill(preforkPid, "SIGKILL"); // from outside, as the OOM killer would
+
+    await eventually(async () => (await worker("prefork@demo")).status === "offline", 30_000, "prefork@demo offline");
+    await eventually(async () => (await task(id)).state === "LOST", 30_000, "its running task LOST");
+    assert.equal(demo.child.exitCode, null, `the demo is still running:\n${demo.output().slice(-2000)}`);
+    assert.match(demo.output(), new RegExp(`worker prefork@demo \\(pid ${preforkPid}\\) killed by SIGKILL; the demo keeps running`));
+    assert.equal((await (await fetch(`${agentUrl}/api/v1/health`)).status), 200, "the agent still answers");
+
+    assert.match(await demoCommand(dir, "restart", "prefork"), /restarted prefork@demo: pid \d+/);
+    const newPreforkPid = startedPid("prefork@demo");
+    assert.notEqual(newPreforkPid, preforkPid);
+    await eventually(async () => {
+      const w = await worker("prefork@demo");
+      return w.status === "online" && w.pid === newPreforkPid;
+    }, 60_000, "prefork@demo online again with its new pid");
+
+    // The demo's own kill command, and restart, for the solo worker.
+    const soloPid = startedPid("solo@demo");
+    assert.match(await demoCommand(dir, "kill", "solo"), new RegExp(`sent SIGKILL to solo@demo \\(pid ${soloPid}\\)`));
+    await eventually(async () => new RegExp(`worker solo@demo \\(pid ${soloPid}\\) killed by SIGKILL`).test(demo.output()), 20_000, "the demo saying solo@demo died");
+    assert.equal(alive(soloPid), false);
+    assert.match(await demoCommand(dir, "restart", "solo"), /restarted solo@demo: pid \d+/);
+    const newSoloPid = startedPid("solo@demo");
+    await eventually(async () => {
+      const w = await worker("solo@demo");
+      return w.status === "online" && w.pid === newSoloPid;
+    }, 60_000, "solo@demo online again with its new pid");
+    assert.equal(demo.child.exitCode, null, "the demo is still running");
+  });
+
   it("stops everything it started on Ctrl-C, and removes its directory", async () => {
     const output = demo.output();
     const pids = [...output.matchAll(/started (.+?)\s+pid (\d+)/g)].map((m) => ({ name: m[1]!, pid: Number(m[2]) }));
-    assert.deepEqual(pids.map((p) => p.name).sort(), ["agent", "celery beat", "load generator", "redis-server", "worker prefork@demo", "worker solo@demo"]);
+    // Restarted workers appear twice ("restarted worker solo@demo pid …"): each pid must be gone.
+    assert.deepEqual([...new Set(pids.map((p) => p.name))].sort(), ["agent", "celery beat", "load generator", "redis-server", "worker prefork@demo", "worker solo@demo"]);
     const broker = /broker:\s+(redis:\/\/127\.0\.0\.1:(\d+))\/0/.exec(output);
     const logs = /logs:\s+(\S+)\/logs/.exec(output);
     assert.ok(broker && logs, "the demo names its broker and its directory");

@@ -3,7 +3,8 @@
  * environment is read, and a broker that is not there leaves the agent up and saying so.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:net";
 import { after, describe, it } from "node:test";
 import { join } from "node:path";
 import { freePort, REPO_ROOT, startAgent, stopAll, eventually } from "../fixtures/deployment";
@@ -52,6 +53,31 @@ describe("bad options", () => {
     }
     assert.match(r.stdout, /CELERY_BROKER_URL/);
     assert.match(r.stdout, /CELERY_RESULT_BACKEND/);
+  });
+});
+
+describe("a port that is taken", () => {
+  it("stops with status 2 and a line that names --port", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      // Asynchronously: this process must keep accepting on the taken port meanwhile.
+      const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "agent", "cli.ts"), "--port", String(port), "--broker", `redis://127.0.0.1:${await freePort()}/0`], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, CELERY_BROKER_URL: "", CELERY_RESULT_BACKEND: "" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (d) => (stderr += d));
+      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      const status = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+      clearTimeout(timer);
+      assert.equal(status, 2, stderr);
+      assert.match(stderr, new RegExp(`port ${port} is in use \\(another agent\\?\\): choose another with --port N`));
+    } finally {
+      taken.close();
+    }
   });
 });
 

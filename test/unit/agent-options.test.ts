@@ -1,10 +1,12 @@
 // Command line and environment: readArgv, resolveOptions, helpText, isLoopback (agent/options.ts).
 
 import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import { describe, test } from 'node:test';
 
-import { helpText, isLoopback, OPTION_SPECS, OptionError, readArgv, resolveOptions } from '../../agent/options';
+import { defaultName, helpText, isLoopback, OPTION_SPECS, OptionError, readArgv, resolveOptions } from '../../agent/options';
 import { defaultTransportOptions } from '../../agent/protocol/redis/keys';
+import { parseRedisUrl } from '../../agent/protocol/redis/url';
 
 function optionError(f: () => unknown): OptionError {
   try {
@@ -76,7 +78,7 @@ describe('resolveOptions: defaults, environment, precedence', () => {
     assert.equal(o.host, '127.0.0.1');
     assert.equal(o.port, 5580);
     assert.equal(o.token, null);
-    assert.equal(o.name, '127.0.0.1');
+    assert.equal(o.name, hostname(), 'a loopback broker names nothing: the machine does');
     assert.deepEqual(o.transportOptions, defaultTransportOptions);
     assert.equal(o.inspectTimeoutMs, 1000);
     assert.equal(o.maxTasks, 100000);
@@ -131,10 +133,16 @@ describe('resolveOptions: defaults, environment, precedence', () => {
     assert.equal(o.token, null);
   });
 
-  test('default name: the broker host, or the socket path', () => {
+  test('default name: the broker host name, else this machine\'s host name, else "local"', () => {
     assert.equal(resolve({ broker: 'redis://cache.internal:6379/0' }).name, 'cache.internal');
     assert.equal(resolve({ broker: 'sentinel://s1:26379;sentinel://s2:26379' }).name, 's1');
-    assert.equal(resolve({ broker: 'redis+socket:///run/redis.sock' }).name, '/run/redis.sock');
+    // An IP address, loopback or a socket path says nothing about the deployment: the machine's name does.
+    for (const broker of ['redis://10.0.3.7:6379/0', 'redis://[fd00::7]:6379/0', 'redis://localhost:6379/0', 'redis://127.0.0.1:6379/0', 'redis+socket:///run/redis.sock']) {
+      assert.equal(resolve({ broker }).name, hostname(), broker);
+      assert.equal(defaultName(parseRedisUrl(broker), 'worker-host-3'), 'worker-host-3', broker);
+      assert.equal(defaultName(parseRedisUrl(broker), ''), 'local', broker);
+    }
+    assert.equal(defaultName(parseRedisUrl('redis://cache.internal:6379/0'), 'worker-host-3'), 'cache.internal');
   });
 
   test('transport options: known keys used, other Celery options accepted and dropped', () => {

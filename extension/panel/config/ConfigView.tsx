@@ -7,7 +7,7 @@ import { useState } from "preact/hooks";
 import type { Config, Setting } from "../../../agent/api/schema";
 import { Badge } from "../../components/badges";
 import { Table } from "../../components/Table";
-import { formatJson } from "../../shared/format";
+import { formatJson, plural } from "../../shared/format";
 import { DataView } from "../ResourceView";
 import { WorkerLink } from "../tasks/TaskTable";
 import { useResource } from "../use-resource";
@@ -27,7 +27,7 @@ function Differences({ config }: { config: Config }) {
   if (!config.differences.length) return null;
   return (
     <div class="notice" data-differences={config.differences.length}>
-      <strong>Workers disagree on {config.differences.length} setting(s)</strong>
+      <strong>Workers disagree on {plural(config.differences.length, "setting")}</strong>
       {config.differences.map((d) => (
         <div key={d.key} class="mono">
           {d.key}: {d.values.map((v) => `${v.worker} = ${formatJson(v.value)}`).join("; ")}
@@ -83,7 +83,7 @@ function ConfigBody({ config }: { config: Config }) {
       ) : null}
       {hiddenMatches ? (
         <div class="dim hidden-matches">
-          {hiddenMatches} more matching setting(s) at their default:{" "}
+          {plural(hiddenMatches, "more matching setting", "more matching settings")} at their default:{" "}
           <button type="button" onClick={() => setFilters({ ...filters, showDefaults: true })}>
             show defaults
           </button>

@@ -2,19 +2,20 @@
 import type { Overview, TaskState, TaskTotals } from "../../../agent/api/schema";
 import { StateBadge } from "../../components/badges";
 import { Table } from "../../components/Table";
-import { formatCount, formatTimestamp } from "../../shared/format";
+import { formatCount, formatTimestamp, pluralWord } from "../../shared/format";
 import { DataView } from "../ResourceView";
 import { href } from "../router";
 import { QueueLink, TaskTable, WorkerLink } from "../tasks/TaskTable";
 import { useResource } from "../use-resource";
 
-function Card({ label, value, link, tone }: { label: string; value: string; link: string; tone?: string }) {
+/** A number over its label, singular under a 1 ("1 / Worker offline"); `many` names the card (data-card). */
+function Card({ one, many, count, link, tone }: { one: string; many: string; count: number | null; link: string; tone?: string }) {
   return (
-    <div class={`card ${tone ?? ""}`} data-card={label}>
+    <div class={`card ${tone ?? ""}`} data-card={many}>
       <a class="value" href={link}>
-        {value}
+        {formatCount(count)}
       </a>
-      <div class="label">{label}</div>
+      <div class="label">{pluralWord(count, one, many)}</div>
     </div>
   );
 }
@@ -77,13 +78,13 @@ function OverviewBody({ data }: { data: Overview }) {
   return (
     <>
       <div class="cards">
-        <Card label="Workers online" value={formatCount(data.workers.online)} link={href({ view: "workers" })} />
-        <Card label="Workers offline" value={formatCount(data.workers.offline)} link={href({ view: "workers" })} tone={data.workers.offline ? "bad" : undefined} />
-        <Card label="Active tasks" value={formatCount(data.tasks.active)} link={href({ view: "tasks", filters: { state: "STARTED" } })} />
-        <Card label="Reserved tasks" value={formatCount(data.tasks.reserved)} link={href({ view: "workers" })} />
-        <Card label="Scheduled tasks" value={formatCount(data.tasks.scheduled)} link={href({ view: "tasks", filters: { state: "SCHEDULED" } })} />
-        <Card label="Queued messages" value={formatCount(queued)} link={href({ view: "queues" })} />
-        <Card label="Periodic tasks" value={formatCount(data.periodic_tasks)} link={href({ view: "periodic" })} />
+        <Card one="Worker online" many="Workers online" count={data.workers.online} link={href({ view: "workers" })} />
+        <Card one="Worker offline" many="Workers offline" count={data.workers.offline} link={href({ view: "workers" })} tone={data.workers.offline ? "bad" : undefined} />
+        <Card one="Active task" many="Active tasks" count={data.tasks.active} link={href({ view: "tasks", filters: { state: "STARTED" } })} />
+        <Card one="Reserved task" many="Reserved tasks" count={data.tasks.reserved} link={href({ view: "workers" })} />
+        <Card one="Scheduled task" many="Scheduled tasks" count={data.tasks.scheduled ?? null} link={href({ view: "tasks", filters: { state: "SCHEDULED" } })} />
+        <Card one="Queued message" many="Queued messages" count={queued} link={href({ view: "queues" })} />
+        <Card one="Periodic task" many="Periodic tasks" count={data.periodic_tasks} link={href({ view: "periodic" })} />
       </div>
       <h2>Recent activity</h2>
       <StateCounts counts={data.tasks.last_hour} title="Last hour" />

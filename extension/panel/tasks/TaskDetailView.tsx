@@ -3,7 +3,7 @@ import type { ComponentChildren } from "preact";
 import type { TaskDetail, TimelineEntry, Value } from "../../../agent/api/schema";
 import { StateBadge, waitingText } from "../../components/badges";
 import { KeyValueTable, Table } from "../../components/Table";
-import { formatCount, formatDuration, formatTimestamp, formatValue, isHidden, NONE, shortId } from "../../shared/format";
+import { formatCount, formatDuration, formatTimestamp, formatValue, isHidden, NONE, shortId, timelineTimes, type TimelineTimes } from "../../shared/format";
 import { Payload } from "../../components/Payload";
 import { DataView } from "../ResourceView";
 import { href } from "../router";
@@ -110,7 +110,14 @@ function attemptLabel(e: TimelineEntry): ComponentChildren {
   return e.attempt_inferred ? <em title="No source named this step's attempt: it follows the step before">{e.attempt}</em> : String(e.attempt);
 }
 
+/** The time cells of each timeline entry (ms, zone, gap from the previous: see timelineTimes). */
+function timelineCells(timeline: readonly TimelineEntry[]): (entry: TimelineEntry) => TimelineTimes {
+  const times = timelineTimes(timeline);
+  return (entry) => times[timeline.indexOf(entry)]!;
+}
+
 function TaskBody({ task }: { task: TaskDetail }) {
+  const timeOf = timelineCells(task.timeline);
   return (
     <>
       <div class="row task-title">
@@ -146,11 +153,13 @@ function TaskBody({ task }: { task: TaskDetail }) {
         ]}
       />
       <h2>Timeline</h2>
+      {/* Milliseconds and the gap from the previous entry: order and delays within a second show. */}
       <Table
         label="Timeline"
         columns={[
           { label: "Attempt", render: attemptLabel, className: "num" },
-          { label: "At", render: (e) => formatTimestamp(e.at), className: "nowrap" },
+          { label: "At", render: (e) => <time dateTime={e.at} title={timeOf(e).title}>{timeOf(e).at}</time>, className: "nowrap tabular" },
+          { label: "Gap", render: (e) => timeOf(e).gap, className: "num nowrap" },
           { label: "Event", render: (e) => e.type },
           { label: "Host", render: (e) => e.hostname ?? NONE },
           { label: "From", render: (e) => TIMELINE_SOURCES[e.source] },

@@ -2,7 +2,7 @@
 import type { TaskRow } from "../../../agent/api/schema";
 import { TaskStateCell } from "../../components/badges";
 import { Table, type Column, type TableProps } from "../../components/Table";
-import { formatDuration, formatRelative, formatTimestamp, isHidden, NONE, shortId } from "../../shared/format";
+import { formatDuration, formatIso, formatRelative, isHidden, NONE, shortId } from "../../shared/format";
 import { Payload } from "../../components/Payload";
 import { href } from "../router";
 
@@ -15,7 +15,7 @@ export function TaskLink({ id }: { id: string }) {
 }
 
 export function Time({ at }: { at: string | null }) {
-  return at ? <span title={formatTimestamp(at)}>{formatRelative(at)}</span> : <span class="dim">{NONE}</span>;
+  return at ? <span title={formatIso(at)}>{formatRelative(at)}</span> : <span class="dim">{NONE}</span>;
 }
 
 export function WorkerLink({ name }: { name: string | null }) {

@@ -1,7 +1,7 @@
 /** Tasks: server-side filtered and paginated (next_cursor); filters live in the URL. */
 import { useEffect, useState } from "preact/hooks";
 import { StateBadge, TASK_STATES } from "../../components/badges";
-import { formatCount } from "../../shared/format";
+import { formatCount, plural } from "../../shared/format";
 import { DataView } from "../ResourceView";
 import { href, navigate, type TaskFilters } from "../router";
 import { useResource } from "../use-resource";
@@ -86,7 +86,7 @@ export function TasksView({ filters }: { filters: TaskFilters }) {
           />
           <div class="row pager">
             <span class="dim total">
-              {formatCount(data.tasks.length)} shown of {formatCount(data.total)} matching task{data.total === 1 ? "" : "s"}
+              {formatCount(data.tasks.length)} shown of {plural(data.total, "matching task")}
             </span>
             <span class="spacer" />
             {filters.cursor ? (

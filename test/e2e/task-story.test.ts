@@ -52,7 +52,7 @@ describe("a task's page tells its story", () => {
     assert.match(await page.locator(".retried-note").innerText(), /attempt 2, after 1 retry/);
     await browser.screenshot(page, "task-story-retried");
     const rows = await page.locator("table[aria-label=Timeline] tbody tr").allInnerTexts();
-    const events = rows.map((r) => r.split("\t").map((c) => c.trim())).filter((c) => c[4] === "event").map((c) => `${c[0]} ${c[2]}`);
+    const events = rows.map((r) => r.split("\t").map((c) => c.trim())).filter((c) => c[5] === "event").map((c) => `${c[0]} ${c[3]}`);
     assert.deepEqual(events, ["1 task-received", "1 task-started", "1 task-retried", "2 task-received", "2 task-started", "2 task-succeeded"]);
     const retry = page.locator("table[aria-label=Timeline] tbody tr", { hasText: "task-retried" });
     assert.match(await retry.innerText(), /attempt 0 failed/);

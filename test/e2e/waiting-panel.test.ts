@@ -76,8 +76,8 @@ print(json.dumps({"parked": parked}))
 
   it("counts the scheduled tasks in the overview", async () => {
     await page.goto(`${agent.url}/#/overview`);
-    const card = await waitForText(page, "[data-card='Scheduled tasks']", /Scheduled tasks/, 20_000);
-    assert.match(card, /^1\s+Scheduled tasks/);
+    const card = await waitForText(page, "[data-card='Scheduled tasks']", /Scheduled task/, 20_000);
+    assert.match(card, /^1\s+Scheduled task\b/);
     await browser.screenshot(page, "waiting-overview");
   });
 });

@@ -349,6 +349,11 @@ export const OverviewSchema = z.looseObject({
   queues: z.array(z.looseObject({ name: z.string(), messages: z.nullable(z.number()), consumers: z.number() })),
   registered_tasks: z.array(z.string()),
   periodic_tasks: z.number(),
+  /**
+   * Parts not read yet (right after the agent starts, before the workers and the broker answered):
+   * their figures above are unknown, not zero. Optional: older agents do not send it.
+   */
+  pending: z.optional(z.array(z.enum(["queues", "periodic_tasks"]))),
   generated_at: Time,
   source: z.string(),
   /** The agent's broker and result-backend connections: when one is down, what it shows is not live. */

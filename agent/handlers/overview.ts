@@ -83,6 +83,7 @@ async function compute(ctx: Ctx): Promise<Overview> {
     queues: (queues?.queues ?? []).map((q) => ({ name: q.name, messages: q.messages, consumers: q.consumers.filter((c) => c.online).length })),
     registered_tasks: [...registeredNames].sort(),
     periodic_tasks: periodic?.periodic_tasks.length ?? 0,
+    pending: [...(queues ? [] : (["queues"] as const)), ...(periodic ? [] : (["periodic_tasks"] as const))],
     generated_at: new Date().toISOString(),
     source: `worker events + inspect + task store (${ctx.backendDescription() ? "result backend + events" : "events"}) + broker lists`,
     connections: connections(ctx),

@@ -1,4 +1,5 @@
 /** Overview: workers, active tasks, recent activity per state, queue depths, registered and periodic tasks. */
+import { useEffect } from "preact/hooks";
 import type { Overview, TaskState, TaskTotals } from "../../../agent/api/schema";
 import { StateBadge } from "../../components/badges";
 import { Table } from "../../components/Table";
@@ -74,7 +75,9 @@ function TaskTotalsTables({ totals }: { totals: TaskTotals }) {
 }
 
 function OverviewBody({ data }: { data: Overview }) {
-  const queued = data.queues.reduce((sum, q) => sum + (q.messages ?? 0), 0);
+  // Right after the agent starts, some parts are not read yet: unknown, not zero.
+  const pending = new Set(data.pending ?? []);
+  const queued = pending.has("queues") ? null : data.queues.reduce((sum, q) => sum + (q.messages ?? 0), 0);
   return (
     <>
       <div class="cards">
@@ -84,7 +87,7 @@ function OverviewBody({ data }: { data: Overview }) {
         <Card one="Reserved task" many="Reserved tasks" count={data.tasks.reserved} link={href({ view: "workers" })} />
         <Card one="Scheduled task" many="Scheduled tasks" count={data.tasks.scheduled ?? null} link={href({ view: "tasks", filters: { state: "SCHEDULED" } })} />
         <Card one="Queued message" many="Queued messages" count={queued} link={href({ view: "queues" })} />
-        <Card one="Periodic task" many="Periodic tasks" count={data.periodic_tasks} link={href({ view: "periodic" })} />
+        <Card one="Periodic task" many="Periodic tasks" count={pending.has("periodic_tasks") ? null : data.periodic_tasks} link={href({ view: "periodic" })} />
       </div>
       <h2>Recent activity</h2>
       <StateCounts counts={data.tasks.last_hour} title="Last hour" />
@@ -104,7 +107,7 @@ function OverviewBody({ data }: { data: Overview }) {
         ]}
         rows={data.queues}
         rowKey={(q) => q.name}
-        empty="No queue found."
+        empty={pending.has("queues") ? "Reading the queues…" : "No queue found."}
       />
       {data.task_totals ? <TaskTotalsTables totals={data.task_totals} /> : null}
       <h2>Registered tasks ({data.registered_tasks.length})</h2>
@@ -124,8 +127,18 @@ function OverviewBody({ data }: { data: Overview }) {
   );
 }
 
+const PENDING_RETRY_MS = 1000;
+
 export function OverviewView() {
   const overview = useResource((client, signal) => client.get("overview", { signal }), [], { refreshOn: (event) => event.type !== "health", minIntervalMs: 3000 });
+  // Parts the agent has not read yet are asked for again shortly, rather than on the next event
+  // (an idle deployment may send none for a long time).
+  const pending = overview.data?.pending?.length ?? 0;
+  useEffect(() => {
+    if (!pending) return;
+    const timer = setTimeout(overview.refresh, PENDING_RETRY_MS);
+    return () => clearTimeout(timer);
+  }, [overview.data]);
   return (
     <DataView name="overview" heading="Overview" resource={overview} what="overview">
       {(data) => <OverviewBody data={data} />}

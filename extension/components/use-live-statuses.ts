@@ -26,3 +26,9 @@ export function useNow(everyMs = 1000): number {
   }, [everyMs]);
   return now;
 }
+
+/**
+ * Set inside data shown as last known (to the time it is from): relative times in it ("just
+ * now") would read as current, so they show the clock time instead.
+ */
+export const LastKnownAt = createContext<number | null>(null);

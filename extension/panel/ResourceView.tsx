@@ -1,7 +1,7 @@
 /** A view's frame: title or breadcrumbs, the source line, and the data or its loading/error state. */
 import type { ComponentChildren } from "preact";
 import { Breadcrumbs, ErrorBox, Loading, SourceLine, type Crumb } from "../components/states";
-import { useNow } from "../components/use-live-statuses";
+import { LastKnownAt, useNow } from "../components/use-live-statuses";
 import { formatAsOf } from "../shared/format";
 import { useLiveStatus } from "./live";
 import type { ResourceState } from "./use-resource";
@@ -16,11 +16,13 @@ function AsOf({ at }: { at: number }) {
  * Data that is not current: the last refresh failed (the agent is unreachable, say), or the agent
  * answers but has lost its broker. Greyed, so an "online" badge in it is not read as today's news.
  */
-function LastKnown({ children }: { children: ComponentChildren }) {
+function LastKnown({ at, children }: { at: number; children: ComponentChildren }) {
   return (
-    <div class="last-known" data-last-known>
-      {children}
-    </div>
+    <LastKnownAt.Provider value={at}>
+      <div class="last-known" data-last-known>
+        {children}
+      </div>
+    </LastKnownAt.Provider>
   );
 }
 
@@ -45,18 +47,19 @@ export function ResourceView<T>({ resource, what, children }: { resource: Resour
             Below: the {what} as last known, <AsOf at={fetchedAt} />.
           </div>
         </ErrorBox>
-        <LastKnown>{children(data)}</LastKnown>
+        <LastKnown at={fetchedAt}>{children(data)}</LastKnown>
       </>
     );
   }
   if (degraded) {
     const since = degraded.since ? Date.parse(degraded.since) : NaN;
+    const asOf = Number.isNaN(since) ? fetchedAt : Math.min(since, fetchedAt);
     return (
       <>
         <div class="dim stale-age" data-degraded-as-of>
-          The {what} as the agent last knew them, <AsOf at={Number.isNaN(since) ? fetchedAt : Math.min(since, fetchedAt)} />.
+          The {what} as the agent last knew them, <AsOf at={asOf} />.
         </div>
-        <LastKnown>{children(data)}</LastKnown>
+        <LastKnown at={asOf}>{children(data)}</LastKnown>
       </>
     );
   }

@@ -82,13 +82,13 @@ describe("popup, panel and badge follow the agent live", () => {
       workers: [{ name: "w1@live", pool: "prefork", concurrency: 1 }, ...KILLED.map((name) => ({ name, pool: "solo" as const }))],
     });
     browser = await launchExtension();
-    await browser.setAgents([{ id: "live", name: "live", url: scenario.agent.url, token: null }]);
+    await browser.setAgents([{ id: "live", name: "prod", url: scenario.agent.url, token: null }]);
     popup = await browser.open("popup.html");
     await popup.setViewportSize({ width: 400, height: 600 });
     panel = await browser.open("panel.html#/workers");
     await waitForText(popup, "section.current", /4\s*workers online/, 30_000);
     await waitForText(panel, "table[aria-label=Workers]", /k3@live/, 30_000);
-    await eventually(async () => /live: 0 offline workers/.test((await browser.badge()).title), 30_000, "the badge knows the agent");
+    await eventually(async () => /prod: 0 offline workers/.test((await browser.badge()).title), 30_000, "the badge knows the agent");
   });
 
   after(async () => {
@@ -124,7 +124,7 @@ describe("popup, panel and badge follow the agent live", () => {
       }
     }
     console.log(`median delays after the agent reported a worker offline: ${Object.entries(delays).map(([k, v]) => `${k} ${median(v)} ms`).join(", ")}`);
-    assert.match((await browser.badge()).title, /live: 3 offline workers/);
+    assert.match((await browser.badge()).title, /prod: 3 offline workers/);
   });
 
   it("shows the agent killed as unreachable, with the last figures and rows greyed as of their time", async () => {
@@ -143,7 +143,7 @@ describe("popup, panel and badge follow the agent live", () => {
     assert.match(current, /unreachable: cannot connect to/);
     assert.doesNotMatch(current, /\bconnected\b|just now/);
     assert.match(await popup.locator("section.current [data-age=stale]").innerText(), /^as of \d\d:\d\d:\d\d, \d+ s ago$/);
-    assert.match(await popup.locator('li[data-agent="live"]').innerText(), /unreachable[\s\S]*as of \d\d:\d\d:\d\d, \d+ s ago/);
+    assert.match(await popup.locator('li[data-agent="prod"]').innerText(), /unreachable[\s\S]*as of \d\d:\d\d:\d\d, \d+ s ago/);
     assert.equal(await popup.locator("section.current .stats").evaluate((el) => getComputedStyle(el).filter), "grayscale(1)");
 
     // The panel: the header says unreachable; the workers are last known, greyed, as of the fetch.

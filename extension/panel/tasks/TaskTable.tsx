@@ -4,7 +4,9 @@ import { StateBadge } from "../../components/badges";
 import { Table, type Column, type TableProps } from "../../components/Table";
 import { formatDuration, formatRelative, formatTimestamp, isHidden, NONE, shortId } from "../../shared/format";
 import { Payload } from "../../components/Payload";
+import { LastKnownAt, useNow } from "../../components/use-live-statuses";
 import { href } from "../router";
+import { useContext } from "preact/hooks";
 
 export function TaskLink({ id }: { id: string }) {
   return (
@@ -14,8 +16,13 @@ export function TaskLink({ id }: { id: string }) {
   );
 }
 
+/** A moment, relative to now (and moving on with it); in last-known data, its clock time. */
 export function Time({ at }: { at: string | null }) {
-  return at ? <span title={formatTimestamp(at)}>{formatRelative(at)}</span> : <span class="dim">{NONE}</span>;
+  const now = useNow(5000);
+  const lastKnown = useContext(LastKnownAt);
+  if (!at) return <span class="dim">{NONE}</span>;
+  const full = formatTimestamp(at);
+  return <span title={full}>{lastKnown === null ? formatRelative(at, now) : `at ${full.slice(11)}`}</span>;
 }
 
 export function WorkerLink({ name }: { name: string | null }) {

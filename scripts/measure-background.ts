@@ -103,7 +103,9 @@ async function main(): Promise<void> {
     const page = (await (await fetch(`http://127.0.0.1:${port}/json/new?chrome-extension://${id}/panel.html%23/agents`, { method: "PUT" })).json()) as Target;
     await sleep(1000);
     const pageSession = await session(page.webSocketDebuggerUrl);
-    await pageSession.evaluate(`chrome.storage.local.set({ agents: [{ id: "m", name: "measured", url: ${JSON.stringify(scenario.agent.url)}, token: null }], currentAgentId: "m" })`);
+    // NO_AGENT=1: the control, an extension with nothing to follow.
+    const agents = process.env.NO_AGENT ? [] : [{ id: "m", name: "measured", url: scenario.agent.url, token: null }];
+    await pageSession.evaluate(`chrome.storage.local.set({ agents: ${JSON.stringify(agents)}, currentAgentId: "m" })`);
     pageSession.close();
     await sleep(2000);
     await fetch(`http://127.0.0.1:${port}/json/close/${page.id}`);
@@ -116,10 +118,11 @@ async function main(): Promise<void> {
       if (await worker()) aliveSeconds++;
     }
     const second = extensionProcess();
-    console.log(`no page open, agent reachable: the service worker ran ${aliveSeconds} of ${IDLE_WATCH_S} s after the last page closed (${Math.round((Date.now() - closedAt) / 1000)} s)`);
+    console.log(`no page open, ${agents.length ? "agent reachable" : "no agent"}: the service worker ran ${aliveSeconds} of ${IDLE_WATCH_S} s after the last page closed (${Math.round((Date.now() - closedAt) / 1000)} s)`);
     if (first && second) {
       console.log(`extension process: ${Math.round(second.rssKb / 1024)} MB resident, ${(second.cpuS - first.cpuS).toFixed(2)} s CPU over ${IDLE_WATCH_S} s (${((100 * (second.cpuS - first.cpuS)) / IDLE_WATCH_S).toFixed(2)} %)`);
     }
+    if (!agents.length) return;
 
     // The badge, with no page open: from the agent reporting the worker offline to the badge counting it.
     const reported = (async () => {

@@ -155,7 +155,7 @@ describe("popup, panel and badge follow the agent live", () => {
 
     const badge = await browser.badge();
     assert.equal(badge.text, "!");
-    assert.match(badge.title, /live: unreachable \(cannot connect to/);
+    assert.match(badge.title, /prod: unreachable \(cannot connect to/);
     await browser.screenshot(popup, "live-popup-agent-unreachable");
     await browser.screenshot(panel, "live-panel-agent-unreachable");
   });

@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, stopAll, track } from "../test/fixtures/deployment";
 import { startScenario } from "../test/fixtures/scenario";
+import { chromiumArgs } from "../test/e2e/helpers/extension";
 
 const EXTENSION = join(import.meta.dirname, "..", "dist", "chrome");
 const IDLE_WATCH_S = Number(process.env.IDLE_WATCH_S ?? 75);
@@ -70,20 +71,7 @@ async function main(): Promise<void> {
   const port = await freePort();
   const profile = mkdtempSync(join(tmpdir(), "celery-panel-measure-"));
   const chromium = track(
-    spawn("/usr/bin/chromium", [
-      "--headless=new",
-      `--remote-debugging-port=${port}`,
-      `--user-data-dir=${profile}`,
-      `--disable-extensions-except=${EXTENSION}`,
-      `--load-extension=${EXTENSION}`,
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "about:blank",
-    ], { stdio: "ignore" }),
+    spawn("/usr/bin/chromium", ["--headless=new", `--remote-debugging-port=${port}`, `--user-data-dir=${profile}`, ...chromiumArgs(EXTENSION), "about:blank"], { stdio: "ignore" }),
   );
   const list = async (): Promise<Target[]> => {
     try {

@@ -88,12 +88,16 @@ async function main(): Promise<void> {
     const id = new URL(sw.url).host;
 
     // Store the agent from an extension page, then close the page: from here on nothing holds the worker.
-    const page = (await (await fetch(`http://127.0.0.1:${port}/json/new?chrome-extension://${id}/panel.html%23/agents`, { method: "PUT" })).json()) as Target;
+    const page = (await (await fetch(`http://127.0.0.1:${port}/json/new?chrome-extension://${id}/panel.html`, { method: "PUT" })).json()) as Target;
     await sleep(1000);
     const pageSession = await session(page.webSocketDebuggerUrl);
     // NO_AGENT=1: the control, an extension with nothing to follow.
     const agents = process.env.NO_AGENT ? [] : [{ id: "m", name: "measured", url: scenario.agent.url, token: null }];
-    await pageSession.evaluate(`chrome.storage.local.set({ agents: ${JSON.stringify(agents)}, currentAgentId: "m" })`);
+    const store = `chrome.storage.local.set({ agents: ${JSON.stringify(agents)}, currentAgentId: "m" }).then(() => chrome.storage.local.get("agents")).then((r) => r.agents.length)`;
+    for (let i = 0; (await pageSession.evaluate(store)) !== agents.length; i++) {
+      if (i === 50) throw new Error("could not store the agent from the extension page");
+      await sleep(200);
+    }
     pageSession.close();
     await sleep(2000);
     await fetch(`http://127.0.0.1:${port}/json/close/${page.id}`);
@@ -135,7 +139,9 @@ async function main(): Promise<void> {
       const swSession = await session(current.webSocketDebuggerUrl);
       let badgeAt: number | null = null;
       while (Date.now() - reportedAt < 60_000 && badgeAt === null) {
-        if ((await swSession.evaluate("chrome.action.getBadgeText({})")) === "1") badgeAt = Date.now();
+        const text = await swSession.evaluate("chrome.action.getBadgeText({})");
+        if (process.env.DEBUG) console.log(Date.now() - reportedAt, JSON.stringify(text), JSON.stringify(await swSession.evaluate("chrome.storage.local.get(null)")));
+        if (text === "1") badgeAt = Date.now();
         else await sleep(50);
       }
       swSession.close();

@@ -35,7 +35,14 @@ function Stat({ label, value, tone }: { label: string; value: number | null; ton
 /** When the figures are from: "live", "checked 7 s ago", or (not current) "as of 16:02:11, 40 s ago". */
 function Age({ status, now, linked }: { status: AgentStatus; now: number; linked: boolean }) {
   const { current, asOf } = freshnessOf(status, now, linked);
-  if (current) return <span class="dim" data-age="current">{linked && status.live ? "live" : `checked ${formatRelative(new Date(status.checkedAt).toISOString(), now)}`}</span>;
+  if (current && linked && status.live) {
+    return (
+      <span class="dim" data-age="current" title="The background follows the agent's event stream: worker counts and reachability as they change; task figures polled">
+        live
+      </span>
+    );
+  }
+  if (current) return <span class="dim" data-age="current">checked {formatRelative(new Date(status.checkedAt).toISOString(), now)}</span>;
   return asOf === null ? null : <span class="stale-age" data-age="stale">{formatAsOf(asOf, now)}</span>;
 }
 

@@ -1,4 +1,5 @@
 /** The task rows table, used by the tasks list, the overview and the queue detail. */
+import { useContext } from "preact/hooks";
 import type { TaskRow } from "../../../agent/api/schema";
 import { StateBadge } from "../../components/badges";
 import { Table, type Column, type TableProps } from "../../components/Table";
@@ -6,7 +7,6 @@ import { formatDuration, formatRelative, formatTimestamp, isHidden, NONE, shortI
 import { Payload } from "../../components/Payload";
 import { LastKnownAt, useNow } from "../../components/use-live-statuses";
 import { href } from "../router";
-import { useContext } from "preact/hooks";
 
 export function TaskLink({ id }: { id: string }) {
   return (

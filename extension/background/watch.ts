@@ -76,6 +76,7 @@ class AgentWatch {
       return;
     }
     // Events were missed while the stream was down: read everything afresh.
+    this.workers.clear();
     await this.host.poll(this.agent);
     await this.host.update(this.agent.id, (s) => (s.connection.kind === "connected" || s.connection.kind === "degraded" ? { ...s, live: true, checkedAt: Date.now() } : s));
     const list = await this.client.get("workers");

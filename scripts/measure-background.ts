@@ -73,6 +73,13 @@ async function main(): Promise<void> {
   const chromium = track(
     spawn("/usr/bin/chromium", ["--headless=new", `--remote-debugging-port=${port}`, `--user-data-dir=${profile}`, ...chromiumArgs(EXTENSION), "about:blank"], { stdio: "ignore" }),
   );
+  const cleanUp = async () => {
+    chromium.kill("SIGKILL");
+    await stopAll();
+    rmSync(profile, { recursive: true, force: true });
+  };
+  // Stopped early (Ctrl-C, a timeout): leave nothing running.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void cleanUp().then(() => process.exit(1)));
   const list = async (): Promise<Target[]> => {
     try {
       return (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Target[];
@@ -158,9 +165,7 @@ async function main(): Promise<void> {
     }
     console.log(stoppedAfter === null ? "agent killed: the service worker still ran 120 s later" : `agent killed: Chrome stopped the idle service worker ${stoppedAfter} s later (the alarm wakes it every 30 s)`);
   } finally {
-    chromium.kill("SIGKILL");
-    await stopAll();
-    rmSync(profile, { recursive: true, force: true });
+    await cleanUp();
   }
 }
 

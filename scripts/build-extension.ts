@@ -37,7 +37,7 @@ const PAGES = {
 };
 
 /** Gzipped size limits of each bundle (JS + CSS), in bytes. */
-export const BUNDLE_BUDGETS: Record<string, number> = { panel: 80 * 1024, popup: 40 * 1024, background: 20 * 1024 };
+export const BUNDLE_BUDGETS: Record<string, number> = { panel: 80 * 1024, popup: 40 * 1024, background: 22 * 1024 };
 
 const options: esbuild.BuildOptions = {
   absWorkingDir: ROOT,

@@ -21,7 +21,15 @@ export interface StreamHandlers {
   onStatus(status: StreamStatus): void;
   /** A payload that failed the schema: skipped, the stream goes on. */
   onInvalid?(failure: ApiFailure): void;
+  /** Anything arrived (an event or the agent's keepalive comment): the agent is there. */
+  onActivity?(): void;
 }
+
+/**
+ * The agent writes at least a keepalive comment every 15 s: a stream silent for much longer than
+ * that has lost its agent (a frozen process, a dropped network) without a TCP reset to say so.
+ */
+export const STREAM_SILENCE_MS = 40_000;
 
 const RETRY_DELAYS_MS = [1000, 2000, 5000, 10_000, 30_000];
 
@@ -44,7 +52,7 @@ export function decodeStreamMessage(event: string, data: string): StreamEvent | 
 }
 
 /** Starts following; returns a function that stops for good. */
-export function followEvents(client: AgentClient, handlers: StreamHandlers, delays: readonly number[] = RETRY_DELAYS_MS): () => void {
+export function followEvents(client: AgentClient, handlers: StreamHandlers, delays: readonly number[] = RETRY_DELAYS_MS, silenceMs = STREAM_SILENCE_MS): () => void {
   const controller = new AbortController();
   let failures = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -60,10 +68,21 @@ export function followEvents(client: AgentClient, handlers: StreamHandlers, dela
     const reader = body.getReader();
     const decoder = new TextDecoder();
     const parser = new SseParser();
+    let silent = false;
+    let watchdog: ReturnType<typeof setTimeout> | undefined;
+    const heard = () => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => {
+        silent = true;
+        void reader.cancel().catch(() => undefined);
+      }, silenceMs);
+    };
     try {
-      for (;;) {
+      for (heard(); ; heard()) {
         const { done, value } = await reader.read();
+        if (silent) throw new Error("silent");
         if (done) return "the agent closed the event stream";
+        handlers.onActivity?.();
         for (const message of parser.push(decoder.decode(value, { stream: true }))) {
           const decoded = decodeStreamMessage(message.event, message.data);
           if (!decoded) continue;
@@ -72,7 +91,10 @@ export function followEvents(client: AgentClient, handlers: StreamHandlers, dela
         }
       }
     } catch (error) {
+      if (silent) return `the agent sent nothing for ${Math.round(silenceMs / 1000)} s`;
       return `the event stream dropped (${error instanceof Error ? error.message : String(error)})`;
+    } finally {
+      clearTimeout(watchdog);
     }
   }
 

@@ -1,21 +1,24 @@
 /**
- * The background (Chrome: MV3 service worker; Firefox: event page). Polls every agent's overview
- * on an alarm, stores what it learned and sets the toolbar badge. It keeps nothing that matters
- * in globals: every listener is registered at the top level and reads storage when it runs.
+ * The background (Chrome: MV3 service worker; Firefox: event page). Follows every agent's event
+ * stream while it runs (watch.ts), polls every agent's overview on an alarm as the fallback,
+ * stores what it learned and sets the toolbar badge. It keeps nothing that matters in globals:
+ * every listener is registered at the top level and reads storage when it runs.
  */
 import browser from "webextension-polyfill";
 import { createAgentClient } from "../api/client";
+import type { Agent } from "../agents/agents";
 import { onStateChange, readState, writeStatuses } from "../agents/store";
-import { handleMessages } from "../shared/messages";
-import { computeBadge, statusFromOverview, type AgentStatusMap } from "./status";
+import { acceptLinks, handleMessages } from "../shared/messages";
+import { computeBadge, statusFromOverview, type AgentStatus, type AgentStatusMap } from "./status";
+import { watchAgents, type WatchHost } from "./watch";
 
 const POLL_ALARM = "poll-agents";
 /** Chrome's shortest alarm period. */
 const POLL_PERIOD_MINUTES = 0.5;
 
-async function applyBadge(): Promise<void> {
-  const { agents, statuses } = await readState();
-  const badge = computeBadge(agents, statuses);
+async function applyBadge(statuses?: AgentStatusMap): Promise<void> {
+  const state = await readState();
+  const badge = computeBadge(state.agents, statuses ?? state.statuses);
   await Promise.all([
     browser.action.setBadgeText({ text: badge.text }),
     browser.action.setBadgeBackgroundColor({ color: badge.color }),
@@ -23,30 +26,66 @@ async function applyBadge(): Promise<void> {
   ]);
 }
 
-async function pollAllAgents(): Promise<AgentStatusMap> {
-  const { agents } = await readState();
-  const fresh = await Promise.all(
-    agents.map(async (agent) => [agent.id, statusFromOverview(await createAgentClient(agent).get("overview"), Date.now())] as const),
-  );
-  // Agents may have been added or removed while the requests ran: keep the list as it is now.
-  const latest = await readState();
-  const polled = new Map(fresh);
-  const statuses: AgentStatusMap = {};
-  for (const agent of latest.agents) {
-    const status = polled.get(agent.id) ?? latest.statuses[agent.id];
-    if (status) statuses[agent.id] = status;
-  }
-  await writeStatuses(statuses);
-  await applyBadge();
-  return statuses;
+/**
+ * Every change to the stored statuses goes through this one queue: the alarm's poll and each
+ * agent's stream change them concurrently, and a read-modify-write must not lose another's.
+ */
+let updates: Promise<unknown> = Promise.resolve();
+function updateStatuses(change: (statuses: AgentStatusMap, agents: readonly Agent[]) => AgentStatusMap | null): Promise<AgentStatusMap> {
+  const run = updates.then(async () => {
+    const { agents, statuses } = await readState();
+    const next = change(statuses, agents);
+    if (!next) return statuses;
+    await writeStatuses(next);
+    await applyBadge(next);
+    return next;
+  });
+  updates = run.catch(() => undefined);
+  return run;
 }
 
-// Concurrent triggers (alarm, popup, storage change) share one poll. Losing this on a
-// restart costs at most one extra poll.
+async function pollAgents(only?: Agent): Promise<AgentStatusMap> {
+  const { agents } = await readState();
+  const polled = await Promise.all(
+    agents.filter((agent) => !only || agent.id === only.id).map(async (agent) => [agent.id, await createAgentClient(agent).get("overview"), Date.now()] as const),
+  );
+  return updateStatuses((statuses, latest) => {
+    // Agents may have been added or removed while the requests ran: keep the list as it is now.
+    const next: AgentStatusMap = {};
+    for (const agent of latest) {
+      const status = statuses[agent.id];
+      if (status) next[agent.id] = status;
+    }
+    for (const [id, result, at] of polled) {
+      if (latest.some((agent) => agent.id === id)) next[id] = statusFromOverview(result, at, statuses[id]);
+    }
+    return next;
+  });
+}
+
+// Concurrent triggers (alarm, popup, storage change) share one poll of every agent. Losing this
+// on a restart costs at most one extra poll.
 let pollInFlight: Promise<AgentStatusMap> | null = null;
 function poll(): Promise<AgentStatusMap> {
-  pollInFlight ??= pollAllAgents().finally(() => (pollInFlight = null));
+  pollInFlight ??= pollAgents().finally(() => (pollInFlight = null));
   return pollInFlight;
+}
+
+const host: WatchHost = {
+  poll: (agent) => pollAgents(agent),
+  update: async (agentId, change) => {
+    await updateStatuses((statuses) => {
+      const before = statuses[agentId];
+      if (!before) return null;
+      const after = change(before);
+      return after === before ? null : { ...statuses, [agentId]: after };
+    });
+  },
+};
+
+/** Follows the stored agents' streams (again, after a restart: this worker's streams died with the last one). */
+async function watchStoredAgents(): Promise<void> {
+  watchAgents((await readState()).agents, host);
 }
 
 async function ensureAlarm(): Promise<void> {
@@ -56,15 +95,27 @@ async function ensureAlarm(): Promise<void> {
 }
 
 browser.alarms.onAlarm.addListener((alarm) => {
-  if (alarm.name === POLL_ALARM) void poll();
+  if (alarm.name !== POLL_ALARM) return;
+  void poll();
+  void watchStoredAgents();
 });
 browser.runtime.onInstalled.addListener(() => void poll());
 browser.runtime.onStartup.addListener(() => void poll());
 handleMessages({ refresh: () => poll() });
+// An open popup or panel keeps a link: it wants the streams followed.
+acceptLinks(() => void watchStoredAgents());
 
 // An agent added, edited or removed in any page: check it now rather than at the next alarm.
 onStateChange((changed) => {
-  if (changed.has("agents")) void poll();
+  if (!changed.has("agents")) return;
+  void poll();
+  void watchStoredAgents();
 });
+
+// A fresh start of the background: no stream is followed yet, so no stored status is live.
+void updateStatuses((statuses) => {
+  const stale = Object.entries(statuses).filter(([, s]) => s.live);
+  return stale.length ? { ...statuses, ...Object.fromEntries(stale.map(([id, s]) => [id, { ...s, live: false } satisfies AgentStatus])) } : null;
+}).then(() => watchStoredAgents());
 void ensureAlarm();
 void applyBadge();

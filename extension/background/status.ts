@@ -18,11 +18,22 @@ export interface AgentSummary {
 
 export interface AgentStatus {
   connection: ConnectionState;
-  /** Null until the agent answered with a valid overview. */
+  /**
+   * The last known figures: kept when the agent stops answering, so pages can show them as last
+   * known (with `summaryAt`). Null until the agent answered with a valid overview.
+   */
   summary: AgentSummary | null;
+  /** When `summary` was last read or brought up to date from the agent's event stream. Absent from older statuses. */
+  summaryAt?: number | null;
   /** Why there is no summary although the agent answered (invalid body, HTTP error). */
   problem: string | null;
+  /** When the connection state was last confirmed (a poll, or the event stream opening). */
   checkedAt: number;
+  /**
+   * The background follows the agent's event stream: connection and worker counts are current
+   * (while the background runs: pages check that through their link to it).
+   */
+  live?: boolean;
 }
 
 export type AgentStatusMap = Record<string, AgentStatus>;
@@ -44,12 +55,16 @@ function connectionOfOverview(result: ApiResult<Overview>): ConnectionState {
   return degraded ? { kind: "degraded", ...degraded } : connectionFromResult(result);
 }
 
-export function statusFromOverview(result: ApiResult<Overview>, checkedAt: number): AgentStatus {
+/** The status a poll of the overview tells; a failed poll keeps the previous figures as last known. */
+export function statusFromOverview(result: ApiResult<Overview>, checkedAt: number, previous?: AgentStatus): AgentStatus {
+  const ok = result.kind === "ok";
   return {
     connection: connectionOfOverview(result),
-    summary: result.kind === "ok" ? summarize(result.data) : null,
-    problem: result.kind === "ok" || result.kind === "unreachable" || result.kind === "unauthorized" ? null : describeFailure(result),
+    summary: ok ? summarize(result.data) : (previous?.summary ?? null),
+    summaryAt: ok ? checkedAt : (previous?.summaryAt ?? null),
+    problem: ok || result.kind === "unreachable" || result.kind === "unauthorized" ? null : describeFailure(result),
     checkedAt,
+    live: ok ? (previous?.live ?? false) : false,
   };
 }
 

@@ -3,9 +3,11 @@ import { useState } from "preact/hooks";
 import type { Agent } from "../agents/agents";
 import { deleteAgent, setCurrentAgent } from "../agents/store";
 import type { AgentStatus, AgentStatusMap } from "../background/status";
-import { plural } from "../shared/format";
+import { formatAsOf, plural } from "../shared/format";
+import { freshnessOf } from "../shared/freshness";
 import { AgentForm } from "./AgentForm";
 import { ConnectionBadge } from "./badges";
+import { useLinked, useNow } from "./use-live-statuses";
 
 export interface AgentListProps {
   agents: readonly Agent[];
@@ -15,20 +17,27 @@ export interface AgentListProps {
   onOpen?: (agent: Agent) => void;
 }
 
-export function AgentSummaryLine({ status }: { status: AgentStatus | undefined }) {
+/** The agent's figures; greyed with their age when they are not current. */
+export function AgentSummaryLine({ status, now }: { status: AgentStatus | undefined; now: number }) {
+  const linked = useLinked();
   if (status?.problem) return <span class="dim">{status.problem}</span>;
   const summary = status?.summary;
   if (!summary) return null;
+  const { current, asOf } = freshnessOf(status, now, linked);
   return (
-    <span class="summary">
+    <div class={`summary${current ? "" : " last-known"}`} data-current={current}>
       {summary.workersOnline} online · <span class={summary.workersOffline ? "bad-text" : undefined}>{summary.workersOffline} offline</span> ·{" "}
       {plural(summary.failedLastHour, "failure")} in the last hour
-    </span>
+      {!current && asOf !== null ? <span class="stale-age"> · {formatAsOf(asOf, now)}</span> : null}
+    </div>
   );
 }
 
 function AgentRow({ agent, agents, current, status, onOpen }: { agent: Agent; agents: readonly Agent[]; current: boolean; status: AgentStatus | undefined; onOpen?: (agent: Agent) => void }) {
   const [mode, setMode] = useState<"view" | "edit" | "confirm-remove">("view");
+  const linked = useLinked();
+  const now = useNow();
+  const { connection } = freshnessOf(status, now, linked);
   if (mode === "edit") return <li class="agent editing"><AgentForm agents={agents} agent={agent} onDone={() => setMode("view")} onCancel={() => setMode("view")} /></li>;
   return (
     <li class={`agent${current ? " current" : ""}`} data-agent={agent.name}>
@@ -37,7 +46,7 @@ function AgentRow({ agent, agents, current, status, onOpen }: { agent: Agent; ag
           <input type="radio" name="current-agent" checked={current} onChange={() => void setCurrentAgent(agent.id)} aria-label={`Use ${agent.name}`} />
           <strong>{agent.name}</strong>
         </label>
-        <ConnectionBadge state={status?.connection} />
+        <ConnectionBadge state={connection} />
         <span class="spacer" />
         {onOpen ? (
           <button type="button" onClick={() => onOpen(agent)}>
@@ -63,13 +72,12 @@ function AgentRow({ agent, agents, current, status, onOpen }: { agent: Agent; ag
         )}
       </div>
       <div class="dim mono">{agent.url}</div>
-      {status?.connection.kind === "unreachable" || status?.connection.kind === "unauthorized" || status?.connection.kind === "degraded" ? (
-        <div class={`${status.connection.kind === "degraded" ? "warn-text" : "bad-text"} connection-reason`}>
-          <ConnectionBadge state={status.connection} long />
+      {connection.kind === "unreachable" || connection.kind === "unauthorized" || connection.kind === "degraded" ? (
+        <div class={`${connection.kind === "degraded" ? "warn-text" : "bad-text"} connection-reason`}>
+          <ConnectionBadge state={connection} long />
         </div>
-      ) : (
-        <AgentSummaryLine status={status} />
-      )}
+      ) : null}
+      {connection.kind === "unauthorized" ? null : <AgentSummaryLine status={status} now={now} />}
     </li>
   );
 }

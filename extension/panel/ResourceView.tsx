@@ -1,11 +1,34 @@
 /** A view's frame: title or breadcrumbs, the source line, and the data or its loading/error state. */
 import type { ComponentChildren } from "preact";
 import { Breadcrumbs, ErrorBox, Loading, SourceLine, type Crumb } from "../components/states";
-import { formatTimestamp } from "../shared/format";
+import { LastKnownAt, useNow } from "../components/use-live-statuses";
+import { formatAsOf } from "../shared/format";
+import { useLiveStatus } from "./live";
 import type { ResourceState } from "./use-resource";
+
+/** "as of 16:02:11, 40 s ago", ticking on its own so the view around it does not re-render. */
+function AsOf({ at }: { at: number }) {
+  const now = useNow();
+  return <span data-as-of={at}>{formatAsOf(at, now)}</span>;
+}
+
+/**
+ * Data that is not current: the last refresh failed (the agent is unreachable, say), or the agent
+ * answers but has lost its broker. Greyed, so an "online" badge in it is not read as today's news.
+ */
+function LastKnown({ at, children }: { at: number; children: ComponentChildren }) {
+  return (
+    <LastKnownAt.Provider value={at}>
+      <div class="last-known" data-last-known>
+        {children}
+      </div>
+    </LastKnownAt.Provider>
+  );
+}
 
 export function ResourceView<T>({ resource, what, children }: { resource: ResourceState<T>; what: string; children: (data: T) => ComponentChildren }) {
   const { data, failure, loadedAt, refresh } = resource;
+  const { degraded } = useLiveStatus();
   // A view this caller's token may not see: the agent's reason, plainly, rather than an error.
   if (failure?.kind === "http-error" && failure.status === 403 && failure.code === "forbidden_scope") {
     return (
@@ -15,16 +38,32 @@ export function ResourceView<T>({ resource, what, children }: { resource: Resour
     );
   }
   if (data === null) return failure ? <ErrorBox failure={failure} onRetry={refresh} /> : <Loading what={what} />;
-  return (
-    <>
-      {failure ? (
+  const fetchedAt = loadedAt ?? Date.now();
+  if (failure) {
+    return (
+      <>
         <ErrorBox failure={failure} onRetry={refresh}>
-          <div class="dim">Showing the {what} as of {formatTimestamp(new Date(loadedAt ?? Date.now()).toISOString())}.</div>
+          <div class="dim">
+            Below: the {what} as last known, <AsOf at={fetchedAt} />.
+          </div>
         </ErrorBox>
-      ) : null}
-      {children(data)}
-    </>
-  );
+        <LastKnown at={fetchedAt}>{children(data)}</LastKnown>
+      </>
+    );
+  }
+  if (degraded) {
+    const since = degraded.since ? Date.parse(degraded.since) : NaN;
+    const asOf = Number.isNaN(since) ? fetchedAt : Math.min(since, fetchedAt);
+    return (
+      <>
+        <div class="dim stale-age" data-degraded-as-of>
+          The {what} as the agent last knew them, <AsOf at={asOf} />.
+        </div>
+        <LastKnown at={asOf}>{children(data)}</LastKnown>
+      </>
+    );
+  }
+  return <>{children(data)}</>;
 }
 
 export interface DataViewProps<T> {

@@ -14,6 +14,7 @@ import { AgentPicker } from "../components/AgentPicker";
 import { LiveIndicator } from "../components/LiveIndicator";
 import { AccessNote } from "./AccessNote";
 import { Loading } from "../components/states";
+import { BackgroundLink, useBackgroundLink } from "../components/use-live-statuses";
 import { useStoredState } from "../components/use-stored-state";
 import { formatTimestamp } from "../shared/format";
 import { sendMessage } from "../shared/messages";
@@ -125,6 +126,7 @@ function NavBar({ route, stored, agent }: { route: Route; stored: StoredState | 
 
 function App() {
   const stored = useStoredState();
+  const linked = useBackgroundLink();
   const route = useRoute();
   const agent = stored?.current ?? null;
   // Ask the background for fresh reachability whenever the panel opens or changes agent.
@@ -137,7 +139,7 @@ function App() {
       <main>{route.view === "agents" || !agent ? <AgentsView stored={stored} /> : <RouteView key={agent.id} route={route} />}</main>
     </>
   );
-  return agent ? <AgentScope agent={agent}>{page}</AgentScope> : page;
+  return <BackgroundLink.Provider value={linked}>{agent ? <AgentScope agent={agent}>{page}</AgentScope> : page}</BackgroundLink.Provider>;
 }
 
 function ServedPanel({ agent }: { agent: Agent }) {

@@ -72,11 +72,14 @@ export function useResource<T>(load: Loader<T>, deps: readonly unknown[], live?:
     const offEvent = feed.onEvent((event) => {
       if (latest.current.live?.refreshOn(event)) soon();
     });
-    // Back from a drop: events were missed meanwhile, so refetch once.
+    // A drop: refetch at once, which tells whether the agent is gone (the view then shows its data
+    // as last known) or only the stream. Back from a drop: events were missed meanwhile, so refetch once.
     let dropped = feed.status.kind === "down";
     const offStatus = feed.onStatus((status) => {
-      if (status.kind === "down") dropped = true;
-      else if (status.kind === "live" && dropped) {
+      if (status.kind === "down") {
+        if (!dropped) soon();
+        dropped = true;
+      } else if (status.kind === "live" && dropped) {
         dropped = false;
         soon();
       }

@@ -11,8 +11,10 @@ import { AgentForm } from "../components/AgentForm";
 import { AgentList } from "../components/AgentList";
 import { ConnectionBadge } from "../components/badges";
 import { Loading } from "../components/states";
+import { BackgroundLink, useBackgroundLink, useLinked, useNow } from "../components/use-live-statuses";
 import { useStoredState } from "../components/use-stored-state";
-import { formatCount, formatRelative, pluralWord } from "../shared/format";
+import { formatAsOf, formatCount, formatRelative, pluralWord } from "../shared/format";
+import { freshnessOf } from "../shared/freshness";
 import { sendMessage } from "../shared/messages";
 
 async function openPanel(agent: Agent | null, view = "overview"): Promise<void> {
@@ -31,18 +33,35 @@ function Stat({ one, many, value, tone }: { one: string; many: string; value: nu
   );
 }
 
+/** When the figures are from: "live", "checked 7 s ago", or (not current) "as of 16:02:11, 40 s ago". */
+function Age({ status, now, linked }: { status: AgentStatus; now: number; linked: boolean }) {
+  const { current, asOf } = freshnessOf(status, now, linked);
+  if (current && linked && status.live) {
+    return (
+      <span class="dim" data-age="current" title="The background follows the agent's event stream: worker counts and reachability as they change; task figures polled">
+        live
+      </span>
+    );
+  }
+  if (current) return <span class="dim" data-age="current">checked {formatRelative(new Date(status.checkedAt).toISOString(), now)}</span>;
+  return asOf === null ? null : <span class="stale-age" data-age="stale">{formatAsOf(asOf, now)}</span>;
+}
+
 function CurrentSummary({ agent, status }: { agent: Agent; status: AgentStatus | undefined }) {
+  const linked = useLinked();
+  const now = useNow();
   const summary = status?.summary;
+  const { current, connection } = freshnessOf(status, now, linked);
   return (
     <section class="current" aria-label="Current agent">
       <div class="row">
         <strong>{agent.name}</strong>
-        <ConnectionBadge state={status?.connection} long />
+        <ConnectionBadge state={connection} long />
         <span class="spacer" />
-        {status ? <span class="dim">checked {formatRelative(new Date(status.checkedAt).toISOString())}</span> : null}
+        {status ? <Age status={status} now={now} linked={linked} /> : null}
       </div>
       {summary ? (
-        <div class="stats">
+        <div class={`stats${current ? "" : " last-known"}`} data-current={current}>
           <Stat one="worker online" many="workers online" value={summary.workersOnline} />
           <Stat one="worker offline" many="workers offline" value={summary.workersOffline} tone="bad" />
           <Stat one="active task" many="active tasks" value={summary.activeTasks} />
@@ -85,9 +104,10 @@ function Popup({ stored }: { stored: StoredState }) {
 
 function App() {
   const stored = useStoredState();
+  const linked = useBackgroundLink();
   // Opening the popup is when people want fresh numbers: poll now.
   useEffect(() => void sendMessage({ type: "refresh" }).catch(() => undefined), []);
-  return stored ? <Popup stored={stored} /> : <Loading what="agents" />;
+  return <BackgroundLink.Provider value={linked}>{stored ? <Popup stored={stored} /> : <Loading what="agents" />}</BackgroundLink.Provider>;
 }
 
 render(<App />, document.getElementById("app")!);

@@ -182,3 +182,15 @@ export function plural(count: number, one: string, many = `${one}s`): string {
 export function pluralWord(count: number | null | undefined, one: string, many = `${one}s`): string {
   return count === 1 ? one : many;
 }
+
+/**
+ * What last-known data says of its age: "as of 16:02:11, 40 s ago" (the date too when it is not
+ * today's). Never "just now": it is said only of data that is not current.
+ */
+export function formatAsOf(at: number, now: number = Date.now()): string {
+  const full = formatTimestamp(new Date(at).toISOString());
+  const today = formatTimestamp(new Date(now).toISOString()).slice(0, 10) === full.slice(0, 10);
+  const seconds = Math.max(0, Math.round((now - at) / 1000));
+  const age = seconds < 60 ? `${seconds} s` : formatRelative(new Date(at).toISOString(), now).replace(/ ago$/, "");
+  return `as of ${today ? full.slice(11) : full}, ${age} ago`;
+}

@@ -12,7 +12,8 @@ import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
 import { startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
 import { startScenario, type Scenario } from "../fixtures/scenario";
-import { launchExtension, waitForText, type ExtensionBrowser } from "./helpers/extension";
+import { join } from "node:path";
+import { ARTIFACTS_DIR, launchExtension, waitForText, type ExtensionBrowser } from "./helpers/extension";
 
 const TOKEN = "web-panel-token-42";
 
@@ -92,11 +93,16 @@ describe("the web panel served by the agent", () => {
       await waitForText(page, "[data-live]", /Degraded/, 20_000);
       const notice = await waitForText(page, "[data-degraded]", /Not live: the agent (cannot reach|connecting to) the broker/, 20_000);
       assert.match(notice, /once it reconnects/);
+      // The rows are what the agent last knew: greyed, with the time they are from.
+      await waitForText(page, "[data-degraded-as-of]", /The workers as the agent last knew them, as of \d\d:\d\d:\d\d, \d+ s ago/, 20_000);
+      assert.match(await page.locator("[data-last-known] table[aria-label=Workers]").innerText(), /w1@panel/);
+      await page.screenshot({ path: join(ARTIFACTS_DIR, "web-panel-degraded.png") });
     } finally {
       await scenario.redis.run();
     }
     await waitForText(page, "[data-live]", /Live/, 30_000);
     await page.locator("[data-degraded]").waitFor({ state: "detached", timeout: 30_000 });
+    await page.locator("[data-last-known]").waitFor({ state: "detached", timeout: 30_000 });
   });
 
   it("is still refused under a foreign Host header, page and assets alike", async () => {

@@ -156,3 +156,38 @@ describe("stopping", () => {
     assert.equal(aborted, true);
   });
 });
+
+describe("a silent stream", () => {
+  it("counts as dropped when nothing, not even a keepalive, comes for the silence limit; anything that comes is activity", async () => {
+    const encoder = new TextEncoder();
+    const fetch = (async () =>
+      new Response(
+        new ReadableStream({
+          start(controller) {
+            controller.enqueue(encoder.encode(": keepalive\n\n"));
+          },
+        }),
+        { headers: { "content-type": "text/event-stream" } },
+      )) as typeof globalThis.fetch;
+    let activity = 0;
+    const reason = await new Promise<string>((resolve) => {
+      const stop = followEvents(
+        createAgentClient({ url: "http://h" }, { fetch }),
+        {
+          onEvent: () => {},
+          onActivity: () => activity++,
+          onStatus: (s) => {
+            if (s.kind === "down") {
+              stop();
+              resolve(s.reason);
+            }
+          },
+        },
+        [10_000],
+        50,
+      );
+    });
+    assert.equal(reason, "the agent sent nothing for 0 s");
+    assert.equal(activity, 1);
+  });
+});

@@ -5,7 +5,8 @@ import type { Overview } from "../../agent/api/schema";
 import type { Agent } from "../../extension/agents/agents";
 import { computeBadge, statusFromOverview, summarize, type AgentStatus } from "../../extension/background/status";
 import { href, parseRoute, type Route } from "../../extension/panel/router";
-import { formatDuration, formatKilobytes, formatRelative, formatValue, shortId } from "../../extension/shared/format";
+import { formatAsOf, formatDuration, formatKilobytes, formatRelative, formatValue, shortId } from "../../extension/shared/format";
+import { freshnessOf, POLLED_FRESH_MS } from "../../extension/shared/freshness";
 
 describe("formatting", () => {
   it("formats durations with the precision their size needs", () => {
@@ -97,10 +98,42 @@ describe("popup summary and badge", () => {
 
   it("keeps the connection state and the reason when there is no summary", () => {
     const down = statusFromOverview({ kind: "unreachable", endpoint: "/api/v1/overview", reason: "refused" }, 5);
-    assert.deepEqual(down, { connection: { kind: "unreachable", reason: "refused" }, summary: null, problem: null, checkedAt: 5 });
+    assert.deepEqual(down, { connection: { kind: "unreachable", reason: "refused" }, summary: null, summaryAt: null, problem: null, checkedAt: 5, live: false });
     const invalid = statusFromOverview({ kind: "invalid", endpoint: "/api/v1/overview", path: "workers.online", message: "expected number", otherIssues: 0 }, 5);
     assert.equal(invalid.connection.kind, "connected");
     assert.match(invalid.problem ?? "", /workers\.online/);
+  });
+
+  it("keeps the last figures, and when they were read, when the agent stops answering", () => {
+    const live = { ...statusFromOverview({ kind: "ok", data: overview(1, 0) }, 1000), live: true };
+    assert.equal(live.summaryAt, 1000);
+    const gone = statusFromOverview({ kind: "unreachable", endpoint: "/api/v1/overview", reason: "refused" }, 9000, live);
+    assert.deepEqual(gone.summary, live.summary);
+    assert.equal(gone.summaryAt, 1000);
+    assert.equal(gone.checkedAt, 9000);
+    assert.equal(gone.live, false, "an agent that does not answer is not followed live");
+    assert.equal(computeBadge([dev], { dev: gone }).text, "!", "its last-known offline worker is not counted as news");
+  });
+
+  it("shows a status as current only while the background follows it, or just after a poll", () => {
+    const polled = statusFromOverview({ kind: "ok", data: overview(0, 0) }, 0);
+    assert.deepEqual(freshnessOf(polled, POLLED_FRESH_MS - 1, false), { current: true, connection: { kind: "connected" }, asOf: 0 });
+    // Not checked lately: never "connected" for figures that are not fresh.
+    assert.deepEqual(freshnessOf(polled, POLLED_FRESH_MS, false), { current: false, connection: { kind: "connecting" }, asOf: 0 });
+    const followed = { ...polled, live: true };
+    assert.equal(freshnessOf(followed, 60_000, true).current, true, "followed live by a running background");
+    assert.equal(freshnessOf(followed, 60_000, false).current, false, "the background may have stopped: not current");
+    const gone = statusFromOverview({ kind: "unreachable", endpoint: "/api/v1/overview", reason: "refused" }, 1, followed);
+    assert.deepEqual(freshnessOf(gone, 2, true), { current: false, connection: { kind: "unreachable", reason: "refused" }, asOf: 0 });
+    assert.equal(freshnessOf(undefined, 0, true).current, false);
+  });
+
+  it("says how old last-known figures are, never 'just now'", () => {
+    const at = new Date(2026, 5, 1, 16, 2, 11).getTime();
+    assert.equal(formatAsOf(at, at + 40_000), "as of 16:02:11, 40 s ago");
+    assert.equal(formatAsOf(at, at + 200), "as of 16:02:11, 0 s ago");
+    assert.equal(formatAsOf(at, at + 30 * 60_000), "as of 16:02:11, 30 min ago");
+    assert.equal(formatAsOf(at, at + 2 * 86_400_000), "as of 2026-06-01 16:02:11, 2 d ago");
   });
 
   it("counts offline workers over all agents, names each in the title, and is empty when all is well", () => {

@@ -1,9 +1,11 @@
 /** The task rows table, used by the tasks list, the overview and the queue detail. */
+import { useContext } from "preact/hooks";
 import type { TaskRow } from "../../../agent/api/schema";
 import { TaskStateCell } from "../../components/badges";
 import { Table, type Column, type TableProps } from "../../components/Table";
-import { formatDuration, formatIso, formatRelative, isHidden, NONE, shortId } from "../../shared/format";
+import { formatDuration, formatIso, formatRelative, formatTimestamp, isHidden, NONE, shortId } from "../../shared/format";
 import { Payload } from "../../components/Payload";
+import { LastKnownAt, useNow } from "../../components/use-live-statuses";
 import { href } from "../router";
 
 export function TaskLink({ id }: { id: string }) {
@@ -14,8 +16,12 @@ export function TaskLink({ id }: { id: string }) {
   );
 }
 
+/** A moment, relative to now (and moving on with it); in last-known data, its clock time. */
 export function Time({ at }: { at: string | null }) {
-  return at ? <span title={formatIso(at)}>{formatRelative(at)}</span> : <span class="dim">{NONE}</span>;
+  const now = useNow(5000);
+  const lastKnown = useContext(LastKnownAt);
+  if (!at) return <span class="dim">{NONE}</span>;
+  return <span title={formatIso(at)}>{lastKnown === null ? formatRelative(at, now) : `at ${formatTimestamp(at).slice(11)}`}</span>;
 }
 
 export function WorkerLink({ name }: { name: string | null }) {

@@ -68,6 +68,20 @@ export interface ExtensionBrowser {
   close(): Promise<void>;
 }
 
+/** Chromium's flags for loading the unpacked build in `dir` here (see the doc named above for why). */
+export function chromiumArgs(dir: string): string[] {
+  return [
+    `--disable-extensions-except=${dir}`,
+    `--load-extension=${dir}`,
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+  ];
+}
+
 export async function launchExtension(): Promise<ExtensionBrowser> {
   if (!existsSync(join(EXTENSION_DIR, "manifest.json"))) throw new Error(`${EXTENSION_DIR} has no build: run \`npm run build\` first`);
   const profile = mkdtempSync(join(tmpdir(), "celery-panel-chromium-"));
@@ -75,16 +89,7 @@ export async function launchExtension(): Promise<ExtensionBrowser> {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 860 },
-    args: [
-      `--disable-extensions-except=${EXTENSION_DIR}`,
-      `--load-extension=${EXTENSION_DIR}`,
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
+    args: chromiumArgs(EXTENSION_DIR),
   });
   const worker = async () => context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker", { timeout: 15_000 }));
   const extensionId = new URL((await worker()).url()).host;

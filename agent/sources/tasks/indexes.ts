@@ -130,9 +130,4 @@ export class TaskIndexes {
   childSlots(parent: string): ReadonlySet<number> | undefined {
     return this.children.get(parent);
   }
-
-  /** Parent ids with their number of children. */
-  parentCounts(): Map<string, number> {
-    return new Map([...this.children].map(([k, v]) => [k, v.size]));
-  }
 }

@@ -32,8 +32,6 @@ import { QueryPlanner } from "./query-plan";
 import { RuntimeStats } from "./runtime-stats";
 import { eachNamed, type NamedTask } from "./named-tasks";
 
-type IndexName = "state" | "name" | "worker" | "queue" | "parent";
-
 export interface TaskPage {
   tasks: TaskRecord[];
   total: number;
@@ -66,7 +64,7 @@ export class TaskStore {
 
   /** `hot`: how many tasks stay unpacked (tests set 0 to exercise the packed form everywhere). */
   constructor(
-    readonly maxTasks: number,
+    private readonly maxTasks: number,
     hot: HotLimits = {},
   ) {
     const slots = (this.slots = new TaskSlots(maxTasks));
@@ -243,11 +241,9 @@ export class TaskStore {
     return { tasks: page.slots.map((s) => this.record(s)), total: page.total, nextCursor: page.nextCursor };
   }
 
-  /** Distinct values of an index, with counts (for filter pickers). */
-  facet(idx: IndexName): Map<string, number> {
-    if (idx === "state") return this.countByState();
-    if (idx === "parent") return this.indexes.parentCounts();
-    return this.slots.syms[idx].counts();
+  /** The names, workers or queues of the held tasks, with how many tasks have each. */
+  facet(field: "name" | "worker" | "queue"): Map<string, number> {
+    return this.slots.syms[field].counts();
   }
 
   countByState(): Map<TaskState, number> {
@@ -275,10 +271,6 @@ export class TaskStore {
       for (let slot = 0; slot < nextSlot; slot++) if (c.state[slot] === code) out.add(this.record(slot));
     }
     return out;
-  }
-
-  *all(): IterableIterator<TaskRecord> {
-    for (let slot = 0; slot < this.slots.nextSlot; slot++) if (this.slots.c.state[slot] !== EMPTY) yield this.record(slot);
   }
 
   /** See RuntimeStats.typicalRuntime. */

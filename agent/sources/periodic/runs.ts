@@ -6,7 +6,7 @@
  * one). A task sent by hand with the same name and arguments counts too: that is the limit.
  */
 import type { ArgText } from "../tasks/pack";
-import type { NamedTask } from "../tasks/store";
+import type { NamedTask } from "../tasks/named-tasks";
 import { parsePythonLiteral, pythonRepr } from "./python-literal";
 
 /** What an entry's runs are recognised by. */

@@ -1,6 +1,6 @@
 /**
  * The task store's columns: one typed-array entry per slot for what filters, sorts and counts read,
- * with the encodings that keep untouched entries free (see TaskStore in store.ts).
+ * with the encodings that keep untouched entries free (see slots.ts).
  */
 
 /** The state column's value for a free slot. */

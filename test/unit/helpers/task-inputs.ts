@@ -1,8 +1,10 @@
 /** Task events and result-backend records as the store receives them, for the task store's tests. */
+import assert from 'node:assert/strict';
 import type { CeleryEvent } from '../../../agent/protocol/events';
 import type { TaskMeta } from '../../../agent/protocol/result-meta';
 import { matchesText, type TaskFilter, type TaskSort } from '../../../agent/sources/tasks/query';
 import { receivedTime, type TaskRecord } from '../../../agent/sources/tasks/record';
+import type { TaskStore } from '../../../agent/sources/tasks/store';
 
 export const T0 = 1795558020;
 export const ms = (s: number) => Math.round(s * 1000);
@@ -30,4 +32,11 @@ export function referenceQuery(tasks: Iterable<TaskRecord>, f: TaskFilter, sort:
     .filter((t) => (f.since === undefined || receivedTime(t) >= f.since) && (f.until === undefined || receivedTime(t) <= f.until) && (!f.q || matchesText(t, f.q)))
     .sort((a, b) => (key(a) !== key(b) ? (key(a) < key(b) ? -1 : 1) * dir : (a.seq - b.seq) * dir))
     .map((t) => t.id);
+}
+
+/** Every task the store holds, through its listing: one page of them all (a listing missing one fails here). */
+export function heldTasks(s: TaskStore): TaskRecord[] {
+  const page = s.query({}, { by: 'received', order: 'asc' }, s.size + 1, null);
+  assert.equal(page.tasks.length, s.size, 'the listing shows every held task');
+  return page.tasks;
 }

@@ -5,7 +5,7 @@ import type { Overview } from "../../agent/api/schema";
 import type { Agent } from "../../extension/agents/agents";
 import { computeBadge, statusFromOverview, summarize, type AgentStatus } from "../../extension/background/status";
 import { href, parseRoute, type Route } from "../../extension/panel/router";
-import { formatAsOf, formatDuration, formatKilobytes, formatRelative, formatValue, shortId } from "../../extension/shared/format";
+import { formatAsOf, formatZone, formatDuration, formatKilobytes, formatRelative, formatValue, shortId } from "../../extension/shared/format";
 import { freshnessOf, POLLED_FRESH_MS } from "../../extension/shared/freshness";
 
 describe("formatting", () => {
@@ -130,10 +130,12 @@ describe("popup summary and badge", () => {
 
   it("says how old last-known figures are, never 'just now'", () => {
     const at = new Date(2026, 5, 1, 16, 2, 11).getTime();
-    assert.equal(formatAsOf(at, at + 40_000), "as of 16:02:11, 40 s ago");
-    assert.equal(formatAsOf(at, at + 200), "as of 16:02:11, 0 s ago");
-    assert.equal(formatAsOf(at, at + 30 * 60_000), "as of 16:02:11, 30 min ago");
-    assert.equal(formatAsOf(at, at + 2 * 86_400_000), "as of 2026-06-01 16:02:11, 2 d ago");
+    // Times say their zone (the browser's; whatever this machine's is).
+    const zone = formatZone(new Date(at));
+    assert.equal(formatAsOf(at, at + 40_000), `as of 16:02:11 ${zone}, 40 s ago`);
+    assert.equal(formatAsOf(at, at + 200), `as of 16:02:11 ${zone}, 0 s ago`);
+    assert.equal(formatAsOf(at, at + 30 * 60_000), `as of 16:02:11 ${zone}, 30 min ago`);
+    assert.equal(formatAsOf(at, at + 2 * 86_400_000), `as of 2026-06-01 16:02:11 ${zone}, 2 d ago`);
   });
 
   it("counts offline workers over all agents, names each in the title, and is empty when all is well", () => {

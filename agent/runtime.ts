@@ -4,7 +4,8 @@
  */
 import { RedisBroker } from "./protocol/redis/broker";
 import { RedisResultBackend } from "./protocol/redis/result-backend";
-import { maskUrl, parseRedisUrl } from "./protocol/redis/url";
+import { parseRedisUrl } from "./protocol/redis/url";
+import { maskUrl } from "./base/mask";
 import type { CeleryEvent } from "./protocol/events";
 import type { TaskMeta } from "./protocol/result-meta";
 import type { ConnectionStatus } from "./protocol/transport";
@@ -18,7 +19,7 @@ import { isRecord } from "./protocol/envelope";
 import { poolKind } from "./sources/workers/present";
 import { Cached } from "./sources/cache";
 import { WaitingMessages } from "./sources/waiting";
-import { log } from "./log";
+import { log } from "./base/log";
 import { DjangoSources } from "./sources/django/sources";
 import { compactHeapAfterBulkLoad } from "./heap";
 import { EventsObserved } from "./sources/config-observed";

@@ -18,7 +18,7 @@ import { accessGuard, extensionCors, hostGuard, type AccessEnv } from "./securit
 import { countHttpRejection } from "../handlers/rejections";
 import { eventStream } from "./stream";
 import { findWebBuild, mountWebPanel } from "./static";
-import { log } from "../log";
+import { log } from "../base/log";
 
 const MAX_URL = 4096;
 

@@ -2,7 +2,7 @@
 // password in either, whoever wrote the line.
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
-import { configureLog, log, type LogLevel } from "../../agent/log";
+import { configureLog, log, type LogLevel } from "../../agent/base/log";
 
 function capture(json: boolean): { line: string; level: LogLevel }[] {
   const lines: { line: string; level: LogLevel }[] = [];

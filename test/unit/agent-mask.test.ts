@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { isSecretKey, MASK, maskSecrets, maskString } from '../../agent/sources/mask';
+import { isSecretKey, MASK, maskSecrets, maskString } from '../../agent/base/mask';
 
 describe('isSecretKey', () => {
   // What is masked: names that say "credential".

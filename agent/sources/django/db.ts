@@ -4,7 +4,7 @@
  * read-only; a dead database makes a query throw DbUnavailable, never crash the agent, and the
  * next query tries again.
  */
-import { maskString } from "../mask";
+import { maskString } from "../../base/mask";
 
 export type DbKind = "postgres" | "sqlite";
 

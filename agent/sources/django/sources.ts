@@ -3,7 +3,7 @@
  * django-celery-beat for periodic tasks (--beat-db). One connection (pool) per distinct URL, opened
  * at start; a database that is down is logged and retried on each request, never fatal.
  */
-import { log } from "../../log";
+import { log } from "../../base/log";
 import { DbUnavailable, openDb, type Db, type DbTarget } from "./db";
 import { DjangoBeatSource } from "./beat";
 import { DjangoTaskSource } from "./tasks";

@@ -1,7 +1,6 @@
 /** What every handler reads from: the running agent, plus small shared helpers. */
 import type { Agent } from "../runtime";
 import { isRecord } from "../protocol/envelope";
-import { djangoTasksDescription } from "./django";
 
 export type Ctx = Agent;
 
@@ -28,8 +27,9 @@ export async function workerConf(ctx: Ctx): Promise<{ conf: Record<string, unkno
 }
 
 export function sourceOfTasks(ctx: Ctx): string {
-  if (ctx.options.tasksDb) return djangoTasksDescription(ctx);
   const backend = ctx.backendDescription();
+  // django-celery-results' table is the history; the live store adds what the table does not say yet.
+  if (ctx.options.tasksDb) return `django-celery-results on ${ctx.options.tasksDb.description} + live store (events${backend ? `, result backend ${backend}` : ""})`;
   return backend ? `result backend ${backend} + events` : `events only (no result backend) on ${ctx.brokerDescription()}`;
 }
 

@@ -1,4 +1,4 @@
-// The agent's log lines (agent/log.ts): readable by default, one JSON object with --json, and no
+// The agent's log lines (agent/base/log.ts): readable by default, one JSON object with --json, and no
 // password in either, whoever wrote the line.
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";

@@ -1,4 +1,4 @@
-// Secrets masking: maskSecrets / maskString / isSecretKey (agent/sources/mask.ts).
+// Secrets masking: maskSecrets / maskString / isSecretKey (agent/base/mask.ts).
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';

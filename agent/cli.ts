@@ -4,7 +4,7 @@
  */
 import { serve } from "@hono/node-server";
 import { helpText, OptionError, readArgv, resolveOptions } from "./options";
-import { Agent } from "./runtime";
+import { Agent } from "./runtime/agent";
 import { createApp } from "./http/app";
 import { VERSION } from "./version";
 import { configureLog, log } from "./base/log";

@@ -1,5 +1,5 @@
 /** What every handler reads from: the running agent, plus small shared helpers. */
-import type { Agent } from "../runtime";
+import type { Agent } from "../runtime/agent";
 import { isRecord } from "../protocol/envelope";
 
 export type Ctx = Agent;

@@ -8,7 +8,7 @@
  */
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { Agent } from "../runtime";
+import type { Agent } from "../runtime/agent";
 import { hideRowPayloads, taskRow } from "../sources/tasks/present";
 import { payloadHidden, type Access } from "../handlers/access";
 import type { TaskRecord } from "../sources/tasks/record";

@@ -1,8 +1,12 @@
 /** What every handler reads from: the running agent, plus small shared helpers. */
 import type { Agent } from "../runtime/agent";
+import { stateKey, type StateKey } from "../runtime/per-agent-state";
 import { isRecord } from "../protocol/envelope";
 
 export type Ctx = Agent;
+
+/** A piece of state a handler keeps per agent, in `ctx.state`. */
+export const handlerState = <T>(name: string, create: (ctx: Ctx) => T): StateKey<Ctx, T> => stateKey(name, create);
 
 export const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 

@@ -27,6 +27,7 @@ import { ConnectionLog } from "./connection-log";
 import { LivenessSweep } from "./liveness-sweep";
 import { WorkerQueues } from "./worker-queues";
 import { eventOnAgentClock } from "./clock-skew";
+import { PerAgentState } from "./per-agent-state";
 
 export type AgentChange = { kind: "worker"; name: string } | { kind: "task"; task: TaskRecord } | { kind: "health" };
 
@@ -49,6 +50,8 @@ export class Agent {
   readonly observed = new EventsObserved();
   /** Exchange bindings change rarely and cost a SCAN: shared for a few seconds. */
   readonly brokerBindings = new Cached(BINDINGS_FRESH_MS, () => this.broker.bindings());
+  /** What the handlers and the HTTP layer keep for this agent (see per-agent-state.ts). */
+  readonly state: PerAgentState<Agent> = new PerAgentState<Agent>(this);
   private readonly history: BackendHistory;
   private readonly queues: WorkerQueues;
   private readonly sweep: LivenessSweep;

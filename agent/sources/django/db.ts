@@ -86,12 +86,6 @@ export interface Db {
   close(): Promise<void>;
 }
 
-/** Drivers are loaded only when a database is configured: most agents never need them. */
-export async function openDb(target: DbTarget): Promise<Db> {
-  if (target.kind === "postgres") return new (await import("./postgres")).PostgresDb(target);
-  return new (await import("./sqlite")).SqliteDb(target);
-}
-
 /** "2026-11-25 01:40:00.123456" (UTC, as both dialects print it) to microseconds since the epoch. */
 export function parseDbTime(v: unknown): number | null {
   if (typeof v !== "string") return null;

@@ -4,10 +4,10 @@
  */
 import { serve } from "@hono/node-server";
 import { helpText, OptionError, readArgv, resolveOptions } from "./options";
-import { Agent } from "./runtime";
+import { Agent } from "./runtime/agent";
 import { createApp } from "./http/app";
 import { VERSION } from "./version";
-import { configureLog, log } from "./log";
+import { configureLog, log } from "./base/log";
 import { findWebBuild } from "./http/static";
 
 async function main(): Promise<void> {

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite, as a newcomer and CI run it (after `npm ci`): system packages, typecheck,
-# the extension build, then unit, integration and end-to-end tests in one node --test run.
+# the import-direction check, the extension build, then unit, integration and end-to-end tests in
+# one node --test run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/ensure-system-deps.sh
 npx tsc --noEmit -p .
+# The layers import downward only, and the agent has no import cycles (fails with the imports to fix).
+npx tsx scripts/check-imports.ts
 if [ -f scripts/build-extension.ts ]; then npm run --silent build; fi
 
 shopt -s globstar nullglob

@@ -2,7 +2,7 @@ import type { Config } from "../api/schema";
 import { isRecord } from "../protocol/envelope";
 import { configDifferences, groupConfig } from "../sources/config";
 import { observeDefaultRoutingKey, observeRoutes, observeSentEvents, observeTaskEvents, type Observation } from "../sources/config-observed";
-import { maskSecrets } from "../sources/mask";
+import { maskSecrets } from "../base/mask";
 import { VERSION } from "../version";
 import { CONFIG_FORBIDDEN, type Access } from "./access";
 import { periodicSource } from "./periodic";

@@ -1,9 +1,12 @@
 /** What every handler reads from: the running agent, plus small shared helpers. */
-import type { Agent } from "../runtime";
+import type { Agent } from "../runtime/agent";
+import { stateKey, type StateKey } from "../runtime/per-agent-state";
 import { isRecord } from "../protocol/envelope";
-import { djangoTasksDescription } from "./django";
 
 export type Ctx = Agent;
+
+/** A piece of state a handler keeps per agent, in `ctx.state`. */
+export const handlerState = <T>(name: string, create: (ctx: Ctx) => T): StateKey<Ctx, T> => stateKey(name, create);
 
 export const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
@@ -28,8 +31,9 @@ export async function workerConf(ctx: Ctx): Promise<{ conf: Record<string, unkno
 }
 
 export function sourceOfTasks(ctx: Ctx): string {
-  if (ctx.options.tasksDb) return djangoTasksDescription(ctx);
   const backend = ctx.backendDescription();
+  // django-celery-results' table is the history; the live store adds what the table does not say yet.
+  if (ctx.options.tasksDb) return `django-celery-results on ${ctx.options.tasksDb.description} + live store (events${backend ? `, result backend ${backend}` : ""})`;
   return backend ? `result backend ${backend} + events` : `events only (no result backend) on ${ctx.brokerDescription()}`;
 }
 

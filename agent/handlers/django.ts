@@ -37,11 +37,6 @@ export function beatSource(ctx: Ctx): DjangoBeatSource {
   return s;
 }
 
-export function djangoTasksDescription(ctx: Ctx): string {
-  const t = ctx.options.tasksDb!;
-  return `django-celery-results on ${t.description} + live store (events${ctx.backendDescription() ? `, result backend ${ctx.backendDescription()}` : ""})`;
-}
-
 /** `searchPayloads` false: `q` looks at ids and names only (a caller who may not see payloads must not find tasks by them). */
 export async function listTasksFromDb(ctx: Ctx, filter: TaskFilter, sort: TaskSort, limit: number, cursor: Cursor | null, source: string, opts: { searchPayloads: boolean }): Promise<TaskList> {
   const src = tasksSource(ctx);

@@ -1,7 +1,7 @@
 import type { Overview } from "../api/schema";
 import { hideRowPayloads, taskRow } from "../sources/tasks/present";
 import { FULL_ACCESS, payloadHidden, type Access } from "./access";
-import { atMost, type Ctx } from "./context";
+import { atMost, handlerState, type Ctx } from "./context";
 import { summaries } from "./workers";
 import { listQueues, readWaiting } from "./queues";
 import { listPeriodicTasks } from "./periodic";
@@ -12,26 +12,29 @@ import { taskTotals } from "./task-totals";
 const OVERVIEW_WAIT_MS = 300;
 const HOUR = 3600_000;
 
-/** The last complete answers, shown when a slow worker keeps this request from getting new ones. */
-const lastKnown = new WeakMap<Ctx, { queues: Awaited<ReturnType<typeof listQueues>> | null; periodic: Awaited<ReturnType<typeof listPeriodicTasks>> | null }>();
+interface OverviewState {
+  /** The last complete answers, shown when a slow worker keeps this request from getting new ones. */
+  lastKnown: { queues: Awaited<ReturnType<typeof listQueues>> | null; periodic: Awaited<ReturnType<typeof listPeriodicTasks>> | null };
+  /** An overview being computed: requests arriving meanwhile (the panel and the extension's
+   * background poll at once, many panels) share it instead of computing it again. */
+  inflight: Promise<Overview> | null;
+}
 
-/** An overview being computed, per agent: requests arriving meanwhile (the panel and the extension's
- * background poll at once, many panels) share it instead of computing it again. */
-const inflight = new WeakMap<Ctx, Promise<Overview>>();
+const overviewState = handlerState<OverviewState>("the overview's last answers and the one being computed", () => ({
+  lastKnown: { queues: null, periodic: null },
+  inflight: null,
+}));
 
 export async function overview(ctx: Ctx, access: Access): Promise<Overview> {
-  let p = inflight.get(ctx);
-  if (!p) {
-    p = compute(ctx).finally(() => inflight.delete(ctx));
-    inflight.set(ctx, p);
-  }
-  const full = await p;
+  const state = ctx.state.get(overviewState);
+  state.inflight ??= compute(ctx, state).finally(() => (state.inflight = null));
+  const full = await state.inflight;
   // Computed once for everyone; each caller gets the latest tasks cut to what it may see.
   const hidden = payloadHidden(access);
   return hidden ? { ...full, tasks: { ...full.tasks, latest: full.tasks.latest.map((t) => hideRowPayloads(t, hidden)) } } : full;
 }
 
-async function compute(ctx: Ctx): Promise<Overview> {
+async function compute(ctx: Ctx, state: OverviewState): Promise<Overview> {
   await ctx.refreshBindings().catch(() => undefined);
   const settle = <T>(p: Promise<T>) => atMost(p.catch(() => null), OVERVIEW_WAIT_MS);
   // What the workers last said, when every live worker has said it: the overview answers at once
@@ -51,10 +54,9 @@ async function compute(ctx: Ctx): Promise<Overview> {
     settle(listQueues(ctx, { heldReplies: true })),
     settle(listPeriodicTasks(ctx, FULL_ACCESS, { runs: false })),
   ]);
-  const known = lastKnown.get(ctx) ?? { queues: null, periodic: null };
-  const queues = freshQueues ?? known.queues;
-  const periodic = freshPeriodic ?? known.periodic;
-  lastKnown.set(ctx, { queues, periodic });
+  const queues = freshQueues ?? state.lastKnown.queues;
+  const periodic = freshPeriodic ?? state.lastKnown.periodic;
+  state.lastKnown = { queues, periodic };
   // The overview is what clients poll: it keeps the waiting messages in the task store current.
   if (freshQueues) void readWaiting(ctx, freshQueues.queues).catch(() => undefined);
   const workers = summaries(ctx);

@@ -5,7 +5,7 @@ import { redbeatDate, redbeatScheduleRepr } from "../protocol/redis/redbeat";
 import { computeSchedule } from "../sources/periodic";
 import { checkBeat, type Expectation } from "../sources/periodic/beat-check";
 import { runsSeen, type EntrySignature } from "../sources/periodic/runs";
-import { maskSecrets } from "../sources/mask";
+import { maskSecrets } from "../base/mask";
 import { payloadHidden, type Access, type Hidden } from "./access";
 import { iso, workerConf, type Ctx } from "./context";
 import { periodicFromDb } from "./django";

@@ -13,12 +13,12 @@ import { listQueues, queueDetail } from "../handlers/queues";
 import { getConfig } from "../handlers/config";
 import { listPeriodicTasks } from "../handlers/periodic";
 import { BrokerUnavailable } from "../protocol/redis/broker";
-import type { Agent } from "../runtime";
+import type { Agent } from "../runtime/agent";
 import { accessGuard, extensionCors, hostGuard, type AccessEnv } from "./security";
 import { countHttpRejection } from "../handlers/rejections";
 import { eventStream } from "./stream";
 import { findWebBuild, mountWebPanel } from "./static";
-import { log } from "../log";
+import { log } from "../base/log";
 
 const MAX_URL = 4096;
 

@@ -8,7 +8,8 @@
  */
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { Agent } from "../runtime";
+import type { Agent } from "../runtime/agent";
+import { stateKey } from "../runtime/per-agent-state";
 import { hideRowPayloads, taskRow } from "../sources/tasks/present";
 import { payloadHidden, type Access } from "../handlers/access";
 import type { TaskRecord } from "../sources/tasks/record";
@@ -95,12 +96,11 @@ class ChangeBatcher {
   }
 }
 
-const batchers = new WeakMap<Agent, ChangeBatcher>();
+/** The agent's one batcher, shared by every stream open on it. */
+const batcherKey = stateKey("the event stream's change batcher", (agent: Agent) => new ChangeBatcher(agent));
 
 export function eventStream(c: Context, agent: Agent, access: Access) {
-  let batcher = batchers.get(agent);
-  if (!batcher) batchers.set(agent, (batcher = new ChangeBatcher(agent)));
-  const shared = batcher;
+  const shared = agent.state.get(batcherKey);
   return streamSSE(c, async (stream) => {
     const sub: Subscriber = { access, queue: [], wake: null, overflowed: false };
     const unsubscribe = shared.subscribe(sub);

@@ -7,7 +7,7 @@ import { isRecord } from "../protocol/envelope";
 import type { Setting } from "../api/schema";
 import { canonicalSetRepr, displaySetting } from "./config-display";
 import type { Observation } from "./config-observed";
-import { isSecretKey, MASK, maskSecrets } from "./mask";
+import { isSecretKey, MASK, maskSecrets } from "../base/mask";
 
 export type ConfigGroup = { id: string; title: string; settings: Setting[] };
 

@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { canonicalSetting, configDifferences, groupConfig } from '../../agent/sources/config';
 import { displaySetting, formatDuration, parseTimedelta } from '../../agent/sources/config-display';
 import { EventsObserved, observeRoutes, observeSentEvents, observeTaskEvents } from '../../agent/sources/config-observed';
-import { MASK } from '../../agent/sources/mask';
+import { MASK } from '../../agent/base/mask';
 import type { CeleryEvent } from '../../agent/protocol/events';
 
 const workers = (o: Record<string, Record<string, unknown>>) => new Map(Object.entries(o));

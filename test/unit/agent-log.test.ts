@@ -1,8 +1,8 @@
-// The agent's log lines (agent/log.ts): readable by default, one JSON object with --json, and no
+// The agent's log lines (agent/base/log.ts): readable by default, one JSON object with --json, and no
 // password in either, whoever wrote the line.
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
-import { configureLog, log, type LogLevel } from "../../agent/log";
+import { configureLog, log, type LogLevel } from "../../agent/base/log";
 
 function capture(json: boolean): { line: string; level: LogLevel }[] {
   const lines: { line: string; level: LogLevel }[] = [];

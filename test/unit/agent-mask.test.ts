@@ -1,9 +1,9 @@
-// Secrets masking: maskSecrets / maskString / isSecretKey (agent/sources/mask.ts).
+// Secrets masking: maskSecrets / maskString / isSecretKey (agent/base/mask.ts).
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { isSecretKey, MASK, maskSecrets, maskString } from '../../agent/sources/mask';
+import { isSecretKey, MASK, maskSecrets, maskString } from '../../agent/base/mask';
 
 describe('isSecretKey', () => {
   // What is masked: names that say "credential".

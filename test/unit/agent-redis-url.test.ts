@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { maskUrl, parseRedisUrl, RedisUrlError } from '../../agent/protocol/redis/url';
+import { parseRedisUrl, RedisUrlError } from '../../agent/protocol/redis/url';
+import { maskUrl } from '../../agent/base/mask';
 
 function parseError(url: string): RedisUrlError {
   try {

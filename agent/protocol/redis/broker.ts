@@ -21,7 +21,8 @@ import type {
 import { BulkReader, type BulkEndpoint } from "./bulk";
 import { createConnection, StatusTracker } from "./connection";
 import { BrokerKeys, type TransportOptions } from "./keys";
-import { maskUrl, type RedisTarget } from "./url";
+import { maskUrl } from "../../base/mask";
+import type { RedisTarget } from "./url";
 import { readRedBeat, type RedBeatEntry } from "./redbeat";
 
 export interface RedisBrokerOptions {

@@ -6,7 +6,8 @@ import type { Redis } from "ioredis";
 import { parseTaskMeta, type TaskMeta } from "../result-meta";
 import type { BackfillProgress, ConnectionStatus, ResultBackend } from "../transport";
 import { createConnection, StatusTracker } from "./connection";
-import { maskUrl, type RedisTarget } from "./url";
+import { maskUrl } from "../../base/mask";
+import type { RedisTarget } from "./url";
 
 const META_PREFIX = "celery-task-meta-";
 

@@ -2,6 +2,7 @@
  * Redis URLs as Celery and kombu read them: redis://, rediss://, redis+socket:// (and unix://),
  * and sentinel:// lists separated by ';'. Passwords may be percent-encoded.
  */
+import { maskUrl } from "../../base/mask";
 
 export interface RedisEndpoint {
   host: string;
@@ -91,24 +92,6 @@ function parseCertReqs(v: string | null): RedisTarget["tlsVerify"] {
   const s = (v ?? "required").toLowerCase().replace(/^cert_/, "");
   if (s === "required" || s === "optional" || s === "none") return s;
   throw new RedisUrlError(`ssl_cert_reqs must be required, optional or none, not "${v}"`);
-}
-
-const MASK = "********";
-
-/**
- * Replaces the password of every URL inside `text` (several URLs may be joined by ';'). The
- * userinfo runs to the last '@' of the authority, as Python's urlsplit reads it, so a raw '@' in a
- * password is masked whole and an '@' in a path or query is left alone.
- */
-export function maskUrl(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/?#\s;]*)/gi, (m, scheme: string, authority: string) => {
-    const at = authority.lastIndexOf("@");
-    if (at < 0) return m;
-    const userinfo = authority.slice(0, at);
-    const colon = userinfo.indexOf(":");
-    if (colon < 0) return m;
-    return `${scheme}${userinfo.slice(0, colon)}:${MASK}@${authority.slice(at + 1)}`;
-  });
 }
 
 /** The URL to show: secrets masked, and what kind of connection it is. */

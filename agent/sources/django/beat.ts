@@ -6,7 +6,7 @@
  */
 import type { PeriodicTask } from "../../api/schema";
 import { computeSchedule } from "../periodic";
-import { maskSecrets } from "../mask";
+import { maskSecrets } from "../../base/mask";
 import { parseDbTime, type Db, type Row } from "./db";
 
 const T = "django_celery_beat_";

@@ -4,7 +4,7 @@
  * read-only; a dead database makes a query throw DbUnavailable, never crash the agent, and the
  * next query tries again.
  */
-import { maskString } from "../mask";
+import { maskString } from "../../base/mask";
 
 export type DbKind = "postgres" | "sqlite";
 
@@ -84,12 +84,6 @@ export interface Db {
   /** "connected" after the last query succeeded, "unavailable" after it failed. */
   state(): { state: "connecting" | "connected" | "unavailable"; error: string | null };
   close(): Promise<void>;
-}
-
-/** Drivers are loaded only when a database is configured: most agents never need them. */
-export async function openDb(target: DbTarget): Promise<Db> {
-  if (target.kind === "postgres") return new (await import("./postgres")).PostgresDb(target);
-  return new (await import("./sqlite")).SqliteDb(target);
 }
 
 /** "2026-11-25 01:40:00.123456" (UTC, as both dialects print it) to microseconds since the epoch. */

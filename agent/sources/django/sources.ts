@@ -3,8 +3,8 @@
  * django-celery-beat for periodic tasks (--beat-db). One connection (pool) per distinct URL, opened
  * at start; a database that is down is logged and retried on each request, never fatal.
  */
-import { log } from "../../log";
-import { DbUnavailable, openDb, type Db, type DbTarget } from "./db";
+import { log } from "../../base/log";
+import { DbUnavailable, type Db, type DbTarget } from "./db";
 import { DjangoBeatSource } from "./beat";
 import { DjangoTaskSource } from "./tasks";
 
@@ -58,4 +58,10 @@ export class DjangoSources {
   async close(): Promise<void> {
     await Promise.allSettled(this.dbs.map((d) => d.close()));
   }
+}
+
+/** Drivers are loaded only when a database is configured: most agents never need them. */
+async function openDb(target: DbTarget): Promise<Db> {
+  if (target.kind === "postgres") return new (await import("./postgres")).PostgresDb(target);
+  return new (await import("./sqlite")).SqliteDb(target);
 }

@@ -6,7 +6,7 @@ import { num, str } from "../../protocol/events";
 import type { WorkerSummary, WorkerTask, QueueBinding } from "../../api/schema";
 import { SKEW_CORRECTED_FROM, type WorkerState, type Liveness } from "./registry";
 import { readQueueDeclaration } from "../queues";
-import { maskSecrets } from "../mask";
+import { maskSecrets } from "../../base/mask";
 import { preview } from "../values";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

@@ -4,7 +4,7 @@
  * message, fields) for log collectors. Messages and fields are masked on the way out, so a URL's
  * password never reaches a log whoever wrote the line.
  */
-import { maskSecrets, maskString } from "./sources/mask";
+import { maskSecrets, maskString } from "./mask";
 
 export type LogLevel = "info" | "warn" | "error";
 export type LogFields = Record<string, string | number | boolean | null>;

@@ -6,9 +6,23 @@
  * every URL wherever it sits. Names that merely contain such a word (routing_key, cassandra_keyspace,
  * database_table_names) are configuration, not secrets; what Celery already masked stays masked.
  */
-import { maskUrl } from "../protocol/redis/url";
-
 export const MASK = "********";
+
+/**
+ * Replaces the password of every URL inside `text` (several URLs may be joined by ';'). The
+ * userinfo runs to the last '@' of the authority, as Python's urlsplit reads it, so a raw '@' in a
+ * password is masked whole and an '@' in a path or query is left alone.
+ */
+export function maskUrl(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/?#\s;]*)/gi, (m, scheme: string, authority: string) => {
+    const at = authority.lastIndexOf("@");
+    if (at < 0) return m;
+    const userinfo = authority.slice(0, at);
+    const colon = userinfo.indexOf(":");
+    if (colon < 0) return m;
+    return `${scheme}${userinfo.slice(0, colon)}:${MASK}@${authority.slice(at + 1)}`;
+  });
+}
 
 /** A word of the name that makes its value a credential. */
 const SECRET_WORDS = new Set([

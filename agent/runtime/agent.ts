@@ -1,0 +1,184 @@
+/**
+ * The running agent: connects the protocol layer (broker, result backend) to the stores (workers,
+ * tasks) and keeps them current. The HTTP layer reads from here and never touches Redis itself.
+ *
+ * This file is the wiring: it builds the concrete transports and stores and routes what the broker
+ * says to them. The rest of the agent's running parts sit beside it in this folder:
+ * backend-history.ts (the result backend: discovery, backfill, catch-up), liveness-sweep.ts (tasks
+ * marked LOST), worker-queues.ts (which queue a task came from), clock-skew.ts, connection-log.ts.
+ */
+import { RedisBroker } from "../protocol/redis/broker";
+import type { RedisResultBackend } from "../protocol/redis/result-backend";
+import type { CeleryEvent } from "../protocol/events";
+import type { ConnectionStatus } from "../protocol/transport";
+import type { AgentOptions } from "../options";
+import { TaskStore } from "../sources/tasks/store";
+import type { TaskRecord } from "../sources/tasks/record";
+import { WorkerRegistry, type Liveness } from "../sources/workers/registry";
+import { Inspector } from "../sources/workers/inspector";
+import { PoolProbe } from "../sources/workers/pool-probe";
+import { poolKind } from "../sources/workers/present";
+import { Cached } from "../sources/cache";
+import { WaitingMessages } from "../sources/waiting";
+import { DjangoSources } from "../sources/django/sources";
+import { EventsObserved } from "../sources/config-observed";
+import { BackendHistory, type BackfillState } from "./backend-history";
+import { ConnectionLog } from "./connection-log";
+import { LivenessSweep } from "./liveness-sweep";
+import { WorkerQueues } from "./worker-queues";
+import { eventOnAgentClock } from "./clock-skew";
+import { PerAgentState } from "./per-agent-state";
+
+export type AgentChange = { kind: "worker"; name: string } | { kind: "task"; task: TaskRecord } | { kind: "health" };
+
+const BINDINGS_FRESH_MS = 5000;
+
+export class Agent {
+  readonly startedAt = Date.now();
+  readonly broker: RedisBroker;
+  readonly tasks: TaskStore;
+  readonly workers: WorkerRegistry;
+  readonly inspector: Inspector;
+  /** Asks each worker newly heard from for its pool, which its events never say. */
+  private readonly poolProbe: PoolProbe;
+  /** Messages waiting in the queues, read from the broker into the task store on demand. */
+  readonly waiting: WaitingMessages;
+  /** django-celery-results / django-celery-beat databases, when --tasks-db / --beat-db are given. */
+  readonly django: DjangoSources;
+  lastEventAt: number | null = null;
+  /** What the events show about the deployment's settings (task events on, routing keys used). */
+  readonly observed = new EventsObserved();
+  /** Exchange bindings change rarely and cost a SCAN: shared for a few seconds. */
+  readonly brokerBindings = new Cached(BINDINGS_FRESH_MS, () => this.broker.bindings());
+  /** What the handlers and the HTTP layer keep for this agent (see per-agent-state.ts). */
+  readonly state: PerAgentState<Agent> = new PerAgentState<Agent>(this);
+  private readonly history: BackendHistory;
+  private readonly queues: WorkerQueues;
+  private readonly sweep: LivenessSweep;
+  private readonly connectionLog = new ConnectionLog();
+  private readonly changeListeners = new Set<(c: AgentChange) => void>();
+  private bindingsReadAt = 0;
+
+  constructor(readonly options: AgentOptions) {
+    this.broker = new RedisBroker({ url: options.broker, target: options.brokerTarget, transportOptions: options.transportOptions });
+    this.tasks = new TaskStore(options.maxTasks);
+    this.waiting = new WaitingMessages(this.broker, this.tasks);
+    this.workers = new WorkerRegistry({ running: (w) => this.runningOn(w), typicalRuntime: (name) => this.tasks.typicalRuntime(name) });
+    this.inspector = new Inspector(
+      this.broker,
+      options.inspectTimeoutMs,
+      () => this.workers.responsive(),
+      (method, worker, value, at) => {
+        this.workers.answered(worker, at);
+        if (method === "stats") this.workers.setPool(worker, poolKind(value));
+        else if (method === "active_queues") this.queues.activeQueues(worker, value);
+        else if (method === "active" || method === "reserved" || method === "scheduled") this.queues.heldTasks(worker, value);
+      },
+    );
+    this.poolProbe = new PoolProbe(this.workers, this.inspector);
+    this.queues = new WorkerQueues(this.tasks, this.workers, this.inspector);
+    this.workers.onChange((w) => this.emit({ kind: "worker", name: w.name }));
+    this.sweep = new LivenessSweep(this.workers, this.tasks, (name) => this.emit({ kind: "worker", name }));
+    this.django = new DjangoSources(options.tasksDb, options.beatDb);
+    this.history = new BackendHistory({
+      options,
+      tasks: this.tasks,
+      workers: this.workers,
+      inspector: this.inspector,
+      connectionLog: this.connectionLog,
+      healthChanged: () => this.emit({ kind: "health" }),
+    });
+    this.broker.onEvent((e) => this.onEvent(e));
+    this.broker.onStatus((s) => this.onBrokerStatus(s));
+    this.tasks.onChange((task) => this.emit({ kind: "task", task }));
+  }
+
+  /** The result backend, given or discovered from the workers (null until then). */
+  get backend(): RedisResultBackend | null {
+    return this.history.backend;
+  }
+
+  /** Where the result backend URL came from. */
+  get backendOrigin(): "option" | "workers" | null {
+    return this.history.origin;
+  }
+
+  get backfill(): BackfillState {
+    return this.history.backfill;
+  }
+
+  onChange(l: (c: AgentChange) => void): () => void {
+    this.changeListeners.add(l);
+    return () => this.changeListeners.delete(l);
+  }
+
+  private emit(c: AgentChange): void {
+    for (const l of this.changeListeners) l(c);
+  }
+
+  async start(): Promise<void> {
+    await this.django.start();
+    await this.broker.start();
+    await this.history.start();
+    this.sweep.start();
+    if (this.broker.status().state === "connected") void this.afterBrokerConnected();
+  }
+
+  async stop(): Promise<void> {
+    this.connectionLog.stop();
+    this.sweep.stop();
+    this.poolProbe.stop();
+    await Promise.allSettled([this.broker.close(), this.history.stop(), this.django.close()]);
+  }
+
+  private onEvent(e: CeleryEvent): void {
+    this.lastEventAt = e.receivedAt;
+    this.workers.applyEvent(e);
+    this.poolProbe.heard(e);
+    this.observed.apply(e);
+    if (!e.type.startsWith("task-")) return;
+    this.tasks.applyEvent(eventOnAgentClock(e, this.workers));
+    this.queues.heardFrom(e.hostname);
+  }
+
+  private onBrokerStatus(s: ConnectionStatus): void {
+    this.workers.setListening(s.state === "connected", s.since);
+    this.connectionLog.status("broker", this.broker.description, s);
+    this.emit({ kind: "health" });
+    if (s.state === "connected") void this.afterBrokerConnected();
+  }
+
+  /** On every (re)connection: learn who should exist, and find the result backend if not given. */
+  private async afterBrokerConnected(): Promise<void> {
+    await this.refreshBindings(true).catch(() => undefined);
+    await this.history.brokerConnected();
+  }
+
+  /** Seeds the registry with workers holding a remote-control binding (cached for a few seconds). */
+  async refreshBindings(force = false): Promise<void> {
+    if (!force && Date.now() - this.bindingsReadAt < BINDINGS_FRESH_MS) return;
+    if (this.broker.status().state !== "connected") return;
+    this.bindingsReadAt = Date.now();
+    this.workers.applyBindings(await this.broker.pidboxWorkers());
+  }
+
+  /** Tasks a worker has started and not finished, as far as events and the backend tell. */
+  runningOn(worker: string): { id: string; name: string | null; started: number | null }[] {
+    const out: { id: string; name: string | null; started: number | null }[] = [];
+    for (const t of this.tasks.inState("STARTED")) if (t.worker === worker) out.push({ id: t.id, name: t.name, started: t.started });
+    return out;
+  }
+
+  liveness(name: string): Liveness {
+    const w = this.workers.get(name);
+    return w ? this.workers.liveness(w) : { status: "offline", busy: false, detail: "unknown worker" };
+  }
+
+  brokerDescription(): string {
+    return this.broker.description;
+  }
+
+  backendDescription(): string | null {
+    return this.history.description();
+  }
+}

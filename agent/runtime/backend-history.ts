@@ -1,0 +1,164 @@
+/**
+ * The result backend and the task history read from it. The backend is given (--result-backend) or
+ * discovered from the workers' own configuration (their `conf` reply) each time the broker
+ * connects, until one is found. Its live results flow into the task store; the results already
+ * stored are read once at start (the backfill), and read again (a catch-up) after every break in
+ * the live subscription, so a task that finished while the agent was not listening is shown
+ * finished. Results' times are put on the agent's clock where their worker's is off.
+ */
+import { RedisResultBackend } from "../protocol/redis/result-backend";
+import { parseRedisUrl } from "../protocol/redis/url";
+import { isRecord } from "../protocol/envelope";
+import type { AgentOptions } from "../options";
+import type { TaskStore } from "../sources/tasks/store";
+import type { WorkerRegistry } from "../sources/workers/registry";
+import type { Inspector } from "../sources/workers/inspector";
+import { log } from "../base/log";
+import { maskUrl } from "../base/mask";
+import type { ConnectionLog } from "./connection-log";
+import { metaOnAgentClock } from "./clock-skew";
+import { compactHeapAfterBulkLoad } from "./heap";
+
+export interface BackfillState {
+  state: "pending" | "running" | "done" | "failed" | "disabled";
+  scanned: number;
+  loaded: number;
+  error: string | null;
+}
+
+/** A progress line every this many result-backend keys while the history is backfilled. */
+const BACKFILL_LOG_EVERY = 10_000;
+/** A backfill this large leaves the heap fragmented by its parsing's garbage: worth compacting. */
+const BULK_LOAD = 100_000;
+
+export interface BackendHistoryDeps {
+  options: AgentOptions;
+  tasks: TaskStore;
+  workers: WorkerRegistry;
+  inspector: Inspector;
+  connectionLog: ConnectionLog;
+  /** The backend was found, its connection changed, or a backfill ended: what `health` shows changed. */
+  healthChanged: () => void;
+}
+
+export class BackendHistory {
+  backend: RedisResultBackend | null = null;
+  /** Where the result backend URL came from. */
+  origin: "option" | "workers" | null = null;
+  backfill: BackfillState = { state: "disabled", scanned: 0, loaded: 0, error: null };
+  private backfillAgain = false;
+  private started = false;
+  private stopped = false;
+
+  constructor(private readonly deps: BackendHistoryDeps) {
+    const o = deps.options;
+    if (o.resultBackend && o.resultBackendTarget) this.use(o.resultBackend, "option");
+  }
+
+  async start(): Promise<void> {
+    if (this.backend) await this.startBackend();
+  }
+
+  /** On every broker (re)connection: the workers may name the result backend, if none is known. */
+  async brokerConnected(): Promise<void> {
+    if (!this.backend && !this.deps.options.resultBackend) await this.discover().catch(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.backend?.close();
+  }
+
+  description(): string | null {
+    return this.backend ? maskUrl(this.backend.description) : null;
+  }
+
+  /** The workers' own result_backend, used when it carries no password (Celery masks those). */
+  private async discover(): Promise<void> {
+    const conf = await this.deps.inspector.read("conf");
+    for (const { value } of conf.replies.values()) {
+      const url = isRecord(value) ? value.result_backend : null;
+      if (typeof url !== "string" || url.includes("********") || !/^(redis|rediss|sentinel|redis\+socket):/.test(url)) continue;
+      try {
+        parseRedisUrl(url);
+      } catch {
+        continue;
+      }
+      if (this.backend || this.stopped) return;
+      log("result_backend.discovered", `result backend from the workers' configuration: ${maskUrl(url)}`, { url: maskUrl(url) });
+      this.use(url, "workers");
+      await this.startBackend();
+      this.deps.healthChanged();
+      return;
+    }
+  }
+
+  private use(url: string, origin: "option" | "workers"): void {
+    const target = parseRedisUrl(url);
+    const backend = new RedisResultBackend({ url, target, masterName: this.deps.options.transportOptions.master_name });
+    this.backend = backend;
+    this.origin = origin;
+    this.backfill = { state: "pending", scanned: 0, loaded: 0, error: null };
+    backend.onMeta((m) => this.deps.tasks.applyMeta(metaOnAgentClock(m, this.deps.workers)));
+    backend.onStatus((s) => {
+      this.deps.connectionLog.status("result_backend", backend.description, s);
+      this.deps.healthChanged();
+      // Tasks that finished while the backend was away come back with a new backfill.
+      if (s.state === "connected" && this.started) this.catchUp();
+    });
+    // The live subscription broke (Redis restarted, or dropped the agent for falling behind): what
+    // was published meanwhile is read back from the keys, merged by the usual precedence.
+    backend.onResubscribed(() => {
+      if (this.started) this.catchUp();
+    });
+  }
+
+  private async startBackend(): Promise<void> {
+    await this.backend!.start();
+    // From here on, every (re)connection catches up; until now the first backfill is this one.
+    this.started = true;
+    if (this.backend!.status().state === "connected") this.catchUp();
+  }
+
+  /** A backfill now, or (one more) right after the one running: a pass that began before a break may have missed it. */
+  private catchUp(): void {
+    if (this.backfill.state === "running") this.backfillAgain = true;
+    else void this.runBackfill();
+  }
+
+  private async runBackfill(): Promise<void> {
+    const backend = this.backend;
+    if (!backend || this.stopped) return;
+    this.backfillAgain = false;
+    this.backfill = { state: "running", scanned: 0, loaded: 0, error: null };
+    const startedAt = Date.now();
+    let nextLogAt = BACKFILL_LOG_EVERY;
+    try {
+      await backend.backfill(
+        (metas) => {
+          for (const m of metas) this.deps.tasks.applyMeta(metaOnAgentClock(m, this.deps.workers), false);
+        },
+        (p) => {
+          this.backfill.scanned = p.scanned;
+          this.backfill.loaded = p.loaded;
+          if (p.done || p.scanned < nextLogAt) return;
+          nextLogAt = (Math.floor(p.scanned / BACKFILL_LOG_EVERY) + 1) * BACKFILL_LOG_EVERY;
+          log("backfill.progress", `task history: ${p.scanned} result keys read, ${p.loaded} tasks loaded so far`, { scanned: p.scanned, loaded: p.loaded });
+        },
+      );
+      this.backfill.state = "done";
+      if (this.backfill.loaded >= BULK_LOAD) compactHeapAfterBulkLoad();
+      const seconds = (Date.now() - startedAt) / 1000;
+      log("backfill.done", `task history: ${this.backfill.loaded} tasks loaded from ${this.backfill.scanned} result keys in ${seconds.toFixed(1)} s`, {
+        scanned: this.backfill.scanned,
+        loaded: this.backfill.loaded,
+        seconds,
+      });
+    } catch (e) {
+      this.backfill = { ...this.backfill, state: "failed", error: (e as Error).message };
+      log("backfill.failed", `task history could not be read: ${(e as Error).message}`, { scanned: this.backfill.scanned }, "error");
+    }
+    this.deps.healthChanged();
+    if (this.backfillAgain) void this.runBackfill();
+  }
+}

@@ -1,0 +1,267 @@
+/**
+ * The import-direction check, run by `npm test` after the typecheck: the agent's layers import
+ * downward only, the contract stays free of Node, the extension takes only the contract from the
+ * agent, and no file of the agent imports itself back through others.
+ *
+ *   base/ (masking, log) <- protocol/ <- sources/ <- runtime/ <- handlers/ <- http/ <- cli.ts
+ *
+ * Every import counts, `import type` too (a type cycle still ties two files together), and so do
+ * `export ... from` and `import("...")`. Imports the rules forbid but the code still makes are
+ * allow-listed with their reason (SOURCES_IMPORTING_THE_SCHEMA): the debt stays visible, and only
+ * type imports pass there.
+ *
+ * Usage: tsx scripts/check-imports.ts [--root DIR]   (exits 1 with one line per violation)
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { builtinModules } from "node:module";
+import { posix, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+
+/** The folders checked; files are keyed by their path from the repository root, with '/'. */
+export const CHECKED_DIRS = ["agent", "extension", "scripts", "bench", "test"];
+const SOURCE = /\.(ts|tsx|mts|cts)$/;
+/** Imports of what is not code (styles, package.json) are the bundler's business, not the layering's. */
+const ASSET = /\.(css|json|html|svg|png|txt)$/;
+
+const SCHEMA = "agent/api/schema.ts";
+
+export interface ImportEdge {
+  from: string;
+  specifier: string;
+  /** The repository file it names, or null for a package (or a relative path to nothing). */
+  to: string | null;
+  typeOnly: boolean;
+}
+
+export interface Violation {
+  rule: string;
+  file: string;
+  message: string;
+}
+
+export interface Allowed {
+  from: string;
+  to: string;
+  reason: string;
+}
+
+/**
+ * Sources that still import the contract's types, file -> why. Issue 13 moves the presentation
+ * (records into the API's shapes) out of sources, and the task states into a module below both;
+ * until then these type imports are allowed (a value import from them still fails).
+ */
+const SOURCES_IMPORTING_THE_SCHEMA: Record<string, string> = {
+  "agent/sources/tasks/present.ts": "presentation: builds TaskRow / TaskDetail",
+  "agent/sources/workers/present.ts": "presentation: builds WorkerSummary / WorkerTask",
+  "agent/sources/queues.ts": "presentation: builds QueueSummary",
+  "agent/sources/config.ts": "presentation: builds the config view's Setting rows",
+  "agent/sources/django/beat.ts": "presentation: builds PeriodicTask from django-celery-beat rows",
+  "agent/sources/waiting.ts": "presentation: reports how the queues were read as the API's WaitingRead",
+  "agent/sources/tasks/record.ts": "TaskState and QueueSource are spelled once, in the schema",
+  "agent/sources/tasks/store.ts": "TaskState and QueueSource are spelled once, in the schema",
+  "agent/sources/tasks/query.ts": "TaskState is spelled once, in the schema",
+  "agent/sources/django/tasks.ts": "TaskState is spelled once, in the schema",
+};
+export const ALLOWED: readonly Allowed[] = Object.entries(SOURCES_IMPORTING_THE_SCHEMA).map(([from, reason]) => ({ from, to: SCHEMA, reason }));
+
+/** What each layer of the agent must not import: folders (ending in '/'), files, or "agent/*": the files at the top of agent/ (cli, options, version). */
+const LAYERS: { layer: string; forbidden: string[] }[] = [
+  { layer: "agent/base/", forbidden: ["agent/protocol/", "agent/sources/", "agent/runtime/", "agent/handlers/", "agent/http/", "agent/api/", "agent/*"] },
+  { layer: "agent/protocol/", forbidden: ["agent/sources/", "agent/runtime/", "agent/handlers/", "agent/http/", "agent/api/", "agent/*"] },
+  { layer: "agent/sources/", forbidden: ["agent/runtime/", "agent/handlers/", "agent/http/", "agent/api/", "agent/*"] },
+  { layer: "agent/runtime/", forbidden: ["agent/handlers/", "agent/http/", "agent/api/", "agent/cli.ts"] },
+  { layer: "agent/handlers/", forbidden: ["agent/http/", "agent/cli.ts"] },
+  { layer: "agent/http/", forbidden: ["agent/cli.ts"] },
+];
+const NODE_BUILTINS = new Set(builtinModules);
+
+const under = (file: string, target: string) =>
+  target === "agent/*" ? /^agent\/[^/]+$/.test(file) : target.endsWith("/") ? file.startsWith(target) : file === target;
+
+/** The imports `text` makes, named as written. */
+export function importSpecifiers(file: string, text: string): { specifier: string; typeOnly: boolean }[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, file.endsWith("x") ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const out: { specifier: string; typeOnly: boolean }[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
+      const clause = node.importClause;
+      const named = clause?.namedBindings && ts.isNamedImports(clause.namedBindings) ? clause.namedBindings.elements : null;
+      // `import { type A, type B }` with no default import is as type-only as `import type { A, B }`.
+      const allTypes = !!clause && (clause.isTypeOnly || (!clause.name && !!named && named.length > 0 && named.every((e) => e.isTypeOnly)));
+      out.push({ specifier: node.moduleSpecifier.text, typeOnly: allTypes });
+    } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+      out.push({ specifier: node.moduleSpecifier.text, typeOnly: node.isTypeOnly });
+    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) {
+      out.push({ specifier: node.moduleReference.expression.text, typeOnly: node.isTypeOnly });
+    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteralLike(node.arguments[0])) {
+      out.push({ specifier: node.arguments[0].text, typeOnly: false });
+    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+      out.push({ specifier: node.argument.literal.text, typeOnly: true });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return out;
+}
+
+/** The file a relative specifier names, as the bundler resolution of tsconfig finds it. */
+function resolveRelative(from: string, specifier: string, files: ReadonlySet<string>): string | null {
+  const base = posix.normalize(posix.join(posix.dirname(from), specifier));
+  const stem = base.replace(/\.(js|mjs|cjs|jsx)$/, "");
+  const candidates = [base, `${stem}.ts`, `${stem}.tsx`, `${stem}.mts`, `${base}.ts`, `${base}.tsx`, `${base}/index.ts`, `${base}/index.tsx`];
+  return candidates.find((c) => files.has(c)) ?? null;
+}
+
+export function importEdges(files: ReadonlyMap<string, string>): ImportEdge[] {
+  const names = new Set(files.keys());
+  const edges: ImportEdge[] = [];
+  for (const [from, text] of files) {
+    for (const { specifier, typeOnly } of importSpecifiers(from, text)) {
+      const to = specifier.startsWith(".") ? resolveRelative(from, specifier, names) : null;
+      edges.push({ from, specifier, to, typeOnly });
+    }
+  }
+  return edges;
+}
+
+/** Allow-list entries no import needs any more: worth deleting (said, not failed, so a merge that removes an import does not break the check). */
+export function unusedAllowances(files: ReadonlyMap<string, string>, allowed: readonly Allowed[] = ALLOWED): Allowed[] {
+  const edges = importEdges(files);
+  return allowed.filter((a) => !edges.some((e) => e.from === a.from && e.to === a.to));
+}
+
+/** Every rule over `files` (path from the repository root -> text); `allowed` lets listed type imports pass. */
+export function checkImports(files: ReadonlyMap<string, string>, allowed: readonly Allowed[] = ALLOWED): Violation[] {
+  const edges = importEdges(files);
+  const violations: Violation[] = [];
+  const isAllowed = (e: ImportEdge) => e.typeOnly && allowed.some((a) => a.from === e.from && a.to === e.to);
+  for (const e of edges) {
+    // A relative import the check cannot follow would escape every rule below.
+    if (e.to === null && e.specifier.startsWith(".") && !ASSET.test(e.specifier)) {
+      violations.push({ rule: "resolves", file: e.from, message: `imports "${e.specifier}", which names no file` });
+      continue;
+    }
+    for (const { layer, forbidden } of LAYERS) {
+      if (!e.to || !e.from.startsWith(layer)) continue;
+      const hit = forbidden.find((f) => under(e.to!, f));
+      if (hit && !isAllowed(e)) violations.push({ rule: `${layer} imports nothing from ${hit}`, file: e.from, message: `imports ${e.to}` });
+    }
+    if (e.from === SCHEMA) {
+      const bare = e.specifier.replace(/^node:/, "").split("/")[0]!;
+      if (e.specifier.startsWith("node:") || NODE_BUILTINS.has(bare)) {
+        violations.push({ rule: "the schema imports nothing from Node", file: e.from, message: `imports "${e.specifier}"` });
+      } else if (e.to) {
+        violations.push({ rule: "the schema imports nothing from the agent", file: e.from, message: `imports ${e.to}` });
+      }
+    }
+    if (e.from.startsWith("extension/") && e.to?.startsWith("agent/") && e.to !== SCHEMA) {
+      violations.push({ rule: "extension/ imports nothing from agent/ but the schema", file: e.from, message: `imports ${e.to}` });
+    }
+  }
+  for (const { path, group } of importCycles(edges.filter((e) => e.from.startsWith("agent/") && e.to?.startsWith("agent/")))) {
+    const others = group.filter((f) => !path.includes(f));
+    const more = others.length ? ` (and through ${others.join(", ")})` : "";
+    violations.push({ rule: "no import cycles in agent/", file: path[0]!, message: `cycle: ${path.join(" -> ")}${more}` });
+  }
+  return violations;
+}
+
+/**
+ * The groups of files that import each other, through others or not (Tarjan's strongly connected
+ * components), each with one cycle through it: a path from its first file back to that file.
+ */
+export function importCycles(edges: readonly ImportEdge[]): { path: string[]; group: string[] }[] {
+  const next = new Map<string, string[]>();
+  for (const e of edges) if (e.to) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const groups: string[][] = [];
+  const connect = (v: string): void => {
+    index.set(v, index.size);
+    low.set(v, index.get(v)!);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of next.get(v) ?? []) {
+      if (!index.has(w)) {
+        connect(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const group: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop()!;
+      onStack.delete(w);
+      group.push(w);
+    } while (w !== v);
+    if (group.length > 1 || next.get(v)?.includes(v)) groups.push(group);
+  };
+  for (const v of [...next.keys()].sort()) if (!index.has(v)) connect(v);
+  return groups.map((g) => {
+    const group = g.sort();
+    return { path: cycleThrough(group[0]!, new Set(group), next), group };
+  });
+}
+
+/** The shortest path from `start` back to itself inside its group (breadth first). */
+function cycleThrough(start: string, group: ReadonlySet<string>, next: ReadonlyMap<string, string[]>): string[] {
+  const cameFrom = new Map<string, string>();
+  const queue = [start];
+  while (queue.length) {
+    const v = queue.shift()!;
+    for (const w of next.get(v) ?? []) {
+      if (!group.has(w)) continue;
+      if (w === start) {
+        const path = [start];
+        for (let at = v; at !== start; at = cameFrom.get(at)!) path.splice(1, 0, at);
+        return [...path, start];
+      }
+      if (!cameFrom.has(w)) {
+        cameFrom.set(w, v);
+        queue.push(w);
+      }
+    }
+  }
+  return [start, start];
+}
+
+/** The checked files under `root`, read from disk. */
+export function readSources(root: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name === "node_modules" || entry.name === "dist" || entry.name.startsWith(".")) continue;
+      const full = resolve(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (SOURCE.test(entry.name) && !entry.name.endsWith(".d.ts")) files.set(relative(root, full).split(sep).join("/"), readFileSync(full, "utf8"));
+    }
+  };
+  for (const dir of CHECKED_DIRS) {
+    try {
+      walk(resolve(root, dir));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+  }
+  return files;
+}
+
+function main(): void {
+  const at = process.argv.indexOf("--root");
+  const root = at > 0 && process.argv[at + 1] ? resolve(process.argv[at + 1]!) : resolve(fileURLToPath(import.meta.url), "../..");
+  const files = readSources(root);
+  const violations = checkImports(files);
+  for (const a of unusedAllowances(files)) console.warn(`check-imports: ${a.from} no longer imports ${a.to}: delete its allow-list entry (scripts/check-imports.ts)`);
+  for (const v of violations) console.error(`${v.file}: ${v.message} (rule: ${v.rule})`);
+  if (violations.length) {
+    console.error(`check-imports: ${violations.length} import${violations.length === 1 ? "" : "s"} against the layering (see scripts/check-imports.ts)`);
+    process.exit(1);
+  }
+  console.log(`check-imports: ${files.size} files, imports in order`);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

@@ -1,0 +1,136 @@
+// The import-direction check (scripts/check-imports.ts): small sets of files in memory, each
+// breaking one rule, must be caught; the repository itself must pass, run as `npm test` runs it.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+import { describe, test } from "node:test";
+import { checkImports, importSpecifiers, unusedAllowances } from "../../scripts/check-imports";
+
+const files = (entries: Record<string, string>) => new Map(Object.entries(entries));
+const rules = (v: ReturnType<typeof checkImports>) => v.map((x) => `${x.file}: ${x.message} [${x.rule}]`);
+
+/** A clean little agent: each layer imports the one below. */
+const CLEAN = {
+  "agent/base/mask.ts": `export const MASK = "********";`,
+  "agent/protocol/url.ts": `import { MASK } from "../base/mask";\nexport const url = MASK;`,
+  "agent/sources/store.ts": `import { url } from "../protocol/url";\nexport class Store { u = url; }`,
+  "agent/runtime/agent.ts": `import { Store } from "../sources/store";\nexport class Agent { s = new Store(); }`,
+  "agent/handlers/health.ts": `import type { Agent } from "../runtime/agent";\nexport const health = (a: Agent) => a.s;`,
+  "agent/http/app.ts": `import { health } from "../handlers/health";\nexport const app = health;`,
+  "agent/api/schema.ts": `import * as z from "zod/mini";\nexport const Health = z.object({});`,
+  "extension/client.ts": `import { Health } from "../agent/api/schema";\nexport const h = Health;`,
+};
+
+describe("check-imports", () => {
+  test("a clean set of files passes", () => {
+    assert.deepEqual(rules(checkImports(files(CLEAN), [])), []);
+  });
+
+  test("an upward import is caught, whatever its form", () => {
+    const v = checkImports(
+      files({
+        ...CLEAN,
+        "agent/protocol/url.ts": `import type { Store } from "../sources/store";\nexport type S = Store;`,
+        "agent/sources/store.ts": `export { health } from "../handlers/health";`,
+        "agent/handlers/health.ts": `export const load = () => import("../http/static");`,
+        "agent/http/static.ts": `export const page = "<html>";`,
+      }),
+      [],
+    );
+    assert.deepEqual(rules(v).sort(), [
+      "agent/handlers/health.ts: imports agent/http/static.ts [agent/handlers/ imports nothing from agent/http/]",
+      "agent/protocol/url.ts: imports agent/sources/store.ts [agent/protocol/ imports nothing from agent/sources/]",
+      "agent/sources/store.ts: imports agent/handlers/health.ts [agent/sources/ imports nothing from agent/handlers/]",
+    ]);
+  });
+
+  test("sources importing a file at the top of agent/ (the log as it was) is upward", () => {
+    const v = checkImports(files({ ...CLEAN, "agent/log.ts": `export const log = 1;`, "agent/sources/store.ts": `import { log } from "../log";` }), []);
+    assert.deepEqual(rules(v), ["agent/sources/store.ts: imports agent/log.ts [agent/sources/ imports nothing from agent/*]"]);
+  });
+
+  test("a cycle is reported with its path, through every file in it", () => {
+    const v = checkImports(
+      files({
+        ...CLEAN,
+        "agent/handlers/context.ts": `import { describe } from "./django";\nexport type Ctx = 1;`,
+        "agent/handlers/django.ts": `import type { Ctx } from "./context";\nimport { x } from "./helper";\nexport const describe = (c: Ctx) => x;`,
+        "agent/handlers/helper.ts": `import { describe } from "./django";\nexport const x = describe;`,
+      }),
+      [],
+    );
+    assert.deepEqual(rules(v), [
+      "agent/handlers/context.ts: cycle: agent/handlers/context.ts -> agent/handlers/django.ts -> agent/handlers/context.ts (and through agent/handlers/helper.ts) [no import cycles in agent/]",
+    ]);
+  });
+
+  test("the schema imports nothing from Node nor the agent; the extension only the schema", () => {
+    const v = checkImports(
+      files({
+        ...CLEAN,
+        "agent/api/schema.ts": `import { readFileSync } from "node:fs";\nimport { EventEmitter } from "events";\nimport { MASK } from "../base/mask";`,
+        "extension/client.ts": `import { MASK } from "../agent/base/mask";\nimport { Health } from "../agent/api/schema";`,
+      }),
+      [],
+    );
+    assert.deepEqual(rules(v).sort(), [
+      'agent/api/schema.ts: imports "events" [the schema imports nothing from Node]',
+      'agent/api/schema.ts: imports "node:fs" [the schema imports nothing from Node]',
+      "agent/api/schema.ts: imports agent/base/mask.ts [the schema imports nothing from the agent]",
+      "extension/client.ts: imports agent/base/mask.ts [extension/ imports nothing from agent/ but the schema]",
+    ]);
+  });
+
+  test("the allow-list lets a listed type import pass, not a value import, and says which entries are unused", () => {
+    const allowed = [
+      { from: "agent/sources/present.ts", to: "agent/api/schema.ts", reason: "presentation" },
+      { from: "agent/sources/store.ts", to: "agent/api/schema.ts", reason: "gone" },
+    ];
+    const typeOnly = files({ ...CLEAN, "agent/sources/present.ts": `import { type Health } from "../api/schema";` });
+    assert.deepEqual(rules(checkImports(typeOnly, allowed)), []);
+    assert.deepEqual(unusedAllowances(typeOnly, allowed), [allowed[1]]);
+    const value = files({ ...CLEAN, "agent/sources/present.ts": `import { Health } from "../api/schema";` });
+    assert.deepEqual(rules(checkImports(value, allowed)), ["agent/sources/present.ts: imports agent/api/schema.ts [agent/sources/ imports nothing from agent/api/]"]);
+  });
+
+  test("a relative import that names no file is reported: it would escape every rule", () => {
+    const v = checkImports(files({ ...CLEAN, "agent/sources/store.ts": `import { x } from "../protocl/url";\nimport "./style.css";` }), []);
+    assert.deepEqual(rules(v), ['agent/sources/store.ts: imports "../protocl/url", which names no file [resolves]']);
+  });
+
+  test("type-only imports are told apart from value imports", () => {
+    const found = importSpecifiers("a.ts", `import type { A } from "./a";\nimport { type B, C } from "./b";\nimport { type D } from "./d";\nexport type { E } from "./e";\ntype F = typeof import("./f");`);
+    assert.deepEqual(found, [
+      { specifier: "./a", typeOnly: true },
+      { specifier: "./b", typeOnly: false },
+      { specifier: "./d", typeOnly: true },
+      { specifier: "./e", typeOnly: true },
+      { specifier: "./f", typeOnly: true },
+    ]);
+  });
+
+  test("the script exits 1 and names the import on a tree that breaks a rule, 0 on this repository", async () => {
+    const run = promisify(execFile);
+    const script = join(import.meta.dirname, "../../scripts/check-imports.ts");
+    const root = mkdtempSync(join(tmpdir(), "check-imports-"));
+    try {
+      for (const [path, text] of Object.entries({ ...CLEAN, "agent/protocol/url.ts": `import { Store } from "../sources/store";` })) {
+        mkdirSync(join(root, dirname(path)), { recursive: true });
+        writeFileSync(join(root, path), text);
+      }
+      const broken = await run(process.execPath, ["--import", "tsx", script, "--root", root]).then(
+        () => assert.fail("the check passed a tree with an upward import"),
+        (e: { code: number; stderr: string }) => e,
+      );
+      assert.equal(broken.code, 1);
+      assert.match(broken.stderr, /agent\/protocol\/url\.ts: imports agent\/sources\/store\.ts/);
+      const ours = await run(process.execPath, ["--import", "tsx", script]);
+      assert.match(ours.stdout, /imports in order/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -94,7 +94,7 @@ describe("the web panel served by the agent", () => {
       const notice = await waitForText(page, "[data-degraded]", /Not live: the agent (cannot reach|connecting to) the broker/, 20_000);
       assert.match(notice, /once it reconnects/);
       // The rows are what the agent last knew: greyed, with the time they are from.
-      await waitForText(page, "[data-degraded-as-of]", /The workers as the agent last knew them, as of \d\d:\d\d:\d\d, \d+ s ago/, 20_000);
+      await waitForText(page, "[data-degraded-as-of]", /The workers as the agent last knew them, as of \d\d:\d\d:\d\d UTC[+\d:-]*, \d+ s ago/, 20_000);
       assert.match(await page.locator("[data-last-known] table[aria-label=Workers]").innerText(), /w1@panel/);
       await page.screenshot({ path: join(ARTIFACTS_DIR, "web-panel-degraded.png") });
     } finally {

@@ -109,7 +109,8 @@ it("a prefork worker keeps heartbeating while its task runs, and killed mid-task
 
 it("an agent started while a solo worker is mid-task shows it online and busy, not dead", async () => {
   await startWorker("midtask-solo@first", "solo", "q_midtask_solo");
-  const id = await sleepTask("q_midtask_solo", 12);
+  // Long enough that the late agent, started and backfilled on a loaded machine, still meets it running.
+  const id = await sleepTask("q_midtask_solo", 20);
   await eventually(async () => (await taskOn(agent, id)).state === "STARTED", 20_000, "task started");
   const late = await startAgent(["--broker", s.broker, "--result-backend", s.backend]);
   await eventually(async () => (await late.get<any>("/api/v1/health")).body.backfill?.state === "done", 20_000, "late agent read the result backend");

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
-import { eventually, stopAll } from "../fixtures/deployment";
+import { eventually, letTimePass, stopAll } from "../fixtures/deployment";
 import { startScenario, type Scenario } from "../fixtures/scenario";
 import { launchExtension, waitForText, type ExtensionBrowser } from "./helpers/extension";
 
@@ -16,11 +16,12 @@ import { launchExtension, waitForText, type ExtensionBrowser } from "./helpers/e
 const PROMPT_MS = 10_000;
 const KILLED = ["k1@live", "k2@live", "k3@live"];
 
-/** Resolves with the time the agent's own event stream says `name` is offline. */
-function agentReportsOffline(url: string, name: string): { at: Promise<number>; stop: () => void } {
+/** `at` resolves with the time the agent's own event stream says `name` is offline; `open` once that stream is open. */
+function agentReportsOffline(url: string, name: string): { open: Promise<unknown>; at: Promise<number>; stop: () => void } {
   const ctrl = new AbortController();
+  const response = fetch(`${url}/api/v1/events`, { signal: ctrl.signal });
   const at = (async () => {
-    const res = await fetch(`${url}/api/v1/events`, { signal: ctrl.signal });
+    const res = await response;
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
     let buffer = "";
@@ -40,7 +41,7 @@ function agentReportsOffline(url: string, name: string): { at: Promise<number>; 
       }
     }
   })();
-  return { at, stop: () => ctrl.abort() };
+  return { open: response, at, stop: () => ctrl.abort() };
 }
 
 /** Polls every named check until each has passed once; answers when each first did (ms since epoch). */
@@ -51,7 +52,7 @@ async function firstSeen(checks: Record<string, () => Promise<boolean>>, timeout
     for (const [name, check] of Object.entries(checks)) {
       if (!(name in seen) && (await check().catch(() => false))) seen[name] = Date.now();
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await letTimePass(100, "the next round of checks"); // each check's first success is timed: not one `eventually`
   }
   return seen;
 }
@@ -101,13 +102,15 @@ describe("popup, panel and badge follow the agent live", () => {
     for (const [i, name] of KILLED.entries()) {
       if (i === KILLED.length - 1) {
         // The last round after Chromium stopped the background: the popup relinks, the streams restart.
+        await (await browser.worker()).evaluate(() => Object.assign(globalThis, { beforeTheStop: true }));
         const cdp = await browser.context.newCDPSession(panel);
         await cdp.send("ServiceWorker.enable");
         await cdp.send("ServiceWorker.stopAllWorkers");
-        await new Promise((r) => setTimeout(r, 3000));
+        // The open pages find their link gone and reconnect, which starts a new background (no globals).
+        await eventually(async () => !(await (await browser.worker()).evaluate(() => "beforeTheStop" in globalThis)), 15_000, "the background started again by the open pages");
       }
       const agentSays = agentReportsOffline(scenario.agent.url, name);
-      await new Promise((r) => setTimeout(r, 300)); // the stream is open before the kill
+      await agentSays.open; // the stream is open before the kill
       await scenario.workers.get(name)!.kill();
       const reported = await agentSays.at;
       const offline = String(i + 1);

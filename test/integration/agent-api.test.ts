@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { EndpointName } from "../../agent/api/schema";
-import { eventually, stopAll } from "../fixtures/deployment";
+import { eventually, letTimePass, stopAll } from "../fixtures/deployment";
 import { contractGet } from "../fixtures/contract";
 import { REDIS_PASSWORD, SECRET_SETTING, startScenario, type Scenario } from "../fixtures/scenario";
 import { recordEventStream } from "../fixtures/event-stream";
@@ -327,7 +327,7 @@ describe("RedBeat", () => {
 
 describe("coalescing", () => {
   it("answers many concurrent requests with one broadcast per method", async () => {
-    await new Promise((r) => setTimeout(r, 2100)); // let cached stats go stale
+    await letTimePass(2100, "the cached stats (fresh 2 s) go stale");
     const before = (await api("health", "health")).remote_control.by_method;
     await Promise.all(Array.from({ length: 20 }, () => api("workers", "workers")));
     const after = (await api("health", "health")).remote_control.by_method;
@@ -390,7 +390,7 @@ describe("secrets", () => {
     let everything = "";
     for (const p of paths) everything += JSON.stringify((await s.agent.get(`/api/v1/${p}`)).body);
     const stream = await recordEventStream(s.agent.url);
-    await new Promise((r) => setTimeout(r, 1500));
+    await letTimePass(1500, "the event stream sends what it sends in a second and a half (heartbeats, health)");
     everything += await stream.stop();
     assert.ok(everything.length > 10_000);
     assert.ok(!everything.includes(REDIS_PASSWORD), "the Redis password leaked");

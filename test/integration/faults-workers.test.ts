@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
+import { CeleryWorker, eventually, letTimePass, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
 
 let redis: RedisServer;
 let agent: AgentProcess;
@@ -132,6 +132,6 @@ it("a worker whose clock is two hours ahead stays online, and its task times are
     assert.ok(at > before - 60_000 && at < Date.now() + 60_000, `${e.type} (${e.source}) at ${e.at} is on the agent's clock`);
   }
   // Still online after several heartbeats: never judged by its own clock.
-  await new Promise((r) => setTimeout(r, 5000));
+  await letTimePass(5000, "several heartbeats from the worker whose clock is ahead");
   assert.equal((await worker("ahead@faults")).status, "online");
 });

@@ -6,12 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { eventually, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
+import { eventually, letTimePass, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
 import { startScenario, type Scenario } from "../fixtures/scenario";
 
 let s: Scenario;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const workerOn = async (a: AgentProcess, name: string) => ((await a.get<any>("/api/v1/workers")).body.workers as any[]).find((w) => w.name === name);
 const taskOn = async (a: AgentProcess, id: string) => (await a.get<any>(`/api/v1/tasks/${id}`)).body;
 const sleepTask = async (queue: string, seconds: number) => (await s.python(`import panel_fixture as p; print(p.sleep_for.apply_async((${seconds},), queue="${queue}").id)`)).trim();
@@ -38,7 +37,8 @@ async function watchThrough(a: AgentProcess, name: string, id: string): Promise<
     const heard = w.last_heartbeat ? Date.parse(w.last_heartbeat) : 0;
     if (t.state === "STARTED" && Date.now() - heard > 2 * w.heartbeat_interval * 1000 + 500) silentOnline++;
     assert.ok(Date.now() < until, `task ${id} still ${t.state} after 60 s`);
-    await sleep(400);
+    // Every sample is checked (the worker online each time), so this polls at its own pace.
+    await letTimePass(400, "the next sample of the worker and its task");
   }
 }
 
@@ -90,7 +90,7 @@ it("a prefork worker keeps heartbeating while its task runs, and killed mid-task
     const t = await taskOn(agent, id);
     return t.state === "STARTED" ? t : null;
   }, 20_000, "task started");
-  await sleep(5000);
+  await letTimePass(5000, "several heartbeat intervals while the prefork worker runs the task");
   assert.equal((await taskOn(agent, id)).state, "STARTED");
   await w.kill();
   const lost = await eventually(async () => {

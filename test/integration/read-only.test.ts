@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import { Redis } from "ioredis";
-import { stopAll } from "../fixtures/deployment";
+import { eventually, letTimePass, stopAll } from "../fixtures/deployment";
 import { REDIS_PASSWORD, startScenario, type Scenario } from "../fixtures/scenario";
 
 let s: Scenario;
@@ -45,48 +45,56 @@ it("writes nothing but the remote-control reply binding, and cleans that up", as
   for (const p of paths) await s.agent.get(`/api/v1/${p}`);
   const ctrl = new AbortController();
   const stream = await fetch(`${s.agent.url}/api/v1/events`, { signal: ctrl.signal });
-  await new Promise((r) => setTimeout(r, 1200));
+  await letTimePass(1200, "the event stream stays open for a few of its quarter-second batches");
   ctrl.abort();
   void stream;
-  await new Promise((r) => setTimeout(r, 500));
+  // MONITOR reports commands in the order Redis ran them: once a marker sent now is seen, so is every
+  // command the agent sent before it.
+  const marker = `read-only-test-marker-${Date.now()}`;
+  await monitor.echo(marker);
+  await eventually(async () => lines.some((l) => l.args[0]?.toLowerCase() === "echo" && l.args[1] === marker), 10_000, "MONITOR caught up");
 
   // The agent's connections are the ones it named.
   const probe = monitor.duplicate();
-  const clients = (await probe.client("LIST")) as string;
-  const agentAddrs = new Set(
-    clients.split("\n").filter((l) => /name=celery-panel/.test(l)).map((l) => /addr=(\S+)/.exec(l)![1]!),
-  );
-  assert.ok(agentAddrs.size >= 3, `agent connections found: ${[...agentAddrs]}`);
-  const mine = lines.filter((l) => agentAddrs.has(l.addr));
-  assert.ok(mine.length > 50, `monitored ${mine.length} agent commands`);
+  // Closed whatever happens: an open connection would keep the test process alive after a failed assertion.
+  try {
+    const clients = (await probe.client("LIST")) as string;
+    const agentAddrs = new Set(
+      clients.split("\n").filter((l) => /name=celery-panel/.test(l)).map((l) => /addr=(\S+)/.exec(l)![1]!),
+    );
+    assert.ok(agentAddrs.size >= 3, `agent connections found: ${[...agentAddrs]}`);
+    const mine = lines.filter((l) => agentAddrs.has(l.addr));
+    assert.ok(mine.length > 50, `monitored ${mine.length} agent commands`);
 
-  const problems: string[] = [];
-  let published = 0;
-  let bindingAdds = 0;
-  for (const { args } of mine) {
-    const cmd = args[0]!.toLowerCase();
-    if (READS.has(cmd)) continue;
-    const key = args[1] ?? "";
-    if (cmd === "publish" && key === "/0.celery.pidbox") {
-      const body = JSON.parse(Buffer.from(JSON.parse(args[2]!).body, "base64").toString());
-      if (!["stats", "active_queues", "registered", "active", "reserved", "scheduled", "revoked", "conf", "ping"].includes(body.method)) problems.push(`sent control method ${body.method}`);
-      published++;
-      continue;
+    const problems: string[] = [];
+    let published = 0;
+    let bindingAdds = 0;
+    for (const { args } of mine) {
+      const cmd = args[0]!.toLowerCase();
+      if (READS.has(cmd)) continue;
+      const key = args[1] ?? "";
+      if (cmd === "publish" && key === "/0.celery.pidbox") {
+        const body = JSON.parse(Buffer.from(JSON.parse(args[2]!).body, "base64").toString());
+        if (!["stats", "active_queues", "registered", "active", "reserved", "scheduled", "revoked", "conf", "ping"].includes(body.method)) problems.push(`sent control method ${body.method}`);
+        published++;
+        continue;
+      }
+      if ((cmd === "sadd" || cmd === "srem") && key === "_kombu.binding.reply.celery.pidbox") {
+        if (cmd === "sadd") bindingAdds++;
+        continue;
+      }
+      if (cmd === "del" && args.slice(1).every((k) => k.endsWith(".reply.celery.pidbox"))) continue;
+      problems.push(args.slice(0, 3).join(" ").slice(0, 160));
     }
-    if ((cmd === "sadd" || cmd === "srem") && key === "_kombu.binding.reply.celery.pidbox") {
-      if (cmd === "sadd") bindingAdds++;
-      continue;
-    }
-    if (cmd === "del" && args.slice(1).every((k) => k.endsWith(".reply.celery.pidbox"))) continue;
-    problems.push(args.slice(0, 3).join(" ").slice(0, 160));
+    assert.deepEqual(problems, [], "commands that change Celery's state");
+    assert.ok(published > 5 && bindingAdds === published, `published ${published}, bindings added ${bindingAdds}`);
+
+    // Nothing left behind: no reply binding of ours, no reply list.
+    const members = await probe.smembers("_kombu.binding.reply.celery.pidbox");
+    const replyLists = await probe.keys("*.reply.celery.pidbox");
+    assert.deepEqual(members, [], "reply bindings left behind");
+    assert.deepEqual(replyLists, [], "reply lists left behind");
+  } finally {
+    probe.disconnect();
   }
-  assert.deepEqual(problems, [], "commands that change Celery's state");
-  assert.ok(published > 5 && bindingAdds === published, `published ${published}, bindings added ${bindingAdds}`);
-
-  // Nothing left behind: no reply binding of ours, no reply list.
-  const members = await probe.smembers("_kombu.binding.reply.celery.pidbox");
-  const replyLists = await probe.keys("*.reply.celery.pidbox");
-  probe.disconnect();
-  assert.deepEqual(members, [], "reply bindings left behind");
-  assert.deepEqual(replyLists, [], "reply lists left behind");
 });

@@ -90,7 +90,7 @@ it("no password, secret setting or token appears in any response, the event stre
   paths.push(...ids.map((id) => `tasks/${id}`));
   for (const p of paths) text += await get(p);
   text += await (await fetch(`${agent.url}/`)).text();
-  await new Promise((r) => setTimeout(r, 3000));
+  await eventually(async () => /event: task/.test(recording.text()), 15_000, "the tasks' events on the stream");
   const stream = await recording.stop();
   const log = agent.output();
 

@@ -7,7 +7,7 @@ import { checkBeat, type Expectation } from "../sources/periodic/beat-check";
 import { runsSeen, type EntrySignature } from "../sources/periodic/runs";
 import { maskSecrets } from "../base/mask";
 import { payloadHidden, type Access, type Hidden } from "./access";
-import { iso, workerConf, type Ctx } from "./context";
+import { handlerState, iso, workerConf, type Ctx } from "./context";
 import { periodicFromDb } from "./django";
 
 /** An entry as listed, with what its runs are recognised by (the unmasked definition). */
@@ -109,7 +109,7 @@ export async function listPeriodicTasks(ctx: Ctx, access: Access, opts: { runs?:
  */
 function addRunsSeen(ctx: Ctx, listed: Listed[]): BeatCheck {
   const now = Date.now();
-  const seen = runsSeen(listed.map((l) => l.signature), (task, visit) => ctx.tasks.eachNamed(task, visit));
+  const seen = recentRunsSeen(ctx, listed.map((l) => l.signature), now);
   const expectations: Expectation[] = listed.map(({ out: p, schedule, timeZone }) => {
     const stored = p.last_run === null ? null : Date.parse(p.last_run);
     const observed = seen.get(p.name)?.lastRun ?? null;
@@ -145,4 +145,25 @@ function addRunsSeen(ctx: Ctx, listed: Listed[]): BeatCheck {
 export function periodicSource(ctx: Ctx): string {
   if (ctx.options.beatDb) return `django-celery-beat tables on ${ctx.options.beatDb.description}`;
   return "beat_schedule from inspect conf + RedBeat keys when present";
+}
+
+/**
+ * Finding an entry's runs walks the tasks of its name (up to MAX_SCAN of them): tens of
+ * milliseconds with thousands held, too much to repeat for every client polling the view. One
+ * walk serves every request for RUNS_FRESH_MS, while the entries stay the same.
+ */
+const RUNS_FRESH_MS = 3000;
+const runsState = handlerState("periodic runs seen, shared for a few seconds", () => ({ key: "", at: 0, seen: new Map() as RunsByEntry }));
+
+type RunsByEntry = ReturnType<typeof runsSeen>;
+
+function recentRunsSeen(ctx: Ctx, entries: EntrySignature[], now: number): RunsByEntry {
+  const state = ctx.state.get(runsState);
+  const key = JSON.stringify(entries);
+  if (state.key !== key || now - state.at >= RUNS_FRESH_MS) {
+    state.seen = runsSeen(entries, (task, visit) => ctx.tasks.eachNamed(task, visit));
+    state.key = key;
+    state.at = now;
+  }
+  return state.seen;
 }

@@ -38,6 +38,10 @@ export const MAX_SCAN = 20_000;
 
 type Verdict = "yes" | "no" | "maybe";
 
+/** What beat sends when an entry has no args or kwargs. */
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
+const NO_KWARGS: Readonly<Record<string, unknown>> = Object.freeze({});
+
 /** Runs seen per entry name (entries with no run seen are absent). */
 export function runsSeen(entries: readonly EntrySignature[], eachNamed: EachNamed, maxScan = MAX_SCAN): Map<string, RunsSeen> {
   const out = new Map<string, RunsSeen>();
@@ -73,7 +77,7 @@ function attribute(group: readonly EntrySignature[], t: NamedTask, parsed: Map<s
   const maybe: EntrySignature[] = [];
   for (const e of group) {
     if (e.queue !== null && t.queue !== null && e.queue !== t.queue) continue;
-    const v = both(compare(e.args, [], t.args, parsed), compare(e.kwargs, {}, t.kwargs, parsed));
+    const v = both(compare(e.args, NO_ARGS, t.args, parsed), compare(e.kwargs, NO_KWARGS, t.kwargs, parsed));
     if (v === "yes") return e;
     if (v === "maybe") maybe.push(e);
   }
@@ -91,7 +95,7 @@ function compare(entryValue: unknown, empty: unknown, stored: ArgText | null, pa
   // conf could not say what the entry sends (an object it printed as text): no verdict.
   if (Array.isArray(empty) ? !Array.isArray(expected) : !isPlainObject(expected)) return "maybe";
   // Beat's own runs print exactly so: no parsing for them.
-  if (stored.text === (stored.format === "json" ? JSON.stringify(expected) : pythonRepr(expected))) return "yes";
+  if (stored.text === printed(expected as object, stored.format)) return "yes";
   const key = `${stored.format}:${stored.text}`;
   let value = parsed.get(key);
   if (value === undefined && !parsed.has(key)) {
@@ -100,6 +104,16 @@ function compare(entryValue: unknown, empty: unknown, stored: ArgText | null, pa
   }
   if (value === undefined) return "maybe";
   return sameValue(expected, value) ? "yes" : "no";
+}
+
+/** An entry's value as a task would carry it, printed once per value rather than once per task looked at. */
+const printedJson = new WeakMap<object, string>();
+const printedRepr = new WeakMap<object, string>();
+function printed(value: object, format: ArgText["format"]): string {
+  const cache = format === "json" ? printedJson : printedRepr;
+  let text = cache.get(value);
+  if (text === undefined) cache.set(value, (text = format === "json" ? JSON.stringify(value) : pythonRepr(value)));
+  return text;
 }
 
 function jsonOrUndefined(text: string): unknown {

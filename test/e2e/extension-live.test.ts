@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Page } from "playwright-core";
 import { eventually, stopAll } from "../fixtures/deployment";
 import { startScenario, type Scenario } from "../fixtures/scenario";
@@ -51,7 +52,7 @@ async function firstSeen(checks: Record<string, () => Promise<boolean>>, timeout
     for (const [name, check] of Object.entries(checks)) {
       if (!(name in seen) && (await check().catch(() => false))) seen[name] = Date.now();
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return seen;
 }
@@ -104,10 +105,10 @@ describe("popup, panel and badge follow the agent live", () => {
         const cdp = await browser.context.newCDPSession(panel);
         await cdp.send("ServiceWorker.enable");
         await cdp.send("ServiceWorker.stopAllWorkers");
-        await new Promise((r) => setTimeout(r, 3000));
+        await sleep(3000);
       }
       const agentSays = agentReportsOffline(scenario.agent.url, name);
-      await new Promise((r) => setTimeout(r, 300)); // the stream is open before the kill
+      await sleep(300); // the stream is open before the kill
       await scenario.workers.get(name)!.kill();
       const reported = await agentSays.at;
       const offline = String(i + 1);

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { endpoints, type EndpointName } from "../../agent/api/schema";
 import { eventually, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
 import { recordEventStream } from "../fixtures/event-stream";
@@ -60,7 +61,7 @@ async function readEverything(agent: AgentProcess, token: string | null, during?
   paths.push(...workers.map((w: any) => `workers/${encodeURIComponent(w.name)}`), ...queues.map((q: any) => `queues/${q.name}`));
   paths.push(...Object.values(ids).map((id) => `tasks/${id}`));
   for (const p of paths) text += JSON.stringify((await call(agent, p, token)).body);
-  await new Promise((r) => setTimeout(r, 2000));
+  await sleep(2000);
   return text + (await recording.stop());
 }
 

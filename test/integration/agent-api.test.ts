@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { EndpointName } from "../../agent/api/schema";
 import { eventually, stopAll } from "../fixtures/deployment";
 import { contractGet } from "../fixtures/contract";
@@ -327,7 +328,7 @@ describe("RedBeat", () => {
 
 describe("coalescing", () => {
   it("answers many concurrent requests with one broadcast per method", async () => {
-    await new Promise((r) => setTimeout(r, 2100)); // let cached stats go stale
+    await sleep(2100); // let cached stats go stale
     const before = (await api("health", "health")).remote_control.by_method;
     await Promise.all(Array.from({ length: 20 }, () => api("workers", "workers")));
     const after = (await api("health", "health")).remote_control.by_method;
@@ -390,7 +391,7 @@ describe("secrets", () => {
     let everything = "";
     for (const p of paths) everything += JSON.stringify((await s.agent.get(`/api/v1/${p}`)).body);
     const stream = await recordEventStream(s.agent.url);
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
     everything += await stream.stop();
     assert.ok(everything.length > 10_000);
     assert.ok(!everything.includes(REDIS_PASSWORD), "the Redis password leaked");

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll } from "../fixtures/deployment";
 
@@ -34,7 +35,7 @@ it("survives a Redis restart and catches up", async () => {
     assert.equal((await agent.get<any>("/api/v1/tasks")).status, 200, "what is held is still served");
     // Longer than the two heartbeat intervals that make a worker offline: silence the agent cannot
     // hear through says nothing about the worker, so it stays as last known and its task is not LOST.
-    await new Promise((r) => setTimeout(r, 6000));
+    await sleep(6000);
     const blind = (await agent.get<any>("/api/v1/workers")).body.workers.find((w: any) => w.name === "rw@panel");
     assert.equal(blind.status, "online", `not judged offline during the agent's own outage: ${blind.status_detail}`);
     assert.match(blind.status_detail ?? "", /as last known/);

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
 
 let redis: RedisServer;
@@ -132,6 +133,6 @@ it("a worker whose clock is two hours ahead stays online, and its task times are
     assert.ok(at > before - 60_000 && at < Date.now() + 60_000, `${e.type} (${e.source}) at ${e.at} is on the agent's clock`);
   }
   // Still online after several heartbeats: never judged by its own clock.
-  await new Promise((r) => setTimeout(r, 5000));
+  await sleep(5000);
   assert.equal((await worker("ahead@faults")).status, "online");
 });

@@ -6,12 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { eventually, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
 import { startScenario, type Scenario } from "../fixtures/scenario";
 
 let s: Scenario;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const workerOn = async (a: AgentProcess, name: string) => ((await a.get<any>("/api/v1/workers")).body.workers as any[]).find((w) => w.name === name);
 const taskOn = async (a: AgentProcess, id: string) => (await a.get<any>(`/api/v1/tasks/${id}`)).body;
 const sleepTask = async (queue: string, seconds: number) => (await s.python(`import panel_fixture as p; print(p.sleep_for.apply_async((${seconds},), queue="${queue}").id)`)).trim();

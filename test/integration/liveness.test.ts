@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { eventually, stopAll } from "../fixtures/deployment";
 import { startScenario, type Scenario } from "../fixtures/scenario";
 
@@ -33,7 +34,7 @@ it("keeps a busy solo worker online, and says what it is running", async () => {
   const id = (await s.python(`import panel_fixture as p; print(p.sleep_for.apply_async((9,), queue="slowlane").id)`)).trim();
   await eventually(async () => (await s.agent.get<any>(`/api/v1/tasks/${id}`)).body.state === "STARTED", 10_000, "task started");
   // Past Celery's offline rule (no heartbeat for 2 x 2 s), the solo worker is still running the task.
-  await new Promise((r) => setTimeout(r, 5000));
+  await sleep(5000);
   const before = (await health()).remote_control;
   const solo = (await workers()).get("solo1@panel");
   assert.equal(solo.status, "online");

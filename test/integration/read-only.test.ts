@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { stopAll } from "../fixtures/deployment";
 import { REDIS_PASSWORD, startScenario, type Scenario } from "../fixtures/scenario";
@@ -45,10 +46,10 @@ it("writes nothing but the remote-control reply binding, and cleans that up", as
   for (const p of paths) await s.agent.get(`/api/v1/${p}`);
   const ctrl = new AbortController();
   const stream = await fetch(`${s.agent.url}/api/v1/events`, { signal: ctrl.signal });
-  await new Promise((r) => setTimeout(r, 1200));
+  await sleep(1200);
   ctrl.abort();
   void stream;
-  await new Promise((r) => setTimeout(r, 500));
+  await sleep(500);
 
   // The agent's connections are the ones it named.
   const probe = monitor.duplicate();

@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
 import { recordEventStream } from "../fixtures/event-stream";
 
@@ -90,7 +91,7 @@ it("no password, secret setting or token appears in any response, the event stre
   paths.push(...ids.map((id) => `tasks/${id}`));
   for (const p of paths) text += await get(p);
   text += await (await fetch(`${agent.url}/`)).text();
-  await new Promise((r) => setTimeout(r, 3000));
+  await sleep(3000);
   const stream = await recording.stop();
   const log = agent.output();
 

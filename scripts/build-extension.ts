@@ -10,6 +10,7 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 import { ICON_SIZES, renderIconPng } from "./extension/icons";
@@ -127,9 +128,10 @@ function thenRun(build: esbuild.BuildOptions, step: () => unknown): esbuild.Buil
 }
 
 async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { watch: { type: "boolean", default: false }, "check-budgets": { type: "boolean", default: false } }, strict: true, allowPositionals: false });
   rmSync(STAGE, { recursive: true, force: true });
   rmSync(WEB_STAGE, { recursive: true, force: true });
-  if (process.argv.includes("--watch")) {
+  if (values.watch) {
     const contexts = await Promise.all([esbuild.context(thenRun(options, assemble)), esbuild.context(thenRun(webOptions, writeWebBuild))]);
     await Promise.all(contexts.map((context) => context.watch()));
     console.log("watching extension/ (HTML and manifest.json changes need a restart)…");
@@ -139,7 +141,7 @@ async function main(): Promise<void> {
   writeWebBuild();
   if (!assemble()) {
     console.warn("warning: a bundle is over its size budget");
-    if (process.argv.includes("--check-budgets")) process.exitCode = 1;
+    if (values["check-budgets"]) process.exitCode = 1;
   }
 }
 

@@ -15,7 +15,6 @@ import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 import { ICON_SIZES, renderIconPng } from "./extension/icons";
 import { manifestFor, TARGET_BROWSERS, type Manifest, type TargetBrowser } from "./extension/manifest";
-import { zodSlimPlugin } from "./extension/zod-slim";
 import { createZip } from "./extension/zip";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -54,8 +53,6 @@ const options: esbuild.BuildOptions = {
   charset: "utf8",
   define: { "process.env.NODE_ENV": '"production"' },
   logLevel: "warning",
-  // The extension imports agent/api (the shared schema) and nothing else of the agent.
-  plugins: [zodSlimPlugin(ROOT, ["extension", "agent/api"])],
 };
 
 /**

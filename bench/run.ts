@@ -11,11 +11,12 @@
 import { mkdirSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseArgs } from "node:util";
 import { REPO_ROOT, stopAll } from "../test/fixtures/deployment";
 import { describeMachine, loadAverage } from "./lib/machine";
 import { log } from "./lib/proc";
 import { writeReport, type Figure } from "./lib/report";
-import { sleep } from "./lib/stats";
 import { buildSuite } from "./suites/build";
 import { djangoSuite } from "./suites/django";
 import { ingestSuite } from "./suites/ingest";
@@ -37,25 +38,25 @@ export interface BenchContext {
 const SECTIONS = ["build", "live", "ingest", "tasks", "queues", "django"] as const;
 type Section = (typeof SECTIONS)[number];
 
-function parseArgs(argv: string[]): { only: Set<Section>; quick: boolean; out: string } {
+function readOptions(args: string[]): { only: Set<Section>; quick: boolean; out: string } {
+  const { values } = parseArgs({
+    args,
+    options: { only: { type: "string" }, quick: { type: "boolean", default: false }, out: { type: "string", default: join(REPO_ROOT, "bench") } },
+    strict: true,
+    allowPositionals: false,
+  });
   let only = new Set<Section>(SECTIONS);
-  let quick = false;
-  let out = join(REPO_ROOT, "bench");
-  for (const a of argv) {
-    if (a === "--quick") quick = true;
-    else if (a.startsWith("--only=")) {
-      const names = a.slice(7).split(",").filter(Boolean);
-      const bad = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
-      if (bad.length) throw new Error(`unknown section ${bad.join(", ")}; sections: ${SECTIONS.join(", ")}`);
-      only = new Set(names as Section[]);
-    } else if (a.startsWith("--out=")) out = a.slice(6);
-    else throw new Error(`unknown option ${a}`);
+  if (values.only !== undefined) {
+    const names = values.only.split(",").filter(Boolean);
+    const bad = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
+    if (bad.length) throw new Error(`unknown section ${bad.join(", ")}; sections: ${SECTIONS.join(", ")}`);
+    only = new Set(names as Section[]);
   }
-  return { only, quick, out };
+  return { only, quick: values.quick, out: values.out };
 }
 
 async function main(): Promise<void> {
-  const { only, quick, out } = parseArgs(process.argv.slice(2));
+  const { only, quick, out } = readOptions(process.argv.slice(2));
   const started = new Date();
   const tmpDir = join(REPO_ROOT, "bench", "tmp");
   mkdirSync(tmpDir, { recursive: true });

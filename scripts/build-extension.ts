@@ -10,11 +10,11 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 import { ICON_SIZES, renderIconPng } from "./extension/icons";
 import { manifestFor, TARGET_BROWSERS, type Manifest, type TargetBrowser } from "./extension/manifest";
-import { zodSlimPlugin } from "./extension/zod-slim";
 import { createZip } from "./extension/zip";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -53,8 +53,6 @@ const options: esbuild.BuildOptions = {
   charset: "utf8",
   define: { "process.env.NODE_ENV": '"production"' },
   logLevel: "warning",
-  // The extension imports agent/api (the shared schema) and nothing else of the agent.
-  plugins: [zodSlimPlugin(ROOT, ["extension", "agent/api"])],
 };
 
 /**
@@ -127,9 +125,10 @@ function thenRun(build: esbuild.BuildOptions, step: () => unknown): esbuild.Buil
 }
 
 async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { watch: { type: "boolean", default: false }, "check-budgets": { type: "boolean", default: false } }, strict: true, allowPositionals: false });
   rmSync(STAGE, { recursive: true, force: true });
   rmSync(WEB_STAGE, { recursive: true, force: true });
-  if (process.argv.includes("--watch")) {
+  if (values.watch) {
     const contexts = await Promise.all([esbuild.context(thenRun(options, assemble)), esbuild.context(thenRun(webOptions, writeWebBuild))]);
     await Promise.all(contexts.map((context) => context.watch()));
     console.log("watching extension/ (HTML and manifest.json changes need a restart)…");
@@ -139,7 +138,7 @@ async function main(): Promise<void> {
   writeWebBuild();
   if (!assemble()) {
     console.warn("warning: a bundle is over its size budget");
-    if (process.argv.includes("--check-budgets")) process.exitCode = 1;
+    if (values["check-budgets"]) process.exitCode = 1;
   }
 }
 

@@ -16,6 +16,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { posix, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import ts from "typescript";
 
 /** The folders checked; files are keyed by their path from the repository root, with '/'. */
@@ -63,7 +64,6 @@ const SOURCES_IMPORTING_THE_SCHEMA: Record<string, string> = {
   "agent/sources/tasks/query.ts": "TaskState is spelled once, in the schema",
   "agent/sources/tasks/slots.ts": "TaskState and QueueSource are spelled once, in the schema",
   "agent/sources/tasks/indexes.ts": "TaskState is spelled once, in the schema",
-  "agent/sources/django/tasks.ts": "TaskState is spelled once, in the schema",
 };
 export const ALLOWED: readonly Allowed[] = Object.entries(SOURCES_IMPORTING_THE_SCHEMA).map(([from, reason]) => ({ from, to: SCHEMA, reason }));
 
@@ -253,8 +253,8 @@ export function readSources(root: string): Map<string, string> {
 }
 
 function main(): void {
-  const at = process.argv.indexOf("--root");
-  const root = at > 0 && process.argv[at + 1] ? resolve(process.argv[at + 1]!) : resolve(fileURLToPath(import.meta.url), "../..");
+  const { values } = parseArgs({ options: { root: { type: "string" } }, strict: true, allowPositionals: false });
+  const root = values.root ? resolve(values.root) : resolve(fileURLToPath(import.meta.url), "../..");
   const files = readSources(root);
   const violations = checkImports(files);
   for (const a of unusedAllowances(files)) console.warn(`check-imports: ${a.from} no longer imports ${a.to}: delete its allow-list entry (scripts/check-imports.ts)`);

@@ -21,6 +21,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { FIXTURE_DIR, PYTHON, REPO_ROOT, fixtureEnv, freePort } from "../test/fixtures/deployment";
 import { CONTROL_ACTIONS, DEMO_DIR_PREFIX, KEYS_HELP, commandsHelp, listenToKeys, sendControl, serveControl, type ControlCommand } from "./demo/control";
 import { Services, type Service, type ServiceExit } from "./demo/services";
@@ -35,18 +36,16 @@ interface DemoOptions {
   port: number | null;
 }
 
-function readOptions(argv: string[]): DemoOptions {
-  const options: DemoOptions = { install: false, port: null };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === "--install") options.install = true;
-    else if (arg === "--port" && /^\d+$/.test(argv[i + 1] ?? "")) options.port = Number(argv[++i]);
-    else {
-      console.error(`demo: unknown argument "${arg}"; usage: npm run demo [-- --port N] [-- --install], or to a running demo:\n  ${commandsHelp()}`);
-      process.exit(2);
-    }
+function readOptions(args: string[]): DemoOptions {
+  const usage = `usage: npm run demo [-- --port N] [-- --install], or to a running demo:\n  ${commandsHelp()}`;
+  try {
+    const { values } = parseArgs({ args, options: { install: { type: "boolean", default: false }, port: { type: "string" } }, strict: true, allowPositionals: false });
+    if (values.port !== undefined && !/^\d+$/.test(values.port)) throw new Error(`--port "${values.port}" is not a port number`);
+    return { install: values.install, port: values.port === undefined ? null : Number(values.port) };
+  } catch (error) {
+    console.error(`demo: ${(error as Error).message}; ${usage}`);
+    process.exit(2);
   }
-  return options;
 }
 
 function portIsFree(port: number): Promise<boolean> {

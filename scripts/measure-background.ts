@@ -16,13 +16,13 @@ import { execSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, stopAll, track } from "../test/fixtures/deployment";
 import { startScenario } from "../test/fixtures/scenario";
 import { chromiumArgs } from "../test/e2e/helpers/extension";
 
 const EXTENSION = join(import.meta.dirname, "..", "dist", "chrome");
 const IDLE_WATCH_S = Number(process.env.IDLE_WATCH_S ?? 75);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Target {
   id: string;

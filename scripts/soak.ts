@@ -14,6 +14,7 @@
  * was sent. Exits 1 when a check fails. SOAK_MIN_RATE (default 0) makes the workers' rate a check.
  */
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { encodeEnvelope } from "../agent/protocol/envelope";
 import { CeleryWorker, RedisServer, startAgent, stopAll, type AgentProcess } from "../test/fixtures/deployment";
@@ -33,7 +34,6 @@ const OVERVIEW_P99_MS = 100;
 const RSS_TOLERANCE = 0.15;
 const MAX_TASKS = 10_000;
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const say = (line: string) => console.log(`[soak] ${line}`);
 
 /** A protocol-2 task message for `panel_fixture.add`, as `apply_async` would publish it. */

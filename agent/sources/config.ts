@@ -3,7 +3,6 @@
  * need it, with secrets masked, values in words beside the raw ones, what the events show beside
  * what conf says, and disagreements between workers pointed out.
  */
-import { isRecord } from "../protocol/envelope";
 import type { Setting } from "../api/schema";
 import { canonicalSetRepr, displaySetting } from "./config-display";
 import type { Observation } from "./config-observed";
@@ -115,8 +114,4 @@ export function configDifferences(perWorker: Map<string, Record<string, unknown>
     if (seen.size > 1) out.push({ key, values });
   }
   return out;
-}
-
-export function asConfig(v: unknown): Record<string, unknown> | null {
-  return isRecord(v) ? v : null;
 }

@@ -43,5 +43,3 @@ export function fmtMs(ms: number): string {
   if (ms >= 10) return `${ms.toFixed(1)} ms`;
   return `${ms.toFixed(2)} ms`;
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

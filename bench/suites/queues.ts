@@ -3,10 +3,11 @@
  * its 4 priority lists (kombu's default steps 0, 3, 6, 9), some unacked messages, and a real worker;
  * `GET /api/v1/queues` timed with the binding SCAN cached (the steady state) and with it expired.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { openRedisPipe } from "../lib/redis-pipe";
 import { CeleryWorker, RedisServer, stopAll, type AgentProcess } from "../../test/fixtures/deployment";
 import { log, timedGet } from "../lib/proc";
-import { fmtMs, sleep, summarize } from "../lib/stats";
+import { fmtMs, summarize } from "../lib/stats";
 import { startBenchAgent } from "../lib/agent";
 import type { BenchContext } from "../run";
 

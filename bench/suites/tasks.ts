@@ -6,11 +6,12 @@
  *   - queries: first page, by state, by name, search `q`, each a median over repeated requests.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { CeleryWorker, RedisServer, stopAll, type AgentProcess } from "../../test/fixtures/deployment";
 import { generateMetas } from "../lib/generate";
 import { log, memoryOf, timedGet } from "../lib/proc";
 import { fmt, type Figure } from "../lib/report";
-import { fmtMs, round, sleep, summarize } from "../lib/stats";
+import { fmtMs, round, summarize } from "../lib/stats";
 import { startBenchAgent } from "../lib/agent";
 import { timeQueries } from "../lib/rounds";
 import type { BenchContext } from "../run";

@@ -1,13 +1,14 @@
 /**
  * A Server-Sent Events parser for streams read with fetch (EventSource cannot send the
  * Authorization header). Follows the WHATWG "event stream interpretation": any line ending,
- * comments, multi-line data, `id` and `retry`. Chunks may split lines anywhere.
+ * comments, multi-line data. Chunks may split lines anywhere. The `id` and `retry` fields are
+ * ignored like any unknown field: the agent sends neither, and the follower (events.ts) reconnects
+ * with its own delays.
  */
 export interface SseMessage {
   /** The `event:` field; "message" when absent, as in EventSource. */
   event: string;
   data: string;
-  id: string | null;
 }
 
 export class SseParser {
@@ -15,9 +16,6 @@ export class SseParser {
   private started = false;
   private dataLines: string[] = [];
   private eventName = "";
-  private lastEventId: string | null = null;
-  /** The reconnection delay the server asked for, if it did. */
-  retryMs: number | null = null;
 
   /** Feeds decoded text; returns the messages completed by it. */
   push(chunk: string): SseMessage[] {
@@ -57,19 +55,13 @@ export class SseParser {
       case "event":
         this.eventName = value;
         break;
-      case "id":
-        if (!value.includes("\0")) this.lastEventId = value;
-        break;
-      case "retry":
-        if (/^\d+$/.test(value)) this.retryMs = Number(value);
-        break;
     }
     return null;
   }
 
   private dispatch(): SseMessage | null {
     const hasData = this.dataLines.length > 0;
-    const message = { event: this.eventName || "message", data: this.dataLines.join("\n"), id: this.lastEventId };
+    const message = { event: this.eventName || "message", data: this.dataLines.join("\n") };
     this.dataLines = [];
     this.eventName = "";
     return hasData ? message : null;

@@ -6,10 +6,6 @@ export function Loading({ what }: { what: string }) {
   return <div class="state-line loading">Loading {what}…</div>;
 }
 
-export function Empty({ children }: { children: ComponentChildren }) {
-  return <div class="state-line empty">{children}</div>;
-}
-
 const FAILURE_HINTS: Partial<Record<ApiFailure["kind"], string>> = {
   unauthorized: "The agent needs a token (Authorization: Bearer) and none or another was given: edit the agent to set it.",
   invalid: "The agent's answer does not match the panel's schema (a different agent version?). The rest of the panel keeps working.",

@@ -20,10 +20,6 @@ function themeFromName(name: string | undefined): Theme | null {
   return name === "dark" ? "dark" : "light";
 }
 
-export function isInDevtools(): boolean {
-  return devtoolsPanels() !== null;
-}
-
 /** Sets `data-theme` on the root (the CSS falls back to prefers-color-scheme without it) and follows changes. */
 export function applyDevtoolsTheme(root: HTMLElement = document.documentElement): void {
   const panels = devtoolsPanels();

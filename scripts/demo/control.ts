@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createConnection, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 
 export const DEMO_DIR_PREFIX = "celery-panel-demo-";
 const SOCKET_NAME = "control.sock";
@@ -89,23 +90,33 @@ async function runningDemos(): Promise<string[]> {
   return alive.filter((dir): dir is string => dir !== null);
 }
 
+/** `kill solo [--dir DIR]`: the line to send and the demo's directory if given, or why not. */
+function readControlArgs(args: readonly string[]): { line: string; dir: string | undefined } | string {
+  try {
+    const { positionals, values } = parseArgs({ args: [...args], options: { dir: { type: "string" } }, strict: true, allowPositionals: true });
+    if (values.dir === "") return "--dir needs the demo's directory";
+    const command = parseCommand(positionals);
+    return typeof command === "string" ? command : { line: positionals.join(" "), dir: values.dir };
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
 /** `npm run demo -- kill solo [--dir DIR]`: sends the command to the running demo; the exit status. */
-export async function sendControl(argv: readonly string[]): Promise<number> {
-  const words = [...argv];
-  const at = words.indexOf("--dir");
-  const dir = at >= 0 ? words.splice(at, 2)[1] : undefined;
-  const command = parseCommand(words);
-  if (typeof command === "string" || (at >= 0 && !dir)) {
-    console.error(`demo: ${typeof command === "string" ? command : "--dir needs the demo's directory"}; usage:\n  ${commandsHelp(" [--dir DIR]")}`);
+export async function sendControl(args: readonly string[]): Promise<number> {
+  const read = readControlArgs(args);
+  if (typeof read === "string") {
+    console.error(`demo: ${read}; usage:\n  ${commandsHelp(" [--dir DIR]")}`);
     return 2;
   }
+  const { line, dir } = read;
   const demos = dir ? [dir] : await runningDemos();
   if (demos.length !== 1) {
     console.error(demos.length ? `demo: ${demos.length} demos are running; choose one with --dir:\n  ${demos.join("\n  ")}` : "demo: no running demo found (start one with npm run demo)");
     return 1;
   }
   try {
-    const reply = await ask(join(demos[0]!, SOCKET_NAME), words.join(" "));
+    const reply = await ask(join(demos[0]!, SOCKET_NAME), line);
     console.log(reply);
     return reply.startsWith("error:") ? 1 : 0;
   } catch (error) {

@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync, createWriteStream, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
 
 export interface ServiceSpec {
   /** How the demo names it: "redis-server", "worker prefork@demo"... */
@@ -40,8 +41,6 @@ export interface Service {
   logFile: string;
   exited: Promise<ServiceExit>;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** True while any process of the group is alive. */
 function groupAlive(pgid: number): boolean {

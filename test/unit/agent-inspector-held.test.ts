@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { ReadOnlyControlMethod } from '../../agent/protocol/control';
 import type { BroadcastOptions, BroadcastResult, BrokerTransport } from '../../agent/protocol/transport';
@@ -13,7 +14,7 @@ class FakeTransport {
   replies: Record<string, unknown> = { 'w1@vm': [1], 'w2@vm': [] };
   async broadcast(_m: ReadOnlyControlMethod, _a: Record<string, unknown>, opts: BroadcastOptions): Promise<BroadcastResult> {
     this.calls++;
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     const wanted = Object.entries(this.replies).filter(([w]) => !opts.destination || opts.destination.includes(w));
     return { replies: new Map(wanted), early: true, elapsedMs: 5 };
   }
@@ -37,7 +38,7 @@ test('held replies: none until every expected worker answered once, then at once
   assert.equal(transport.calls, 2, 'and one refresh started');
   assert.equal(inspector.cached('active') !== null, true);
   assert.equal(transport.calls, 2, 'concurrent callers share that refresh');
-  await new Promise((r) => setTimeout(r, 20));
+  await sleep(20);
   assert.deepEqual([...inspector.cached('active')!.replies.values()].map((r) => r.value), [[], []], 'refreshed');
   expected.add('w3@vm');
   assert.equal(inspector.cached('active'), null, 'a worker never heard from: the caller waits');

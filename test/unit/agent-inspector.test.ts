@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { ReadOnlyControlMethod } from '../../agent/protocol/control';
 import type { BroadcastOptions, BroadcastResult, BrokerTransport } from '../../agent/protocol/transport';
@@ -30,7 +31,7 @@ class FakeTransport {
     const key = Object.keys(args).length ? `${method}:${JSON.stringify(args)}` : method;
     const canned = { ...(this.replies[key] ?? {}) };
     const early = this.early;
-    await new Promise((r) => setTimeout(r, this.delayMs));
+    await sleep(this.delayMs);
     if (fail) throw fail;
     const wanted = opts.destination ? Object.entries(canned).filter(([w]) => opts.destination!.includes(w)) : Object.entries(canned);
     return { replies: new Map(wanted), early, elapsedMs: this.delayMs };

@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { CeleryEvent } from '../../agent/protocol/events';
 import type { ReadOnlyControlMethod } from '../../agent/protocol/control';
@@ -106,7 +107,7 @@ class StatsTransport {
   }
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 120));
+const settle = () => sleep(120);
 
 describe('PoolProbe', () => {
   function probeSetup() {

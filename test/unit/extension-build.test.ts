@@ -1,4 +1,4 @@
-/** The build's pure parts: per-browser manifests, the zip writer, the icons, the slim zod import. */
+/** The build's pure parts: per-browser manifests, the zip writer, the icons. */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -9,7 +9,6 @@ import { inflateSync } from "node:zlib";
 import { LOOPBACK_HOSTS } from "../../extension/agents/agent-url";
 import { renderIconPng } from "../../scripts/extension/icons";
 import { GECKO_ID, manifestFor, type Manifest } from "../../scripts/extension/manifest";
-import { usedZodMembers, zodSlimModule } from "../../scripts/extension/zod-slim";
 import { createZip, crc32 } from "../../scripts/extension/zip";
 import { REPO_ROOT } from "../fixtures/deployment";
 
@@ -89,17 +88,5 @@ describe("icons", () => {
     const alpha = (x: number, y: number) => rows[y * (32 * 4 + 1) + 1 + x * 4 + 3];
     assert.equal(alpha(0, 0), 0);
     assert.equal(alpha(16, 16), 255);
-  });
-});
-
-describe("slim zod import", () => {
-  it("finds the z members the shared schema calls, and none that exist only as types", () => {
-    const names = usedZodMembers([join(REPO_ROOT, "agent", "api", "schema.ts")]);
-    for (const name of ["config", "looseObject", "string", "number", "discriminatedUnion", "coerce"]) assert.ok(names.includes(name), name);
-    assert.ok(!names.includes("infer"));
-  });
-
-  it("writes a module exporting a z object of exactly those members", () => {
-    assert.equal(zodSlimModule(["enum", "string"]), 'import { enum as _enum, string as _string } from "zod/v4";\nexport * from "zod/v4";\nexport const z = { enum: _enum, string: _string };\n');
   });
 });

@@ -31,29 +31,27 @@ function feed(chunks: readonly string[]): SseMessage[] {
 }
 
 describe("SSE parser", () => {
-  it("reads named events with multi-line data and ids", () => {
+  it("reads named events with multi-line data, ignoring ids", () => {
     const messages = feed(["event: task\nid: 7\ndata: line one\ndata: line two\n\n", "data: plain\n\n"]);
     assert.deepEqual(messages, [
-      { event: "task", data: "line one\nline two", id: "7" },
-      { event: "message", data: "plain", id: "7" },
+      { event: "task", data: "line one\nline two" },
+      { event: "message", data: "plain" },
     ]);
   });
 
   it("joins lines split anywhere across chunks, including a CRLF split in two", () => {
     const messages = feed(["ev", "ent: wor", "ker\r", "\ndata: {\"a\":", "1}\r", "\n\r\n"]);
-    assert.deepEqual(messages, [{ event: "worker", data: '{"a":1}', id: null }]);
+    assert.deepEqual(messages, [{ event: "worker", data: '{"a":1}' }]);
   });
 
   it("accepts lone CR line endings, skips comments, a leading BOM and data-less events", () => {
     // A final lone CR may be half of a CRLF: it counts once the next byte shows it is not.
     const messages = feed(["\ufeff: keep-alive\r\revent: health\r\r", "data:no-space\r\r", ": ping\n"]);
-    assert.deepEqual(messages, [{ event: "message", data: "no-space", id: null }]);
+    assert.deepEqual(messages, [{ event: "message", data: "no-space" }]);
   });
 
-  it("keeps the retry delay the server asks for", () => {
-    const parser = new SseParser();
-    parser.push("retry: 2500\n\nretry: soon\n\n");
-    assert.equal(parser.retryMs, 2500);
+  it("ignores retry fields (the follower keeps its own delays)", () => {
+    assert.deepEqual(feed(["retry: 2500\n\nretry: soon\ndata: x\n\n"]), [{ event: "message", data: "x" }]);
   });
 
   it("dispatches nothing until the blank line arrives", () => {

@@ -7,7 +7,6 @@
  * task_track_started, else its end), "finished" is date_done, "started" falls back to
  * date_created; the table records no runtime, so that sort is refused.
  */
-import type { TaskState } from "../../api/schema";
 import { applyMeta, newRecord, type StoredValue, type TaskRecord } from "../tasks/record";
 import type { TaskMeta } from "../../protocol/result-meta";
 import { encodeCursor, type Cursor } from "../tasks/cursor";
@@ -243,8 +242,4 @@ export function taskFromRow(row: Row): DbTask {
       date_done: isoOf(row.done_text),
     },
   };
-}
-
-export function isReadyState(s: TaskState): boolean {
-  return READY.has(s);
 }

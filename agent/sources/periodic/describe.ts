@@ -2,16 +2,10 @@
 // 30 minutes"), 24-hour clock, days Monday-first. Crontabs that don't phrase well fall back to
 // the Python call that produced them, e.g. crontab(minute='*/7', hour='9,17').
 
-import {
-  CRONTAB_FIELD_NAMES,
-  isUtcZone,
-  isValidTimeZone,
-  zonedWallClock,
-  type Crontab,
-  type CrontabFieldName,
-} from './crontab';
+import { CRONTAB_FIELD_NAMES, type Crontab, type CrontabFieldName } from './crontab';
 import type { ParsedSchedule } from './schedule-repr';
 import type { SolarEvent } from './solar';
+import { isUtcZone, isValidTimeZone, zonedWallClock } from './zoned-time';
 
 const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MONTH_NAMES = [

@@ -1,17 +1,10 @@
 // One beat_schedule value in, what the panel shows out: kind, text, next run.
 
-import { isValidTimeZone, nextCrontabRun } from './crontab';
+import { nextCrontabRun } from './crontab';
 import { describeSchedule } from './describe';
 import { isScheduleParseError, parseScheduleRepr, reprOf } from './schedule-repr';
 import { nextSolarRun } from './solar';
-
-export type { Crontab, CrontabFieldName, CrontabFields, CrontabSets } from './crontab';
-export { buildCrontab, expandCrontabField, nextCrontabRun } from './crontab';
-export { describeInterval, describeSchedule } from './describe';
-export type { ParsedSchedule, ScheduleParseError } from './schedule-repr';
-export { isScheduleParseError, parseScheduleRepr } from './schedule-repr';
-export type { SolarEvent } from './solar';
-export { nextSolarRun, SOLAR_EVENTS } from './solar';
+import { isValidTimeZone } from './zoned-time';
 
 export type ScheduleKind = 'interval' | 'crontab' | 'solar' | 'clocked' | 'unknown';
 

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 
 import type { CeleryEvent } from '../../agent/protocol/events';
 import type { ReadOnlyControlMethod } from '../../agent/protocol/control';
-import type { BroadcastOptions, BroadcastResult, BrokerTransport } from '../../agent/protocol/transport';
+import type { BroadcastOptions, BroadcastResult, RemoteControl } from '../../agent/protocol/transport';
 import { Inspector } from '../../agent/sources/workers/inspector';
 import { PoolProbe } from '../../agent/sources/workers/pool-probe';
 import { poolKind } from '../../agent/sources/workers/present';
@@ -113,7 +113,7 @@ describe('PoolProbe', () => {
     let now = START;
     const reg = new WorkerRegistry({ running: () => [] }, () => now);
     const transport = new StatsTransport();
-    const inspector = new Inspector(transport as unknown as BrokerTransport, 500, () => new Set(), (m, w, v) => {
+    const inspector = new Inspector(transport as unknown as RemoteControl, 500, () => new Set(), (m, w, v) => {
       if (m === 'stats') reg.setPool(w, poolKind(v));
     });
     const probe = new PoolProbe(reg, inspector, () => now);

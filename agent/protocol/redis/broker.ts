@@ -8,22 +8,25 @@ import type { Redis } from "ioredis";
 import { buildControlRequest, readControlReply, ReplyCollector, type ReadOnlyControlMethod } from "../control";
 import { BodyDecoder, decodeEnvelope, encodeEnvelope, isRecord, type DecodeLimits, defaultDecodeLimits, type Envelope } from "../envelope";
 import { eventsFromBody, type CeleryEvent } from "../events";
-import type {
-  BroadcastOptions,
-  BroadcastResult,
-  BrokerTransport,
-  ConnectionStatus,
-  ExchangeBinding,
-  ListRead,
-  QueueDepth,
-  UnackedSummary,
+import {
+  BrokerUnavailable,
+  type BroadcastOptions,
+  type BroadcastResult,
+  type BrokerTransport,
+  type ConnectionStatus,
+  type EventFeed,
+  type ExchangeBinding,
+  type ListRead,
+  type QueueDepth,
+  type QueueInventory,
+  type RemoteControl,
+  type UnackedSummary,
 } from "../transport";
 import { BulkReader, type BulkEndpoint } from "./bulk";
-import { createConnection, StatusTracker } from "./connection";
+import { createConnection, StatusTracker, unavailableWhenDisconnected } from "./connection";
 import { BrokerKeys, type TransportOptions } from "./keys";
 import { maskUrl } from "../../base/mask";
 import type { RedisTarget } from "./url";
-import { readRedBeat, type RedBeatEntry } from "./redbeat";
 
 export interface RedisBrokerOptions {
   url: string;
@@ -43,8 +46,12 @@ const BULK_FROM = 256;
 /** Undecodable waiting messages remembered, so each is counted once however often it is read. */
 const REJECTED_SEEN_MAX = 10_000;
 
-export class RedisBroker implements BrokerTransport {
+/** kombu's Redis transport: every capability of the seam, each one this class. */
+export class RedisBroker implements BrokerTransport, EventFeed, RemoteControl, QueueInventory {
   readonly kind = "redis" as const;
+  readonly events: EventFeed = this;
+  readonly control: RemoteControl = this;
+  readonly queues: QueueInventory = this;
   readonly description: string;
   readonly keys: BrokerKeys;
   private readonly cmd: Redis;
@@ -55,7 +62,7 @@ export class RedisBroker implements BrokerTransport {
   private readonly idle: Redis[] = [];
   private readonly waiters: ((c: Redis) => void)[] = [];
   private blockingCount = 0;
-  private readonly control: string;
+  private readonly pidbox: string;
   private readonly replyExchange: string;
   private readonly eventExchange: string;
   private readonly limits: DecodeLimits;
@@ -74,8 +81,8 @@ export class RedisBroker implements BrokerTransport {
   constructor(private readonly opts: RedisBrokerOptions) {
     this.description = maskUrl(opts.url);
     this.keys = new BrokerKeys(opts.transportOptions, opts.target.db, { sentinel: opts.target.kind === "sentinel" });
-    this.control = `${opts.controlExchange ?? "celery"}.pidbox`;
-    this.replyExchange = `reply.${this.control}`;
+    this.pidbox = `${opts.controlExchange ?? "celery"}.pidbox`;
+    this.replyExchange = `reply.${this.pidbox}`;
     this.eventExchange = opts.eventExchange ?? "celeryev";
     this.limits = opts.decodeLimits ?? defaultDecodeLimits;
     this.eventBodies = new BodyDecoder(this.limits);
@@ -85,6 +92,11 @@ export class RedisBroker implements BrokerTransport {
     this.tracker.watch(this.cmd);
     this.cmd.on("ready", () => void this.detectServer());
     this.sub.on("pmessageBuffer", (_pattern: Buffer, _channel: Buffer, message: Buffer) => this.onEventMessage(message));
+  }
+
+  /** The command connection, for what lives on the same Redis beside the broker (RedBeat: brokers.ts). */
+  commandConnection(): Redis {
+    return this.cmd;
   }
 
   private connect(role: string): Redis {
@@ -172,7 +184,11 @@ export class RedisBroker implements BrokerTransport {
 
   // --- remote control -------------------------------------------------------------------------
 
-  async broadcast(method: ReadOnlyControlMethod, args: Record<string, unknown>, opts: BroadcastOptions): Promise<BroadcastResult> {
+  broadcast(method: ReadOnlyControlMethod, args: Record<string, unknown>, opts: BroadcastOptions): Promise<BroadcastResult> {
+    return unavailableWhenDisconnected(this.broadcastOnce(method, args, opts));
+  }
+
+  private async broadcastOnce(method: ReadOnlyControlMethod, args: Record<string, unknown>, opts: BroadcastOptions): Promise<BroadcastResult> {
     const started = performance.now();
     const replyId = randomUUID();
     const replyQueue = `${replyId}.${this.replyExchange}`;
@@ -191,8 +207,8 @@ export class RedisBroker implements BrokerTransport {
     this.lent.add(conn);
     try {
       await this.cmd.sadd(bindingSet, member);
-      const envelope = encodeEnvelope(req.body, req.headers, { exchange: this.control, routing_key: "" }, randomUUID());
-      for (const channel of this.keys.fanoutChannels(this.control)) await this.cmd.publish(channel, envelope);
+      const envelope = encodeEnvelope(req.body, req.headers, { exchange: this.pidbox, routing_key: "" }, randomUUID());
+      for (const channel of this.keys.fanoutChannels(this.pidbox)) await this.cmd.publish(channel, envelope);
       const deadline = started + opts.timeoutMs;
       while (!collector.complete) {
         const left = deadline - performance.now();
@@ -264,7 +280,11 @@ export class RedisBroker implements BrokerTransport {
 
   // --- broker inventory -------------------------------------------------------------------------
 
-  async bindings(): Promise<ExchangeBinding[]> {
+  bindings(): Promise<ExchangeBinding[]> {
+    return unavailableWhenDisconnected(this.bindingsNow());
+  }
+
+  private async bindingsNow(): Promise<ExchangeBinding[]> {
     const keys = await this.scanKeys(this.keys.bindingScanPattern);
     const pipe = this.cmd.pipeline();
     for (const k of keys) pipe.smembers(k);
@@ -282,9 +302,13 @@ export class RedisBroker implements BrokerTransport {
     return out;
   }
 
-  async pidboxWorkers(): Promise<string[]> {
-    const members = await this.cmd.smembers(this.keys.bindingKey(this.control));
-    const suffix = `.${this.control}`;
+  pidboxWorkers(): Promise<string[]> {
+    return unavailableWhenDisconnected(this.pidboxWorkersNow());
+  }
+
+  private async pidboxWorkersNow(): Promise<string[]> {
+    const members = await this.cmd.smembers(this.keys.bindingKey(this.pidbox));
+    const suffix = `.${this.pidbox}`;
     const names: string[] = [];
     for (const m of members) {
       const b = this.keys.parseBindingMember(m);
@@ -293,7 +317,11 @@ export class RedisBroker implements BrokerTransport {
     return names;
   }
 
-  async queueDepths(queues: string[]): Promise<Map<string, QueueDepth>> {
+  queueDepths(queues: string[]): Promise<Map<string, QueueDepth>> {
+    return unavailableWhenDisconnected(this.queueDepthsNow(queues));
+  }
+
+  private async queueDepthsNow(queues: string[]): Promise<Map<string, QueueDepth>> {
     const layout = queues.map((q) => this.keys.priorityLists(q));
     const keys = layout.flatMap((lists) => lists.map((l) => l.key));
     const lengths = await this.lengths(keys);
@@ -332,7 +360,11 @@ export class RedisBroker implements BrokerTransport {
    * right end (kombu LPUSHes, workers BRPOP), which changes nothing. A message that does not decode
    * comes back as null and is counted as rejected once (it is read again on every peek).
    */
-  async peekLists(reads: ListRead[]): Promise<(Envelope | null)[][]> {
+  peekLists(reads: ListRead[]): Promise<(Envelope | null)[][]> {
+    return unavailableWhenDisconnected(this.peekListsNow(reads));
+  }
+
+  private async peekListsNow(reads: ListRead[]): Promise<(Envelope | null)[][]> {
     if (!reads.length) return [];
     const pipe = this.cmd.pipeline();
     for (const r of reads) pipe.lrangeBuffer(this.keys.queueList(r.queue, r.step), -r.count, -1);
@@ -367,7 +399,11 @@ export class RedisBroker implements BrokerTransport {
     return !t.tls && stream?.remoteAddress && stream.remotePort ? { host: stream.remoteAddress, port: stream.remotePort } : null;
   }
 
-  async unacked(): Promise<UnackedSummary> {
+  unacked(): Promise<UnackedSummary> {
+    return unavailableWhenDisconnected(this.unackedNow());
+  }
+
+  private async unackedNow(): Promise<UnackedSummary> {
     const limit = this.opts.unackedDetailLimit ?? 5000;
     const total = await this.cmd.hlen(this.keys.unackedKey);
     const summary: UnackedSummary = { total, byRoutingKey: new Map(), oldestByRoutingKey: new Map(), complete: total <= limit };
@@ -388,12 +424,6 @@ export class RedisBroker implements BrokerTransport {
     return summary;
   }
 
-  /** RedBeat's entries, when RedBeat keeps its schedule on the broker's Redis. */
-  redbeat(prefix: string): Promise<RedBeatEntry[]> {
-    // RedBeat talks to Redis with its own client: kombu's global_keyprefix does not apply.
-    return readRedBeat(this.cmd, prefix);
-  }
-
   private async scanKeys(pattern: string): Promise<string[]> {
     const out: string[] = [];
     let cursor = "0";
@@ -405,8 +435,6 @@ export class RedisBroker implements BrokerTransport {
     return [...new Set(out)];
   }
 }
-
-export class BrokerUnavailable extends Error {}
 
 /** kombu stores each unacked message as JSON `[message, exchange, routing_key]`. */
 function unackedRoutingKey(raw: string): string | null {

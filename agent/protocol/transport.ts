@@ -7,6 +7,8 @@
  * (EventFeed), remote control (RemoteControl), and its queues (QueueInventory). A broker that
  * cannot list its queues in place says so with `queues: null`, not with a runtime error.
  * "Not reachable" is one error class, BrokerUnavailable, whatever the transport's client says.
+ * A schedule store kept beside the broker (RedBeat on Redis) is not a broker capability: it is a
+ * PeriodicStore, opened by brokers.ts for the broker it lives on.
  */
 import type { CeleryEvent } from "./events";
 import type { Envelope } from "./envelope";

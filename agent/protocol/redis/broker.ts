@@ -22,6 +22,7 @@ import {
   type RemoteControl,
   type UnackedSummary,
 } from "../transport";
+import { BlockingPool } from "./blocking-pool";
 import { BulkReader, type BulkEndpoint } from "./bulk";
 import { createConnection, StatusTracker, unavailableWhenDisconnected } from "./connection";
 import { BrokerKeys, type TransportOptions } from "./keys";
@@ -40,7 +41,6 @@ export interface RedisBrokerOptions {
 }
 
 const CONNECTION_NAME = "celery-panel";
-const MAX_BLOCKING = 16;
 /** From this many lists on, queue depths are read in one raw round trip. */
 const BULK_FROM = 256;
 /** Undecodable waiting messages remembered, so each is counted once however often it is read. */
@@ -59,9 +59,8 @@ export class RedisBroker implements BrokerTransport, EventFeed, RemoteControl, Q
   private readonly tracker = new StatusTracker();
   private readonly eventListeners: ((e: CeleryEvent) => void)[] = [];
   private readonly rejectedCounts: Record<string, number> = {};
-  private readonly idle: Redis[] = [];
-  private readonly waiters: ((c: Redis) => void)[] = [];
-  private blockingCount = 0;
+  /** The connections broadcasts wait for replies on. */
+  private readonly blocking: BlockingPool;
   private readonly pidbox: string;
   private readonly replyExchange: string;
   private readonly eventExchange: string;
@@ -73,8 +72,6 @@ export class RedisBroker implements BrokerTransport, EventFeed, RemoteControl, Q
   private closed = false;
   /** Reply bindings and lists of the broadcasts in flight: what close() must remove. */
   private readonly replyBindings = new Set<{ bindingSet: string; member: string; listKey: string }>();
-  /** Blocking connections lent to a broadcast, closed by close() so no BRPOP holds the exit. */
-  private readonly lent = new Set<Redis>();
   /** Digests of the waiting messages already counted as rejected. */
   private readonly rejectedSeen = new Set<string>();
 
@@ -89,6 +86,10 @@ export class RedisBroker implements BrokerTransport, EventFeed, RemoteControl, Q
     this.bulk = new BulkReader(opts.target, () => this.bulkEndpoint(), `${CONNECTION_NAME}:bulk`);
     this.cmd = this.connect("cmd");
     this.sub = this.connect("events");
+    this.blocking = new BlockingPool(
+      () => this.connect("control"),
+      () => (this.status().state === "connected" ? null : (this.status().error ?? "broker not connected")),
+    );
     this.tracker.watch(this.cmd);
     this.cmd.on("ready", () => void this.detectServer());
     this.sub.on("pmessageBuffer", (_pattern: Buffer, _channel: Buffer, message: Buffer) => this.onEventMessage(message));
@@ -136,12 +137,9 @@ export class RedisBroker implements BrokerTransport, EventFeed, RemoteControl, Q
    */
   async close(): Promise<void> {
     this.closed = true;
-    for (const w of this.waiters.splice(0)) w(null as unknown as Redis);
     this.bulk.close();
     await this.removeReplyBindings();
-    for (const c of this.lent) c.disconnect();
-    const all = [this.cmd, this.sub, ...this.idle];
-    this.idle.length = 0;
+    const all = [this.cmd, this.sub, ...this.blocking.close()];
     await Promise.allSettled(all.map((c) => c.quit().catch(() => c.disconnect())));
   }
 
@@ -197,14 +195,14 @@ export class RedisBroker implements BrokerTransport, EventFeed, RemoteControl, Q
     const listKey = this.keys.key(replyQueue);
     const req = buildControlRequest(method, args, this.replyExchange, replyId, opts.destination, opts.timeoutMs);
     const collector = new ReplyCollector(opts.destination, opts.expect);
-    const conn = await this.acquireBlocking();
+    if (this.closed) throw new BrokerUnavailable("agent is closing");
+    const conn = await this.blocking.acquire();
     if (this.closed) {
-      this.releaseBlocking(conn);
+      this.blocking.release(conn);
       throw new BrokerUnavailable("agent is closing");
     }
     const binding = { bindingSet, member, listKey };
     this.replyBindings.add(binding);
-    this.lent.add(conn);
     try {
       await this.cmd.sadd(bindingSet, member);
       const envelope = encodeEnvelope(req.body, req.headers, { exchange: this.pidbox, routing_key: "" }, randomUUID());
@@ -232,50 +230,10 @@ export class RedisBroker implements BrokerTransport, EventFeed, RemoteControl, Q
       // Closing mid-call: the binding is already gone (close removed it); the call just ends.
       if (!this.closed) throw e;
     } finally {
-      this.lent.delete(conn);
-      this.releaseBlocking(conn);
+      this.blocking.release(conn);
       if (this.replyBindings.delete(binding)) await this.cmd.pipeline().srem(bindingSet, member).del(listKey).exec().catch(() => undefined);
     }
     return { replies: collector.replies, early: collector.complete, elapsedMs: performance.now() - started };
-  }
-
-  private async acquireBlocking(): Promise<Redis> {
-    if (this.closed) throw new BrokerUnavailable("agent is closing");
-    if (this.status().state !== "connected") throw new BrokerUnavailable(this.status().error ?? "broker not connected");
-    const idle = this.idle.pop();
-    if (idle && idle.status === "ready") return idle;
-    if (idle) idle.disconnect();
-    if (this.blockingCount >= MAX_BLOCKING) {
-      const c = await new Promise<Redis>((resolve) => this.waiters.push(resolve));
-      if (!c) throw new BrokerUnavailable("agent is closing");
-      return c;
-    }
-    this.blockingCount++;
-    const c = this.connect("control");
-    try {
-      await c.connect();
-    } catch (e) {
-      this.blockingCount--;
-      c.disconnect();
-      throw new BrokerUnavailable((e as Error).message);
-    }
-    return c;
-  }
-
-  private releaseBlocking(c: Redis): void {
-    if (this.closed || c.status !== "ready") {
-      this.blockingCount--;
-      c.disconnect();
-      return;
-    }
-    const waiter = this.waiters.shift();
-    if (waiter) return waiter(c);
-    if (this.idle.length >= 4) {
-      this.blockingCount--;
-      c.disconnect();
-      return;
-    }
-    this.idle.push(c);
   }
 
   // --- broker inventory -------------------------------------------------------------------------

@@ -104,8 +104,3 @@ export function openResultBackend(url: string, options: TransportOptions = defau
 export function openPeriodicStore(broker: BrokerTransport): PeriodicStore | null {
   return TRANSPORTS.find((t) => t.schemes[0] === broker.kind)?.openPeriodicStore?.(broker) ?? null;
 }
-
-/** The scheme entries, for tests that run against every transport. */
-export function transportNames(): string[] {
-  return TRANSPORTS.map((t) => t.name);
-}

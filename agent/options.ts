@@ -5,15 +5,14 @@
 import { isIP } from "node:net";
 import { hostname } from "node:os";
 import { z } from "zod";
-import { defaultTransportOptions, type TransportOptions } from "./protocol/redis/keys";
-import { parseRedisUrl, RedisUrlError, type RedisTarget } from "./protocol/redis/url";
+import { BrokerUrlError, defaultTransportOptions, parseBrokerUrl, parseResultBackendUrl, brokerSchemes, type BrokerTarget, type TransportOptions } from "./protocol/brokers";
 import { DbUrlError, parseDbUrl, type DbTarget } from "./sources/django/db";
 
 export interface AgentOptions {
   broker: string;
-  brokerTarget: RedisTarget;
+  brokerTarget: BrokerTarget;
   resultBackend: string | null;
-  resultBackendTarget: RedisTarget | null;
+  resultBackendTarget: BrokerTarget | null;
   host: string;
   port: number;
   /** Sees everything. */
@@ -47,7 +46,7 @@ interface OptionSpec {
 }
 
 export const OPTION_SPECS: OptionSpec[] = [
-  { flag: "broker", env: "CELERY_BROKER_URL", default: "redis://127.0.0.1:6379/0", help: "Celery broker URL (redis://, rediss://, redis+socket://, sentinel://)" },
+  { flag: "broker", env: "CELERY_BROKER_URL", default: "redis://127.0.0.1:6379/0", help: `Celery broker URL (${brokerSchemes().join(", ")})` },
   { flag: "result-backend", env: "CELERY_RESULT_BACKEND", help: "result backend URL (default: the workers' own result_backend when it has no password, else none)" },
   { flag: "host", env: "CELERY_PANEL_HOST", default: "127.0.0.1", help: "address to listen on" },
   { flag: "port", env: "CELERY_PANEL_PORT", default: "5580", help: "port to listen on" },
@@ -128,11 +127,12 @@ function booleanOption(flag: string, raw: string): boolean {
   throw new OptionError(`--${flag} is a switch: true or false, not "${raw}"`);
 }
 
-function redisTarget(flag: string, url: string): RedisTarget {
+/** The URL checked by the transport its scheme names (protocol/brokers.ts). */
+function urlTarget(flag: string, url: string, parse: (url: string) => BrokerTarget): BrokerTarget {
   try {
-    return parseRedisUrl(url);
+    return parse(url);
   } catch (e) {
-    if (e instanceof RedisUrlError) throw new OptionError(`--${flag}: ${e.message}`);
+    if (e instanceof BrokerUrlError) throw new OptionError(`--${flag}: ${e.message}`);
     throw e;
   }
 }
@@ -154,9 +154,9 @@ export function resolveOptions(argv: Record<string, string>, env: NodeJS.Process
     return v === undefined ? undefined : v;
   };
   const broker = raw("broker")!;
-  const brokerTarget = redisTarget("broker", broker);
+  const brokerTarget = urlTarget("broker", broker, parseBrokerUrl);
   const resultBackend = raw("result-backend") ?? null;
-  const resultBackendTarget = resultBackend ? redisTarget("result-backend", resultBackend) : null;
+  const resultBackendTarget = resultBackend ? urlTarget("result-backend", resultBackend, parseResultBackendUrl) : null;
   let transportOptions = defaultTransportOptions;
   const to = raw("transport-options");
   if (to) {
@@ -211,7 +211,7 @@ export function resolveOptions(argv: Record<string, string>, env: NodeJS.Process
  * machine's host name (the agent runs beside the deployment): an IP address, loopback or a Unix
  * socket path says nothing about which deployment this is. "local" if the machine has no name.
  */
-export function defaultName(t: RedisTarget, machine: string = hostname()): string {
+export function defaultName(t: BrokerTarget, machine: string = hostname()): string {
   const host = t.kind === "socket" ? undefined : t.endpoints[0]?.host.replace(/^\[|\]$/g, "");
   if (host && !isLoopback(host) && isIP(host) === 0) return host;
   return machine.trim() || "local";

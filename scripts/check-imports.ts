@@ -1,7 +1,8 @@
 /**
  * The import-direction check, run by `npm test` after the typecheck: the agent's layers import
  * downward only, the contract stays free of Node, the extension takes only the contract from the
- * agent, and no file of the agent imports itself back through others.
+ * agent, no file of the agent imports itself back through others, and a concrete transport
+ * (protocol/redis/) is reached only through the seam (protocol/transport.ts, protocol/brokers.ts).
  *
  *   base/ (masking, log) <- protocol/ <- sources/ <- runtime/ <- handlers/ <- http/ <- cli.ts
  *
@@ -76,6 +77,11 @@ const LAYERS: { layer: string; forbidden: string[] }[] = [
   { layer: "agent/handlers/", forbidden: ["agent/http/", "agent/cli.ts"] },
   { layer: "agent/http/", forbidden: ["agent/cli.ts"] },
 ];
+/**
+ * The concrete transports: only agent/protocol/ imports them (brokers.ts picks one by URL scheme);
+ * the rest of the agent holds the interfaces of protocol/transport.ts. Tests may reach in.
+ */
+const TRANSPORT_DIRS = ["agent/protocol/redis/"];
 const NODE_BUILTINS = new Set(builtinModules);
 
 const under = (file: string, target: string) =>
@@ -148,6 +154,10 @@ export function checkImports(files: ReadonlyMap<string, string>, allowed: readon
       if (!e.to || !e.from.startsWith(layer)) continue;
       const hit = forbidden.find((f) => under(e.to!, f));
       if (hit && !isAllowed(e)) violations.push({ rule: `${layer} imports nothing from ${hit}`, file: e.from, message: `imports ${e.to}` });
+    }
+    const transport = e.to && TRANSPORT_DIRS.find((d) => e.to!.startsWith(d));
+    if (transport && e.from.startsWith("agent/") && !e.from.startsWith("agent/protocol/")) {
+      violations.push({ rule: `only agent/protocol/ imports ${transport}`, file: e.from, message: `imports ${e.to} (go through agent/protocol/brokers.ts and transport.ts)` });
     }
     if (e.from === SCHEMA) {
       const bare = e.specifier.replace(/^node:/, "").split("/")[0]!;

@@ -31,7 +31,7 @@ export function health(ctx: Ctx, access: Access = FULL_ACCESS): Health {
     tasks_held: ctx.tasks.size,
     max_tasks: ctx.options.maxTasks,
     backfill: { ...ctx.backfill },
-    rejected: ctx.broker.rejected(),
+    rejected: ctx.broker.events.rejected(),
     http_rejected: httpRejections(ctx),
     access: { token: access.token, scopes: [...access.scopes], redacted: access.redacted },
     remote_control: (({ byMethod, ...rest }) => ({ ...rest, by_method: { ...byMethod } }))(ctx.inspector.counters),

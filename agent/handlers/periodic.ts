@@ -1,7 +1,6 @@
 import type { BeatCheck, PeriodicTask, PeriodicTaskList } from "../api/schema";
 import { isRecord } from "../protocol/envelope";
-import { num, str } from "../protocol/events";
-import { redbeatDate, redbeatScheduleRepr } from "../protocol/redis/redbeat";
+import { str } from "../protocol/events";
 import { computeSchedule } from "../sources/periodic";
 import { checkBeat, type Expectation } from "../sources/periodic/beat-check";
 import { runsSeen, type EntrySignature } from "../sources/periodic/runs";
@@ -82,20 +81,13 @@ export async function listPeriodicTasks(ctx: Ctx, access: Access, opts: { runs?:
     }
     const sources = [`beat_schedule from the workers' conf`];
     const prefix = str(conf?.redbeat_key_prefix) ?? "redbeat:";
-    const redbeat = ctx.broker.status().state === "connected" ? await ctx.broker.redbeat(prefix).catch(() => []) : [];
+    const redbeat = await ctx.periodicStore.entries(prefix);
     for (const e of redbeat) {
-      const d = e.definition;
-      const meta = e.meta;
-      listed.push(
-        entry(str(d.name) ?? e.key.slice(prefix.length), d, redbeatScheduleRepr(d.schedule), tz, "redbeat", {
-          enabled: typeof d.enabled === "boolean" ? d.enabled : true,
-          lastRun: redbeatDate(meta?.last_run_at),
-          runs: num(meta?.total_run_count),
-          nextRun: e.nextRun === null ? null : e.nextRun * 1000,
-        }, hidden),
-      );
+      const { enabled, lastRun, runs, nextRun } = e;
+      listed.push(entry(e.name, e.definition, e.schedule, tz, "redbeat", { enabled, lastRun, runs, nextRun }, hidden));
     }
-    if (redbeat.length) sources.push(`RedBeat keys (${prefix}*) on ${ctx.brokerDescription()}`);
+    const where = ctx.periodicStore.describe(prefix);
+    if (redbeat.length && where) sources.push(where);
     source = sources.join(" + ");
   }
   const beat = opts.runs === false ? undefined : addRunsSeen(ctx, listed);

@@ -52,7 +52,7 @@ async function allQueues(ctx: Ctx, opts: QueueListOptions = {}): Promise<{ summa
       return isRecord(s) ? num(s.prefetch_count) : null;
     },
   });
-  return { summaries: await queueSummaries(ctx.broker, merged), conf };
+  return { summaries: await queueSummaries(ctx.broker.queues, merged), conf };
 }
 
 export async function listQueues(ctx: Ctx, opts: QueueListOptions = {}): Promise<QueueList> {

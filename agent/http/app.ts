@@ -12,7 +12,7 @@ import { getTask, listTasks } from "../handlers/tasks";
 import { listQueues, queueDetail } from "../handlers/queues";
 import { getConfig } from "../handlers/config";
 import { listPeriodicTasks } from "../handlers/periodic";
-import { BrokerUnavailable } from "../protocol/redis/broker";
+import { BrokerUnavailable } from "../protocol/transport";
 import type { Agent } from "../runtime/agent";
 import { accessGuard, extensionCors, hostGuard, type AccessEnv } from "./security";
 import { countHttpRejection } from "../handlers/rejections";
@@ -75,7 +75,7 @@ export function createApp(agent: Agent, webRoot: string | null = findWebBuild())
   app.notFound((c) => c.json({ error: { code: "not_found", message: `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
   app.onError((err, c) => {
     if (err instanceof HttpError) return c.json({ error: { code: err.code, message: err.message } }, err.status);
-    if (err instanceof BrokerUnavailable || /ECONNREFUSED|Connection is closed|Stream isn't writeable/i.test(err.message)) {
+    if (err instanceof BrokerUnavailable) {
       return c.json({ error: { code: "broker_unavailable", message: `the broker is not reachable: ${err.message}` } }, 503);
     }
     log("http.error", `error serving ${c.req.path}: ${err.message}`, { path: c.req.path }, "error");

@@ -1,7 +1,14 @@
 /**
- * The seam between Celery Panel and a broker. Everything above this file (sources, stores, HTTP)
- * talks to a BrokerTransport and a ResultBackend, never to Redis directly, so an AMQP transport can
- * slot in later with the same shapes.
+ * The seam between Celery Panel and a broker. Everything above agent/protocol/ talks to a
+ * BrokerTransport and a ResultBackend, opened by brokers.ts from the URL's scheme; only brokers.ts
+ * names a concrete transport (redis/), and scripts/check-imports.ts keeps it that way.
+ *
+ * A transport is split by capability: its connection (BrokerConnection), Celery's events
+ * (EventFeed), remote control (RemoteControl), and its queues (QueueInventory). A broker that
+ * cannot list its queues in place says so with `queues: null`, not with a runtime error.
+ * "Not reachable" is one error class, BrokerUnavailable, whatever the transport's client says.
+ * A schedule store kept beside the broker (RedBeat on Redis) is not a broker capability: it is a
+ * PeriodicStore, opened by brokers.ts for the broker it lives on.
  */
 import type { CeleryEvent } from "./events";
 import type { Envelope } from "./envelope";
@@ -62,25 +69,49 @@ export interface UnackedSummary {
   complete: boolean;
 }
 
-export interface BrokerTransport {
+/** The broker (or result backend) cannot be reached now: the HTTP layer answers 503 with the message. */
+export class BrokerUnavailable extends Error {}
+
+/** The connection every transport has: its state, and starting and stopping it. */
+export interface BrokerConnection {
   /** e.g. "redis://:********@host:6379/0" */
   readonly description: string;
-  readonly kind: "redis";
+  /** Which transport of brokers.ts this is. */
+  readonly kind: string;
   status(): ConnectionStatus;
+  onStatus(listener: (s: ConnectionStatus) => void): void;
   start(): Promise<void>;
   close(): Promise<void>;
-  onStatus(listener: (s: ConnectionStatus) => void): void;
+}
+
+/** Celery's worker and task events, as the workers publish them. */
+export interface EventFeed {
   onEvent(listener: (e: CeleryEvent) => void): void;
   /** Count of broker messages that could not be decoded, by reason. */
   rejected(): Record<string, number>;
+}
+
+/** Remote control: read-only broadcasts and their replies, and who can receive them. */
+export interface RemoteControl {
   broadcast(method: ReadOnlyControlMethod, args: Record<string, unknown>, opts: BroadcastOptions): Promise<BroadcastResult>;
-  bindings(): Promise<ExchangeBinding[]>;
   /** Workers holding a remote-control binding (alive, or killed without cleaning up). */
   pidboxWorkers(): Promise<string[]>;
+}
+
+/** The queues as the broker holds them: bindings, depths, waiting and unacked messages, read in place. */
+export interface QueueInventory {
+  bindings(): Promise<ExchangeBinding[]>;
   queueDepths(queues: string[]): Promise<Map<string, QueueDepth>>;
   /** The next messages of each list, next to be delivered first, read without taking any; null: undecodable. */
   peekLists(reads: ListRead[]): Promise<(Envelope | null)[][]>;
   unacked(): Promise<UnackedSummary>;
+}
+
+export interface BrokerTransport extends BrokerConnection {
+  readonly events: EventFeed;
+  readonly control: RemoteControl;
+  /** null: this broker cannot list its queues without changing them (the panel shows what workers say). */
+  readonly queues: QueueInventory | null;
 }
 
 export interface BackfillProgress {
@@ -102,4 +133,26 @@ export interface ResultBackend {
   /** Reads every stored result in batches; resolves when done. */
   backfill(onBatch: (metas: TaskMeta[]) => void, onProgress: (p: BackfillProgress) => void): Promise<void>;
   get(taskId: string): Promise<TaskMeta | null>;
+}
+
+/** One periodic-task entry as a schedule store (RedBeat) keeps it, parsed out of the store's format. */
+export interface StoredPeriodicEntry {
+  name: string;
+  /** The entry's definition: task, args, kwargs, options, enabled... */
+  definition: Record<string, unknown>;
+  /** The schedule in the repr Celery prints (what sources/periodic parses). */
+  schedule: unknown;
+  enabled: boolean;
+  /** Milliseconds, as the store recorded them. */
+  lastRun: number | null;
+  runs: number | null;
+  nextRun: number | null;
+}
+
+/** A periodic-task schedule kept beside the broker (RedBeat on Redis). */
+export interface PeriodicStore {
+  /** Where it is read from, e.g. "RedBeat keys (redbeat:*) on redis://host:6379/0". */
+  describe(prefix: string): string;
+  /** Every entry under `prefix`; [] when there are none. */
+  read(prefix: string): Promise<StoredPeriodicEntry[]>;
 }

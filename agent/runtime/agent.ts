@@ -2,15 +2,14 @@
  * The running agent: connects the protocol layer (broker, result backend) to the stores (workers,
  * tasks) and keeps them current. The HTTP layer reads from here and never touches Redis itself.
  *
- * This file is the wiring: it builds the concrete transports and stores and routes what the broker
+ * This file is the wiring: it opens the transports (protocol/brokers.ts, from the URL) and builds the stores and routes what the broker
  * says to them. The rest of the agent's running parts sit beside it in this folder:
  * backend-history.ts (the result backend: discovery, backfill, catch-up), liveness-sweep.ts (tasks
  * marked LOST), worker-queues.ts (which queue a task came from), clock-skew.ts, connection-log.ts.
  */
-import { RedisBroker } from "../protocol/redis/broker";
-import type { RedisResultBackend } from "../protocol/redis/result-backend";
+import { openBroker, openPeriodicStore } from "../protocol/brokers";
 import type { CeleryEvent } from "../protocol/events";
-import type { ConnectionStatus } from "../protocol/transport";
+import type { BrokerTransport, ConnectionStatus, ResultBackend } from "../protocol/transport";
 import type { AgentOptions } from "../options";
 import { TaskStore } from "../sources/tasks/store";
 import type { TaskRecord } from "../sources/tasks/record";
@@ -22,6 +21,7 @@ import { Cached } from "../sources/cache";
 import { WaitingMessages } from "../sources/waiting";
 import { DjangoSources } from "../sources/django/sources";
 import { EventsObserved } from "../sources/config-observed";
+import { PeriodicStoreSource } from "../sources/periodic/store";
 import { BackendHistory, type BackfillState } from "./backend-history";
 import { ConnectionLog } from "./connection-log";
 import { LivenessSweep } from "./liveness-sweep";
@@ -35,7 +35,9 @@ const BINDINGS_FRESH_MS = 5000;
 
 export class Agent {
   readonly startedAt = Date.now();
-  readonly broker: RedisBroker;
+  readonly broker: BrokerTransport;
+  /** The periodic schedule kept on the broker (RedBeat), read when the periodic view asks. */
+  readonly periodicStore: PeriodicStoreSource;
   readonly tasks: TaskStore;
   readonly workers: WorkerRegistry;
   readonly inspector: Inspector;
@@ -49,7 +51,7 @@ export class Agent {
   /** What the events show about the deployment's settings (task events on, routing keys used). */
   readonly observed = new EventsObserved();
   /** Exchange bindings change rarely and cost a SCAN: shared for a few seconds. */
-  readonly brokerBindings = new Cached(BINDINGS_FRESH_MS, () => this.broker.bindings());
+  readonly brokerBindings = new Cached(BINDINGS_FRESH_MS, async () => (await this.broker.queues?.bindings()) ?? []);
   /** What the handlers and the HTTP layer keep for this agent (see per-agent-state.ts). */
   readonly state: PerAgentState<Agent> = new PerAgentState<Agent>(this);
   private readonly history: BackendHistory;
@@ -60,12 +62,13 @@ export class Agent {
   private bindingsReadAt = 0;
 
   constructor(readonly options: AgentOptions) {
-    this.broker = new RedisBroker({ url: options.broker, target: options.brokerTarget, transportOptions: options.transportOptions });
+    this.broker = openBroker(options.broker, options.transportOptions);
+    this.periodicStore = new PeriodicStoreSource(this.broker, openPeriodicStore(this.broker));
     this.tasks = new TaskStore(options.maxTasks);
-    this.waiting = new WaitingMessages(this.broker, this.tasks);
+    this.waiting = new WaitingMessages(this.broker.queues, this.tasks);
     this.workers = new WorkerRegistry({ running: (w) => this.runningOn(w), typicalRuntime: (name) => this.tasks.typicalRuntime(name) });
     this.inspector = new Inspector(
-      this.broker,
+      this.broker.control,
       options.inspectTimeoutMs,
       () => this.workers.responsive(),
       (method, worker, value, at) => {
@@ -88,13 +91,13 @@ export class Agent {
       connectionLog: this.connectionLog,
       healthChanged: () => this.emit({ kind: "health" }),
     });
-    this.broker.onEvent((e) => this.onEvent(e));
+    this.broker.events.onEvent((e) => this.onEvent(e));
     this.broker.onStatus((s) => this.onBrokerStatus(s));
     this.tasks.onChange((task) => this.emit({ kind: "task", task }));
   }
 
   /** The result backend, given or discovered from the workers (null until then). */
-  get backend(): RedisResultBackend | null {
+  get backend(): ResultBackend | null {
     return this.history.backend;
   }
 
@@ -159,7 +162,7 @@ export class Agent {
     if (!force && Date.now() - this.bindingsReadAt < BINDINGS_FRESH_MS) return;
     if (this.broker.status().state !== "connected") return;
     this.bindingsReadAt = Date.now();
-    this.workers.applyBindings(await this.broker.pidboxWorkers());
+    this.workers.applyBindings(await this.broker.control.pidboxWorkers());
   }
 
   /** Tasks a worker has started and not finished, as far as events and the backend tell. */

@@ -6,8 +6,8 @@
  * the live subscription, so a task that finished while the agent was not listening is shown
  * finished. Results' times are put on the agent's clock where their worker's is off.
  */
-import { RedisResultBackend } from "../protocol/redis/result-backend";
-import { parseRedisUrl } from "../protocol/redis/url";
+import { openResultBackend, parseResultBackendUrl } from "../protocol/brokers";
+import type { ResultBackend } from "../protocol/transport";
 import { isRecord } from "../protocol/envelope";
 import type { AgentOptions } from "../options";
 import type { TaskStore } from "../sources/tasks/store";
@@ -42,7 +42,7 @@ export interface BackendHistoryDeps {
 }
 
 export class BackendHistory {
-  backend: RedisResultBackend | null = null;
+  backend: ResultBackend | null = null;
   /** Where the result backend URL came from. */
   origin: "option" | "workers" | null = null;
   backfill: BackfillState = { state: "disabled", scanned: 0, loaded: 0, error: null };
@@ -78,9 +78,9 @@ export class BackendHistory {
     const conf = await this.deps.inspector.read("conf");
     for (const { value } of conf.replies.values()) {
       const url = isRecord(value) ? value.result_backend : null;
-      if (typeof url !== "string" || url.includes("********") || !/^(redis|rediss|sentinel|redis\+socket):/.test(url)) continue;
+      if (typeof url !== "string" || url.includes("********")) continue;
       try {
-        parseRedisUrl(url);
+        parseResultBackendUrl(url);
       } catch {
         continue;
       }
@@ -94,8 +94,7 @@ export class BackendHistory {
   }
 
   private use(url: string, origin: "option" | "workers"): void {
-    const target = parseRedisUrl(url);
-    const backend = new RedisResultBackend({ url, target, masterName: this.deps.options.transportOptions.master_name });
+    const backend = openResultBackend(url, this.deps.options.transportOptions);
     this.backend = backend;
     this.origin = origin;
     this.backfill = { state: "pending", scanned: 0, loaded: 0, error: null };

@@ -5,7 +5,7 @@
  */
 import { isRecord } from "../protocol/envelope";
 import { num, str } from "../protocol/events";
-import type { BrokerTransport, ExchangeBinding, UnackedSummary } from "../protocol/transport";
+import type { ExchangeBinding, QueueDepth, QueueInventory, UnackedSummary } from "../protocol/transport";
 import type { QueueSummary } from "../api/schema";
 
 /** Exchanges of Celery's own plumbing (remote control, events): not task queues. */
@@ -150,12 +150,13 @@ function safeRegex(pattern: string): RegExp | null {
 }
 
 export async function queueSummaries(
-  transport: BrokerTransport,
+  /** null: the broker cannot count its queues (depths and unacked shown as unknown). */
+  transport: QueueInventory | null,
   merged: Map<string, MergedQueue>,
 ): Promise<QueueSummary[]> {
   const names = [...merged.keys()].sort();
-  const [depths, unacked] = await Promise.all([transport.queueDepths(names), transport.unacked()]);
-  const perQueue = unacked.complete ? unackedPerQueue(merged, unacked) : null;
+  const [depths, unacked] = transport ? await Promise.all([transport.queueDepths(names), transport.unacked()]) : [new Map<string, QueueDepth>(), null];
+  const perQueue = unacked?.complete ? unackedPerQueue(merged, unacked) : null;
   return names.map((name) => {
     const q = merged.get(name)!;
     const d = depths.get(name);

@@ -6,7 +6,7 @@
  * "waiting" for longer than one read. One read serves every request for FRESH_MS.
  */
 import type { WaitingRead } from "../api/schema";
-import type { BrokerTransport, ListRead } from "../protocol/transport";
+import type { ListRead, QueueInventory } from "../protocol/transport";
 import { readTaskMessage } from "../protocol/task-message";
 import type { TaskStore } from "./tasks/store";
 
@@ -64,7 +64,8 @@ export class WaitingMessages {
   private inflight: Promise<WaitingRead> | null = null;
 
   constructor(
-    private readonly broker: Pick<BrokerTransport, "peekLists">,
+    /** null: the broker cannot read its messages in place (then nothing is read, and the read says why). */
+    private readonly broker: Pick<QueueInventory, "peekLists"> | null,
     private readonly store: TaskStore,
     private readonly limits: WaitingLimits = defaultWaitingLimits,
   ) {}
@@ -93,6 +94,7 @@ export class WaitingMessages {
   private async read(queues: () => Promise<readonly QueueLists[]>): Promise<WaitingRead> {
     const seenAt = Date.now();
     try {
+      if (!this.broker) throw new Error("this broker cannot read waiting messages without taking them");
       const { reads, messages } = planReads(await queues(), this.limits);
       const envelopes = await this.broker.peekLists(reads);
       const byQueue = new Map<string, string[]>();

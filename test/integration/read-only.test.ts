@@ -7,18 +7,13 @@ import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import { Redis } from "ioredis";
 import { eventually, letTimePass, stopAll } from "../fixtures/deployment";
+import { READS } from "../fixtures/redis-monitor";
 import { REDIS_PASSWORD, startScenario, type Scenario } from "../fixtures/scenario";
 
 let s: Scenario;
 let monitor: Redis;
 let monitoring: Redis;
 const lines: { addr: string; args: string[] }[] = [];
-
-const READS = new Set([
-  "get", "mget", "llen", "lrange", "lindex", "scan", "sscan", "hscan", "zscan", "smembers", "scard", "sismember", "hlen", "hget",
-  "hmget", "hgetall", "hkeys", "zrange", "zrangebyscore", "zcard", "zscore", "type", "exists", "ttl", "pttl", "info", "ping",
-  "client", "select", "auth", "hello", "psubscribe", "subscribe", "punsubscribe", "unsubscribe", "brpop", "quit", "multi", "exec",
-]);
 
 before(async () => {
   s = await startScenario();

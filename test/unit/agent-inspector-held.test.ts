@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { ReadOnlyControlMethod } from '../../agent/protocol/control';
-import type { BroadcastOptions, BroadcastResult, BrokerTransport } from '../../agent/protocol/transport';
+import type { BroadcastOptions, BroadcastResult, RemoteControl } from '../../agent/protocol/transport';
 import { FRESH_MS, Inspector } from '../../agent/sources/workers/inspector';
 
 class FakeTransport {
@@ -24,7 +24,7 @@ test('held replies: none until every expected worker answered once, then at once
   t.mock.timers.enable({ apis: ['Date'], now: 1795558020000 });
   const transport = new FakeTransport();
   const expected = new Set(['w1@vm', 'w2@vm']);
-  const inspector = new Inspector(transport as unknown as BrokerTransport, 500, () => expected);
+  const inspector = new Inspector(transport as unknown as RemoteControl, 500, () => expected);
   assert.equal(inspector.cached('active'), null, 'nothing held yet');
   await inspector.read('active');
   assert.equal(transport.calls, 1);

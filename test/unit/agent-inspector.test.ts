@@ -6,7 +6,7 @@ import { describe, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { ReadOnlyControlMethod } from '../../agent/protocol/control';
-import type { BroadcastOptions, BroadcastResult, BrokerTransport } from '../../agent/protocol/transport';
+import type { BroadcastOptions, BroadcastResult, RemoteControl } from '../../agent/protocol/transport';
 import { FRESH_MS, Inspector } from '../../agent/sources/workers/inspector';
 
 const NOW = 1795558020000;
@@ -44,7 +44,7 @@ function setup(t: TestContext, expected: string[] = ['w1@vm', 'w2@vm']) {
   const transport = new FakeTransport();
   const seen: [string, string, unknown, number][] = [];
   const expect = new Set(expected);
-  const inspector = new Inspector(transport as unknown as BrokerTransport, 750, () => expect, (m, w, v, at) => seen.push([m, w, v, at]));
+  const inspector = new Inspector(transport as unknown as RemoteControl, 750, () => expect, (m, w, v, at) => seen.push([m, w, v, at]));
   return { transport, inspector, seen, expect, tick: (ms: number) => t.mock.timers.tick(ms) };
 }
 

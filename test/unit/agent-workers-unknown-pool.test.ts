@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { CeleryEvent } from '../../agent/protocol/events';
 import type { ReadOnlyControlMethod } from '../../agent/protocol/control';
-import type { BroadcastOptions, BroadcastResult, BrokerTransport } from '../../agent/protocol/transport';
+import type { BroadcastOptions, BroadcastResult, RemoteControl } from '../../agent/protocol/transport';
 import { Inspector } from '../../agent/sources/workers/inspector';
 import { PoolProbe } from '../../agent/sources/workers/pool-probe';
 import { poolKind } from '../../agent/sources/workers/present';
@@ -114,7 +114,7 @@ describe('PoolProbe', () => {
     let now = START;
     const reg = new WorkerRegistry({ running: () => [] }, () => now);
     const transport = new StatsTransport();
-    const inspector = new Inspector(transport as unknown as BrokerTransport, 500, () => new Set(), (m, w, v) => {
+    const inspector = new Inspector(transport as unknown as RemoteControl, 500, () => new Set(), (m, w, v) => {
       if (m === 'stats') reg.setPool(w, poolKind(v));
     });
     const probe = new PoolProbe(reg, inspector, () => now);

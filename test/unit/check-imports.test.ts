@@ -96,6 +96,24 @@ describe("check-imports", () => {
     assert.deepEqual(rules(checkImports(value, allowed)), ["agent/sources/present.ts: imports agent/api/schema.ts [agent/sources/ imports nothing from agent/api/]"]);
   });
 
+  test("only agent/protocol/ imports a concrete transport (protocol/redis/), type imports too; tests may", () => {
+    const v = checkImports(
+      files({
+        ...CLEAN,
+        "agent/protocol/redis/broker.ts": `import { MASK } from "../../base/mask";\nexport class RedisBroker { m = MASK; }`,
+        "agent/protocol/brokers.ts": `import { RedisBroker } from "./redis/broker";\nexport const open = () => new RedisBroker();`,
+        "agent/runtime/agent.ts": `import type { RedisBroker } from "../protocol/redis/broker";\nimport { open } from "../protocol/brokers";\nexport type B = RedisBroker;`,
+        "agent/options.ts": `import { RedisBroker } from "./protocol/redis/broker";\nexport const b = RedisBroker;`,
+        "test/unit/broker.test.ts": `import { RedisBroker } from "../../agent/protocol/redis/broker";`,
+      }),
+      [],
+    );
+    assert.deepEqual(rules(v).sort(), [
+      "agent/options.ts: imports agent/protocol/redis/broker.ts (go through agent/protocol/brokers.ts and transport.ts) [only agent/protocol/ imports agent/protocol/redis/]",
+      "agent/runtime/agent.ts: imports agent/protocol/redis/broker.ts (go through agent/protocol/brokers.ts and transport.ts) [only agent/protocol/ imports agent/protocol/redis/]",
+    ]);
+  });
+
   test("a relative import that names no file is reported: it would escape every rule", () => {
     const v = checkImports(files({ ...CLEAN, "agent/sources/store.ts": `import { x } from "../protocl/url";\nimport "./style.css";` }), []);
     assert.deepEqual(rules(v), ['agent/sources/store.ts: imports "../protocl/url", which names no file [resolves]']);

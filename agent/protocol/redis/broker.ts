@@ -8,22 +8,26 @@ import type { Redis } from "ioredis";
 import { buildControlRequest, readControlReply, ReplyCollector, type ReadOnlyControlMethod } from "../control";
 import { BodyDecoder, decodeEnvelope, encodeEnvelope, isRecord, type DecodeLimits, defaultDecodeLimits, type Envelope } from "../envelope";
 import { eventsFromBody, type CeleryEvent } from "../events";
-import type {
-  BroadcastOptions,
-  BroadcastResult,
-  BrokerTransport,
-  ConnectionStatus,
-  ExchangeBinding,
-  ListRead,
-  QueueDepth,
-  UnackedSummary,
+import {
+  BrokerUnavailable,
+  type BroadcastOptions,
+  type BroadcastResult,
+  type BrokerTransport,
+  type ConnectionStatus,
+  type EventFeed,
+  type ExchangeBinding,
+  type ListRead,
+  type QueueDepth,
+  type QueueInventory,
+  type RemoteControl,
+  type UnackedSummary,
 } from "../transport";
+import { BlockingPool } from "./blocking-pool";
 import { BulkReader, type BulkEndpoint } from "./bulk";
-import { createConnection, StatusTracker } from "./connection";
+import { createConnection, StatusTracker, unavailableWhenDisconnected } from "./connection";
 import { BrokerKeys, type TransportOptions } from "./keys";
 import { maskUrl } from "../../base/mask";
 import type { RedisTarget } from "./url";
-import { readRedBeat, type RedBeatEntry } from "./redbeat";
 
 export interface RedisBrokerOptions {
   url: string;
@@ -37,14 +41,17 @@ export interface RedisBrokerOptions {
 }
 
 const CONNECTION_NAME = "celery-panel";
-const MAX_BLOCKING = 16;
 /** From this many lists on, queue depths are read in one raw round trip. */
 const BULK_FROM = 256;
 /** Undecodable waiting messages remembered, so each is counted once however often it is read. */
 const REJECTED_SEEN_MAX = 10_000;
 
-export class RedisBroker implements BrokerTransport {
+/** kombu's Redis transport: every capability of the seam, each one this class. */
+export class RedisBroker implements BrokerTransport, EventFeed, RemoteControl, QueueInventory {
   readonly kind = "redis" as const;
+  readonly events: EventFeed = this;
+  readonly control: RemoteControl = this;
+  readonly queues: QueueInventory = this;
   readonly description: string;
   readonly keys: BrokerKeys;
   private readonly cmd: Redis;
@@ -52,10 +59,9 @@ export class RedisBroker implements BrokerTransport {
   private readonly tracker = new StatusTracker();
   private readonly eventListeners: ((e: CeleryEvent) => void)[] = [];
   private readonly rejectedCounts: Record<string, number> = {};
-  private readonly idle: Redis[] = [];
-  private readonly waiters: ((c: Redis) => void)[] = [];
-  private blockingCount = 0;
-  private readonly control: string;
+  /** The connections broadcasts wait for replies on. */
+  private readonly blocking: BlockingPool;
+  private readonly pidbox: string;
   private readonly replyExchange: string;
   private readonly eventExchange: string;
   private readonly limits: DecodeLimits;
@@ -66,25 +72,32 @@ export class RedisBroker implements BrokerTransport {
   private closed = false;
   /** Reply bindings and lists of the broadcasts in flight: what close() must remove. */
   private readonly replyBindings = new Set<{ bindingSet: string; member: string; listKey: string }>();
-  /** Blocking connections lent to a broadcast, closed by close() so no BRPOP holds the exit. */
-  private readonly lent = new Set<Redis>();
   /** Digests of the waiting messages already counted as rejected. */
   private readonly rejectedSeen = new Set<string>();
 
   constructor(private readonly opts: RedisBrokerOptions) {
     this.description = maskUrl(opts.url);
     this.keys = new BrokerKeys(opts.transportOptions, opts.target.db, { sentinel: opts.target.kind === "sentinel" });
-    this.control = `${opts.controlExchange ?? "celery"}.pidbox`;
-    this.replyExchange = `reply.${this.control}`;
+    this.pidbox = `${opts.controlExchange ?? "celery"}.pidbox`;
+    this.replyExchange = `reply.${this.pidbox}`;
     this.eventExchange = opts.eventExchange ?? "celeryev";
     this.limits = opts.decodeLimits ?? defaultDecodeLimits;
     this.eventBodies = new BodyDecoder(this.limits);
     this.bulk = new BulkReader(opts.target, () => this.bulkEndpoint(), `${CONNECTION_NAME}:bulk`);
     this.cmd = this.connect("cmd");
     this.sub = this.connect("events");
+    this.blocking = new BlockingPool(
+      () => this.connect("control"),
+      () => (this.status().state === "connected" ? null : (this.status().error ?? "broker not connected")),
+    );
     this.tracker.watch(this.cmd);
     this.cmd.on("ready", () => void this.detectServer());
     this.sub.on("pmessageBuffer", (_pattern: Buffer, _channel: Buffer, message: Buffer) => this.onEventMessage(message));
+  }
+
+  /** The command connection, for what lives on the same Redis beside the broker (RedBeat: brokers.ts). */
+  commandConnection(): Redis {
+    return this.cmd;
   }
 
   private connect(role: string): Redis {
@@ -124,12 +137,9 @@ export class RedisBroker implements BrokerTransport {
    */
   async close(): Promise<void> {
     this.closed = true;
-    for (const w of this.waiters.splice(0)) w(null as unknown as Redis);
     this.bulk.close();
     await this.removeReplyBindings();
-    for (const c of this.lent) c.disconnect();
-    const all = [this.cmd, this.sub, ...this.idle];
-    this.idle.length = 0;
+    const all = [this.cmd, this.sub, ...this.blocking.close()];
     await Promise.allSettled(all.map((c) => c.quit().catch(() => c.disconnect())));
   }
 
@@ -172,7 +182,11 @@ export class RedisBroker implements BrokerTransport {
 
   // --- remote control -------------------------------------------------------------------------
 
-  async broadcast(method: ReadOnlyControlMethod, args: Record<string, unknown>, opts: BroadcastOptions): Promise<BroadcastResult> {
+  broadcast(method: ReadOnlyControlMethod, args: Record<string, unknown>, opts: BroadcastOptions): Promise<BroadcastResult> {
+    return unavailableWhenDisconnected(this.broadcastOnce(method, args, opts));
+  }
+
+  private async broadcastOnce(method: ReadOnlyControlMethod, args: Record<string, unknown>, opts: BroadcastOptions): Promise<BroadcastResult> {
     const started = performance.now();
     const replyId = randomUUID();
     const replyQueue = `${replyId}.${this.replyExchange}`;
@@ -181,18 +195,18 @@ export class RedisBroker implements BrokerTransport {
     const listKey = this.keys.key(replyQueue);
     const req = buildControlRequest(method, args, this.replyExchange, replyId, opts.destination, opts.timeoutMs);
     const collector = new ReplyCollector(opts.destination, opts.expect);
-    const conn = await this.acquireBlocking();
+    if (this.closed) throw new BrokerUnavailable("agent is closing");
+    const conn = await this.blocking.acquire();
     if (this.closed) {
-      this.releaseBlocking(conn);
+      this.blocking.release(conn);
       throw new BrokerUnavailable("agent is closing");
     }
     const binding = { bindingSet, member, listKey };
     this.replyBindings.add(binding);
-    this.lent.add(conn);
     try {
       await this.cmd.sadd(bindingSet, member);
-      const envelope = encodeEnvelope(req.body, req.headers, { exchange: this.control, routing_key: "" }, randomUUID());
-      for (const channel of this.keys.fanoutChannels(this.control)) await this.cmd.publish(channel, envelope);
+      const envelope = encodeEnvelope(req.body, req.headers, { exchange: this.pidbox, routing_key: "" }, randomUUID());
+      for (const channel of this.keys.fanoutChannels(this.pidbox)) await this.cmd.publish(channel, envelope);
       const deadline = started + opts.timeoutMs;
       while (!collector.complete) {
         const left = deadline - performance.now();
@@ -216,55 +230,19 @@ export class RedisBroker implements BrokerTransport {
       // Closing mid-call: the binding is already gone (close removed it); the call just ends.
       if (!this.closed) throw e;
     } finally {
-      this.lent.delete(conn);
-      this.releaseBlocking(conn);
+      this.blocking.release(conn);
       if (this.replyBindings.delete(binding)) await this.cmd.pipeline().srem(bindingSet, member).del(listKey).exec().catch(() => undefined);
     }
     return { replies: collector.replies, early: collector.complete, elapsedMs: performance.now() - started };
   }
 
-  private async acquireBlocking(): Promise<Redis> {
-    if (this.closed) throw new BrokerUnavailable("agent is closing");
-    if (this.status().state !== "connected") throw new BrokerUnavailable(this.status().error ?? "broker not connected");
-    const idle = this.idle.pop();
-    if (idle && idle.status === "ready") return idle;
-    if (idle) idle.disconnect();
-    if (this.blockingCount >= MAX_BLOCKING) {
-      const c = await new Promise<Redis>((resolve) => this.waiters.push(resolve));
-      if (!c) throw new BrokerUnavailable("agent is closing");
-      return c;
-    }
-    this.blockingCount++;
-    const c = this.connect("control");
-    try {
-      await c.connect();
-    } catch (e) {
-      this.blockingCount--;
-      c.disconnect();
-      throw new BrokerUnavailable((e as Error).message);
-    }
-    return c;
-  }
-
-  private releaseBlocking(c: Redis): void {
-    if (this.closed || c.status !== "ready") {
-      this.blockingCount--;
-      c.disconnect();
-      return;
-    }
-    const waiter = this.waiters.shift();
-    if (waiter) return waiter(c);
-    if (this.idle.length >= 4) {
-      this.blockingCount--;
-      c.disconnect();
-      return;
-    }
-    this.idle.push(c);
-  }
-
   // --- broker inventory -------------------------------------------------------------------------
 
-  async bindings(): Promise<ExchangeBinding[]> {
+  bindings(): Promise<ExchangeBinding[]> {
+    return unavailableWhenDisconnected(this.bindingsNow());
+  }
+
+  private async bindingsNow(): Promise<ExchangeBinding[]> {
     const keys = await this.scanKeys(this.keys.bindingScanPattern);
     const pipe = this.cmd.pipeline();
     for (const k of keys) pipe.smembers(k);
@@ -282,9 +260,13 @@ export class RedisBroker implements BrokerTransport {
     return out;
   }
 
-  async pidboxWorkers(): Promise<string[]> {
-    const members = await this.cmd.smembers(this.keys.bindingKey(this.control));
-    const suffix = `.${this.control}`;
+  pidboxWorkers(): Promise<string[]> {
+    return unavailableWhenDisconnected(this.pidboxWorkersNow());
+  }
+
+  private async pidboxWorkersNow(): Promise<string[]> {
+    const members = await this.cmd.smembers(this.keys.bindingKey(this.pidbox));
+    const suffix = `.${this.pidbox}`;
     const names: string[] = [];
     for (const m of members) {
       const b = this.keys.parseBindingMember(m);
@@ -293,7 +275,11 @@ export class RedisBroker implements BrokerTransport {
     return names;
   }
 
-  async queueDepths(queues: string[]): Promise<Map<string, QueueDepth>> {
+  queueDepths(queues: string[]): Promise<Map<string, QueueDepth>> {
+    return unavailableWhenDisconnected(this.queueDepthsNow(queues));
+  }
+
+  private async queueDepthsNow(queues: string[]): Promise<Map<string, QueueDepth>> {
     const layout = queues.map((q) => this.keys.priorityLists(q));
     const keys = layout.flatMap((lists) => lists.map((l) => l.key));
     const lengths = await this.lengths(keys);
@@ -332,7 +318,11 @@ export class RedisBroker implements BrokerTransport {
    * right end (kombu LPUSHes, workers BRPOP), which changes nothing. A message that does not decode
    * comes back as null and is counted as rejected once (it is read again on every peek).
    */
-  async peekLists(reads: ListRead[]): Promise<(Envelope | null)[][]> {
+  peekLists(reads: ListRead[]): Promise<(Envelope | null)[][]> {
+    return unavailableWhenDisconnected(this.peekListsNow(reads));
+  }
+
+  private async peekListsNow(reads: ListRead[]): Promise<(Envelope | null)[][]> {
     if (!reads.length) return [];
     const pipe = this.cmd.pipeline();
     for (const r of reads) pipe.lrangeBuffer(this.keys.queueList(r.queue, r.step), -r.count, -1);
@@ -367,7 +357,11 @@ export class RedisBroker implements BrokerTransport {
     return !t.tls && stream?.remoteAddress && stream.remotePort ? { host: stream.remoteAddress, port: stream.remotePort } : null;
   }
 
-  async unacked(): Promise<UnackedSummary> {
+  unacked(): Promise<UnackedSummary> {
+    return unavailableWhenDisconnected(this.unackedNow());
+  }
+
+  private async unackedNow(): Promise<UnackedSummary> {
     const limit = this.opts.unackedDetailLimit ?? 5000;
     const total = await this.cmd.hlen(this.keys.unackedKey);
     const summary: UnackedSummary = { total, byRoutingKey: new Map(), oldestByRoutingKey: new Map(), complete: total <= limit };
@@ -388,12 +382,6 @@ export class RedisBroker implements BrokerTransport {
     return summary;
   }
 
-  /** RedBeat's entries, when RedBeat keeps its schedule on the broker's Redis. */
-  redbeat(prefix: string): Promise<RedBeatEntry[]> {
-    // RedBeat talks to Redis with its own client: kombu's global_keyprefix does not apply.
-    return readRedBeat(this.cmd, prefix);
-  }
-
   private async scanKeys(pattern: string): Promise<string[]> {
     const out: string[] = [];
     let cursor = "0";
@@ -405,8 +393,6 @@ export class RedisBroker implements BrokerTransport {
     return [...new Set(out)];
   }
 }
-
-export class BrokerUnavailable extends Error {}
 
 /** kombu stores each unacked message as JSON `[message, exchange, routing_key]`. */
 function unackedRoutingKey(raw: string): string | null {

@@ -3,7 +3,7 @@
  * Commands fail fast while Redis is away (no offline queue), so requests answer "unavailable" at once.
  */
 import { Redis, type RedisOptions } from "ioredis";
-import type { ConnectionStatus } from "../transport";
+import { BrokerUnavailable, type ConnectionStatus } from "../transport";
 import type { RedisTarget } from "./url";
 
 export function redisOptions(target: RedisTarget, masterName: string | undefined, name: string): RedisOptions {
@@ -71,4 +71,17 @@ export function createConnection(target: RedisTarget, masterName: string | undef
   // prints every failed reconnect of the others to stderr (and breaks --json logs).
   conn.on("error", () => undefined);
   return conn;
+}
+
+/** What ioredis says when the server is not there (refused, closed, no offline queue to wait in). */
+const DISCONNECTED = /ECONNREFUSED|Connection is closed|Stream isn't writeable/i;
+
+/** A command that failed because Redis is away fails as BrokerUnavailable, with ioredis's message. */
+export async function unavailableWhenDisconnected<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof Error && !(e instanceof BrokerUnavailable) && DISCONNECTED.test(e.message)) throw new BrokerUnavailable(e.message);
+    throw e;
+  }
 }

@@ -1,9 +1,13 @@
 /**
  * RedBeat's schedule in Redis: a sorted set `<prefix>:schedule` of entry keys scored by next run
- * time, and one hash per entry with JSON `definition` and `meta` fields. Read-only.
+ * time, and one hash per entry with JSON `definition` and `meta` fields. Read-only. RedBeat is not
+ * part of the broker: it is a schedule store that happens to live on the same Redis, read here
+ * through the broker's command connection (brokers.ts opens it).
  */
 import type { Redis } from "ioredis";
 import { parseJson, isRecord } from "../envelope";
+import { num, str } from "../events";
+import type { PeriodicStore, StoredPeriodicEntry } from "../transport";
 
 export interface RedBeatEntry {
   key: string;
@@ -38,6 +42,34 @@ export async function readRedBeat(redis: Redis, prefix: string): Promise<RedBeat
     out.push({ key, definition: d.value, meta: m?.ok && isRecord(m.value) ? m.value : null, nextRun: score && Number.isFinite(score) && score > 0 ? score : null });
   });
   return out;
+}
+
+/** The periodic store RedBeat keeps on a Redis; `redis` is the connection to read it on. */
+export class RedBeatReader implements PeriodicStore {
+  constructor(
+    private readonly redis: () => Redis,
+    private readonly where: string,
+  ) {}
+
+  describe(prefix: string): string {
+    return `RedBeat keys (${prefix}*) on ${this.where}`;
+  }
+
+  async read(prefix: string): Promise<StoredPeriodicEntry[]> {
+    // RedBeat talks to Redis with its own client: kombu's global_keyprefix does not apply.
+    return (await readRedBeat(this.redis(), prefix)).map((e) => {
+      const d = e.definition;
+      return {
+        name: str(d.name) ?? e.key.slice(prefix.length),
+        definition: d,
+        schedule: redbeatScheduleRepr(d.schedule),
+        enabled: typeof d.enabled === "boolean" ? d.enabled : true,
+        lastRun: redbeatDate(e.meta?.last_run_at),
+        runs: num(e.meta?.total_run_count),
+        nextRun: e.nextRun === null ? null : e.nextRun * 1000,
+      };
+    });
+  }
 }
 
 /** RedBeat encodes datetimes as {"__type__": "datetime", year, month, day, hour, minute, second, microsecond}. */

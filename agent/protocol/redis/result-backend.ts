@@ -5,7 +5,7 @@
 import type { Redis } from "ioredis";
 import { parseTaskMeta, type TaskMeta } from "../result-meta";
 import type { BackfillProgress, ConnectionStatus, ResultBackend } from "../transport";
-import { createConnection, StatusTracker } from "./connection";
+import { createConnection, StatusTracker, unavailableWhenDisconnected } from "./connection";
 import { maskUrl } from "../../base/mask";
 import type { RedisTarget } from "./url";
 
@@ -148,7 +148,7 @@ export class RedisResultBackend implements ResultBackend {
   }
 
   async get(taskId: string): Promise<TaskMeta | null> {
-    const raw = await this.cmd.get(this.prefix + taskId);
+    const raw = await unavailableWhenDisconnected(this.cmd.get(this.prefix + taskId));
     return raw ? parseTaskMeta(raw, Date.now(), taskId) : null;
   }
 }

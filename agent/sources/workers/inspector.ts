@@ -4,7 +4,7 @@
  * known to be alive has answered.
  */
 import type { ReadOnlyControlMethod } from "../../protocol/control";
-import type { BrokerTransport } from "../../protocol/transport";
+import type { RemoteControl } from "../../protocol/transport";
 
 export interface Reply {
   value: unknown;
@@ -47,7 +47,7 @@ export class Inspector {
   readonly counters = { broadcasts: 0, early: 0, timeouts: 0, failed: 0, byMethod: {} as Partial<Record<ReadOnlyControlMethod, number>> };
 
   constructor(
-    private readonly transport: BrokerTransport,
+    private readonly transport: Pick<RemoteControl, "broadcast">,
     private readonly timeoutMs: number,
     /** Workers expected to answer: alive and not known to be busy. */
     private readonly expected: () => ReadonlySet<string>,

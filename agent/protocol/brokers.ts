@@ -1,0 +1,106 @@
+/**
+ * The one place a transport is chosen: the URL's scheme picks an entry of TRANSPORTS, which parses
+ * its URLs and opens its broker, result backend and schedule stores. Everything above protocol/
+ * goes through these functions and holds only the interfaces of transport.ts.
+ */
+import { maskUrl } from "../base/mask";
+import type { BrokerTransport, PeriodicStore, ResultBackend } from "./transport";
+import { RedisBroker } from "./redis/broker";
+import { defaultTransportOptions as redisTransportOptions, type TransportOptions as RedisTransportOptions } from "./redis/keys";
+import { RedBeatReader } from "./redis/redbeat";
+import { RedisResultBackend } from "./redis/result-backend";
+import { parseRedisUrl, RedisUrlError, type RedisTarget } from "./redis/url";
+
+/** Where a broker URL points, as its transport parsed it (one type per transport; a union as they join). */
+export type BrokerTarget = RedisTarget;
+
+/** Celery's broker_transport_options as the agent reads them (the Redis transport's keys). */
+export type TransportOptions = RedisTransportOptions;
+export const defaultTransportOptions: TransportOptions = redisTransportOptions;
+
+/** A URL no transport reads: unknown scheme, or wrong for its transport. The message names no secret. */
+export class BrokerUrlError extends Error {}
+
+interface TransportEntry {
+  /** As users know it, e.g. "Redis". */
+  name: string;
+  /** URL schemes without "://", the first one the usual one. */
+  schemes: string[];
+  /** Schemes also read, not advertised (aliases kombu accepts). */
+  aliases?: string[];
+  /** Throws BrokerUrlError on a URL this transport cannot read. */
+  parse(url: string): BrokerTarget;
+  openBroker(url: string, target: BrokerTarget, options: TransportOptions): BrokerTransport;
+  /** null: this transport is no result backend. */
+  openResultBackend: ((url: string, target: BrokerTarget, options: TransportOptions) => ResultBackend) | null;
+  /** Schedule stores kept on this broker (RedBeat on Redis), or null. */
+  openPeriodicStore: ((broker: BrokerTransport) => PeriodicStore | null) | null;
+}
+
+const redis: TransportEntry = {
+  name: "Redis",
+  schemes: ["redis", "rediss", "redis+socket", "sentinel"],
+  aliases: ["unix", "socket"],
+  parse(url) {
+    try {
+      return parseRedisUrl(url);
+    } catch (e) {
+      throw e instanceof RedisUrlError ? new BrokerUrlError(e.message) : e;
+    }
+  },
+  openBroker: (url, target, transportOptions) => new RedisBroker({ url, target, transportOptions }),
+  openResultBackend: (url, target, options) => new RedisResultBackend({ url, target, masterName: options.master_name }),
+  openPeriodicStore: (broker) => (broker instanceof RedisBroker ? new RedBeatReader(() => broker.commandConnection(), broker.description) : null),
+};
+
+/** Every transport, by scheme. Adding one (AMQP) is one entry here. */
+const TRANSPORTS: readonly TransportEntry[] = [redis];
+
+/** The schemes a broker URL may have, e.g. ["redis://", "rediss://", "redis+socket://", "sentinel://"]. */
+export function brokerSchemes(): string[] {
+  return TRANSPORTS.flatMap((t) => t.schemes.map((s) => `${s}://`));
+}
+
+/** e.g. "redis://, rediss://, redis+socket:// or sentinel://" */
+function supportedSchemes(): string {
+  const all = brokerSchemes();
+  return all.length > 1 ? `${all.slice(0, -1).join(", ")} or ${all.at(-1)}` : all.join("");
+}
+
+function transportFor(url: string): TransportEntry {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url.trim())?.[1]?.toLowerCase();
+  if (!scheme) throw new BrokerUrlError(url.trim() ? `not a URL: ${maskUrl(url)}` : "empty broker URL");
+  const entry = TRANSPORTS.find((t) => t.schemes.includes(scheme) || t.aliases?.includes(scheme));
+  if (!entry) throw new BrokerUrlError(`unsupported scheme ${scheme}:// in ${maskUrl(url)} (expected ${supportedSchemes()})`);
+  return entry;
+}
+
+/** Checks a broker URL and says where it points; throws BrokerUrlError naming the problem. */
+export function parseBrokerUrl(url: string): BrokerTarget {
+  return transportFor(url).parse(url);
+}
+
+/** Checks a result backend URL: a transport that is also a result backend must read it. */
+export function parseResultBackendUrl(url: string): BrokerTarget {
+  const entry = transportFor(url);
+  if (!entry.openResultBackend) throw new BrokerUrlError(`${entry.name} is not a result backend the agent reads: ${maskUrl(url)}`);
+  return entry.parse(url);
+}
+
+/** The broker at `url`, not started. */
+export function openBroker(url: string, options: TransportOptions = defaultTransportOptions): BrokerTransport {
+  const entry = transportFor(url);
+  return entry.openBroker(url, entry.parse(url), options);
+}
+
+/** The result backend at `url`, not started; `options`: the broker's transport options (Sentinel's master name). */
+export function openResultBackend(url: string, options: TransportOptions = defaultTransportOptions): ResultBackend {
+  const entry = transportFor(url);
+  if (!entry.openResultBackend) throw new BrokerUrlError(`${entry.name} is not a result backend the agent reads: ${maskUrl(url)}`);
+  return entry.openResultBackend(url, entry.parse(url), options);
+}
+
+/** The periodic schedule kept on this broker (RedBeat on Redis), or null when its transport keeps none. */
+export function openPeriodicStore(broker: BrokerTransport): PeriodicStore | null {
+  return TRANSPORTS.find((t) => t.schemes[0] === broker.kind)?.openPeriodicStore?.(broker) ?? null;
+}

@@ -1,7 +1,9 @@
 /**
  * The import-direction check, run by `npm test` after the typecheck: the agent's layers import
  * downward only, the contract stays free of Node, the extension takes only the contract from the
- * agent, and no file of the agent imports itself back through others.
+ * agent, and no file of the agent imports itself back through others. The schema's enums
+ * (SCHEMA_ENUMS: plain lists, importing nothing) are the one part of the contract every layer may
+ * import, values too: the words are spelled there once.
  *
  *   base/ (masking, log) <- protocol/ <- sources/ <- runtime/ <- handlers/ <- http/ <- cli.ts
  *
@@ -24,7 +26,10 @@ const SOURCE = /\.(ts|tsx|mts|cts)$/;
 /** Imports of what is not code (styles, package.json) are the bundler's business, not the layering's. */
 const ASSET = /\.(css|json|html|svg|png|txt)$/;
 
-const SCHEMA = "agent/api/schema.ts";
+/** The contract: a folder of pieces (agent/api/schema/index.ts re-exports them). */
+const SCHEMA = "agent/api/schema/";
+/** Its task states, sort keys...: lists that import nothing, so any layer may take them. */
+const SCHEMA_ENUMS = "agent/api/schema/enums.ts";
 
 export interface ImportEdge {
   from: string;
@@ -81,6 +86,8 @@ const NODE_BUILTINS = new Set(builtinModules);
 const under = (file: string, target: string) =>
   target === "agent/*" ? /^agent\/[^/]+$/.test(file) : target.endsWith("/") ? file.startsWith(target) : file === target;
 
+const inSchema = (file: string) => file.startsWith(SCHEMA);
+
 /** The imports `text` makes, named as written. */
 export function importSpecifiers(file: string, text: string): { specifier: string; typeOnly: boolean }[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, file.endsWith("x") ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
@@ -130,14 +137,14 @@ export function importEdges(files: ReadonlyMap<string, string>): ImportEdge[] {
 /** Allow-list entries no import needs any more: worth deleting (said, not failed, so a merge that removes an import does not break the check). */
 export function unusedAllowances(files: ReadonlyMap<string, string>, allowed: readonly Allowed[] = ALLOWED): Allowed[] {
   const edges = importEdges(files);
-  return allowed.filter((a) => !edges.some((e) => e.from === a.from && e.to === a.to));
+  return allowed.filter((a) => !edges.some((e) => e.from === a.from && e.to !== null && under(e.to, a.to)));
 }
 
 /** Every rule over `files` (path from the repository root -> text); `allowed` lets listed type imports pass. */
 export function checkImports(files: ReadonlyMap<string, string>, allowed: readonly Allowed[] = ALLOWED): Violation[] {
   const edges = importEdges(files);
   const violations: Violation[] = [];
-  const isAllowed = (e: ImportEdge) => e.typeOnly && allowed.some((a) => a.from === e.from && a.to === e.to);
+  const isAllowed = (e: ImportEdge) => e.to === SCHEMA_ENUMS || (e.typeOnly && allowed.some((a) => a.from === e.from && under(e.to!, a.to)));
   for (const e of edges) {
     // A relative import the check cannot follow would escape every rule below.
     if (e.to === null && e.specifier.startsWith(".") && !ASSET.test(e.specifier)) {
@@ -149,15 +156,17 @@ export function checkImports(files: ReadonlyMap<string, string>, allowed: readon
       const hit = forbidden.find((f) => under(e.to!, f));
       if (hit && !isAllowed(e)) violations.push({ rule: `${layer} imports nothing from ${hit}`, file: e.from, message: `imports ${e.to}` });
     }
-    if (e.from === SCHEMA) {
+    if (e.from === SCHEMA_ENUMS) {
+      violations.push({ rule: "the schema's enums import nothing", file: e.from, message: `imports "${e.specifier}"` });
+    } else if (inSchema(e.from)) {
       const bare = e.specifier.replace(/^node:/, "").split("/")[0]!;
       if (e.specifier.startsWith("node:") || NODE_BUILTINS.has(bare)) {
         violations.push({ rule: "the schema imports nothing from Node", file: e.from, message: `imports "${e.specifier}"` });
-      } else if (e.to) {
+      } else if (e.to && !inSchema(e.to)) {
         violations.push({ rule: "the schema imports nothing from the agent", file: e.from, message: `imports ${e.to}` });
       }
     }
-    if (e.from.startsWith("extension/") && e.to?.startsWith("agent/") && e.to !== SCHEMA) {
+    if (e.from.startsWith("extension/") && e.to?.startsWith("agent/") && !inSchema(e.to)) {
       violations.push({ rule: "extension/ imports nothing from agent/ but the schema", file: e.from, message: `imports ${e.to}` });
     }
   }

@@ -3,7 +3,7 @@
  * zod's `z` namespace object holds every export (locales, JSON Schema, ...), which defeats
  * tree shaking; the shared schema only calls a dozen of them. The plugin replaces `z` with an
  * object of exactly the `z.<name>` the extension and agent/api sources use (found by a scan),
- * so a new call in schema.ts is picked up without editing anything here.
+ * so a new call in agent/api/schema/ is picked up without editing anything here.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";

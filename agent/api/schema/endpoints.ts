@@ -46,6 +46,6 @@ export const StreamPayloadSchemas = {
 export const streamEndpoint = { path: "events", payloads: StreamPayloadSchemas } as const;
 
 /** A path with its `:name` parts filled in from `params`, each URL-encoded (a missing one is empty). */
-export function fillPath(path: string, params: Readonly<Record<string, string>> = {}): string {
-  return path.replace(/:([a-z_]+)/g, (_, key: string) => encodeURIComponent(params[key] ?? ""));
+export function fillPath(path: string, params: { readonly [key: string]: unknown } = {}): string {
+  return path.replace(/:([a-z_]+)/g, (_, key: string) => encodeURIComponent(String(params[key] ?? "")));
 }

@@ -3,7 +3,7 @@
  * Loopback agents are covered by the manifest's host_permissions (no prompt);
  * any other origin is asked for, alone, when the agent is added.
  */
-import { API_PREFIX } from "../../agent/api/schema";
+import { API_PREFIX } from "../../agent/api/schema/paths";
 
 export type AgentUrlResult =
   | {

@@ -1,5 +1,6 @@
 /** What several responses share: times, connections, values that may be hidden, and errors. */
-import { z } from "./zod";
+import "./zod-setup";
+import * as z from "zod/mini";
 
 /** A point in time: ISO 8601, UTC. */
 export const Time = z.string();

@@ -1,5 +1,6 @@
 /** The `config` response: the workers' settings in groups, where they differ, and the agent's own. */
-import { z } from "./zod";
+import "./zod-setup";
+import * as z from "zod/mini";
 
 export const SettingSchema = z.looseObject({
   key: z.string(),

@@ -3,7 +3,7 @@
  * mounts its routes from it, the extension's client and panel build their paths from it, and the
  * tests walk it: a route's path is spelled here and nowhere else.
  */
-import type { z } from "./zod";
+import type * as z from "zod/mini";
 import { ConfigSchema } from "./config";
 import { HealthSchema } from "./health";
 import { OverviewSchema } from "./overview";
@@ -13,10 +13,8 @@ import { QueueDetailSchema, QueueListSchema } from "./queues";
 import { TaskDetailSchema, TaskListSchema, TaskRowSchema } from "./tasks";
 import { WorkerDetailSchema, WorkerListSchema, WorkerSummarySchema } from "./workers";
 
-export const API_PREFIX = "/api/v1";
-
 /**
- * Every JSON endpoint under API_PREFIX: its path (`:name` marks a part taken from the URL), the
+ * Every JSON endpoint under API_PREFIX (paths.ts): its path (`:name` marks a part taken from the URL), the
  * schema of its response, and, for the one endpoint that takes query parameters, their schema.
  */
 export const endpoints = {
@@ -44,8 +42,3 @@ export const StreamPayloadSchemas = {
 
 /** The Server-Sent Events stream: its path, and the payload of each event it sends. */
 export const streamEndpoint = { path: "events", payloads: StreamPayloadSchemas } as const;
-
-/** A path with its `:name` parts filled in from `params`, each URL-encoded (a missing one is empty). */
-export function fillPath(path: string, params: { readonly [key: string]: unknown } = {}): string {
-  return path.replace(/:([a-z_]+)/g, (_, key: string) => encodeURIComponent(String(params[key] ?? "")));
-}

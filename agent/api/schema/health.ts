@@ -1,5 +1,6 @@
 /** The `health` response: the agent itself, its connections, and what it refused. */
-import { z } from "./zod";
+import "./zod-setup";
+import * as z from "zod/mini";
 import { ConnectionSchema, NullableTime, Time } from "./common";
 
 export const HealthSchema = z.looseObject({

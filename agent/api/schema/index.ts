@@ -5,7 +5,7 @@
  * the agent (scripts/check-imports.ts). Objects are loose on purpose: a newer agent may add fields.
  *
  * One piece per file: enums (the words lower layers use as values), common (times, connections,
- * hidden values, errors), one file per response, queries (query parsing), endpoints (the table).
+ * hidden values, errors), one file per response, queries (query parsing), paths (the prefix; no zod), endpoints (the table).
  */
 export * from "./enums";
 export * from "./common";
@@ -17,4 +17,5 @@ export * from "./overview";
 export * from "./config";
 export * from "./periodic";
 export * from "./queries";
+export * from "./paths";
 export * from "./endpoints";

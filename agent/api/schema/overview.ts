@@ -1,5 +1,6 @@
 /** The `overview` response: counts across workers, tasks and queues at a glance. */
-import { z } from "./zod";
+import "./zod-setup";
+import * as z from "zod/mini";
 import { ConnectionSchema, Time } from "./common";
 import { TaskRowSchema } from "./tasks";
 

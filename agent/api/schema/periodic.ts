@@ -1,5 +1,6 @@
 /** The `periodic-tasks` response: beat's entries, their runs, and whether beat looks alive. */
-import { z } from "./zod";
+import "./zod-setup";
+import * as z from "zod/mini";
 import { NullableTime } from "./common";
 import { BEAT_STATUSES } from "./enums";
 

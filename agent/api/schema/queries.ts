@@ -1,5 +1,6 @@
 /** Query parameters, as the agent parses them: only the `tasks` listing takes any. */
-import { z } from "./zod";
+import "./zod-setup";
+import * as z from "zod/mini";
 import { SORT_ORDERS, TASK_SORT_KEYS } from "./enums";
 import { TaskStateSchema } from "./tasks";
 

@@ -1,5 +1,6 @@
 /** Queues: the `queues` listing and one queue's detail, with its recent and waiting tasks. */
-import { z } from "./zod";
+import "./zod-setup";
+import * as z from "zod/mini";
 import { NullableTime } from "./common";
 import { TaskRowSchema, WaitingReadSchema } from "./tasks";
 

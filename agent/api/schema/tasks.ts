@@ -1,5 +1,6 @@
 /** Tasks: a row of the `tasks` listing, a task's detail with its timeline, and the listing itself. */
-import { z } from "./zod";
+import "./zod-setup";
+import * as z from "zod/mini";
 import { HiddenSchema, NullableTime, PayloadText, Time, ValueSchema } from "./common";
 import { QUEUE_SOURCES, TASK_STATES } from "./enums";
 

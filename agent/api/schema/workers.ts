@@ -1,5 +1,6 @@
 /** Workers: the `workers` listing's summaries and one worker's detail (what inspect tells). */
-import { z } from "./zod";
+import "./zod-setup";
+import * as z from "zod/mini";
 import { NullableTime, PayloadText } from "./common";
 
 export const PoolSchema = z.enum(["prefork", "solo", "threads", "gevent", "eventlet", "custom"]);

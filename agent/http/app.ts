@@ -47,7 +47,8 @@ export function createApp(agent: Agent, webRoot: string | null = findWebBuild())
   });
   app.use(`${API_PREFIX}/*`, extensionCors());
   app.use(`${API_PREFIX}/*`, accessGuard(o));
-  // Only `tasks` takes query parameters: anything else given to another endpoint is a mistake worth saying.
+  // Only the endpoints with a `query` in the table (tasks) take query parameters: anything given to
+  // another is a mistake worth saying.
   api.use("*", async (c, next) => {
     const params = Object.keys(c.req.query());
     if (params.length && !TAKES_QUERY.has(c.req.path.replace(/\/$/, ""))) {

@@ -3,6 +3,8 @@
  * downward only, the contract stays free of Node, the extension takes only the contract from the
  * agent, no file of the agent imports itself back through others, and a concrete transport
  * (protocol/redis/) is reached only through the seam (protocol/transport.ts, protocol/brokers.ts).
+ * The schema's enums (SCHEMA_ENUMS: plain lists, importing nothing) are the one part of the
+ * contract every layer may import, values too: the words are spelled there once.
  *
  *   base/ (masking, log) <- protocol/ <- sources/ <- runtime/ <- handlers/ <- http/ <- cli.ts
  *
@@ -26,7 +28,10 @@ const SOURCE = /\.(ts|tsx|mts|cts)$/;
 /** Imports of what is not code (styles, package.json) are the bundler's business, not the layering's. */
 const ASSET = /\.(css|json|html|svg|png|txt)$/;
 
-const SCHEMA = "agent/api/schema.ts";
+/** The contract: a folder of pieces (agent/api/schema/index.ts re-exports them). */
+const SCHEMA = "agent/api/schema/";
+/** Its task states, sort keys...: lists that import nothing, so any layer may take them. */
+const SCHEMA_ENUMS = "agent/api/schema/enums.ts";
 
 export interface ImportEdge {
   from: string;
@@ -50,8 +55,9 @@ export interface Allowed {
 
 /**
  * Sources that still import the contract's types, file -> why. Issue 13 moves the presentation
- * (records into the API's shapes) out of sources, and the task states into a module below both;
- * until then these type imports are allowed (a value import from them still fails).
+ * (records into the API's shapes) out of sources; until then these type imports are allowed (a
+ * value import from them still fails). The task states and the like need no entry: they are in
+ * SCHEMA_ENUMS, which every layer may import.
  */
 const SOURCES_IMPORTING_THE_SCHEMA: Record<string, string> = {
   "agent/sources/tasks/present.ts": "presentation: builds TaskRow / TaskDetail",
@@ -60,11 +66,6 @@ const SOURCES_IMPORTING_THE_SCHEMA: Record<string, string> = {
   "agent/sources/config.ts": "presentation: builds the config view's Setting rows",
   "agent/sources/django/beat.ts": "presentation: builds PeriodicTask from django-celery-beat rows",
   "agent/sources/waiting.ts": "presentation: reports how the queues were read as the API's WaitingRead",
-  "agent/sources/tasks/record.ts": "TaskState and QueueSource are spelled once, in the schema",
-  "agent/sources/tasks/store.ts": "TaskState and QueueSource are spelled once, in the schema",
-  "agent/sources/tasks/query.ts": "TaskState is spelled once, in the schema",
-  "agent/sources/tasks/slots.ts": "TaskState and QueueSource are spelled once, in the schema",
-  "agent/sources/tasks/indexes.ts": "TaskState is spelled once, in the schema",
 };
 export const ALLOWED: readonly Allowed[] = Object.entries(SOURCES_IMPORTING_THE_SCHEMA).map(([from, reason]) => ({ from, to: SCHEMA, reason }));
 
@@ -86,6 +87,8 @@ const NODE_BUILTINS = new Set(builtinModules);
 
 const under = (file: string, target: string) =>
   target === "agent/*" ? /^agent\/[^/]+$/.test(file) : target.endsWith("/") ? file.startsWith(target) : file === target;
+
+const inSchema = (file: string) => file.startsWith(SCHEMA);
 
 /** The imports `text` makes, named as written. */
 export function importSpecifiers(file: string, text: string): { specifier: string; typeOnly: boolean }[] {
@@ -136,14 +139,15 @@ export function importEdges(files: ReadonlyMap<string, string>): ImportEdge[] {
 /** Allow-list entries no import needs any more: worth deleting (said, not failed, so a merge that removes an import does not break the check). */
 export function unusedAllowances(files: ReadonlyMap<string, string>, allowed: readonly Allowed[] = ALLOWED): Allowed[] {
   const edges = importEdges(files);
-  return allowed.filter((a) => !edges.some((e) => e.from === a.from && e.to === a.to));
+  // The enums need no allowance: an import of them alone leaves the entry unused.
+  return allowed.filter((a) => !edges.some((e) => e.from === a.from && e.to !== null && e.to !== SCHEMA_ENUMS && under(e.to, a.to)));
 }
 
 /** Every rule over `files` (path from the repository root -> text); `allowed` lets listed type imports pass. */
 export function checkImports(files: ReadonlyMap<string, string>, allowed: readonly Allowed[] = ALLOWED): Violation[] {
   const edges = importEdges(files);
   const violations: Violation[] = [];
-  const isAllowed = (e: ImportEdge) => e.typeOnly && allowed.some((a) => a.from === e.from && a.to === e.to);
+  const isAllowed = (e: ImportEdge) => e.to === SCHEMA_ENUMS || (e.typeOnly && allowed.some((a) => a.from === e.from && under(e.to!, a.to)));
   for (const e of edges) {
     // A relative import the check cannot follow would escape every rule below.
     if (e.to === null && e.specifier.startsWith(".") && !ASSET.test(e.specifier)) {
@@ -159,15 +163,17 @@ export function checkImports(files: ReadonlyMap<string, string>, allowed: readon
     if (transport && e.from.startsWith("agent/") && !e.from.startsWith("agent/protocol/")) {
       violations.push({ rule: `only agent/protocol/ imports ${transport}`, file: e.from, message: `imports ${e.to} (go through agent/protocol/brokers.ts and transport.ts)` });
     }
-    if (e.from === SCHEMA) {
+    if (e.from === SCHEMA_ENUMS) {
+      violations.push({ rule: "the schema's enums import nothing", file: e.from, message: `imports "${e.specifier}"` });
+    } else if (inSchema(e.from)) {
       const bare = e.specifier.replace(/^node:/, "").split("/")[0]!;
       if (e.specifier.startsWith("node:") || NODE_BUILTINS.has(bare)) {
         violations.push({ rule: "the schema imports nothing from Node", file: e.from, message: `imports "${e.specifier}"` });
-      } else if (e.to) {
+      } else if (e.to && !inSchema(e.to)) {
         violations.push({ rule: "the schema imports nothing from the agent", file: e.from, message: `imports ${e.to}` });
       }
     }
-    if (e.from.startsWith("extension/") && e.to?.startsWith("agent/") && e.to !== SCHEMA) {
+    if (e.from.startsWith("extension/") && e.to?.startsWith("agent/") && !inSchema(e.to)) {
       violations.push({ rule: "extension/ imports nothing from agent/ but the schema", file: e.from, message: `imports ${e.to}` });
     }
   }

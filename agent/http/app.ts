@@ -3,7 +3,7 @@
  * `{error: {code, message}}`. No Celery knowledge lives here.
  */
 import { Hono, type Context } from "hono";
-import { API_PREFIX, type EndpointName, type EndpointResponse } from "../api/schema";
+import { API_PREFIX, endpoints, streamEndpoint, type EndpointName, type EndpointResponse } from "../api/schema";
 import { HttpError } from "../handlers/errors";
 import { health } from "../handlers/health";
 import { overview } from "../handlers/overview";
@@ -23,6 +23,9 @@ import { log } from "../base/log";
 const MAX_URL = 4096;
 
 type Handler<E extends EndpointName> = (c: Context<AccessEnv>) => EndpointResponse<E> | Promise<EndpointResponse<E>>;
+
+/** The full paths of the endpoints that take query parameters (the table says which). */
+const TAKES_QUERY = new Set(Object.values(endpoints).flatMap((e) => ("query" in e ? [`${API_PREFIX}/${e.path}`] : [])));
 
 /** `webRoot`: the web panel's build (found beside the code by default; null serves a note instead). */
 export function createApp(agent: Agent, webRoot: string | null = findWebBuild()): Hono {
@@ -44,31 +47,36 @@ export function createApp(agent: Agent, webRoot: string | null = findWebBuild())
   });
   app.use(`${API_PREFIX}/*`, extensionCors());
   app.use(`${API_PREFIX}/*`, accessGuard(o));
-  // Only `tasks` takes query parameters: anything else given to another endpoint is a mistake worth saying.
+  // Only the endpoints with a `query` in the table (tasks) take query parameters: anything given to
+  // another is a mistake worth saying.
   api.use("*", async (c, next) => {
     const params = Object.keys(c.req.query());
-    if (params.length && !/\/tasks\/?$/.test(c.req.path)) {
+    if (params.length && !TAKES_QUERY.has(c.req.path.replace(/\/$/, ""))) {
       throw new HttpError(400, "bad_request", `unknown query parameter ${params.join(", ")} (${new URL(c.req.url).pathname} takes none)`);
     }
     await next();
   });
 
-  // Typed against the contract: a handler that drifts from the schema does not compile.
-  const get = <E extends EndpointName>(_name: E, path: string, handler: Handler<E>) =>
-    api.get(path, async (c) => c.json(await handler(c)));
-
-  // Each handler gets the caller's access (set by accessGuard) and cuts what it shows to it.
-  get("health", "/health", (c) => health(agent, c.var.access));
-  get("overview", "/overview", (c) => overview(agent, c.var.access));
-  get("workers", "/workers", () => listWorkers(agent));
-  get("worker", "/workers/:name", (c) => workerDetail(agent, c.req.param("name") ?? "", c.var.access));
-  get("tasks", "/tasks", (c) => listTasks(agent, c.req.query(), c.var.access));
-  get("task", "/tasks/:id", (c) => getTask(agent, c.req.param("id") ?? "", c.var.access));
-  get("queues", "/queues", () => listQueues(agent));
-  get("queue", "/queues/:name", (c) => queueDetail(agent, c.req.param("name") ?? "", c.var.access));
-  get("config", "/config", (c) => getConfig(agent, c.var.access));
-  get("periodicTasks", "/periodic-tasks", (c) => listPeriodicTasks(agent, c.var.access));
-  api.get("/events", (c) => eventStream(c, agent, c.var.access));
+  // One handler per endpoint of the table, typed against its schema: a missing handler, or one
+  // that drifts from the contract, does not compile. Each gets the caller's access (set by
+  // accessGuard) and cuts what it shows to it.
+  const handlers: { [E in EndpointName]: Handler<E> } = {
+    health: (c) => health(agent, c.var.access),
+    overview: (c) => overview(agent, c.var.access),
+    workers: () => listWorkers(agent),
+    worker: (c) => workerDetail(agent, c.req.param("name") ?? "", c.var.access),
+    tasks: (c) => listTasks(agent, c.req.query(), c.var.access),
+    task: (c) => getTask(agent, c.req.param("id") ?? "", c.var.access),
+    queues: () => listQueues(agent),
+    queue: (c) => queueDetail(agent, c.req.param("name") ?? "", c.var.access),
+    config: (c) => getConfig(agent, c.var.access),
+    periodicTasks: (c) => listPeriodicTasks(agent, c.var.access),
+  };
+  for (const name of Object.keys(endpoints) as EndpointName[]) {
+    const handler: Handler<EndpointName> = handlers[name];
+    api.get(`/${endpoints[name].path}`, async (c) => c.json(await handler(c)));
+  }
+  api.get(`/${streamEndpoint.path}`, (c) => eventStream(c, agent, c.var.access));
   app.route(API_PREFIX, api);
   mountWebPanel(app, webRoot);
 

@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Hono } from "hono";
+import { API_PREFIX, endpoints } from "../api/schema";
 
 /**
  * Two levels up from this code, then dist/web: from the sources (agent/http/static.ts) that is the
@@ -36,11 +37,12 @@ const PAGE_HEADERS = {
   "Referrer-Policy": "no-referrer",
 };
 
+const HEALTH = `${API_PREFIX}/${endpoints.health.path}`;
 const NOT_BUILT = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Celery Panel agent</title></head>
 <body><h1>Celery Panel agent</h1>
 <p>The web panel is not built. Run <code>npm run build</code> in the Celery Panel checkout, then restart the agent.</p>
-<p>The API answers meanwhile: <a href="/api/v1/health">/api/v1/health</a>.</p></body></html>
+<p>The API answers meanwhile: <a href="${HEALTH}">${HEALTH}</a>.</p></body></html>
 `;
 
 /** URL path (`/panel.js`, `/icons/icon-32.png`) to file, for every servable file under `dir`. */

@@ -3,6 +3,8 @@
  * Loopback agents are covered by the manifest's host_permissions (no prompt);
  * any other origin is asked for, alone, when the agent is added.
  */
+import { API_PREFIX } from "../../agent/api/schema/paths";
+
 export type AgentUrlResult =
   | {
       ok: true;
@@ -37,8 +39,9 @@ export function parseAgentUrl(input: string): AgentUrlResult {
   if (!url.hostname) return { ok: false, message: "The URL has no host" };
   if (url.username || url.password) return { ok: false, message: "Leave credentials out of the URL; put the agent's token in the token field" };
   if (url.search || url.hash) return { ok: false, message: "The agent URL takes no query string or fragment" };
-  // People paste the API address too: the base is what comes before /api/v1.
-  const path = url.pathname.replace(/\/+$/, "").replace(/\/api\/v1$/, "");
+  // People paste the API address too: the base is what comes before the API's prefix (/api/v1).
+  const trimmed = url.pathname.replace(/\/+$/, "");
+  const path = trimmed.endsWith(API_PREFIX) ? trimmed.slice(0, -API_PREFIX.length) : trimmed;
   return {
     ok: true,
     url: url.origin + path,

@@ -3,7 +3,7 @@
  * Every call resolves (never throws) to a typed result, so views can show each failure as it is.
  * Pure: no browser-extension API, so it runs in unit tests with a fake fetch.
  */
-import { API_PREFIX, ErrorSchema, endpoints, type EndpointName, type EndpointResponse } from "../../agent/api/schema";
+import { API_PREFIX, ErrorSchema, endpoints, fillPath, streamEndpoint, type EndpointName, type EndpointResponse } from "../../agent/api/schema";
 import type { ApiFailure, ApiResult } from "./result";
 
 export interface AgentTarget {
@@ -30,9 +30,8 @@ export const DEFAULT_TIMEOUT_MS = 8000;
 
 /** The concrete path of an endpoint, e.g. `/api/v1/workers/celery%40host`: what errors name. */
 export function endpointPath(endpoint: EndpointName | "events", params: Record<string, string> = {}): string {
-  const template = endpoint === "events" ? "events" : endpoints[endpoint].path;
-  const path = template.replace(/:([a-z_]+)/g, (_, key: string) => encodeURIComponent(params[key] ?? ""));
-  return `${API_PREFIX}/${path}`;
+  const template = endpoint === "events" ? streamEndpoint.path : endpoints[endpoint].path;
+  return `${API_PREFIX}/${fillPath(template, params)}`;
 }
 
 function withQuery(path: string, query: Record<string, QueryValue> = {}): string {

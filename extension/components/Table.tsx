@@ -1,12 +1,13 @@
 /** Dense devtools-style tables: one generic list table and a key/value table. */
 import type { ComponentChildren } from "preact";
+import type { SortOrder, TaskSortKey } from "../../agent/api/schema";
 
 export interface Column<T> {
   label: string;
   render: (row: T) => ComponentChildren;
   className?: string;
-  /** Set when the column can sort the list; the table shows and reports it. */
-  sortKey?: string;
+  /** Set when the column can sort the list (the agent sorts: only `tasks` does); the table shows and reports it. */
+  sortKey?: TaskSortKey;
 }
 
 export interface TableProps<T> {
@@ -16,7 +17,7 @@ export interface TableProps<T> {
   rowClass?: (row: T) => string | undefined;
   /** Shown in place of the body when there are no rows: never an empty box. */
   empty: ComponentChildren;
-  sort?: { key: string; order: "asc" | "desc"; onSort: (key: string) => void };
+  sort?: { key: TaskSortKey; order: SortOrder; onSort: (key: TaskSortKey) => void };
   label?: string;
 }
 

@@ -3,16 +3,17 @@
  * Pure parse/format; `useRoute` is the only part that touches `location`.
  */
 import { useEffect, useState } from "preact/hooks";
+import { endpoints, fillPath, SORT_ORDERS, TASK_SORT_KEYS, type SortOrder, type TaskQuery, type TaskSortKey } from "../../agent/api/schema";
 
-/** The tasks list's filters, as the `tasks` endpoint takes them (see TaskQuerySchema). */
+/** The tasks list's filters, as the `tasks` endpoint takes them (see TaskQuerySchema), text as in the URL. */
 export interface TaskFilters {
   state?: string;
   name?: string;
   worker?: string;
   queue?: string;
   q?: string;
-  sort?: "received" | "started" | "finished" | "runtime";
-  order?: "desc" | "asc";
+  sort?: TaskSortKey;
+  order?: SortOrder;
   cursor?: string;
 }
 
@@ -30,8 +31,39 @@ export type Route =
 
 export type ViewName = Route["view"];
 
-const FILTER_KEYS = ["state", "name", "worker", "queue", "q", "sort", "order", "cursor"] as const;
-const SORTS = ["received", "started", "finished", "runtime"];
+/**
+ * Each view's path after `#/`: the path of the endpoint it shows (its `:name` part is the route's
+ * field of that name), or the panel's own for the two views that have none of their own.
+ */
+const VIEW_PATHS: Record<ViewName, string> = {
+  overview: endpoints.overview.path,
+  workers: endpoints.workers.path,
+  worker: endpoints.worker.path,
+  tasks: endpoints.tasks.path,
+  task: endpoints.task.path,
+  queues: endpoints.queues.path,
+  queue: endpoints.queue.path,
+  config: endpoints.config.path,
+  // The periodic-tasks endpoint's view; the shorter path is the one links were made with.
+  periodic: "periodic",
+  // The extension's list of agents: no endpoint.
+  agents: "agents",
+};
+
+/** The first part of a hash path -> the view it lists, and the view of one item under it (`workers/:name`). */
+const SECTIONS = new Map<string, { list?: ViewName; item?: { view: ViewName; field: string } }>();
+for (const [view, path] of Object.entries(VIEW_PATHS) as [ViewName, string][]) {
+  const [first = "", param] = path.split("/");
+  const section = SECTIONS.get(first) ?? {};
+  if (param?.startsWith(":")) section.item = { view, field: param.slice(1) };
+  else section.list = view;
+  SECTIONS.set(first, section);
+}
+
+/** The query parameters of `tasks` the panel keeps in its URL. */
+const FILTER_KEYS = ["state", "name", "worker", "queue", "q", "sort", "order", "cursor"] as const satisfies readonly (keyof TaskQuery)[];
+
+const oneOf = <T extends string>(values: readonly T[], value: string): value is T => (values as readonly string[]).includes(value);
 
 export function parseFilters(search: URLSearchParams): TaskFilters {
   const filters: TaskFilters = {};
@@ -39,9 +71,9 @@ export function parseFilters(search: URLSearchParams): TaskFilters {
     const value = search.get(key);
     if (!value) continue;
     if (key === "sort") {
-      if (SORTS.includes(value)) filters.sort = value as TaskFilters["sort"];
+      if (oneOf(TASK_SORT_KEYS, value)) filters.sort = value;
     } else if (key === "order") {
-      if (value === "asc" || value === "desc") filters.order = value;
+      if (oneOf(SORT_ORDERS, value)) filters.order = value;
     } else filters[key] = value;
   }
   return filters;
@@ -49,44 +81,25 @@ export function parseFilters(search: URLSearchParams): TaskFilters {
 
 export function parseRoute(hash: string): Route {
   const [pathPart = "", query = ""] = hash.replace(/^#/, "").split("?", 2);
-  const [section = "", ...rest] = pathPart.split("/").filter(Boolean);
+  const [first = "", ...rest] = pathPart.split("/").filter(Boolean);
   const tail = rest.length ? decodeURIComponent(rest.join("/")) : null;
-  switch (section) {
-    case "workers":
-      return tail ? { view: "worker", name: tail } : { view: "workers" };
-    case "tasks":
-      return tail ? { view: "task", id: tail } : { view: "tasks", filters: parseFilters(new URLSearchParams(query)) };
-    case "queues":
-      return tail ? { view: "queue", name: tail } : { view: "queues" };
-    case "config":
-    case "periodic":
-    case "agents":
-      return { view: section };
-    default:
-      return { view: "overview" };
-  }
+  const section = SECTIONS.get(first);
+  // The field is the one the Route of that view has (worker: name, task: id...): the unit test walks every view.
+  if (section?.item && tail !== null) return { view: section.item.view, [section.item.field]: tail } as Route;
+  if (section?.list === "tasks") return { view: "tasks", filters: parseFilters(new URLSearchParams(query)) };
+  return section?.list ? ({ view: section.list } as Route) : { view: "overview" };
 }
 
 export function href(route: Route): string {
-  switch (route.view) {
-    case "worker":
-      return `#/workers/${encodeURIComponent(route.name)}`;
-    case "task":
-      return `#/tasks/${encodeURIComponent(route.id)}`;
-    case "queue":
-      return `#/queues/${encodeURIComponent(route.name)}`;
-    case "tasks": {
-      const search = new URLSearchParams();
-      for (const key of FILTER_KEYS) {
-        const value = route.filters[key];
-        if (value) search.set(key, value);
-      }
-      const qs = search.toString();
-      return qs ? `#/tasks?${qs}` : "#/tasks";
-    }
-    default:
-      return `#/${route.view}`;
+  const path = `#/${fillPath(VIEW_PATHS[route.view], route)}`;
+  if (route.view !== "tasks") return path;
+  const search = new URLSearchParams();
+  for (const key of FILTER_KEYS) {
+    const value = route.filters[key];
+    if (value) search.set(key, value);
   }
+  const qs = search.toString();
+  return qs ? `${path}?${qs}` : path;
 }
 
 export function useRoute(): Route {

@@ -20,7 +20,9 @@ const CLEAN = {
   "agent/runtime/agent.ts": `import { Store } from "../sources/store";\nexport class Agent { s = new Store(); }`,
   "agent/handlers/health.ts": `import type { Agent } from "../runtime/agent";\nexport const health = (a: Agent) => a.s;`,
   "agent/http/app.ts": `import { health } from "../handlers/health";\nexport const app = health;`,
-  "agent/api/schema.ts": `import * as z from "zod/mini";\nexport const Health = z.object({});`,
+  "agent/api/schema/enums.ts": `export const STATES = ["PENDING"] as const;`,
+  "agent/api/schema/health.ts": `import * as z from "zod/mini";\nimport { STATES } from "./enums";\nexport const Health = z.object({ state: z.enum(STATES) });`,
+  "agent/api/schema/index.ts": `export * from "./enums";\nexport * from "./health";`,
   "extension/client.ts": `import { Health } from "../agent/api/schema";\nexport const h = Health;`,
 };
 
@@ -71,29 +73,46 @@ describe("check-imports", () => {
     const v = checkImports(
       files({
         ...CLEAN,
-        "agent/api/schema.ts": `import { readFileSync } from "node:fs";\nimport { EventEmitter } from "events";\nimport { MASK } from "../base/mask";`,
+        "agent/api/schema/health.ts": `import { readFileSync } from "node:fs";\nimport { EventEmitter } from "events";\nimport { MASK } from "../../base/mask";`,
         "extension/client.ts": `import { MASK } from "../agent/base/mask";\nimport { Health } from "../agent/api/schema";`,
       }),
       [],
     );
     assert.deepEqual(rules(v).sort(), [
-      'agent/api/schema.ts: imports "events" [the schema imports nothing from Node]',
-      'agent/api/schema.ts: imports "node:fs" [the schema imports nothing from Node]',
-      "agent/api/schema.ts: imports agent/base/mask.ts [the schema imports nothing from the agent]",
+      'agent/api/schema/health.ts: imports "events" [the schema imports nothing from Node]',
+      'agent/api/schema/health.ts: imports "node:fs" [the schema imports nothing from Node]',
+      "agent/api/schema/health.ts: imports agent/base/mask.ts [the schema imports nothing from the agent]",
       "extension/client.ts: imports agent/base/mask.ts [extension/ imports nothing from agent/ but the schema]",
     ]);
   });
 
   test("the allow-list lets a listed type import pass, not a value import, and says which entries are unused", () => {
     const allowed = [
-      { from: "agent/sources/present.ts", to: "agent/api/schema.ts", reason: "presentation" },
-      { from: "agent/sources/store.ts", to: "agent/api/schema.ts", reason: "gone" },
+      { from: "agent/sources/present.ts", to: "agent/api/schema/", reason: "presentation" },
+      { from: "agent/sources/store.ts", to: "agent/api/schema/", reason: "gone" },
     ];
     const typeOnly = files({ ...CLEAN, "agent/sources/present.ts": `import { type Health } from "../api/schema";` });
     assert.deepEqual(rules(checkImports(typeOnly, allowed)), []);
     assert.deepEqual(unusedAllowances(typeOnly, allowed), [allowed[1]]);
     const value = files({ ...CLEAN, "agent/sources/present.ts": `import { Health } from "../api/schema";` });
-    assert.deepEqual(rules(checkImports(value, allowed)), ["agent/sources/present.ts: imports agent/api/schema.ts [agent/sources/ imports nothing from agent/api/]"]);
+    assert.deepEqual(rules(checkImports(value, allowed)), ["agent/sources/present.ts: imports agent/api/schema/index.ts [agent/sources/ imports nothing from agent/api/]"]);
+  });
+
+  test("any layer may import the schema's enums, values too; the enums import nothing", () => {
+    const ok = files({ ...CLEAN, "agent/protocol/url.ts": `import { STATES } from "../api/schema/enums";\nexport const url = STATES[0];` });
+    assert.deepEqual(rules(checkImports(ok, [])), []);
+    const v = checkImports(
+      files({
+        ...CLEAN,
+        "agent/api/schema/enums.ts": `import * as z from "zod/mini";\nexport const STATES = ["PENDING"] as const;`,
+        "agent/sources/store.ts": `import { Health } from "../api/schema/health";`,
+      }),
+      [],
+    );
+    assert.deepEqual(rules(v).sort(), [
+      'agent/api/schema/enums.ts: imports "zod/mini" [the schema\'s enums import nothing]',
+      "agent/sources/store.ts: imports agent/api/schema/health.ts [agent/sources/ imports nothing from agent/api/]",
+    ]);
   });
 
   test("only agent/protocol/ imports a concrete transport (protocol/redis/), type imports too; tests may", () => {

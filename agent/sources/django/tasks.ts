@@ -7,7 +7,8 @@
  * task_track_started, else its end), "finished" is date_done, "started" falls back to
  * date_created; the table records no runtime, so that sort is refused.
  */
-import { applyMeta, newRecord, type StoredValue, type TaskRecord } from "../tasks/record";
+import { CELERY_TASK_STATES, type TaskState } from "../../api/schema/enums";
+import { applyMeta, newRecord, READY_STATES, type StoredValue, type TaskRecord } from "../tasks/record";
 import type { TaskMeta } from "../../protocol/result-meta";
 import { encodeCursor, type Cursor } from "../tasks/cursor";
 import type { TaskFilter, TaskSort } from "../tasks/query";
@@ -156,8 +157,7 @@ export class DjangoTaskSource {
   }
 }
 
-const KNOWN_STATES = new Set<string>(["PENDING", "RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED"]);
-const READY = new Set<string>(["SUCCESS", "FAILURE", "REVOKED", "REJECTED"]);
+const KNOWN_STATES = new Set<string>(CELERY_TASK_STATES);
 
 const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const isoOf = (v: unknown): string | null => {
@@ -204,7 +204,7 @@ export function taskFromRow(row: Row): DbTask {
       traceback: text(row.traceback),
       children,
       // date_done is rewritten on every save: a finish time only once the task is ready.
-      dateDone: READY.has(status) ? doneMs : null,
+      dateDone: READY_STATES.has(status as TaskState) ? doneMs : null,
       name: text(row.task_name),
       args: null,
       kwargs: null,

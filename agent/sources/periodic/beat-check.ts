@@ -5,6 +5,7 @@
  * since, means beat stopped sending. An entry missed while other entries still run later is that
  * entry's problem (its task never shows up), not beat's.
  */
+import type { BeatStatus } from "../../api/schema/enums";
 import { computeSchedule } from "./index";
 
 /** An entry as the check reads it. */
@@ -26,7 +27,6 @@ export interface EntryCheck {
   missed: number | null;
 }
 
-export type BeatStatus = "alive" | "late" | "unknown";
 
 export interface BeatVerdict {
   status: BeatStatus;

@@ -10,7 +10,7 @@
  * A slot's state column is written here, in step with the counts; the order index reads its keys
  * from the columns, so a slot is taken out (unplace) before its received time changes.
  */
-import type { TaskState } from "../../api/schema";
+import type { TaskState } from "../../api/schema/enums";
 import { OrderIndex, STATE_COUNT, type Visit } from "./order-index";
 import { EMPTY, type Columns } from "./columns";
 import { F_PARENT, STATE_CODE, STATES } from "./slots";

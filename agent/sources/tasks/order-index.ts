@@ -10,9 +10,10 @@
  * The index holds slot numbers only; keys are read through the callbacks, so a slot must be removed
  * before its key changes and inserted again after.
  */
+import { TASK_STATES } from "../../api/schema/enums";
 
 const LEAF_CAP = 512;
-export const STATE_COUNT = 10;
+export const STATE_COUNT = TASK_STATES.length;
 
 export interface OrderKeys {
   /** The primary key (received time, ms). */

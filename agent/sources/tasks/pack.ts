@@ -8,6 +8,7 @@
  *     store: failures at one place share one.)
  * Packing then unpacking gives back an equal record (`unpack(pack(t))` deep-equals `t`).
  */
+import type { TaskState } from "../../api/schema/enums";
 import type { StoredValue, TaskRecord, TimelineItem } from "./record";
 import { valueText } from "./query";
 import { SEP } from "./search";
@@ -117,7 +118,7 @@ export const ROOT_IS_SELF = 1;
 export const TIMELINE_IS_BACKEND_WRITE = 2;
 
 const TIMELINE_SOURCES = ["event", "result_backend", "agent"] as const;
-const DETAILED_STATES = new Set(["FAILURE", "RETRY", "REVOKED"]);
+const DETAILED_STATES = new Set<TaskState>(["FAILURE", "RETRY", "REVOKED"]);
 
 /** The one timeline entry a task seen only in one backend write has (see applyMeta). */
 function impliedTimeline(t: TaskRecord): TimelineItem {

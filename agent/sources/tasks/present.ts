@@ -1,10 +1,10 @@
 /** Tasks as the API shows them: table rows with short previews, and the full detail. */
-import type { Hidden, TaskDetail, TaskRow, TimelineEntry } from "../../api/schema";
+import type { Hidden, TaskDetail, TaskRow, TaskState, TimelineEntry } from "../../api/schema";
 import { preview } from "../values";
 import { valueText } from "./query";
 import { isInferred, type StoredValue, type TaskRecord } from "./record";
 
-const FAILED = new Set(["FAILURE", "RETRY", "REVOKED", "REJECTED"]);
+const FAILED = new Set<TaskState>(["FAILURE", "RETRY", "REVOKED", "REJECTED"]);
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const short = (v: StoredValue | null) => (v === null ? null : preview(valueText(v)));
 

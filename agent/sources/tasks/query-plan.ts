@@ -5,6 +5,7 @@
  * found by walking the received-time index (the default sort, stopping once full), by sorting the
  * search's matches when they are few, or by one scan keeping the best limit + 1 (other sorts).
  */
+import type { SortOrder } from "../../api/schema/enums";
 import type { TaskFilter, TaskSort } from "./query";
 import { STATE_COUNT } from "./order-index";
 import { EMPTY, type Columns } from "./columns";
@@ -155,7 +156,7 @@ export class QueryPlanner {
   }
 
   /** Received-time order: walk the order index from the right end, stop once the page is full. */
-  private pageByReceived(m: Matcher, order: "asc" | "desc", limit: number, cursor: Cursor | null): Candidates {
+  private pageByReceived(m: Matcher, order: SortOrder, limit: number, cursor: Cursor | null): Candidates {
     const dir = order === "asc" ? 1 : -1;
     const c = this.c;
     const keyOf = (s: number) => c.recv[s]!;

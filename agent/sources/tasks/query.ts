@@ -1,5 +1,5 @@
 /** What a task listing asks for, already validated, and the text search over a task. */
-import type { TaskState } from "../../api/schema";
+import type { SortOrder, TaskSortKey, TaskState } from "../../api/schema/enums";
 import type { StoredValue, TaskRecord } from "./record";
 
 export interface TaskFilter {
@@ -15,8 +15,8 @@ export interface TaskFilter {
 }
 
 export interface TaskSort {
-  by: "received" | "started" | "finished" | "runtime";
-  order: "asc" | "desc";
+  by: TaskSortKey;
+  order: SortOrder;
 }
 
 /** Case-insensitive substring search over id, name, args, kwargs, result and exception. */

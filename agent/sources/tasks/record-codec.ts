@@ -4,12 +4,13 @@
  * the task goes quiet, unpack() builds a fresh record from both. This is the one place that knows
  * which field lives where, so a field added to TaskRecord is added here (both ways) and in pack.ts.
  */
+import { QUEUE_SOURCES } from "../../api/schema/enums";
 import { newRecord, type TaskRecord } from "./record";
 import { packRest, packText, unpackRest, unpackText } from "./pack";
 import { TextStore } from "./search";
 import type { Symbols } from "./symbols";
 import { dec, getSmall, put, putSmall } from "./columns";
-import { F_BACKEND, F_EVENTS, F_PARENT, F_QUEUE, F_QUEUE_SHIFT, F_ROOT_SELF, F_TL_IMPLIED, QUEUE_SOURCES, STATES, type TaskSlots } from "./slots";
+import { F_BACKEND, F_EVENTS, F_PARENT, F_QUEUE, F_QUEUE_SHIFT, F_ROOT_SELF, F_TL_IMPLIED, STATES, type TaskSlots } from "./slots";
 
 /** The flags write() owns (pack() adds its own). */
 const F_WRITTEN = F_EVENTS | F_BACKEND | F_PARENT | F_QUEUE;

@@ -8,7 +8,7 @@ import type { CeleryEvent } from "../../protocol/events";
 import { num, str } from "../../protocol/events";
 import { childIds, type TaskMeta } from "../../protocol/result-meta";
 import { isRecord } from "../../protocol/envelope";
-import type { QueueSource, TaskState } from "../../api/schema";
+import { CELERY_TASK_STATES, type QueueSource, type TaskState } from "../../api/schema/enums";
 import type { TaskMessage } from "../../protocol/task-message";
 
 export type StoredValue = { format: "json"; value: unknown } | { format: "repr"; value: string };
@@ -105,7 +105,7 @@ const EVENT_STATE: Record<string, TaskState> = {
   "task-rejected": "REJECTED",
 };
 
-const KNOWN_STATES = new Set<string>(["PENDING", "RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED"]);
+const KNOWN_STATES = new Set<string>(CELERY_TASK_STATES);
 
 /** The states a task can be LOST from: held by a worker, not finished. */
 export const LOSABLE_STATES = new Set<TaskState>(["RECEIVED", "SCHEDULED", "STARTED"]);

@@ -8,13 +8,14 @@
  * Kept as one object the other pieces share, so a loop over a million slots reads the columns
  * directly (no call per task).
  */
-import type { QueueSource, TaskState } from "../../api/schema";
+import { TASK_STATES, type TaskState } from "../../api/schema/enums";
 import { isFinished, type TaskRecord } from "./record";
 import { Symbols } from "./symbols";
 import { IdTable } from "./id-table";
 import { Columns, EMPTY, NumberQueue } from "./columns";
 
-export const STATES: readonly TaskState[] = ["PENDING", "RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED", "LOST", "SCHEDULED"];
+/** The task states, in the order of their codes in the state column. */
+export const STATES: readonly TaskState[] = TASK_STATES;
 /** A state's code in the state column. */
 export const STATE_CODE = new Map<TaskState, number>(STATES.map((s, i) => [s, i]));
 /** The state mask that accepts every state. */
@@ -28,10 +29,9 @@ export const F_BACKEND = 2;
 export const F_ROOT_SELF = 4;
 export const F_TL_IMPLIED = 8;
 export const F_PARENT = 16;
-/** Three bits for where the queue came from (see QUEUE_SOURCES); 0 while there is no queue. */
+/** Three bits for where the queue came from (their index in QUEUE_SOURCES, plus 1); 0 while there is no queue. */
 export const F_QUEUE_SHIFT = 5;
 export const F_QUEUE = 7 << F_QUEUE_SHIFT;
-export const QUEUE_SOURCES: readonly QueueSource[] = ["event", "result_backend", "delivery_info", "worker_queues", "broker"];
 
 /** Celery's task ids: lower-case UUIDs (hex digits and dashes). */
 export const UUID_LIKE = /^[0-9a-f-]+$/;

@@ -18,12 +18,12 @@
 import type { CeleryEvent } from "../../protocol/events";
 import type { TaskMeta } from "../../protocol/result-meta";
 import type { TaskMessage } from "../../protocol/task-message";
-import type { TaskState } from "../../api/schema";
+import { QUEUE_SOURCES, type TaskState } from "../../api/schema/enums";
 import { acceptsWaiting, applyEvent, applyMeta, applyWaiting, inferQueue, isFinished, LOSABLE_STATES, markLost, newRecord, receivedTime, sameWaiting, type TaskRecord, type WaitingInfo } from "./record";
 import type { TaskFilter, TaskSort } from "./query";
 import type { Cursor } from "./cursor";
 import { EMPTY } from "./columns";
-import { F_QUEUE, F_QUEUE_SHIFT, QUEUE_SOURCES, STATE_CODE, TaskSlots } from "./slots";
+import { F_QUEUE, F_QUEUE_SHIFT, STATE_CODE, TaskSlots } from "./slots";
 import { RecordCodec } from "./record-codec";
 import { HotCache, type HotLimits } from "./hot-cache";
 import { TaskIndexes } from "./indexes";

@@ -83,9 +83,9 @@ function OverviewBody({ data }: { data: Overview }) {
       <div class="cards">
         <Card one="Worker online" many="Workers online" count={data.workers.online} link={href({ view: "workers" })} />
         <Card one="Worker offline" many="Workers offline" count={data.workers.offline} link={href({ view: "workers" })} tone={data.workers.offline ? "bad" : undefined} />
-        <Card one="Active task" many="Active tasks" count={data.tasks.active} link={href({ view: "tasks", filters: { state: "STARTED" } })} />
+        <Card one="Active task" many="Active tasks" count={data.tasks.active} link={href({ view: "tasks", filters: { state: "STARTED" satisfies TaskState } })} />
         <Card one="Reserved task" many="Reserved tasks" count={data.tasks.reserved} link={href({ view: "workers" })} />
-        <Card one="Scheduled task" many="Scheduled tasks" count={data.tasks.scheduled ?? null} link={href({ view: "tasks", filters: { state: "SCHEDULED" } })} />
+        <Card one="Scheduled task" many="Scheduled tasks" count={data.tasks.scheduled ?? null} link={href({ view: "tasks", filters: { state: "SCHEDULED" satisfies TaskState } })} />
         <Card one="Queued message" many="Queued messages" count={queued} link={href({ view: "queues" })} />
         <Card one="Periodic task" many="Periodic tasks" count={pending.has("periodic_tasks") ? null : data.periodic_tasks} link={href({ view: "periodic" })} />
       </div>

@@ -1,5 +1,6 @@
 /** Tasks: server-side filtered and paginated (next_cursor); filters live in the URL. */
 import { useEffect, useState } from "preact/hooks";
+import { SORT_ORDERS, TASK_SORT_KEYS, type TaskSortKey } from "../../../agent/api/schema";
 import { StateBadge, TASK_STATES } from "../../components/badges";
 import { formatCount, plural } from "../../shared/format";
 import { DataView } from "../ResourceView";
@@ -71,10 +72,11 @@ export function TasksView({ filters }: { filters: TaskFilters }) {
     refreshOn: (e) => e.type === "task",
     minIntervalMs: 2000,
   });
-  const sort = filters.sort ?? "received";
-  const order = filters.order ?? "desc";
-  const onSort = (column: string) =>
-    navigate({ view: "tasks", filters: withFilters(filters, { sort: column as TaskFilters["sort"], order: column === sort && order === "desc" ? "asc" : "desc" }) });
+  // The agent's defaults (the first of each list), so the table marks the column it sorted by.
+  const sort = filters.sort ?? TASK_SORT_KEYS[0];
+  const order = filters.order ?? SORT_ORDERS[0];
+  const onSort = (column: TaskSortKey) =>
+    navigate({ view: "tasks", filters: withFilters(filters, { sort: column, order: column === sort && order === "desc" ? "asc" : "desc" }) });
   return (
     <DataView name="tasks" heading="Tasks" resource={tasks} what="tasks" tools={<Filters filters={filters} />}>
       {(data) => (

@@ -1,0 +1,40 @@
+/**
+ * The contract's words that the agent's lower layers use as values, not only as types: task
+ * states, where a queue came from, the tasks listing's sort keys and orders. Plain lists that
+ * import nothing (not even zod), so sources may take them from here (scripts/check-imports.ts);
+ * the zod enums of the other pieces are built from them. Spell them here and nowhere else.
+ */
+
+/** Celery's own task states (celery.states), in the order the task store numbers them. */
+export const CELERY_TASK_STATES = ["PENDING", "RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED"] as const;
+
+/**
+ * Celery's states, plus two of the agent's own:
+ * - LOST: its verdict on a task that was received or running on a worker judged offline (killed, or
+ *   restarted under the same name). A later event or result replaces it.
+ * - SCHEDULED: a worker received the task with an ETA later than the moment it received it
+ *   (`countdown`/`eta`): the worker holds it until then (`inspect scheduled`). Celery calls it RECEIVED;
+ *   task-started moves it on as usual.
+ * A message still waiting in a broker queue (no worker has it) is PENDING with `waiting` set.
+ */
+export const TASK_STATES = [...CELERY_TASK_STATES, "LOST", "SCHEDULED"] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+/**
+ * Where a task's queue came from: named by the task-sent event or the result backend
+ * (result_extended), or inferred by the agent from the routing key in the worker's
+ * `inspect active/reserved/scheduled` reply (`delivery_info`) or from the worker that received it
+ * consuming that one queue only (`worker_queues`); or the queue the agent read its message waiting in (`broker`).
+ */
+export const QUEUE_SOURCES = ["event", "result_backend", "delivery_info", "worker_queues", "broker"] as const;
+export type QueueSource = (typeof QUEUE_SOURCES)[number];
+
+/** What the `tasks` listing sorts by (`sort`), and which way (`order`); the first of each is the default. */
+export const TASK_SORT_KEYS = ["received", "started", "finished", "runtime"] as const;
+export type TaskSortKey = (typeof TASK_SORT_KEYS)[number];
+export const SORT_ORDERS = ["desc", "asc"] as const;
+export type SortOrder = (typeof SORT_ORDERS)[number];
+
+/** Whether beat looks alive, judged from its entries' expected and observed runs. */
+export const BEAT_STATUSES = ["alive", "late", "unknown"] as const;
+export type BeatStatus = (typeof BEAT_STATUSES)[number];

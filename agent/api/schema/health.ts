@@ -1,0 +1,46 @@
+/** The `health` response: the agent itself, its connections, and what it refused. */
+import "./zod-setup";
+import * as z from "zod/mini";
+import { ConnectionSchema, NullableTime, Time } from "./common";
+
+export const HealthSchema = z.looseObject({
+  agent: z.looseObject({
+    name: z.string(),
+    version: z.string(),
+    started_at: Time,
+    uptime_seconds: z.number(),
+  }),
+  broker: ConnectionSchema,
+  result_backend: ConnectionSchema,
+  last_event_at: NullableTime,
+  tasks_held: z.number(),
+  max_tasks: z.number(),
+  backfill: z.looseObject({
+    state: z.enum(["pending", "running", "done", "failed", "disabled"]),
+    scanned: z.number(),
+    loaded: z.number(),
+    error: z.nullable(z.string()),
+  }),
+  /** Broker messages and requests refused as malformed, by reason. */
+  rejected: z.record(z.string(), z.number()),
+  /** HTTP requests refused, by status and code (e.g. `404 not_found`). Absent from older agents. */
+  http_rejected: z.optional(z.record(z.string(), z.number())),
+  /** What this caller may see: scopes `config` and `task_payloads`. Absent from older agents. */
+  access: z.optional(
+    z.looseObject({
+      token: z.enum(["full", "limited", "none"]),
+      scopes: z.array(z.string()),
+      redacted: z.boolean(),
+    }),
+  ),
+  /** Remote-control broadcasts sent, and how many returned early (every live worker answered). */
+  remote_control: z.looseObject({
+    broadcasts: z.number(),
+    early: z.number(),
+    timeouts: z.number(),
+    failed: z.number(),
+    by_method: z.record(z.string(), z.number()),
+  }),
+});
+
+export type Health = z.infer<typeof HealthSchema>;

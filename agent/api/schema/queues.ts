@@ -1,0 +1,43 @@
+/** Queues: the `queues` listing and one queue's detail, with its recent and waiting tasks. */
+import "./zod-setup";
+import * as z from "zod/mini";
+import { NullableTime } from "./common";
+import { TaskRowSchema, WaitingReadSchema } from "./tasks";
+
+export const QueueConsumerSchema = z.looseObject({
+  worker: z.string(),
+  online: z.boolean(),
+  prefetch_count: z.nullable(z.number()),
+});
+
+export const QueueSummarySchema = z.looseObject({
+  name: z.string(),
+  exchange: z.nullable(z.string()),
+  exchange_type: z.nullable(z.string()),
+  routing_key: z.nullable(z.string()),
+  bindings: z.array(z.looseObject({ exchange: z.string(), routing_key: z.string() })),
+  durable: z.nullable(z.boolean()),
+  max_priority: z.nullable(z.number()),
+  messages: z.nullable(z.number()),
+  messages_by_priority: z.array(z.looseObject({ priority: z.number(), messages: z.number() })),
+  unacked: z.nullable(z.number()),
+  oldest_unacked_at: NullableTime,
+  consumers: z.array(QueueConsumerSchema),
+  /** Where the queue was found: broker bindings, workers' active_queues, the configured task_queues, list keys. */
+  declared_in: z.array(z.enum(["broker", "workers", "config"])),
+});
+
+export const QueueDetailSchema = z.extend(QueueSummarySchema, {
+  routed_tasks: z.array(z.looseObject({ pattern: z.string(), route: z.record(z.string(), z.unknown()) })),
+  recent_tasks: z.array(TaskRowSchema),
+  /** Its messages waiting in the broker, next first (bounded: see `waiting`). */
+  waiting_tasks: z.optional(z.array(TaskRowSchema)),
+  waiting: z.optional(WaitingReadSchema),
+  source: z.string(),
+});
+
+export const QueueListSchema = z.looseObject({ queues: z.array(QueueSummarySchema), source: z.string() });
+
+export type QueueSummary = z.infer<typeof QueueSummarySchema>;
+export type QueueDetail = z.infer<typeof QueueDetailSchema>;
+export type QueueList = z.infer<typeof QueueListSchema>;

@@ -3,7 +3,7 @@ import { hideRowPayloads, taskRow } from "../sources/tasks/present";
 import { FULL_ACCESS, payloadHidden, type Access } from "./access";
 import { atMost, handlerState, type Ctx } from "./context";
 import { summaries } from "./workers";
-import { listQueues, readWaiting } from "./queues";
+import { listQueues } from "./queues";
 import { listPeriodicTasks } from "./periodic";
 import { connections } from "./health";
 import { taskTotals } from "./task-totals";
@@ -40,25 +40,23 @@ async function compute(ctx: Ctx, state: OverviewState): Promise<Overview> {
   // What the workers last said, when every live worker has said it: the overview answers at once
   // (a stale answer is refreshed in the background, and the panel updates live); it waits for a
   // broadcast only for a worker never heard from.
-  const now = (m: "active" | "reserved" | "scheduled" | "registered" | "stats") => {
+  const now = (m: "active" | "reserved" | "scheduled" | "registered") => {
     const held = ctx.inspector.cached(m);
     return held ? Promise.resolve(held) : settle(ctx.inspector.read(m));
   };
-  const [active, reserved, scheduled, registered, , freshQueues, freshPeriodic] = await Promise.all([
+  // The totals per task name take the workers' latest stats replies as they are (the pool probe and
+  // the Workers view ask for them): the overview, polled by every client, does not ask again.
+  const [active, reserved, scheduled, registered, freshQueues, freshPeriodic] = await Promise.all([
     now("active"),
     now("reserved"),
     now("scheduled"),
     now("registered"),
-    // The workers' own counts per task name, for the totals (the replies are kept by the inspector).
-    now("stats"),
     settle(listQueues(ctx, { heldReplies: true })),
     settle(listPeriodicTasks(ctx, FULL_ACCESS, { runs: false })),
   ]);
   const queues = freshQueues ?? state.lastKnown.queues;
   const periodic = freshPeriodic ?? state.lastKnown.periodic;
   state.lastKnown = { queues, periodic };
-  // The overview is what clients poll: it keeps the waiting messages in the task store current.
-  if (freshQueues) void readWaiting(ctx, freshQueues.queues).catch(() => undefined);
   const workers = summaries(ctx);
   const online = workers.filter((w) => w.status === "online");
   // Busy solo workers answer nothing: their running task comes from the task store instead.

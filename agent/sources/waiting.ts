@@ -25,7 +25,11 @@ export interface WaitingLimits {
   freshMs: number;
 }
 
-export const defaultWaitingLimits: WaitingLimits = { perList: 100, total: 500, freshMs: 1500 };
+/**
+ * Each read decodes its messages and moves every one whose place changed (all of them, in a queue
+ * that drains): 100 in all keeps a read to a few milliseconds of the event loop under a backlog.
+ */
+export const defaultWaitingLimits: WaitingLimits = { perList: 50, total: 100, freshMs: 1500 };
 
 interface PlannedRead extends ListRead {
   /** Messages ahead of this list's first in its queue (the lists served before it). */

@@ -34,7 +34,7 @@ export interface RunsSeen {
 export type EachNamed = (task: string, visit: (t: NamedTask) => boolean) => void;
 
 /** Tasks looked at per task name: bounds the work of one request over a huge store. */
-export const MAX_SCAN = 20_000;
+export const MAX_SCAN = 2_000;
 
 type Verdict = "yes" | "no" | "maybe";
 

@@ -66,6 +66,24 @@ describe('WorkerRegistry: liveness', () => {
     assert.equal(live(s.reg, 'dead@vm').status, 'offline');
   });
 
+  test("a worker-offline while workers rejoin after the agent's outage is a consumer restart until the grace ends", () => {
+    const s = setup();
+    s.reg.applyEvent(wev('worker-heartbeat', 'w1@vm', START));
+    s.reg.applyEvent(wev('worker-heartbeat', 'w2@vm', START));
+    s.reg.setListening(false, START + 1000);
+    s.reg.setListening(true, START + 6000);
+    // Redis came back: each worker's consumer restarts and says worker-offline first.
+    s.at(START + 7000);
+    s.reg.applyEvent(wev('worker-offline', 'w1@vm', START + 7000));
+    s.reg.applyEvent(wev('worker-offline', 'w2@vm', START + 7000));
+    assert.equal(live(s.reg, 'w1@vm').status, 'online', 'restarting its consumer, not shut down');
+    s.reg.applyEvent(wev('worker-online', 'w1@vm', START + 8000));
+    // The grace (the outage's 5 s after the return) ends: w1 came back, w2 never did.
+    s.at(START + 6000 + 5000 + 1);
+    assert.equal(live(s.reg, 'w1@vm').status, 'online');
+    assert.deepEqual(live(s.reg, 'w2@vm'), { status: 'offline', busy: false, detail: 'shut down (sent worker-offline)' });
+  });
+
   test('online after a heartbeat; offline once 2 x freq pass without one', () => {
     const s = setup();
     s.reg.applyEvent(wev('worker-heartbeat', 'w1@vm', START));

@@ -122,6 +122,17 @@ export class WorkerRegistry {
     return heard;
   }
 
+  /**
+   * A worker's consumer restarts when its broker connection comes back, and says worker-offline
+   * then worker-online: a worker-offline during the grace after the agent's own outage is that
+   * restart until the grace ends without a worker-online, not a shutdown.
+   */
+  private restartingAfterOutage(offlineAt: number, now: number): boolean {
+    const d = this.deaf;
+    if (!d || d.to === null || offlineAt < d.from) return false;
+    return now < d.to + Math.min(d.to - d.from, REJOIN_GRACE_MAX_MS);
+  }
+
   onChange(l: (w: WorkerState) => void): void {
     this.listeners.push(l);
   }
@@ -259,7 +270,7 @@ export class WorkerRegistry {
   liveness(w: WorkerState): Liveness {
     const now = this.judgedAt();
     const window = w.freq * 2 * 1000;
-    if (w.offlineAt !== null) return { status: "offline", busy: false, detail: "shut down (sent worker-offline)" };
+    if (w.offlineAt !== null && !this.restartingAfterOutage(w.offlineAt, now)) return { status: "offline", busy: false, detail: "shut down (sent worker-offline)" };
     const heard = this.lastHeard(w);
     if (heard && now - heard <= window) {
       const deafSince = this.deaf && this.deaf.to === null ? this.deaf.from : null;

@@ -42,6 +42,18 @@ describe('attempts', () => {
     assert.deepEqual(hideDetailPayloads(d, hidden).timeline.find((e) => e.traceback)!.traceback, hidden, "a retry's traceback is payload too");
   });
 
+  test("the retry's traceback sits on the worker's task-retried row even when the backend's RETRY record is read after it", () => {
+    const t = newRecord(ID, 1, ms(T0));
+    applyEvent(t, ev('task-received', ID, T0, { name: 'app.flaky', retries: 0 }));
+    applyEvent(t, ev('task-started', ID, T0 + 0.01));
+    applyEvent(t, ev('task-retried', ID, T0 + 0.05, { exception: "RuntimeError('attempt 0 failed')", traceback: 'Traceback: attempt 0' }));
+    applyMeta(t, meta(ID, 'RETRY', { result: { exc_type: 'RuntimeError', exc_message: ['attempt 0 failed'] }, traceback: 'Traceback: attempt 0', seenAt: ms(T0 + 0.06) }));
+    applyEvent(t, ev('task-received', ID, T0 + 0.1, { name: 'app.flaky', retries: 1 }));
+    applyEvent(t, ev('task-succeeded', ID, T0 + 0.3, { result: "'ok'", runtime: 0.02 }));
+    const d = taskDetail(t, EXTRAS);
+    assert.deepEqual(d.timeline.filter((e) => e.traceback).map((e) => e.type), ['task-retried']);
+  });
+
   test('a failed task keeps its error; a task known from one stored result says why, its attempt only inferred', () => {
     const t = newRecord(ID, 1, ms(T0));
     applyMeta(t, meta(ID, 'FAILURE', { result: { exc_type: 'ValueError', exc_message: ['boom'] }, traceback: 'tb', dateDone: ms(T0) }));

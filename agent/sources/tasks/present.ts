@@ -96,7 +96,10 @@ function timelineByAttempt(t: TaskRecord, retryTraceback: string | null): Timeli
     return { x, attempt: current };
   });
   steps.sort((a, b) => a.attempt - b.attempt);
-  const lastRetry = retryTraceback === null ? -1 : steps.findLastIndex((s) => RETRY_STEPS.has(s.x.type));
+  // The worker's task-retried event carries the traceback itself: its row holds it, whether or not
+  // the backend's RETRY record was read too (then that record's row is the fallback).
+  const lastOf = (type: string) => steps.findLastIndex((s) => s.x.type === type);
+  const lastRetry = retryTraceback === null ? -1 : lastOf("task-retried") >= 0 ? lastOf("task-retried") : lastOf("backend-retry");
   return steps.map(({ x, attempt }, i) => ({
     type: x.type,
     at: new Date(x.at).toISOString(),
@@ -108,8 +111,6 @@ function timelineByAttempt(t: TaskRecord, retryTraceback: string | null): Timeli
     ...(i === lastRetry && { traceback: retryTraceback }),
   }));
 }
-
-const RETRY_STEPS = new Set(["task-retried", "backend-retry"]);
 
 function typeFromRepr(repr: string | null): string | null {
   const m = repr ? /^([A-Za-z_][\w.]*)\(/.exec(repr) : null;

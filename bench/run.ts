@@ -13,7 +13,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
-import { REPO_ROOT, stopAll } from "../test/fixtures/deployment";
+import { REPO_ROOT, stopAll } from "../test/harness/deployment";
 import { describeMachine, loadAverage } from "./lib/machine";
 import { log } from "./lib/proc";
 import { writeReport, type Figure } from "./lib/report";

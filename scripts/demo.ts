@@ -22,7 +22,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { FIXTURE_DIR, PYTHON, REPO_ROOT, fixtureEnv, freePort } from "../test/fixtures/deployment";
+import { FIXTURE_DIR, PYTHON, REPO_ROOT, fixtureEnv, freePort } from "../test/harness/deployment";
 import { CONTROL_ACTIONS, DEMO_DIR_PREFIX, KEYS_HELP, commandsHelp, listenToKeys, sendControl, serveControl, type ControlCommand } from "./demo/control";
 import { Services, type Service, type ServiceExit } from "./demo/services";
 import { installDebianPackages, missingDebianPackages } from "./demo/system-deps";

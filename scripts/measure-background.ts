@@ -17,9 +17,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freePort, stopAll, track } from "../test/fixtures/deployment";
-import { startScenario } from "../test/fixtures/scenario";
-import { chromiumArgs } from "../test/e2e/helpers/extension";
+import { freePort, stopAll, track } from "../test/harness/deployment";
+import { startScenario } from "../test/harness/scenario";
+import { chromiumArgs } from "../test/harness/browser";
 
 const EXTENSION = join(import.meta.dirname, "..", "dist", "chrome");
 const IDLE_WATCH_S = Number(process.env.IDLE_WATCH_S ?? 75);

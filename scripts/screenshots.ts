@@ -6,8 +6,8 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT, eventually, freePort } from "../test/fixtures/deployment";
-import { launchExtension, waitForText } from "../test/e2e/helpers/extension";
+import { REPO_ROOT, eventually, freePort } from "../test/harness/deployment";
+import { launchExtension, waitForText } from "../test/harness/browser";
 import { runDemo } from "./demo/run-demo";
 
 const DOCS = join(REPO_ROOT, "docs");

@@ -17,7 +17,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { encodeEnvelope } from "../agent/protocol/envelope";
-import { CeleryWorker, RedisServer, startAgent, stopAll, type AgentProcess } from "../test/fixtures/deployment";
+import { CeleryWorker, RedisServer, startAgent, stopAll, type AgentProcess } from "../test/harness/deployment";
 import { memoryOf } from "../bench/lib/proc";
 import { median, percentile, round } from "../bench/lib/stats";
 

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { bundleAgent } from "../../scripts/agent-bundle";
-import { REPO_ROOT, startAgent, startAgentWith, type AgentProcess } from "../../test/fixtures/deployment";
+import { REPO_ROOT, startAgent, startAgentWith, type AgentProcess } from "../../test/harness/deployment";
 
 const BUNDLE = join(REPO_ROOT, "bench", "tmp", "agent", "cli.mjs");
 let built = false;

@@ -1,7 +1,7 @@
 /** What the benchmark ran on: CPU, cores, memory, and the versions of everything it drives. */
 import { readFileSync } from "node:fs";
 import os from "node:os";
-import { PYTHON, REPO_ROOT } from "../../test/fixtures/deployment";
+import { PYTHON, REPO_ROOT } from "../../test/harness/deployment";
 import { run } from "./proc";
 
 export interface Machine {

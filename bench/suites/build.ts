@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { REPO_ROOT } from "../../test/fixtures/deployment";
+import { REPO_ROOT } from "../../test/harness/deployment";
 import { log, run } from "../lib/proc";
 import type { BenchContext } from "../run";
 

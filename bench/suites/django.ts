@@ -1,11 +1,11 @@
 /**
- * One million django-celery-results rows in PostgreSQL: a private cluster (test/fixtures/django.ts),
+ * One million django-celery-results rows in PostgreSQL: a private cluster (test/harness/django.ts),
  * the table made by Django's own migrations, filled in SQL with generate_series, then the agent with
  * --tasks-db answering the same task queries as the Redis section (`tasks`), each a median over
  * repeated requests. Every query runs in PostgreSQL on the table's indexes; nothing is loaded.
  */
-import { RedisServer, stopAll, type AgentProcess } from "../../test/fixtures/deployment";
-import { migrate, PostgresCluster } from "../../test/fixtures/django";
+import { RedisServer, stopAll, type AgentProcess } from "../../test/harness/deployment";
+import { migrate, PostgresCluster } from "../../test/harness/django";
 import { log, timedGet } from "../lib/proc";
 import { type Figure } from "../lib/report";
 import { fmtMs, summarize } from "../lib/stats";

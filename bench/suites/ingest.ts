@@ -4,7 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "../../test/fixtures/deployment";
+import { REPO_ROOT } from "../../test/harness/deployment";
 import { log, run } from "../lib/proc";
 import { fmt } from "../lib/report";
 import { round, summarize } from "../lib/stats";

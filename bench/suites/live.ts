@@ -8,7 +8,7 @@
  *   - offline-detection.ts: extra workers SIGKILLed at random moments.
  */
 import { join } from "node:path";
-import { CeleryWorker, RedisServer, stopAll, type AgentProcess } from "../../test/fixtures/deployment";
+import { CeleryWorker, RedisServer, stopAll, type AgentProcess } from "../../test/harness/deployment";
 import { startBenchAgent } from "../lib/agent";
 import { log } from "../lib/proc";
 import type { BenchContext } from "../run";

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { openRedisPipe } from "../lib/redis-pipe";
-import { CeleryWorker, RedisServer, stopAll, type AgentProcess } from "../../test/fixtures/deployment";
+import { CeleryWorker, RedisServer, stopAll, type AgentProcess } from "../../test/harness/deployment";
 import { log, timedGet } from "../lib/proc";
 import { fmtMs, summarize } from "../lib/stats";
 import { startBenchAgent } from "../lib/agent";

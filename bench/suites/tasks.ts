@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CeleryWorker, RedisServer, stopAll, type AgentProcess } from "../../test/fixtures/deployment";
+import { CeleryWorker, RedisServer, stopAll, type AgentProcess } from "../../test/harness/deployment";
 import { generateMetas } from "../lib/generate";
 import { log, memoryOf, timedGet } from "../lib/proc";
 import { fmt, type Figure } from "../lib/report";

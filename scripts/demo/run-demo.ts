@@ -4,7 +4,7 @@
  * `interrupt()` is Ctrl-C (SIGINT to the whole group).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { REPO_ROOT, eventually } from "../../test/fixtures/deployment";
+import { REPO_ROOT, eventually } from "../../test/harness/deployment";
 
 export interface DemoExit {
   code: number | null;

@@ -4,7 +4,7 @@
  * apt-get when the demo runs as root with --install.
  */
 import { spawnSync } from "node:child_process";
-import { PYTHON } from "../../test/fixtures/deployment";
+import { PYTHON } from "../../test/harness/deployment";
 
 export function missingDebianPackages(): string[] {
   const missing: string[] = [];

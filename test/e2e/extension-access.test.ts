@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
-import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
-import { launchExtension, waitForText, type ExtensionBrowser } from "./helpers/extension";
+import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
+import { launchExtension, waitForText, type ExtensionBrowser } from "../harness/browser";
 
 const FULL = "e2e-full-token-123";
 const LIMITED = "e2e-limited-token-456";

@@ -9,8 +9,8 @@ import { after, before, describe, it } from "node:test";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Page } from "playwright-core";
-import { eventually, freePort, RedisServer, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
-import { launchExtension, refreshStatuses, waitForText, type ExtensionBrowser } from "./helpers/extension";
+import { eventually, freePort, RedisServer, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
+import { launchExtension, refreshStatuses, waitForText, type ExtensionBrowser } from "../harness/browser";
 
 const TOKEN = "e2e-token-123";
 

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { it } from "node:test";
 import { promisify } from "node:util";
-import { REPO_ROOT } from "../fixtures/deployment";
+import { REPO_ROOT } from "../harness/deployment";
 
 interface LintMessage {
   code: string;

@@ -8,9 +8,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
-import { eventually, letTimePass, stopAll } from "../fixtures/deployment";
-import { startScenario, type Scenario } from "../fixtures/scenario";
-import { launchExtension, waitForText, type ExtensionBrowser } from "./helpers/extension";
+import { eventually, letTimePass, stopAll } from "../harness/deployment";
+import { startScenario, type Scenario } from "../harness/scenario";
+import { launchExtension, waitForText, type ExtensionBrowser } from "../harness/browser";
 
 /** Generous on purpose: the measured delays are printed; this only tells live from alarm-driven (25 s+). */
 const PROMPT_MS = 10_000;

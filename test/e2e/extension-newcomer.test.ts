@@ -8,9 +8,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
-import { eventually, stopAll } from "../fixtures/deployment";
-import { startScenario, type Scenario } from "../fixtures/scenario";
-import { launchExtension, waitForText, type ExtensionBrowser } from "./helpers/extension";
+import { eventually, stopAll } from "../harness/deployment";
+import { startScenario, type Scenario } from "../harness/scenario";
+import { launchExtension, waitForText, type ExtensionBrowser } from "../harness/browser";
 
 /** theme.css's --font-small, --font-body, --font-title, --font-number. */
 const TYPE_SCALE = ["11px", "12px", "14px", "20px"];

@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
-import { eventually, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
-import { SECRET_SETTING, startScenario, type Scenario } from "../fixtures/scenario";
-import { launchExtension, refreshStatuses, waitForText, type ExtensionBrowser } from "./helpers/extension";
+import { eventually, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
+import { SECRET_SETTING, startScenario, type Scenario } from "../harness/scenario";
+import { launchExtension, refreshStatuses, waitForText, type ExtensionBrowser } from "../harness/browser";
 
 interface SentTasks {
   add: string;

@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
-import { stopAll } from "../fixtures/deployment";
-import { startBeatDeployment, type BeatDeployment } from "../fixtures/beat-deployment";
-import { launchExtension, waitForText, type ExtensionBrowser } from "./helpers/extension";
+import { stopAll } from "../harness/deployment";
+import { startBeatDeployment, type BeatDeployment } from "../harness/beat-deployment";
+import { launchExtension, waitForText, type ExtensionBrowser } from "../harness/browser";
 
 describe("the Periodic view with a real beat", () => {
   let d: BeatDeployment;

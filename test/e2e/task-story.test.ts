@@ -8,8 +8,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
-import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
-import { launchExtension, waitForText, type ExtensionBrowser } from "./helpers/extension";
+import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
+import { launchExtension, waitForText, type ExtensionBrowser } from "../harness/browser";
 
 /** Celery's defaults for task-sent events and results: queues are only inferred. */
 const PLAIN = { FIXTURE_EXTRA_SETTINGS: JSON.stringify({ task_send_sent_event: false, result_extended: false }) };

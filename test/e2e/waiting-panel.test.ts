@@ -8,8 +8,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
-import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
-import { launchExtension, waitForText, type ExtensionBrowser } from "./helpers/extension";
+import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
+import { launchExtension, waitForText, type ExtensionBrowser } from "../harness/browser";
 
 describe("waiting and scheduled tasks in the panel", () => {
   let redis: RedisServer;

@@ -10,10 +10,10 @@ import assert from "node:assert/strict";
 import { request } from "node:http";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
-import { startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
-import { startScenario, type Scenario } from "../fixtures/scenario";
+import { startAgent, stopAll, type AgentProcess } from "../harness/deployment";
+import { startScenario, type Scenario } from "../harness/scenario";
 import { join } from "node:path";
-import { ARTIFACTS_DIR, launchExtension, waitForText, type ExtensionBrowser } from "./helpers/extension";
+import { ARTIFACTS_DIR, launchExtension, waitForText, type ExtensionBrowser } from "../harness/browser";
 
 const TOKEN = "web-panel-token-42";
 

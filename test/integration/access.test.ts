@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { request } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { endpoints, type EndpointName } from "../../agent/api/schema";
-import { eventually, letTimePass, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
-import { recordEventStream } from "../fixtures/event-stream";
-import { startScenario, type Scenario } from "../fixtures/scenario";
+import { eventually, letTimePass, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
+import { recordEventStream } from "../harness/event-stream";
+import { startScenario, type Scenario } from "../harness/scenario";
 
 const FULL = "full-token-0123456789";
 const LIMITED = "limited-token-abcdefgh";

@@ -5,10 +5,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { EndpointName } from "../../agent/api/schema";
-import { eventually, letTimePass, stopAll } from "../fixtures/deployment";
-import { contractGet } from "../fixtures/contract";
-import { REDIS_PASSWORD, SECRET_SETTING, startScenario, type Scenario } from "../fixtures/scenario";
-import { recordEventStream } from "../fixtures/event-stream";
+import { eventually, letTimePass, stopAll } from "../harness/deployment";
+import { contractGet } from "../harness/contract";
+import { REDIS_PASSWORD, SECRET_SETTING, startScenario, type Scenario } from "../harness/scenario";
+import { recordEventStream } from "../harness/event-stream";
 
 let s: Scenario;
 let ids: { add: string; fail: string; flaky: string; video: string; audit: string; parked: string[]; revoked: string };

@@ -3,7 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { after, it } from "node:test";
-import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll } from "../fixtures/deployment";
+import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll } from "../harness/deployment";
 
 after(() => stopAll());
 

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, it } from "node:test";
 import { Redis } from "ioredis";
-import { CeleryWorker, eventually, letTimePass, RedisServer, runPython, startAgent, stopAll } from "../fixtures/deployment";
+import { CeleryWorker, eventually, letTimePass, RedisServer, runPython, startAgent, stopAll } from "../harness/deployment";
 
 after(() => stopAll());
 

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
+import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
 
 const BROKER_PW = "cfgTruthPw-31d4";
 

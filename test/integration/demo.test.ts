@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { runDemo, type RunningDemo } from "../../scripts/demo/run-demo";
-import { eventually, freePort, REPO_ROOT, runPython } from "../fixtures/deployment";
+import { eventually, freePort, REPO_ROOT, runPython } from "../harness/deployment";
 
 function alive(pid: number): boolean {
   try {

@@ -10,12 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { EndpointName } from "../../agent/api/schema";
-import { contractGet } from "../fixtures/contract";
+import { contractGet } from "../harness/contract";
 import { parseDbUrl } from "../../agent/sources/django/db";
 import { PostgresDb } from "../../agent/sources/django/postgres";
 import { SqliteDb } from "../../agent/sources/django/sqlite";
-import { eventually, RedisServer, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
-import { DjangoCelery, migrate, PostgresCluster, runDjango } from "../fixtures/django";
+import { eventually, RedisServer, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
+import { DjangoCelery, migrate, PostgresCluster, runDjango } from "../harness/django";
 
 interface DbRow {
   id: number;

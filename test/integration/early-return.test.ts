@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { contractGet } from "../fixtures/contract";
-import { CeleryWorker, eventually, letTimePass, RedisServer, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
+import { contractGet } from "../harness/contract";
+import { CeleryWorker, eventually, letTimePass, RedisServer, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
 
 const INSPECT_TIMEOUT_MS = 8000;
 const WELL_UNDER_MS = 4000;

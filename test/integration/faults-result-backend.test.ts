@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after, it } from "node:test";
 import { Redis } from "ioredis";
-import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
+import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
 
 const servers: RedisServer[] = [];
 const probes: Redis[] = [];

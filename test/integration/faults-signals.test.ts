@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import { Redis } from "ioredis";
-import { CeleryWorker, eventually, RedisServer, startAgent, stopAll } from "../fixtures/deployment";
+import { CeleryWorker, eventually, RedisServer, startAgent, stopAll } from "../harness/deployment";
 
 let redis: RedisServer;
 let probe: Redis;

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { eventually, letTimePass, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
-import { startScenario, type Scenario } from "../fixtures/scenario";
+import { eventually, letTimePass, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
+import { startScenario, type Scenario } from "../harness/scenario";
 
 let s: Scenario;
 

@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { eventually, letTimePass, stopAll } from "../fixtures/deployment";
-import { startScenario, type Scenario } from "../fixtures/scenario";
+import { eventually, letTimePass, stopAll } from "../harness/deployment";
+import { startScenario, type Scenario } from "../harness/scenario";
 
 let s: Scenario;
 

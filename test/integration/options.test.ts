@@ -7,7 +7,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { after, describe, it } from "node:test";
 import { join } from "node:path";
-import { freePort, REPO_ROOT, startAgent, stopAll, eventually } from "../fixtures/deployment";
+import { freePort, REPO_ROOT, startAgent, stopAll, eventually } from "../harness/deployment";
 
 function runCli(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, ["--import", "tsx", join(REPO_ROOT, "agent", "cli.ts"), ...args], {

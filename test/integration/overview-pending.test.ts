@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { CeleryWorker, eventually, RedisServer, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
+import { CeleryWorker, eventually, RedisServer, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
 
 let redis: RedisServer;
 let agent: AgentProcess;

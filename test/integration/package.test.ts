@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
-import { REPO_ROOT, RedisServer, eventually, freePort, stopAll } from "../fixtures/deployment";
+import { REPO_ROOT, RedisServer, eventually, freePort, stopAll } from "../harness/deployment";
 
 const run = promisify(execFile);
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { name: string; version: string; dependencies: Record<string, string>; devDependencies: Record<string, string> };

@@ -6,9 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { eventually, stopAll } from "../fixtures/deployment";
-import { startBeatDeployment, type BeatDeployment } from "../fixtures/beat-deployment";
-import { contractGet } from "../fixtures/contract";
+import { eventually, stopAll } from "../harness/deployment";
+import { startBeatDeployment, type BeatDeployment } from "../harness/beat-deployment";
+import { contractGet } from "../harness/contract";
 
 const EVERY_S = 2;
 let d: BeatDeployment;

@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { contractGet } from "../fixtures/contract";
-import { CeleryWorker, eventually, RedisServer, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
+import { contractGet } from "../harness/contract";
+import { CeleryWorker, eventually, RedisServer, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
 
 const ZONE = "Europe/Paris";
 let redis: RedisServer;

@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import { Redis } from "ioredis";
-import { eventually, letTimePass, stopAll } from "../fixtures/deployment";
-import { READS } from "../fixtures/redis-monitor";
-import { REDIS_PASSWORD, startScenario, type Scenario } from "../fixtures/scenario";
+import { eventually, letTimePass, stopAll } from "../harness/deployment";
+import { READS } from "../harness/redis-monitor";
+import { REDIS_PASSWORD, startScenario, type Scenario } from "../harness/scenario";
 
 let s: Scenario;
 let monitor: Redis;

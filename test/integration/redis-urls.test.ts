@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, it } from "node:test";
-import { CeleryWorker, eventually, freePort, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
+import { CeleryWorker, eventually, freePort, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
 
 const dir = mkdtempSync(join(tmpdir(), "celery-panel-urls-"));
 const children: ReturnType<typeof spawn>[] = [];

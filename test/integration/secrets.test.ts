@@ -8,8 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
-import { recordEventStream } from "../fixtures/event-stream";
+import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
+import { recordEventStream } from "../harness/event-stream";
 
 const BROKER_PW = "brokerPw-9f3a1c";
 const BACKEND_PW = "backendPw-77e0b2";

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
+import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
 
 after(() => stopAll());
 

@@ -1,6 +1,6 @@
 /**
  * The transport contract: the same tests against every transport the agent can open
- * (test/contract/transports.ts), each on a private broker with a real Celery worker, through
+ * (test/harness/transports.ts), each on a private broker with a real Celery worker, through
  * protocol/brokers.ts's openBroker as the agent opens it. A broadcast returns as soon as the
  * worker answers; the worker's task events arrive; queue depths are counted and the worker's queue
  * and pidbox are seen; junk on the event channel is rejected by reason; the transport writes only
@@ -12,8 +12,8 @@ import { after, before, describe, it } from "node:test";
 import { openBroker } from "../../agent/protocol/brokers";
 import type { CeleryEvent } from "../../agent/protocol/events";
 import type { BrokerTransport, ConnectionState } from "../../agent/protocol/transport";
-import { TRANSPORTS_UNDER_TEST, type BrokerUnderTest } from "../contract/transports";
-import { CeleryWorker, eventually, runPython, stopAll } from "../fixtures/deployment";
+import { TRANSPORTS_UNDER_TEST, type BrokerUnderTest } from "../harness/transports";
+import { CeleryWorker, eventually, runPython, stopAll } from "../harness/deployment";
 
 const WORKER = "contract@panel";
 const QUEUE = "contract";

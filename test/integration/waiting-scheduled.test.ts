@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
-import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../fixtures/deployment";
-import { contractGet } from "../fixtures/contract";
+import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
+import { contractGet } from "../harness/contract";
 import type { EndpointName } from "../../agent/api/schema";
 
 let redis: RedisServer;

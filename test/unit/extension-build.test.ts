@@ -10,7 +10,7 @@ import { LOOPBACK_HOSTS } from "../../extension/agents/agent-url";
 import { renderIconPng } from "../../scripts/extension/icons";
 import { GECKO_ID, manifestFor, type Manifest } from "../../scripts/extension/manifest";
 import { createZip, crc32 } from "../../scripts/extension/zip";
-import { REPO_ROOT } from "../fixtures/deployment";
+import { REPO_ROOT } from "../harness/deployment";
 
 const source = JSON.parse(readFileSync(join(REPO_ROOT, "manifest.json"), "utf8")) as Manifest;
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string };

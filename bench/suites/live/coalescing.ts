@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { decodeEnvelope, isRecord } from "../../../agent/protocol/envelope";
-import type { AgentProcess } from "../../../test/fixtures/deployment";
+import type { AgentProcess } from "../../../test/harness/deployment";
 import { log, timedGet } from "../../lib/proc";
 import { fmtMs, summarize } from "../../lib/stats";
 import type { BenchContext } from "../../run";

@@ -1,6 +1,6 @@
 /** Offline detection (live section): extra workers SIGKILLed at random moments, timed until `workers` shows them offline. */
 import { setTimeout as sleep } from "node:timers/promises";
-import { CeleryWorker, type AgentProcess } from "../../../test/fixtures/deployment";
+import { CeleryWorker, type AgentProcess } from "../../../test/harness/deployment";
 import { log, timedGet } from "../../lib/proc";
 import { fmtMs, summarize } from "../../lib/stats";
 import type { BenchContext } from "../../run";

@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { REPO_ROOT, type AgentProcess } from "../../../test/fixtures/deployment";
+import { REPO_ROOT, type AgentProcess } from "../../../test/harness/deployment";
 import { log } from "../../lib/proc";
 import { fmtMs, median, summarize } from "../../lib/stats";
 import type { BenchContext } from "../../run";
@@ -24,7 +24,7 @@ export async function panelFirstPaint(ctx: BenchContext, agent: AgentProcess): P
     ctx.sections.push({ title: "Panel first paint", body: "Not measured: no extension build (run with the `build` section)." });
     return;
   }
-  const { launchExtension } = await import("../../../test/e2e/helpers/extension");
+  const { launchExtension } = await import("../../../test/harness/browser");
   const browser = await launchExtension();
   try {
     await browser.setAgents([{ id: "bench", name: "bench", url: agent.url, token: null }], "bench");

@@ -5,7 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
-import { runPython } from "../../../test/fixtures/deployment";
+import { runPython } from "../../../test/harness/deployment";
 import { log } from "../../lib/proc";
 import { fmtMs } from "../../lib/stats";
 import type { BenchContext } from "../../run";

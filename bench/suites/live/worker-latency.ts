@@ -3,7 +3,7 @@
  * agent's reply cache has gone stale), interleaved with the `celery inspect stats` CLI, the issue's baseline.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { FIXTURE_DIR, fixtureEnv, PYTHON, runPython, type AgentProcess } from "../../../test/fixtures/deployment";
+import { FIXTURE_DIR, fixtureEnv, PYTHON, runPython, type AgentProcess } from "../../../test/harness/deployment";
 import { log, run, timedGet } from "../../lib/proc";
 import { fmtMs, median, round, summarize } from "../../lib/stats";
 import type { BenchContext } from "../../run";

@@ -1,6 +1,6 @@
 /** The live section's deployment: the four workers every benchmark of it shares, and waiting for workers. */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { AgentProcess } from "../../../test/fixtures/deployment";
+import type { AgentProcess } from "../../../test/harness/deployment";
 
 export const WORKERS = ["w1@bench", "w2@bench", "w3@bench", "w4@bench"];
 

@@ -6,8 +6,8 @@
  */
 import { Redis } from "ioredis";
 import { BrokerKeys, defaultTransportOptions, type TransportOptions } from "../../agent/protocol/redis/keys";
-import { RedisServer } from "../fixtures/deployment";
-import { monitorPanelCommands, READS } from "../fixtures/redis-monitor";
+import { RedisServer } from "./deployment";
+import { monitorPanelCommands, READS } from "./redis-monitor";
 
 export interface BrokerUnderTest {
   /** The broker URL, as given to openBroker. */

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page, type Worker } from "playwright-core";
-import { REPO_ROOT } from "../../fixtures/deployment";
+import { REPO_ROOT } from "./deployment";
 
 export const EXTENSION_DIR = join(REPO_ROOT, "dist", "chrome");
 export const ARTIFACTS_DIR = join(REPO_ROOT, "test-artifacts");

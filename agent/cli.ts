@@ -41,7 +41,13 @@ async function main(): Promise<void> {
     const page = webRoot ? `web panel at ${url}/` : "no web panel build (npm run build)";
     const auth = options.token !== null || options.limitedTokens.length > 0;
     const access = `token ${auth ? "required" : "not required"}${options.limitedTokens.length ? `, ${options.limitedTokens.length} limited` : ""}${options.redact ? "; task payloads redacted" : ""}`;
-    log("listening", `listening on ${url} (${page}; ${access})`, { url, web_panel: webRoot !== null, auth, limited_tokens: options.limitedTokens.length, redact: options.redact });
+    log("listening", `listening on ${url} (${page}; ${access})`, {
+      url,
+      web_panel: webRoot !== null,
+      auth,
+      limited_tokens: options.limitedTokens.length,
+      redact: options.redact,
+    });
   });
   // Where to listen is the user's choice: a refusal is a bad option (status 2), said with what to do.
   server.on("error", (e: NodeJS.ErrnoException) => {

@@ -5,7 +5,15 @@
 import { isIP } from "node:net";
 import { hostname } from "node:os";
 import { z } from "zod";
-import { BrokerUrlError, defaultTransportOptions, parseBrokerUrl, parseResultBackendUrl, brokerSchemes, type BrokerTarget, type TransportOptions } from "./protocol/brokers";
+import {
+  BrokerUrlError,
+  defaultTransportOptions,
+  parseBrokerUrl,
+  parseResultBackendUrl,
+  brokerSchemes,
+  type BrokerTarget,
+  type TransportOptions,
+} from "./protocol/brokers";
 import { DbUrlError, parseDbUrl, type DbTarget } from "./sources/django/db";
 
 export interface AgentOptions {
@@ -47,19 +55,44 @@ interface OptionSpec {
 
 export const OPTION_SPECS: OptionSpec[] = [
   { flag: "broker", env: "CELERY_BROKER_URL", default: "redis://127.0.0.1:6379/0", help: `Celery broker URL (${brokerSchemes().join(", ")})` },
-  { flag: "result-backend", env: "CELERY_RESULT_BACKEND", help: "result backend URL (default: the workers' own result_backend when it has no password, else none)" },
+  {
+    flag: "result-backend",
+    env: "CELERY_RESULT_BACKEND",
+    help: "result backend URL (default: the workers' own result_backend when it has no password, else none)",
+  },
   { flag: "host", env: "CELERY_PANEL_HOST", default: "127.0.0.1", help: "address to listen on" },
   { flag: "port", env: "CELERY_PANEL_PORT", default: "5580", help: "port to listen on" },
   { flag: "token", env: "CELERY_PANEL_TOKEN", help: "require Authorization: Bearer <token> on every /api request; this token sees everything" },
-  { flag: "limited-token", env: "CELERY_PANEL_LIMITED_TOKENS", repeatable: true, help: "a token that sees neither the Configuration view nor task arguments, results, exception messages and tracebacks (repeatable; env: comma-separated)" },
+  {
+    flag: "limited-token",
+    env: "CELERY_PANEL_LIMITED_TOKENS",
+    repeatable: true,
+    help: "a token that sees neither the Configuration view nor task arguments, results, exception messages and tracebacks (repeatable; env: comma-separated)",
+  },
   { flag: "redact", env: "CELERY_PANEL_REDACT", boolean: true, help: "hide task arguments, results, exception messages and tracebacks from every caller" },
-  { flag: "name", env: "CELERY_PANEL_NAME", help: "name shown in the extension (default: the broker's host name, or this machine's when the broker is an IP address, loopback or a socket)" },
-  { flag: "transport-options", env: "CELERY_PANEL_TRANSPORT_OPTIONS", help: "JSON, as Celery's broker_transport_options: global_keyprefix, priority_steps, sep, fanout_prefix, fanout_patterns, master_name" },
+  {
+    flag: "name",
+    env: "CELERY_PANEL_NAME",
+    help: "name shown in the extension (default: the broker's host name, or this machine's when the broker is an IP address, loopback or a socket)",
+  },
+  {
+    flag: "transport-options",
+    env: "CELERY_PANEL_TRANSPORT_OPTIONS",
+    help: "JSON, as Celery's broker_transport_options: global_keyprefix, priority_steps, sep, fanout_prefix, fanout_patterns, master_name",
+  },
   { flag: "inspect-timeout", env: "CELERY_PANEL_INSPECT_TIMEOUT", default: "1000", help: "milliseconds to wait for workers' remote-control replies" },
   { flag: "max-tasks", env: "CELERY_PANEL_MAX_TASKS", default: "100000", help: "tasks held in memory; the oldest finished go first" },
   { flag: "allowed-hosts", env: "CELERY_PANEL_ALLOWED_HOSTS", help: "comma-separated Host header names accepted besides loopback" },
-  { flag: "tasks-db", env: "CELERY_PANEL_TASKS_DB", help: "django-celery-results database for task history: postgres://user:password@host/db or sqlite:///abs/path (read-only)" },
-  { flag: "beat-db", env: "CELERY_PANEL_BEAT_DB", help: "django-celery-beat database for periodic tasks: postgres://user:password@host/db or sqlite:///abs/path (read-only)" },
+  {
+    flag: "tasks-db",
+    env: "CELERY_PANEL_TASKS_DB",
+    help: "django-celery-results database for task history: postgres://user:password@host/db or sqlite:///abs/path (read-only)",
+  },
+  {
+    flag: "beat-db",
+    env: "CELERY_PANEL_BEAT_DB",
+    help: "django-celery-beat database for periodic tasks: postgres://user:password@host/db or sqlite:///abs/path (read-only)",
+  },
   { flag: "json", env: "CELERY_PANEL_JSON_LOGS", boolean: true, help: "log one JSON object per line (time, level, event, message, fields)" },
 ];
 
@@ -82,7 +115,13 @@ const TransportOptionsSchema = z
   .catchall(z.unknown());
 
 export function helpText(): string {
-  const lines = ["Usage: celery-panel-agent [options]", "", "A read-only Celery monitor: serves JSON for the Celery Panel extension.", "", "Options (each also from the environment variable shown):"];
+  const lines = [
+    "Usage: celery-panel-agent [options]",
+    "",
+    "A read-only Celery monitor: serves JSON for the Celery Panel extension.",
+    "",
+    "Options (each also from the environment variable shown):",
+  ];
   for (const o of OPTION_SPECS) {
     const def = o.default ? ` (default ${o.default})` : "";
     const env = o.boolean ? `${o.env}=true` : o.repeatable ? `${o.env}=a,b` : o.env;
@@ -178,13 +217,23 @@ export function resolveOptions(argv: Record<string, string>, env: NodeJS.Process
   if (!/^[\w.:\-[\]]+$/.test(host)) throw new OptionError(`--host "${host}" is not an address`);
   const token = raw("token") ?? null;
   if (token !== null && token.length < 8) throw new OptionError(`--token must be at least 8 characters`);
-  const limitedTokens = [...new Set((raw("limited-token") ?? "").split(",").map((t) => t.trim()).filter(Boolean))];
+  const limitedTokens = [
+    ...new Set(
+      (raw("limited-token") ?? "")
+        .split(",")
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  ];
   if (limitedTokens.some((t) => t.length < 8)) throw new OptionError(`--limited-token: each token must be at least 8 characters`);
   if (token !== null && limitedTokens.includes(token)) throw new OptionError(`--limited-token: the same token cannot also be the full --token`);
   if (!isLoopback(host) && token === null && limitedTokens.length === 0) {
     throw new OptionError(`refusing to listen on ${host} without --token (or --limited-token): anyone who can reach it would see task arguments`);
   }
-  const allowedHosts = (raw("allowed-hosts") ?? "").split(",").map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const allowedHosts = (raw("allowed-hosts") ?? "")
+    .split(",")
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
   return {
     broker,
     brokerTarget,

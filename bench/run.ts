@@ -81,7 +81,8 @@ async function main(): Promise<void> {
       await sleep(5000);
       speed = calibrate();
     }
-    if (performance.now() - w0 > 1000) waits.push(`${name}: waited ${Math.round((performance.now() - w0) / 1000)} s for the machine to settle (CPU check ${speed.toFixed(0)} ms)`);
+    if (performance.now() - w0 > 1000)
+      waits.push(`${name}: waited ${Math.round((performance.now() - w0) / 1000)} s for the machine to settle (CPU check ${speed.toFixed(0)} ms)`);
     speeds.push(speed);
     const t0 = performance.now();
     log(`== ${name} (CPU check ${speed.toFixed(0)} ms)`);
@@ -107,7 +108,15 @@ async function main(): Promise<void> {
   if (ctx.notes.recording) ctx.sections.unshift({ title: "Recorded data", body: ctx.notes.recording });
   ctx.sections.push({ title: "Section times", body: [timings.join(", "), ...waits].join("\n\n") });
   writeReport(
-    { startedAt: started.toISOString(), finishedAt: finished.toISOString(), durationS: (finished.getTime() - started.getTime()) / 1000, machine, figures: ctx.figures, sections: ctx.sections, noise },
+    {
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationS: (finished.getTime() - started.getTime()) / 1000,
+      machine,
+      figures: ctx.figures,
+      sections: ctx.sections,
+      noise,
+    },
     join(out, "results.md"),
     join(out, "results.json"),
   );

@@ -121,11 +121,18 @@ function assemble(): boolean {
 
 /** The build options plus a step that runs after every successful (re)build. */
 function thenRun(build: esbuild.BuildOptions, step: () => unknown): esbuild.BuildOptions {
-  return { ...build, plugins: [...(build.plugins ?? []), { name: "after-build", setup: (b) => b.onEnd((result) => void (result.errors.length === 0 && step())) }] };
+  return {
+    ...build,
+    plugins: [...(build.plugins ?? []), { name: "after-build", setup: (b) => b.onEnd((result) => void (result.errors.length === 0 && step())) }],
+  };
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { watch: { type: "boolean", default: false }, "check-budgets": { type: "boolean", default: false } }, strict: true, allowPositionals: false });
+  const { values } = parseArgs({
+    options: { watch: { type: "boolean", default: false }, "check-budgets": { type: "boolean", default: false } },
+    strict: true,
+    allowPositionals: false,
+  });
   rmSync(STAGE, { recursive: true, force: true });
   rmSync(WEB_STAGE, { recursive: true, force: true });
   if (values.watch) {

@@ -103,9 +103,18 @@ export function importSpecifiers(file: string, text: string): { specifier: strin
       out.push({ specifier: node.moduleSpecifier.text, typeOnly: allTypes });
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       out.push({ specifier: node.moduleSpecifier.text, typeOnly: node.isTypeOnly });
-    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) {
+    } else if (
+      ts.isImportEqualsDeclaration(node) &&
+      ts.isExternalModuleReference(node.moduleReference) &&
+      ts.isStringLiteral(node.moduleReference.expression)
+    ) {
       out.push({ specifier: node.moduleReference.expression.text, typeOnly: node.isTypeOnly });
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteralLike(node.arguments[0])) {
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteralLike(node.arguments[0])
+    ) {
       out.push({ specifier: node.arguments[0].text, typeOnly: false });
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
       out.push({ specifier: node.argument.literal.text, typeOnly: true });
@@ -161,7 +170,11 @@ export function checkImports(files: ReadonlyMap<string, string>, allowed: readon
     }
     const transport = e.to && TRANSPORT_DIRS.find((d) => e.to!.startsWith(d));
     if (transport && e.from.startsWith("agent/") && !e.from.startsWith("agent/protocol/")) {
-      violations.push({ rule: `only agent/protocol/ imports ${transport}`, file: e.from, message: `imports ${e.to} (go through agent/protocol/brokers.ts and transport.ts)` });
+      violations.push({
+        rule: `only agent/protocol/ imports ${transport}`,
+        file: e.from,
+        message: `imports ${e.to} (go through agent/protocol/brokers.ts and transport.ts)`,
+      });
     }
     if (e.from === SCHEMA_ENUMS) {
       violations.push({ rule: "the schema's enums import nothing", file: e.from, message: `imports "${e.specifier}"` });
@@ -273,7 +286,8 @@ function main(): void {
   const root = values.root ? resolve(values.root) : resolve(fileURLToPath(import.meta.url), "../..");
   const files = readSources(root);
   const violations = checkImports(files);
-  for (const a of unusedAllowances(files)) console.warn(`check-imports: ${a.from} no longer imports ${a.to}: delete its allow-list entry (scripts/check-imports.ts)`);
+  for (const a of unusedAllowances(files))
+    console.warn(`check-imports: ${a.from} no longer imports ${a.to}: delete its allow-list entry (scripts/check-imports.ts)`);
   for (const v of violations) console.error(`${v.file}: ${v.message} (rule: ${v.rule})`);
   if (violations.length) {
     console.error(`check-imports: ${violations.length} import${violations.length === 1 ? "" : "s"} against the layering (see scripts/check-imports.ts)`);

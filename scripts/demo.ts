@@ -39,7 +39,12 @@ interface DemoOptions {
 function readOptions(args: string[]): DemoOptions {
   const usage = `usage: npm run demo [-- --port N] [-- --install], or to a running demo:\n  ${commandsHelp()}`;
   try {
-    const { values } = parseArgs({ args, options: { install: { type: "boolean", default: false }, port: { type: "string" } }, strict: true, allowPositionals: false });
+    const { values } = parseArgs({
+      args,
+      options: { install: { type: "boolean", default: false }, port: { type: "string" } },
+      strict: true,
+      allowPositionals: false,
+    });
     if (values.port !== undefined && !/^\d+$/.test(values.port)) throw new Error(`--port "${values.port}" is not a port number`);
     return { install: values.install, port: values.port === undefined ? null : Number(values.port) };
   } catch (error) {
@@ -94,12 +99,21 @@ async function startEverything(services: Services, options: DemoOptions): Promis
   const ready = /\bready\./;
   show(
     await services.start(
-      { ...celeryService("worker prefork@demo", [...worker, "-n", "prefork@demo", "-P", "prefork", "-c", "3", "-Q", "celery,media,audit"], broker, backend), ready, graceMs: 10_000 },
+      {
+        ...celeryService("worker prefork@demo", [...worker, "-n", "prefork@demo", "-P", "prefork", "-c", "3", "-Q", "celery,media,audit"], broker, backend),
+        ready,
+        graceMs: 10_000,
+      },
       { ...celeryService("worker solo@demo", [...worker, "-n", "solo@demo", "-P", "solo", "-Q", "celery,slowlane"], broker, backend), ready, graceMs: 10_000 },
     ),
   );
   // Beat's schedule file lives in the demo's temporary directory, removed at the end.
-  show(await services.start({ ...celeryService("celery beat", ["beat", "--loglevel=INFO", "-s", join(services.dir, "beat-schedule")], broker, backend), ready: /beat: Starting/ }));
+  show(
+    await services.start({
+      ...celeryService("celery beat", ["beat", "--loglevel=INFO", "-s", join(services.dir, "beat-schedule")], broker, backend),
+      ready: /beat: Starting/,
+    }),
+  );
 
   const port = options.port ?? ((await portIsFree(DEFAULT_AGENT_PORT)) ? DEFAULT_AGENT_PORT : await freePort());
   show(
@@ -168,7 +182,11 @@ function reportDeadWorker(service: Service, exit: ServiceExit, logTail: string, 
 async function runCommand(services: Services, command: ControlCommand): Promise<string> {
   if (command.action === "status") {
     const names = ["redis-server", "worker prefork@demo", "worker solo@demo", "celery beat", "agent", "load generator"];
-    return names.map((name) => services.find(name)).filter((s) => s !== undefined).map((s) => `  ${s.spec.name.padEnd(22)} pid ${String(s.pid).padEnd(8)} ${services.isRunning(s) ? "running" : "dead"}`).join("\n");
+    return names
+      .map((name) => services.find(name))
+      .filter((s) => s !== undefined)
+      .map((s) => `  ${s.spec.name.padEnd(22)} pid ${String(s.pid).padEnd(8)} ${services.isRunning(s) ? "running" : "dead"}`)
+      .join("\n");
   }
   const service = services.find(`worker ${command.worker}`);
   if (!service) return `error: ${command.worker} has not been started yet`;
@@ -243,7 +261,11 @@ async function main(): Promise<void> {
     const { agentUrl, broker } = await startEverything(services, options);
     const run = (command: ControlCommand) => runCommand(services, command);
     serveControl(dir, run);
-    keys = listenToKeys(run, () => void shutdown("Ctrl-C", 0), (text) => console.log(text));
+    keys = listenToKeys(
+      run,
+      () => void shutdown("Ctrl-C", 0),
+      (text) => console.log(text),
+    );
     started = true;
     printBanner(agentUrl, broker, dir, keys);
   } catch (error) {

@@ -67,11 +67,18 @@ function extensionProcess(): { pid: number; rssKb: number; cpuS: number } | null
 }
 
 async function main(): Promise<void> {
-  const scenario = await startScenario({ workers: [{ name: "w1@measure", pool: "prefork", concurrency: 1 }, { name: "k1@measure", pool: "solo" }] });
+  const scenario = await startScenario({
+    workers: [
+      { name: "w1@measure", pool: "prefork", concurrency: 1 },
+      { name: "k1@measure", pool: "solo" },
+    ],
+  });
   const port = await freePort();
   const profile = mkdtempSync(join(tmpdir(), "celery-panel-measure-"));
   const chromium = track(
-    spawn("/usr/bin/chromium", ["--headless=new", `--remote-debugging-port=${port}`, `--user-data-dir=${profile}`, ...chromiumArgs(EXTENSION), "about:blank"], { stdio: "ignore" }),
+    spawn("/usr/bin/chromium", ["--headless=new", `--remote-debugging-port=${port}`, `--user-data-dir=${profile}`, ...chromiumArgs(EXTENSION), "about:blank"], {
+      stdio: "ignore",
+    }),
   );
   const cleanUp = async () => {
     chromium.kill("SIGKILL");
@@ -117,9 +124,13 @@ async function main(): Promise<void> {
       if (await worker()) aliveSeconds++;
     }
     const second = extensionProcess();
-    console.log(`no page open, ${agents.length ? "agent reachable" : "no agent"}: the service worker ran ${aliveSeconds} of ${IDLE_WATCH_S} s after the last page closed (${Math.round((Date.now() - closedAt) / 1000)} s)`);
+    console.log(
+      `no page open, ${agents.length ? "agent reachable" : "no agent"}: the service worker ran ${aliveSeconds} of ${IDLE_WATCH_S} s after the last page closed (${Math.round((Date.now() - closedAt) / 1000)} s)`,
+    );
     if (first && second) {
-      console.log(`extension process: ${Math.round(second.rssKb / 1024)} MB resident, ${(second.cpuS - first.cpuS).toFixed(2)} s CPU over ${IDLE_WATCH_S} s (${((100 * (second.cpuS - first.cpuS)) / IDLE_WATCH_S).toFixed(2)} %)`);
+      console.log(
+        `extension process: ${Math.round(second.rssKb / 1024)} MB resident, ${(second.cpuS - first.cpuS).toFixed(2)} s CPU over ${IDLE_WATCH_S} s (${((100 * (second.cpuS - first.cpuS)) / IDLE_WATCH_S).toFixed(2)} %)`,
+      );
     }
     if (!agents.length) return;
 
@@ -147,12 +158,17 @@ async function main(): Promise<void> {
       let badgeAt: number | null = null;
       while (Date.now() - reportedAt < 60_000 && badgeAt === null) {
         const text = await swSession.evaluate("chrome.action.getBadgeText({})");
-        if (process.env.DEBUG) console.log(Date.now() - reportedAt, JSON.stringify(text), JSON.stringify(await swSession.evaluate("chrome.storage.local.get(null)")));
+        if (process.env.DEBUG)
+          console.log(Date.now() - reportedAt, JSON.stringify(text), JSON.stringify(await swSession.evaluate("chrome.storage.local.get(null)")));
         if (text === "1") badgeAt = Date.now();
         else await sleep(50);
       }
       swSession.close();
-      console.log(badgeAt === null ? "the badge never counted the worker within 60 s" : `badge counted the killed worker ${badgeAt - reportedAt} ms after the agent reported it offline`);
+      console.log(
+        badgeAt === null
+          ? "the badge never counted the worker within 60 s"
+          : `badge counted the killed worker ${badgeAt - reportedAt} ms after the agent reported it offline`,
+      );
     }
 
     // The agent gone: nothing arrives, nothing calls an extension API, Chrome stops the worker.
@@ -163,7 +179,11 @@ async function main(): Promise<void> {
       await sleep(1000);
       if (!(await worker())) stoppedAfter = Math.round((Date.now() - goneAt) / 1000);
     }
-    console.log(stoppedAfter === null ? "agent killed: the service worker still ran 120 s later" : `agent killed: Chrome stopped the idle service worker ${stoppedAfter} s later (the alarm wakes it every 30 s)`);
+    console.log(
+      stoppedAfter === null
+        ? "agent killed: the service worker still ran 120 s later"
+        : `agent killed: Chrome stopped the idle service worker ${stoppedAfter} s later (the alarm wakes it every 30 s)`,
+    );
   } finally {
     await cleanUp();
   }

@@ -16,12 +16,16 @@ const ENOUGH_TASKS = 60;
 
 const demo = await runDemo(await freePort());
 try {
-  await eventually(async () => {
-    const res = await fetch(`${demo.agentUrl}/api/v1/tasks?state=FAILURE&limit=1`);
-    const failures = (await res.json()) as { total: number };
-    const all = (await (await fetch(`${demo.agentUrl}/api/v1/tasks?limit=1`)).json()) as { total: number };
-    return failures.total > 0 && all.total >= ENOUGH_TASKS;
-  }, 120_000, `${ENOUGH_TASKS} tasks in the demo`);
+  await eventually(
+    async () => {
+      const res = await fetch(`${demo.agentUrl}/api/v1/tasks?state=FAILURE&limit=1`);
+      const failures = (await res.json()) as { total: number };
+      const all = (await (await fetch(`${demo.agentUrl}/api/v1/tasks?limit=1`)).json()) as { total: number };
+      return failures.total > 0 && all.total >= ENOUGH_TASKS;
+    },
+    120_000,
+    `${ENOUGH_TASKS} tasks in the demo`,
+  );
 
   const browser = await launchExtension();
   try {

@@ -40,8 +40,22 @@ const say = (line: string) => console.log(`[soak] ${line}`);
 function taskMessage(i: number): string {
   const id = randomUUID();
   const headers = {
-    lang: "py", task: "panel_fixture.add", id, shadow: null, eta: null, expires: null, group: null, group_index: null,
-    retries: 0, timelimit: [null, null], root_id: id, parent_id: null, argsrepr: `(${i}, 1)`, kwargsrepr: "{}", origin: "soak@producer", ignore_result: false,
+    lang: "py",
+    task: "panel_fixture.add",
+    id,
+    shadow: null,
+    eta: null,
+    expires: null,
+    group: null,
+    group_index: null,
+    retries: 0,
+    timelimit: [null, null],
+    root_id: id,
+    parent_id: null,
+    argsrepr: `(${i}, 1)`,
+    kwargsrepr: "{}",
+    origin: "soak@producer",
+    ignore_result: false,
   };
   const body = [[i, 1], {}, { callbacks: null, errbacks: null, chain: null, chord: null }];
   return encodeEnvelope(body, headers, { exchange: "", routing_key: "celery" }, randomUUID());
@@ -169,16 +183,27 @@ async function main(): Promise<number> {
     const streamErrors = streamResults.filter((r) => r.error);
 
     say(`sent ${sent} tasks (${round(sent / SECONDS)} /s); the workers ran ${total} (${round(workerRate)} /s after warm-up); ${backlog} still queued`);
-    say(`agent: ${health.tasks_held} tasks held; broker rejections ${JSON.stringify(health.rejected)}; HTTP refusals ${JSON.stringify(health.http_rejected ?? {})}`);
+    say(
+      `agent: ${health.tasks_held} tasks held; broker rejections ${JSON.stringify(health.rejected)}; HTTP refusals ${JSON.stringify(health.http_rejected ?? {})}`,
+    );
     const byEndpoint = new Map<string, number[]>();
     for (const s of samples.filter((x) => x.at >= WARMUP_S * 1000)) byEndpoint.set(s.endpoint, [...(byEndpoint.get(s.endpoint) ?? []), s.ms]);
-    for (const [endpoint, ms] of byEndpoint) say(`  ${endpoint.padEnd(15)} ${String(ms.length).padStart(6)} requests, p50 ${round(median(ms))} ms, p99 ${round(percentile(ms, 99))} ms`);
+    for (const [endpoint, ms] of byEndpoint)
+      say(`  ${endpoint.padEnd(15)} ${String(ms.length).padStart(6)} requests, p50 ${round(median(ms))} ms, p99 ${round(percentile(ms, 99))} ms`);
     say(`event streams: ${streamResults.map((r) => r.events).join(", ")} events`);
-    say(`agent RSS: ${round(rssBase)} MB median after warm-up, ${round(rssEnd)} MB median of the last 10 s (${round(drift * 100)} %), max ${round(Math.max(...rss.map((r) => r.mb)))} MB`);
+    say(
+      `agent RSS: ${round(rssBase)} MB median after warm-up, ${round(rssEnd)} MB median of the last 10 s (${round(drift * 100)} %), max ${round(Math.max(...rss.map((r) => r.mb)))} MB`,
+    );
 
     const checks: [string, boolean][] = [
-      [`no error responses (${errors.length} of ${samples.length}${errors.length ? `: ${[...new Set(errors.map((e) => `${e.endpoint} ${e.status}`))].slice(0, 5).join(", ")}` : ""})`, errors.length === 0 && samples.length > 0],
-      [`no event stream cut short (${streamErrors.length}${streamErrors.length ? `: ${streamErrors[0]!.error}` : ""})`, streamErrors.length === 0 && streamResults.every((r) => r.events > 0)],
+      [
+        `no error responses (${errors.length} of ${samples.length}${errors.length ? `: ${[...new Set(errors.map((e) => `${e.endpoint} ${e.status}`))].slice(0, 5).join(", ")}` : ""})`,
+        errors.length === 0 && samples.length > 0,
+      ],
+      [
+        `no event stream cut short (${streamErrors.length}${streamErrors.length ? `: ${streamErrors[0]!.error}` : ""})`,
+        streamErrors.length === 0 && streamResults.every((r) => r.events > 0),
+      ],
       [`overview p99 ${round(p99)} ms < ${OVERVIEW_P99_MS} ms after warm-up (${overview.length} requests)`, p99 < OVERVIEW_P99_MS],
       [`agent RSS flat: last 10 s within ${RSS_TOLERANCE * 100} % of the post-warm-up median (${round(drift * 100)} %)`, Math.abs(drift) <= RSS_TOLERANCE],
     ];

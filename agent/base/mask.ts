@@ -26,8 +26,27 @@ export function maskUrl(text: string): string {
 
 /** A word of the name that makes its value a credential. */
 const SECRET_WORDS = new Set([
-  "password", "passwords", "passwd", "pwd", "pass", "passphrase", "secret", "secrets", "token", "tokens",
-  "credential", "credentials", "creds", "signature", "sig", "apikey", "apikeys", "dsn", "authorization", "cookie", "cookies",
+  "password",
+  "passwords",
+  "passwd",
+  "pwd",
+  "pass",
+  "passphrase",
+  "secret",
+  "secrets",
+  "token",
+  "tokens",
+  "credential",
+  "credentials",
+  "creds",
+  "signature",
+  "sig",
+  "apikey",
+  "apikeys",
+  "dsn",
+  "authorization",
+  "cookie",
+  "cookies",
 ]);
 /**
  * `<qualifier>_key`: a credential, unless the qualifier says it names something else (a routing
@@ -35,13 +54,36 @@ const SECRET_WORDS = new Set([
  * hidden name.
  */
 const NAME_KEY_QUALIFIERS = new Set([
-  "routing", "binding", "unacked", "index", "mutex", "cache", "sort", "partition", "primary", "foreign", "lock",
-  "group", "result", "task", "queue", "default", "idempotency", "dedup", "dedupe", "shard", "hash",
+  "routing",
+  "binding",
+  "unacked",
+  "index",
+  "mutex",
+  "cache",
+  "sort",
+  "partition",
+  "primary",
+  "foreign",
+  "lock",
+  "group",
+  "result",
+  "task",
+  "queue",
+  "default",
+  "idempotency",
+  "dedup",
+  "dedupe",
+  "shard",
+  "hash",
 ]);
 
 /** snake_case, kebab-case, dotted and camelCase names as lower-case words. */
 function words(key: string): string[] {
-  return key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
 }
 
 export function isSecretKey(key: string): boolean {

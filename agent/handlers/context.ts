@@ -33,7 +33,8 @@ export async function workerConf(ctx: Ctx): Promise<{ conf: Record<string, unkno
 export function sourceOfTasks(ctx: Ctx): string {
   const backend = ctx.backendDescription();
   // django-celery-results' table is the history; the live store adds what the table does not say yet.
-  if (ctx.options.tasksDb) return `django-celery-results on ${ctx.options.tasksDb.description} + live store (events${backend ? `, result backend ${backend}` : ""})`;
+  if (ctx.options.tasksDb)
+    return `django-celery-results on ${ctx.options.tasksDb.description} + live store (events${backend ? `, result backend ${backend}` : ""})`;
   return backend ? `result backend ${backend} + events` : `events only (no result backend) on ${ctx.brokerDescription()}`;
 }
 

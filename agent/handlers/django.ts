@@ -27,18 +27,28 @@ function unavailable(view: string, e: unknown): HttpError {
 
 export function tasksSource(ctx: Ctx): DjangoTaskSource {
   const s = ctx.django.tasks;
-  if (!s) throw new HttpError(503, "database_unavailable", `tasks database ${ctx.options.tasksDb?.description}: ${ctx.django.brokenReason("tasks") ?? "not open"}`);
+  if (!s)
+    throw new HttpError(503, "database_unavailable", `tasks database ${ctx.options.tasksDb?.description}: ${ctx.django.brokenReason("tasks") ?? "not open"}`);
   return s;
 }
 
 export function beatSource(ctx: Ctx): DjangoBeatSource {
   const s = ctx.django.beat;
-  if (!s) throw new HttpError(503, "database_unavailable", `beat database ${ctx.options.beatDb?.description}: ${ctx.django.brokenReason("beat") ?? "not open"}`);
+  if (!s)
+    throw new HttpError(503, "database_unavailable", `beat database ${ctx.options.beatDb?.description}: ${ctx.django.brokenReason("beat") ?? "not open"}`);
   return s;
 }
 
 /** `searchPayloads` false: `q` looks at ids and names only (a caller who may not see payloads must not find tasks by them). */
-export async function listTasksFromDb(ctx: Ctx, filter: TaskFilter, sort: TaskSort, limit: number, cursor: Cursor | null, source: string, opts: { searchPayloads: boolean }): Promise<TaskList> {
+export async function listTasksFromDb(
+  ctx: Ctx,
+  filter: TaskFilter,
+  sort: TaskSort,
+  limit: number,
+  cursor: Cursor | null,
+  source: string,
+  opts: { searchPayloads: boolean },
+): Promise<TaskList> {
   const src = tasksSource(ctx);
   const onQueue = filter.queue === undefined ? null : liveIds(ctx, { ...filter, states: undefined, q: undefined });
   const firstNewest = cursor === null && sort.by === "received" && sort.order === "desc";
@@ -70,7 +80,12 @@ function liveIds(ctx: Ctx, filter: TaskFilter): string[] {
 }
 
 /** One task from the table merged with the live store; null when neither knows it. */
-export async function taskDetailFromDb(ctx: Ctx, id: string, extras: { children: string[]; timeLimit: TaskDetail["time_limit"] }, source: string): Promise<TaskDetail | null> {
+export async function taskDetailFromDb(
+  ctx: Ctx,
+  id: string,
+  extras: { children: string[]; timeLimit: TaskDetail["time_limit"] },
+  source: string,
+): Promise<TaskDetail | null> {
   const live = ctx.tasks.get(id);
   let row;
   try {
@@ -85,10 +100,14 @@ export async function taskDetailFromDb(ctx: Ctx, id: string, extras: { children:
   }
   if (!row && live) return taskDetail(live, { ...extras, source });
   if (!row) {
-    const group = await tasksSource(ctx).group(id).catch(() => null);
+    const group = await tasksSource(ctx)
+      .group(id)
+      .catch(() => null);
     if (group) {
       const members = childIds([group.result]).filter((x) => x !== id);
-      throw notFound(`"${id}" is a group, not a task (django_celery_results_groupresult, saved ${group.date_done ?? "?"}): its tasks are ${members.join(", ") || "unknown"}`);
+      throw notFound(
+        `"${id}" is a group, not a task (django_celery_results_groupresult, saved ${group.date_done ?? "?"}): its tasks are ${members.join(", ") || "unknown"}`,
+      );
     }
     return null;
   }

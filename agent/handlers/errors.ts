@@ -1,6 +1,10 @@
 /** Errors a handler can raise; the HTTP layer turns them into `{error: {code, message}}`. */
 export class HttpError extends Error {
-  constructor(readonly status: 400 | 401 | 403 | 404 | 413 | 414 | 503, readonly code: string, message: string) {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 413 | 414 | 503,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -36,7 +36,11 @@ export async function overview(ctx: Ctx, access: Access): Promise<Overview> {
 
 async function compute(ctx: Ctx, state: OverviewState): Promise<Overview> {
   await ctx.refreshBindings().catch(() => undefined);
-  const settle = <T>(p: Promise<T>) => atMost(p.catch(() => null), OVERVIEW_WAIT_MS);
+  const settle = <T>(p: Promise<T>) =>
+    atMost(
+      p.catch(() => null),
+      OVERVIEW_WAIT_MS,
+    );
   // What the workers last said, when every live worker has said it: the overview answers at once
   // (a stale answer is refreshed in the background, and the panel updates live); it waits for a
   // broadcast only for a worker never heard from.
@@ -61,12 +65,18 @@ async function compute(ctx: Ctx, state: OverviewState): Promise<Overview> {
   const online = workers.filter((w) => w.status === "online");
   // Busy solo workers answer nothing: their running task comes from the task store instead.
   const busyRunning = online.filter((w) => w.busy).reduce((n, w) => n + ctx.runningOn(w.name).length, 0);
-  const countReplies = (o: typeof active) => (o && o.replies.size ? [...o.replies.values()].reduce((n, r) => n + (Array.isArray(r.value) ? r.value.length : 0), 0) : null);
+  const countReplies = (o: typeof active) =>
+    o && o.replies.size ? [...o.replies.values()].reduce((n, r) => n + (Array.isArray(r.value) ? r.value.length : 0), 0) : null;
   const activeFromInspect = countReplies(active);
   const activeFromHeartbeats = online.reduce((n, w) => n + (w.active ?? 0), 0);
   const registeredNames = new Set<string>();
   // Registered names change only with deployments: the latest reply of each worker will do.
-  const registeredReplies = registered?.replies.size ? registered.replies.values() : ctx.workers.all().map((w) => ctx.inspector.latest("registered", w.name)).filter((r) => r !== undefined);
+  const registeredReplies = registered?.replies.size
+    ? registered.replies.values()
+    : ctx.workers
+        .all()
+        .map((w) => ctx.inspector.latest("registered", w.name))
+        .filter((r) => r !== undefined);
   for (const r of registeredReplies) if (Array.isArray(r.value)) for (const n of r.value) if (typeof n === "string") registeredNames.add(n.split(" ")[0]!);
   const { lastHour, lastDay } = recentActivity(ctx);
   return {
@@ -75,7 +85,7 @@ async function compute(ctx: Ctx, state: OverviewState): Promise<Overview> {
       active: (activeFromInspect ?? activeFromHeartbeats) + busyRunning,
       reserved: countReplies(reserved),
       // Workers that cannot answer (busy solo) or did not yet: the SCHEDULED tasks the agent holds.
-      scheduled: countReplies(scheduled) ?? (ctx.tasks.countByState().get("SCHEDULED") ?? null),
+      scheduled: countReplies(scheduled) ?? ctx.tasks.countByState().get("SCHEDULED") ?? null,
       last_hour: lastHour,
       last_day: lastDay,
       latest: ctx.tasks.query({}, { by: "received", order: "desc" }, 10, null).tasks.map(taskRow),

@@ -101,7 +101,11 @@ export async function listPeriodicTasks(ctx: Ctx, access: Access, opts: { runs?:
  */
 function addRunsSeen(ctx: Ctx, listed: Listed[]): BeatCheck {
   const now = Date.now();
-  const seen = recentRunsSeen(ctx, listed.map((l) => l.signature), now);
+  const seen = recentRunsSeen(
+    ctx,
+    listed.map((l) => l.signature),
+    now,
+  );
   const expectations: Expectation[] = listed.map(({ out: p, schedule, timeZone }) => {
     const stored = p.last_run === null ? null : Date.parse(p.last_run);
     const observed = seen.get(p.name)?.lastRun ?? null;

@@ -36,10 +36,16 @@ async function allQueues(ctx: Ctx, opts: QueueListOptions = {}): Promise<{ summa
   const [bindings, aq, stats, { conf }] = await Promise.all([ctx.brokerBindings.get(), read("active_queues"), read("stats"), workerConf(ctx)]);
   const activeQueues = new Map<string, QueueDeclaration[]>();
   for (const [w, r] of aq.replies) {
-    if (Array.isArray(r.value)) activeQueues.set(w, r.value.map(readQueueDeclaration).filter((q): q is QueueDeclaration => q !== null));
+    if (Array.isArray(r.value))
+      activeQueues.set(
+        w,
+        r.value.map(readQueueDeclaration).filter((q): q is QueueDeclaration => q !== null),
+      );
   }
   const configured = Array.isArray(conf?.task_queues) ? conf.task_queues.map(readQueueDeclaration).filter((q): q is QueueDeclaration => q !== null) : [];
-  const routed = routesOf(conf).map((r) => r.route.queue).filter((q): q is string => typeof q === "string");
+  const routed = routesOf(conf)
+    .map((r) => r.route.queue)
+    .filter((q): q is string => typeof q === "string");
   if (typeof conf?.task_default_queue === "string") routed.push(conf.task_default_queue);
   const merged = mergeQueues({
     bindings,
@@ -91,7 +97,10 @@ export async function queueDetail(ctx: Ctx, name: string, access: Access): Promi
     .map((t) => taskRow(t!));
   // Recent tasks are the ones that went through: the waiting ones are listed on their own.
   const recent = ctx.tasks.query({ queue: name }, { by: "received", order: "desc" }, RECENT + waitingRows.length, null);
-  const recentRows = recent.tasks.filter((t) => !t.waiting).slice(0, RECENT).map(taskRow);
+  const recentRows = recent.tasks
+    .filter((t) => !t.waiting)
+    .slice(0, RECENT)
+    .map(taskRow);
   const hidden = payloadHidden(access);
   const shown = (rows: typeof recentRows) => (hidden ? rows.map((r) => hideRowPayloads(r, hidden)) : rows);
   return { ...q, routed_tasks, recent_tasks: shown(recentRows), waiting_tasks: shown(waitingRows), waiting, source: sourceOfQueues(ctx) };

@@ -70,7 +70,13 @@ const SEARCH_STEP = 1000;
  * in payloads), so its matches are walked in order and the rest dropped; the cursor returned is the
  * store's, after the last task kept. Slower than a full search, which is the price of a limited token.
  */
-function searchVisibleFields(ctx: Ctx, filter: TaskFilter, sort: TaskSort, limit: number, from: Cursor | null): { tasks: TaskRecord[]; total: number; nextCursor: string | null } {
+function searchVisibleFields(
+  ctx: Ctx,
+  filter: TaskFilter,
+  sort: TaskSort,
+  limit: number,
+  from: Cursor | null,
+): { tasks: TaskRecord[]; total: number; nextCursor: string | null } {
   const q = filter.q!;
   const visible = (t: TaskRecord) => t.id.toLowerCase().includes(q) || (t.name?.toLowerCase().includes(q) ?? false);
   const walk = (start: Cursor | null, each: (t: TaskRecord) => boolean) => {
@@ -89,8 +95,8 @@ function searchVisibleFields(ctx: Ctx, filter: TaskFilter, sort: TaskSort, limit
   let walked = 0;
   let more = false;
   walk(from, (t) => {
-    if (!visible(t)) return ++walked, true;
-    if (tasks.length === limit) return (more = true), false;
+    if (!visible(t)) return (++walked, true);
+    if (tasks.length === limit) return ((more = true), false);
     tasks.push(t);
     walked++;
     return true;
@@ -155,7 +161,10 @@ async function fromStoreOrBackend(ctx: Ctx, id: string): Promise<TaskDetail> {
 }
 
 async function timeLimit(ctx: Ctx): Promise<TaskDetail["time_limit"]> {
-  await atMost(ctx.inspector.read("conf").catch(() => null), 300);
+  await atMost(
+    ctx.inspector.read("conf").catch(() => null),
+    300,
+  );
   const conf = ctx.inspector.latestConf();
   const soft = num(conf?.task_soft_time_limit);
   const hard = num(conf?.task_time_limit);

@@ -53,7 +53,10 @@ export type AccessEnv = { Variables: { access: Access } };
  * equal-length digests, so neither the timing nor the order gives a token away.
  */
 export function accessGuard(o: Pick<AgentOptions, "token" | "limitedTokens" | "redact">): MiddlewareHandler<AccessEnv> {
-  const known = [...(o.token === null ? [] : [{ kind: "full" as const, digest: digest(o.token) }]), ...o.limitedTokens.map((t) => ({ kind: "limited" as const, digest: digest(t) }))];
+  const known = [
+    ...(o.token === null ? [] : [{ kind: "full" as const, digest: digest(o.token) }]),
+    ...o.limitedTokens.map((t) => ({ kind: "limited" as const, digest: digest(t) })),
+  ];
   const open = accessFor("none", o.redact);
   return async (c, next) => {
     if (!known.length) {

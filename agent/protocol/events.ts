@@ -31,11 +31,7 @@ export const TASK_EVENTS = new Set([
 
 export type EventRejection = "event_not_object" | "event_unknown_type" | "event_missing_fields";
 
-export function eventsFromBody(
-  body: unknown,
-  receivedAt: number,
-  reject: (why: EventRejection) => void,
-): CeleryEvent[] {
+export function eventsFromBody(body: unknown, receivedAt: number, reject: (why: EventRejection) => void): CeleryEvent[] {
   const items = Array.isArray(body) ? body : [body];
   const out: CeleryEvent[] = [];
   for (const item of items) {

@@ -41,7 +41,8 @@ export class LivenessSweep {
       const before = this.lastLiveness.get(w.name);
       if (before === key) continue;
       this.lastLiveness.set(w.name, key);
-      if (l.status === "offline" && before?.startsWith("online")) this.tasks.markLost(w.name, `the worker went offline: ${l.detail ?? "no heartbeat"}`, Date.now());
+      if (l.status === "offline" && before?.startsWith("online"))
+        this.tasks.markLost(w.name, `the worker went offline: ${l.detail ?? "no heartbeat"}`, Date.now());
       this.changed(w.name);
     }
   }

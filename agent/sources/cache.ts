@@ -3,7 +3,10 @@ export class Cached<T> {
   private value: { v: T; at: number } | null = null;
   private inflight: Promise<T> | null = null;
 
-  constructor(private readonly ttlMs: number, private readonly load: () => Promise<T>) {}
+  constructor(
+    private readonly ttlMs: number,
+    private readonly load: () => Promise<T>,
+  ) {}
 
   get(): Promise<T> {
     if (this.value && Date.now() - this.value.at <= this.ttlMs) return Promise.resolve(this.value.v);

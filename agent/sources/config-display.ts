@@ -8,22 +8,48 @@ type Unit = "s" | "ms" | "KiB" | { count: string };
 
 /** Units, from Celery's configuration reference. Settings not listed are shown as they are. */
 const UNITS: Record<string, Unit> = {
-  task_time_limit: "s", task_soft_time_limit: "s", result_expires: "s", broker_connection_timeout: "s",
-  broker_heartbeat: "s", worker_lost_wait: "s", worker_proc_alive_timeout: "s", worker_timer_precision: "s",
-  worker_soft_shutdown_timeout: "s", control_queue_expires: "s", control_queue_ttl: "s", event_queue_expires: "s",
-  event_queue_ttl: "s", result_chord_join_timeout: "s", result_chord_retry_interval: "s", redis_socket_timeout: "s",
-  redis_socket_connect_timeout: "s", redis_backend_health_check_interval: "s", beat_max_loop_interval: "s",
-  beat_cron_starting_deadline: "s", azureblockblob_connection_timeout: "s", azureblockblob_read_timeout: "s",
-  azureblockblob_retry_initial_backoff_sec: "s", cosmosdbsql_max_retry_wait_time: "s", cassandra_entry_ttl: "s",
-  elasticsearch_timeout: "s", task_default_expires: "s",
-  result_backend_base_sleep_between_retries_ms: "ms", result_backend_max_sleep_between_retries_ms: "ms",
+  task_time_limit: "s",
+  task_soft_time_limit: "s",
+  result_expires: "s",
+  broker_connection_timeout: "s",
+  broker_heartbeat: "s",
+  worker_lost_wait: "s",
+  worker_proc_alive_timeout: "s",
+  worker_timer_precision: "s",
+  worker_soft_shutdown_timeout: "s",
+  control_queue_expires: "s",
+  control_queue_ttl: "s",
+  event_queue_expires: "s",
+  event_queue_ttl: "s",
+  result_chord_join_timeout: "s",
+  result_chord_retry_interval: "s",
+  redis_socket_timeout: "s",
+  redis_socket_connect_timeout: "s",
+  redis_backend_health_check_interval: "s",
+  beat_max_loop_interval: "s",
+  beat_cron_starting_deadline: "s",
+  azureblockblob_connection_timeout: "s",
+  azureblockblob_read_timeout: "s",
+  azureblockblob_retry_initial_backoff_sec: "s",
+  cosmosdbsql_max_retry_wait_time: "s",
+  cassandra_entry_ttl: "s",
+  elasticsearch_timeout: "s",
+  task_default_expires: "s",
+  result_backend_base_sleep_between_retries_ms: "ms",
+  result_backend_max_sleep_between_retries_ms: "ms",
   worker_max_memory_per_child: "KiB",
-  worker_concurrency: { count: "processes or threads" }, worker_prefetch_multiplier: { count: "messages per process" },
-  worker_max_tasks_per_child: { count: "tasks" }, broker_pool_limit: { count: "connections" },
-  redis_max_connections: { count: "connections" }, broker_connection_max_retries: { count: "retries" },
-  result_backend_max_retries: { count: "retries" }, elasticsearch_max_retries: { count: "retries" },
-  azureblockblob_retry_max_attempts: { count: "attempts" }, cosmosdbsql_max_retry_attempts: { count: "attempts" },
-  result_cache_max: { count: "results" }, beat_sync_every: { count: "tasks" },
+  worker_concurrency: { count: "processes or threads" },
+  worker_prefetch_multiplier: { count: "messages per process" },
+  worker_max_tasks_per_child: { count: "tasks" },
+  broker_pool_limit: { count: "connections" },
+  redis_max_connections: { count: "connections" },
+  broker_connection_max_retries: { count: "retries" },
+  result_backend_max_retries: { count: "retries" },
+  elasticsearch_max_retries: { count: "retries" },
+  azureblockblob_retry_max_attempts: { count: "attempts" },
+  cosmosdbsql_max_retry_attempts: { count: "attempts" },
+  result_cache_max: { count: "results" },
+  beat_sync_every: { count: "tasks" },
   broker_heartbeat_checkrate: { count: "checks per heartbeat" },
 };
 
@@ -65,7 +91,11 @@ export function formatDuration(seconds: number): string {
   if (seconds < 60) return `${trim(seconds)} s`;
   const parts: string[] = [];
   let rest = seconds;
-  for (const [size, one, many] of [[86_400, "day", "days"], [3600, "h", "h"], [60, "min", "min"]] as const) {
+  for (const [size, one, many] of [
+    [86_400, "day", "days"],
+    [3600, "h", "h"],
+    [60, "min", "min"],
+  ] as const) {
     const n = Math.floor(rest / size);
     if (n) parts.push(`${n} ${n === 1 ? one : many}`);
     rest -= n * size;
@@ -84,7 +114,12 @@ function parseSetRepr(text: string): string[] | null {
 /** A Python set repr with its items sorted (set order differs between processes), or the text itself. */
 export function canonicalSetRepr(text: string): string {
   const items = parseSetRepr(text);
-  return items ? `{${[...items].sort().map((i) => `'${i}'`).join(", ")}}` : text;
+  return items
+    ? `{${[...items]
+        .sort()
+        .map((i) => `'${i}'`)
+        .join(", ")}}`
+    : text;
 }
 
 function withUnit(n: number, unit: Unit): string {

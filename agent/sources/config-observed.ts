@@ -86,7 +86,10 @@ export function observeTaskEvents(obs: EventsObserved, workers: string[]): Obser
   const silent = workers.filter((w) => !obs.taskEventsFrom.has(w));
   const why = "no task ran there since the agent started, or task events are off";
   if (workers.length && !silent.length) {
-    return { value: true, detail: `${sending.length === 1 ? "the worker sends" : `all ${sending.length} workers send`} task events (seen arriving: started with -E, or switched on by enable_events), whatever this setting says` };
+    return {
+      value: true,
+      detail: `${sending.length === 1 ? "the worker sends" : `all ${sending.length} workers send`} task events (seen arriving: started with -E, or switched on by enable_events), whatever this setting says`,
+    };
   }
   if (!sending.length) return { value: null, detail: `no task event seen yet from ${workers.length === 1 ? "the worker" : "any worker"} (${why})` };
   const perWorker = Object.fromEntries(workers.map((w) => [w, obs.taskEventsFrom.has(w) ? true : null]));
@@ -98,14 +101,20 @@ export function observeSentEvents(obs: EventsObserved): Observation {
   const senders = [...obs.taskSentFrom.keys()].sort();
   if (!senders.length) return { value: null, detail: "no task-sent event seen since the agent started (no task sent, or the senders have it off)" };
   const shown = senders.slice(0, 5);
-  return { value: true, detail: `task-sent events arrive from ${listed(shown)}${senders.length > shown.length ? ` and ${senders.length - shown.length} more` : ""}` };
+  return {
+    value: true,
+    detail: `task-sent events arrive from ${listed(shown)}${senders.length > shown.length ? ` and ${senders.length - shown.length} more` : ""}`,
+  };
 }
 
 /** Celery's route patterns: a task name or a glob (fnmatch). */
 function globMatches(pattern: string, name: string): boolean {
   if (pattern === name) return true;
   if (!/[*?[]/.test(pattern)) return false;
-  const re = pattern.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const re = pattern
+    .replace(/[.+^${}()|\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   try {
     return new RegExp(`^${re}$`).test(name);
   } catch {

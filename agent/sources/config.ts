@@ -11,9 +11,18 @@ import { isSecretKey, MASK, maskSecrets } from "../base/mask";
 export type ConfigGroup = { id: string; title: string; settings: Setting[] };
 
 const ROUTING = new Set([
-  "task_queues", "task_routes", "task_default_queue", "task_default_exchange", "task_default_exchange_type",
-  "task_default_routing_key", "task_default_delivery_mode", "task_queue_max_priority", "task_default_priority",
-  "task_create_missing_queues", "task_inherit_parent_priority", "broker_transport_options",
+  "task_queues",
+  "task_routes",
+  "task_default_queue",
+  "task_default_exchange",
+  "task_default_exchange_type",
+  "task_default_routing_key",
+  "task_default_delivery_mode",
+  "task_queue_max_priority",
+  "task_default_priority",
+  "task_create_missing_queues",
+  "task_inherit_parent_priority",
+  "broker_transport_options",
 ]);
 const EVENTS = new Set(["worker_send_task_events", "task_send_sent_event"]);
 
@@ -21,11 +30,19 @@ const GROUPS: { id: string; title: string; test: (k: string) => boolean }[] = [
   { id: "routing", title: "Queues and routing", test: (k) => ROUTING.has(k) },
   { id: "events", title: "Events", test: (k) => EVENTS.has(k) || k.startsWith("event_") },
   { id: "broker", title: "Broker", test: (k) => k.startsWith("broker_") },
-  { id: "result_backend", title: "Result backend", test: (k) => k.startsWith("result_") || k.startsWith("redis_") || k.startsWith("database_") || k.startsWith("cache_") || k === "mongodb_backend_settings" },
+  {
+    id: "result_backend",
+    title: "Result backend",
+    test: (k) => k.startsWith("result_") || k.startsWith("redis_") || k.startsWith("database_") || k.startsWith("cache_") || k === "mongodb_backend_settings",
+  },
   { id: "task", title: "Tasks", test: (k) => k.startsWith("task_") },
   { id: "worker", title: "Worker", test: (k) => k.startsWith("worker_") },
   { id: "beat", title: "Beat", test: (k) => k.startsWith("beat_") || k.startsWith("redbeat_") },
-  { id: "general", title: "General", test: (k) => ["timezone", "enable_utc", "imports", "include", "accept_content", "deprecated_settings"].includes(k) || k.startsWith("security_") },
+  {
+    id: "general",
+    title: "General",
+    test: (k) => ["timezone", "enable_utc", "imports", "include", "accept_content", "deprecated_settings"].includes(k) || k.startsWith("security_"),
+  },
   { id: "other", title: "Other settings", test: () => true },
 ];
 
@@ -36,8 +53,12 @@ const GROUPS: { id: string; title: string; test: (k: string) => boolean }[] = [
  * agent never guesses what Celery hid. Secret names (broker_password...) are not listed.
  */
 const CELERY_HIDDEN_DEFAULTS: Record<string, unknown> = {
-  task_default_routing_key: null, database_table_names: null, database_table_schemas: null,
-  database_engine_options: null, database_short_lived_sessions: false, cassandra_keyspace: null,
+  task_default_routing_key: null,
+  database_table_names: null,
+  database_table_schemas: null,
+  database_engine_options: null,
+  database_short_lived_sessions: false,
+  cassandra_keyspace: null,
   cosmosdbsql_database_name: "celerydb",
 };
 
@@ -62,7 +83,11 @@ function settingOf(key: string, raw: unknown, nonDefault: Record<string, unknown
   return setting;
 }
 
-export function groupConfig(all: Record<string, unknown>, nonDefault: Record<string, unknown> | null, observed: Record<string, Observation> = {}): ConfigGroup[] {
+export function groupConfig(
+  all: Record<string, unknown>,
+  nonDefault: Record<string, unknown> | null,
+  observed: Record<string, Observation> = {},
+): ConfigGroup[] {
   const groups = GROUPS.map((g) => ({ id: g.id, title: g.title, settings: [] as Setting[] }));
   for (const key of Object.keys(all).sort()) {
     const gi = GROUPS.findIndex((g) => g.test(key));

@@ -16,7 +16,9 @@ export function pyDumps(v: Json): string {
   if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(v);
   if (typeof v === "string") return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   if (Array.isArray(v)) return `[${v.map(pyDumps).join(", ")}]`;
-  return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${pyDumps(x)}`).join(", ")}}`;
+  return `{${Object.entries(v)
+    .map(([k, x]) => `${JSON.stringify(k)}: ${pyDumps(x)}`)
+    .join(", ")}}`;
 }
 
 /** Celery's naive UTC isoformat with microseconds. */

@@ -41,5 +41,8 @@ export async function describeMachine(): Promise<Machine> {
 }
 
 export function loadAverage(): string {
-  return os.loadavg().map((x) => x.toFixed(2)).join(" / ");
+  return os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" / ");
 }

@@ -94,7 +94,9 @@ export function writeReport(r: Report, mdPath: string, jsonPath: string): void {
   lines.push("## This run", "");
   lines.push(`- started ${r.startedAt}, took ${Math.round(r.durationS)} s`);
   lines.push(`- machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB memory, ${m.os}`);
-  lines.push(`- versions: node ${m.versions.node}, redis-server ${m.versions.redis}, celery ${m.versions.celery} (python ${m.versions.python}), ${m.versions.chromium}, agent ${m.versions.agent}`);
+  lines.push(
+    `- versions: node ${m.versions.node}, redis-server ${m.versions.redis}, celery ${m.versions.celery} (python ${m.versions.python}), ${m.versions.chromium}, agent ${m.versions.agent}`,
+  );
   lines.push(`- noise: ${r.noise}`);
   const met = r.figures.filter((f) => f.target || f.ratio).filter(passes).length;
   const total = r.figures.filter((f) => f.target || f.ratio).length;

@@ -2,7 +2,11 @@
 import { timedGet } from "./proc";
 
 /** `rounds` timed rounds over every query, after one untimed warm-up round; a non-200 answer stops the run. */
-export async function timeQueries(baseUrl: string, queries: { id: string; path: string }[], rounds: number): Promise<{ samples: Map<string, number[]>; totals: Map<string, number> }> {
+export async function timeQueries(
+  baseUrl: string,
+  queries: { id: string; path: string }[],
+  rounds: number,
+): Promise<{ samples: Map<string, number[]>; totals: Map<string, number> }> {
   const samples = new Map<string, number[]>(queries.map((q) => [q.id, []]));
   const totals = new Map<string, number>();
   for (let r = 0; r < rounds + 1; r++) {

@@ -83,7 +83,11 @@ export async function djangoSuite(ctx: BenchContext): Promise<void> {
       { id: "django.q", what: "search: `q=user-4242` (an argument)", path: "tasks?q=user-4242" },
       { id: "django.q_common", what: "search: `q=Declined` (an exception message)", path: "tasks?q=Declined" },
       { id: "django.q_id", what: "search: `q=<8 characters of an id>`", path: `tasks?q=${someId.slice(9, 17)}` },
-      { id: "django.combined", what: "combined: `state=SUCCESS&name=panel_fixture.add&worker=w3@bench`", path: "tasks?state=SUCCESS&name=panel_fixture.add&worker=w3%40bench" },
+      {
+        id: "django.combined",
+        what: "combined: `state=SUCCESS&name=panel_fixture.add&worker=w3@bench`",
+        path: "tasks?state=SUCCESS&name=panel_fixture.add&worker=w3%40bench",
+      },
       { id: "django.sort_finished", what: "`sort=finished` (the date_done index)", path: "tasks?sort=finished" },
       { id: "django.detail", what: "one task: `tasks/:id`", path: `tasks/${someId}` },
     ];
@@ -101,7 +105,9 @@ export async function djangoSuite(ctx: BenchContext): Promise<void> {
         target: null,
         summary: s,
         note: total === undefined ? undefined : `total ${total.toLocaleString("en-US")}`,
-        limits: q.id.startsWith("django.q") ? "a search is ILIKE over id, name, args, kwargs and result: a sequential scan (the table has no text index)" : "the page comes from an index scan; the exact total is a count(*) over the matching rows",
+        limits: q.id.startsWith("django.q")
+          ? "a search is ILIKE over id, name, args, kwargs and result: a sequential scan (the table has no text index)"
+          : "the page comes from an index scan; the exact total is a count(*) over the matching rows",
       };
       ctx.figures.push(f);
     }

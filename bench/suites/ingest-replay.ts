@@ -93,6 +93,4 @@ for (let r = 0; r < runs + 1; r++) {
   if (r > 0) results.push({ events, ms, cpuMs: (cpu.user + cpu.system) / 1000, rate: events / (ms / 1000), tasks: store.size, rejected });
 }
 const mem = process.memoryUsage();
-process.stdout.write(
-  JSON.stringify({ messages: corpus.length, bytes, perCopy, copies, results, rssMb: mem.rss / 2 ** 20, recordedMessages: recorded.length }),
-);
+process.stdout.write(JSON.stringify({ messages: corpus.length, bytes, perCopy, copies, results, rssMb: mem.rss / 2 ** 20, recordedMessages: recorded.length }));

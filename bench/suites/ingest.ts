@@ -27,13 +27,17 @@ export async function ingestSuite(ctx: BenchContext, eventsPath: string): Promis
   const cpu = String(Math.max(0, (ctx.cores ?? 2) - 1));
   const args = ["--import", "tsx", join(REPO_ROOT, "bench/suites/ingest-replay.ts"), eventsPath, String(target), String(runs)];
   const pinned = existsSync("/usr/bin/taskset");
-  const { stdout } = await run(pinned ? "/usr/bin/taskset" : process.execPath, pinned ? ["-c", cpu, process.execPath, ...args] : args, { cwd: REPO_ROOT, timeoutMs: 600_000 });
+  const { stdout } = await run(pinned ? "/usr/bin/taskset" : process.execPath, pinned ? ["-c", cpu, process.execPath, ...args] : args, {
+    cwd: REPO_ROOT,
+    timeoutMs: 600_000,
+  });
   const out = JSON.parse(stdout) as ReplayOutput;
   const rates = summarize(out.results.map((r) => r.rate));
   const r0 = out.results[0]!;
   ctx.figures.push({
     id: "ingest.events_per_second",
-      limits: "every message is JSON parsed twice (envelope and body) and every task is merged, indexed and packed once it goes quiet; the garbage collector shares the one core. This figure moves with the machine: compare the CPU checks in the noise line",
+    limits:
+      "every message is JSON parsed twice (envelope and body) and every task is merged, indexed and packed once it goes quiet; the garbage collector shares the one core. This figure moves with the machine: compare the CPU checks in the noise line",
     row: "event ingest",
     what: `recorded real events replayed through the agent's event path (RedisBroker's BodyDecoder, i.e. decodeEnvelope for each new envelope layout -> eventsFromBody -> WorkerRegistry + TaskStore), the whole process ${pinned ? `pinned to CPU ${cpu} with taskset (garbage-collector threads included)` : "not pinned (no taskset)"}`,
     value: rates.p50,

@@ -23,8 +23,24 @@ function message(queue: string, priority: number, i: number): string {
     body,
     "content-encoding": "utf-8",
     "content-type": "application/json",
-    headers: { lang: "py", task: "panel_fixture.add", id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`, retries: 0, root_id: null, parent_id: null, origin: "gen@bench" },
-    properties: { correlation_id: String(i), reply_to: "", delivery_mode: 2, delivery_info: { exchange: queue.replace(/-\d+$/, ""), routing_key: queue }, priority, body_encoding: "base64", delivery_tag: String(i) },
+    headers: {
+      lang: "py",
+      task: "panel_fixture.add",
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+      retries: 0,
+      root_id: null,
+      parent_id: null,
+      origin: "gen@bench",
+    },
+    properties: {
+      correlation_id: String(i),
+      reply_to: "",
+      delivery_mode: 2,
+      delivery_info: { exchange: queue.replace(/-\d+$/, ""), routing_key: queue },
+      priority,
+      body_encoding: "base64",
+      delivery_tag: String(i),
+    },
   });
 }
 
@@ -77,7 +93,8 @@ export async function queuesSuite(ctx: BenchContext): Promise<void> {
     const check = await timedGet<QueueList>(`${agent.url}/api/v1/queues`);
     const generated = check.body.queues.filter((q) => q.name.startsWith("queue-"));
     const summed = generated.reduce((s, q) => s + (q.messages ?? 0), 0);
-    if (generated.length !== count || summed !== pop.messages) throw new Error(`queues: ${generated.length} queues, ${summed} messages; expected ${count}, ${pop.messages}`);
+    if (generated.length !== count || summed !== pop.messages)
+      throw new Error(`queues: ${generated.length} queues, ${summed} messages; expected ${count}, ${pop.messages}`);
     const rounds = ctx.quick ? 5 : 15;
     const warm: number[] = [];
     for (let i = 0; i < rounds; i++) {

@@ -103,15 +103,33 @@ export async function tasksSuite(ctx: BenchContext, metasPath: string): Promise<
     const someId = first.tasks[7]?.id ?? "";
     const queries: { id: string; row: string; what: string; path: string; limit: number | null }[] = [
       { id: "tasks.first_page", row: "task queries at 1M", what: "first page: `tasks` (50 newest of all)", path: "tasks", limit: 20 },
-      { id: "tasks.page2", row: "task queries at 1M", what: "next page: `tasks?cursor=` (from the first page)", path: `tasks?cursor=${first.next_cursor ?? ""}`, limit: 20 },
+      {
+        id: "tasks.page2",
+        row: "task queries at 1M",
+        what: "next page: `tasks?cursor=` (from the first page)",
+        path: `tasks?cursor=${first.next_cursor ?? ""}`,
+        limit: 20,
+      },
       { id: "tasks.state", row: "task queries at 1M", what: "filter by state: `state=FAILURE`", path: "tasks?state=FAILURE", limit: 20 },
       { id: "tasks.state_multi", row: "task queries at 1M", what: "filter by state: `state=SUCCESS,STARTED`", path: "tasks?state=SUCCESS,STARTED", limit: 20 },
       { id: "tasks.name", row: "task queries at 1M", what: "filter by name: `name=panel_fixture.report`", path: "tasks?name=panel_fixture.report", limit: 20 },
-      { id: "tasks.name_rare", row: "task queries at 1M", what: "filter by name (rare): `name=panel_fixture.sleep_for`", path: "tasks?name=panel_fixture.sleep_for", limit: 20 },
+      {
+        id: "tasks.name_rare",
+        row: "task queries at 1M",
+        what: "filter by name (rare): `name=panel_fixture.sleep_for`",
+        path: "tasks?name=panel_fixture.sleep_for",
+        limit: 20,
+      },
       { id: "tasks.q", row: "task queries at 1M", what: "search: `q=user-4242` (an argument)", path: "tasks?q=user-4242", limit: 150 },
       { id: "tasks.q_common", row: "task queries at 1M", what: "search: `q=Declined` (an exception message)", path: "tasks?q=Declined", limit: 150 },
       { id: "tasks.q_id", row: "task queries at 1M", what: "search: `q=<8 characters of an id>`", path: `tasks?q=${someId.slice(9, 17)}`, limit: 150 },
-      { id: "tasks.combined", row: "task queries at 1M", what: "combined: `state=SUCCESS&name=panel_fixture.add&worker=w3@bench`", path: "tasks?state=SUCCESS&name=panel_fixture.add&worker=w3%40bench", limit: null },
+      {
+        id: "tasks.combined",
+        row: "task queries at 1M",
+        what: "combined: `state=SUCCESS&name=panel_fixture.add&worker=w3@bench`",
+        path: "tasks?state=SUCCESS&name=panel_fixture.add&worker=w3%40bench",
+        limit: null,
+      },
       { id: "tasks.sort_runtime", row: "task queries at 1M", what: "`sort=finished` (no target: a column scan)", path: "tasks?sort=finished", limit: null },
       { id: "overview.1m", row: "task queries at 1M", what: "`overview` (last hour / last day counts, latest tasks)", path: "overview", limit: null },
     ];
@@ -130,7 +148,10 @@ export async function tasksSuite(ctx: BenchContext, metasPath: string): Promise<
         target: q.limit === null ? null : { op: "<=", limit: q.limit, text: `p50 <= ${q.limit} ms` },
         summary: s,
         note: q.id === "overview.1m" ? undefined : `total ${totals.get(q.id)?.toLocaleString("en-US")}`,
-        limits: q.limit === 150 ? "a search reads every task's text (one regular-expression sweep per chunk of 256 tasks)" : "the page is found through the received-time index; the total comes from per-state or per-name counts",
+        limits:
+          q.limit === 150
+            ? "a search reads every task's text (one regular-expression sweep per chunk of 256 tasks)"
+            : "the page is found through the received-time index; the total comes from per-state or per-name counts",
       };
       if (q.id === "tasks.q") f.note += `; the very first search after the backfill took ${fmtMs(firstSearch.ms)}`;
       ctx.figures.push(f);
@@ -159,8 +180,14 @@ export async function tasksSuite(ctx: BenchContext, metasPath: string): Promise<
       target: { op: "<=", limit: 600, text: "<= 600 MB" },
       note: `RSS ${fmt(afterBackfill.rssMb, "MB")} 3 s after the backfill, ${fmt(afterQueries.rssMb, "MB")} after the queries; peak (VmHWM) ${fmt(afterQueries.peakMb, "MB")}. The same code run through tsx (\`node --import tsx agent/cli.ts\`, as the tests start it): ${fmt(tsxMemory.rssMb, "MB")} after its backfill and the searches, peak ${fmt(tsxMemory.peakMb, "MB")}; tsx's TypeScript loader runs in the same process (an agent holding nothing: ${fmt(idle.bundle!, "MB")} bundled, ${fmt(idle.tsx!, "MB")} under tsx).`,
     });
-    const mix = Object.entries(gen.byState).sort((a, b) => b[1] - a[1]).map(([s, n]) => `${s} ${round((n / count) * 100, 1)} %`).join(", ");
-    const names = Object.entries(gen.byName).sort((a, b) => b[1] - a[1]).map(([s, n]) => `${s.replace("panel_fixture.", "")} ${round((n / count) * 100, 1)} %`).join(", ");
+    const mix = Object.entries(gen.byState)
+      .sort((a, b) => b[1] - a[1])
+      .map(([s, n]) => `${s} ${round((n / count) * 100, 1)} %`)
+      .join(", ");
+    const names = Object.entries(gen.byName)
+      .sort((a, b) => b[1] - a[1])
+      .map(([s, n]) => `${s.replace("panel_fixture.", "")} ${round((n / count) * 100, 1)} %`)
+      .join(", ");
     ctx.sections.push({
       title: "Task data set",
       body: `${count.toLocaleString("en-US")} records written with pipelined \`SET ... EX 86400\` (\`redis-cli --pipe\`) in ${fmtMs(gen.ms)}, ${round(gen.bytes / 2 ** 20, 0)} MB of commands, from the real result-backend records of the live section (result_extended: name, args, kwargs, worker, retries, queue), each with a new id, a \`date_done\` within the last 24 h, its own arguments and result, and one of 8 workers. States: ${mix}. Names: ${names}.`,

@@ -46,14 +46,14 @@ function withQuery(path: string, query: Record<string, QueryValue> = {}): string
 /** A zod issue path as people read it: `workers[0].status`. */
 export function formatIssuePath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return "(response body)";
-  return path
-    .map((key, i) => (typeof key === "number" ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`))
-    .join("");
+  return path.map((key, i) => (typeof key === "number" ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`)).join("");
 }
 
 /** What validation needs of a schema: zod's safeParse (classic or mini alike). */
 export interface Validator {
-  safeParse(data: unknown): { success: true; data: unknown } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
+  safeParse(
+    data: unknown,
+  ): { success: true; data: unknown } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
 }
 export type Parsed<S extends Validator> = Extract<ReturnType<S["safeParse"]>, { success: true }>["data"];
 

@@ -52,7 +52,12 @@ export function decodeStreamMessage(event: string, data: string): StreamEvent | 
 }
 
 /** Starts following; returns a function that stops for good. */
-export function followEvents(client: AgentClient, handlers: StreamHandlers, delays: readonly number[] = RETRY_DELAYS_MS, silenceMs = STREAM_SILENCE_MS): () => void {
+export function followEvents(
+  client: AgentClient,
+  handlers: StreamHandlers,
+  delays: readonly number[] = RETRY_DELAYS_MS,
+  silenceMs = STREAM_SILENCE_MS,
+): () => void {
   const controller = new AbortController();
   let failures = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;

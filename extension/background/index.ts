@@ -47,7 +47,9 @@ function updateStatuses(change: (statuses: AgentStatusMap, agents: readonly Agen
 async function pollAgents(only?: Agent): Promise<AgentStatusMap> {
   const { agents } = await readState();
   const polled = await Promise.all(
-    agents.filter((agent) => !only || agent.id === only.id).map(async (agent) => [agent.id, await createAgentClient(agent).get("overview"), Date.now()] as const),
+    agents
+      .filter((agent) => !only || agent.id === only.id)
+      .map(async (agent) => [agent.id, await createAgentClient(agent).get("overview"), Date.now()] as const),
   );
   return updateStatuses((statuses, latest) => {
     // Agents may have been added or removed while the requests ran: keep the list as it is now.

@@ -52,7 +52,10 @@ class AgentWatch {
   private taskPoll: ReturnType<typeof setTimeout> | undefined;
   private readonly stopStream: () => void;
 
-  constructor(readonly agent: Agent, private readonly host: WatchHost) {
+  constructor(
+    readonly agent: Agent,
+    private readonly host: WatchHost,
+  ) {
     this.client = createAgentClient(agent);
     this.stopStream = followEvents(this.client, {
       onStatus: (status) => void this.onStatus(status),
@@ -78,7 +81,9 @@ class AgentWatch {
     // Events were missed while the stream was down: read everything afresh.
     this.workers.clear();
     await this.host.poll(this.agent);
-    await this.host.update(this.agent.id, (s) => (s.connection.kind === "connected" || s.connection.kind === "degraded" ? { ...s, live: true, checkedAt: Date.now() } : s));
+    await this.host.update(this.agent.id, (s) =>
+      s.connection.kind === "connected" || s.connection.kind === "degraded" ? { ...s, live: true, checkedAt: Date.now() } : s,
+    );
     const list = await this.client.get("workers");
     if (list.kind !== "ok") return;
     // Events that came while the list was read are newer than it: keep them.
@@ -119,7 +124,8 @@ class AgentWatch {
     await this.host.update(this.agent.id, (s) => {
       const summary = s.summary;
       if (!summary) return s;
-      if (summary.workersOnline === counts.workersOnline && summary.workersOffline === counts.workersOffline && summary.workersBusy === counts.workersBusy) return s;
+      if (summary.workersOnline === counts.workersOnline && summary.workersOffline === counts.workersOffline && summary.workersBusy === counts.workersBusy)
+        return s;
       return { ...s, summary: { ...summary, ...counts }, summaryAt: Date.now() };
     });
   }

@@ -56,7 +56,15 @@ export function AgentForm({ agents, agent, onDone, onCancel }: AgentFormProps) {
     <form class="agent-form" onSubmit={onSubmit} aria-label={agent ? `Edit ${agent.name}` : "Add an agent"}>
       <div class="form-row">
         <label for={`${id}-url`}>Agent URL</label>
-        <input id={`${id}-url`} name="url" type="text" placeholder="http://127.0.0.1:5580" value={url} onInput={(e) => setUrl(e.currentTarget.value)} required />
+        <input
+          id={`${id}-url`}
+          name="url"
+          type="text"
+          placeholder="http://127.0.0.1:5580"
+          value={url}
+          onInput={(e) => setUrl(e.currentTarget.value)}
+          required
+        />
       </div>
       <div class="form-row">
         <label for={`${id}-name`}>Name (optional)</label>

@@ -33,12 +33,29 @@ export function AgentSummaryLine({ status, now }: { status: AgentStatus | undefi
   );
 }
 
-function AgentRow({ agent, agents, current, status, onOpen }: { agent: Agent; agents: readonly Agent[]; current: boolean; status: AgentStatus | undefined; onOpen?: (agent: Agent) => void }) {
+function AgentRow({
+  agent,
+  agents,
+  current,
+  status,
+  onOpen,
+}: {
+  agent: Agent;
+  agents: readonly Agent[];
+  current: boolean;
+  status: AgentStatus | undefined;
+  onOpen?: (agent: Agent) => void;
+}) {
   const [mode, setMode] = useState<"view" | "edit" | "confirm-remove">("view");
   const linked = useLinked();
   const now = useNow();
   const { connection } = freshnessOf(status, now, linked);
-  if (mode === "edit") return <li class="agent editing"><AgentForm agents={agents} agent={agent} onDone={() => setMode("view")} onCancel={() => setMode("view")} /></li>;
+  if (mode === "edit")
+    return (
+      <li class="agent editing">
+        <AgentForm agents={agents} agent={agent} onDone={() => setMode("view")} onCancel={() => setMode("view")} />
+      </li>
+    );
   return (
     <li class={`agent${current ? " current" : ""}`} data-agent={agent.name}>
       <div class="row">

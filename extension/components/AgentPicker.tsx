@@ -9,7 +9,17 @@ import { useLinked, useNow } from "./use-live-statuses";
 
 const MANAGE = "__manage__";
 
-export function AgentPicker({ agents, current, statuses, onManage }: { agents: readonly Agent[]; current: Agent; statuses: AgentStatusMap; onManage: () => void }) {
+export function AgentPicker({
+  agents,
+  current,
+  statuses,
+  onManage,
+}: {
+  agents: readonly Agent[];
+  current: Agent;
+  statuses: AgentStatusMap;
+  onManage: () => void;
+}) {
   const linked = useLinked();
   const now = useNow();
   const shown = freshnessOf(statuses[current.id], now, linked);
@@ -34,7 +44,9 @@ export function AgentPicker({ agents, current, statuses, onManage }: { agents: r
         <option value={MANAGE}>Manage agents…</option>
       </select>
       <ConnectionBadge state={shown.connection} />
-      {!shown.current && shown.connection.kind !== "connecting" && shown.asOf !== null ? <span class="stale-age">last known {formatAsOf(shown.asOf, now)}</span> : null}
+      {!shown.current && shown.connection.kind !== "connecting" && shown.asOf !== null ? (
+        <span class="stale-age">last known {formatAsOf(shown.asOf, now)}</span>
+      ) : null}
     </span>
   );
 }

@@ -3,7 +3,17 @@ import { describeFailure, type ApiFailure } from "../api/result";
 import type { StreamStatus } from "../api/events";
 import { formatTimestamp } from "../shared/format";
 
-export function LiveIndicator({ status, lastInvalid, pollSeconds, degraded }: { status: StreamStatus; lastInvalid: ApiFailure | null; pollSeconds: number; degraded: string | null }) {
+export function LiveIndicator({
+  status,
+  lastInvalid,
+  pollSeconds,
+  degraded,
+}: {
+  status: StreamStatus;
+  lastInvalid: ApiFailure | null;
+  pollSeconds: number;
+  degraded: string | null;
+}) {
   const invalid = lastInvalid ? ` · last skipped event: ${describeFailure(lastInvalid)}` : "";
   switch (status.kind) {
     case "live":
@@ -16,7 +26,11 @@ export function LiveIndicator({ status, lastInvalid, pollSeconds, degraded }: { 
         );
       }
       return (
-        <span class="live-indicator" data-live="live" title={`Following the agent's event stream since ${formatTimestamp(new Date(status.since).toISOString())}${invalid}`}>
+        <span
+          class="live-indicator"
+          data-live="live"
+          title={`Following the agent's event stream since ${formatTimestamp(new Date(status.since).toISOString())}${invalid}`}
+        >
           <span class="dot ok pulse" />
           Live{lastInvalid ? " ⚠" : ""}
         </span>
@@ -30,7 +44,11 @@ export function LiveIndicator({ status, lastInvalid, pollSeconds, degraded }: { 
       );
     case "down":
       return (
-        <span class="live-indicator" data-live="polling" title={`Event stream down: ${status.reason}. Retrying at ${formatTimestamp(new Date(status.retryAt).toISOString())}${invalid}`}>
+        <span
+          class="live-indicator"
+          data-live="polling"
+          title={`Event stream down: ${status.reason}. Retrying at ${formatTimestamp(new Date(status.retryAt).toISOString())}${invalid}`}
+        >
           <span class="dot warn" />
           Stream down · polling every {pollSeconds} s
         </span>

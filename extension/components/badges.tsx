@@ -88,7 +88,13 @@ export function WorkerStatusBadge({ worker }: { worker: Pick<WorkerSummary, "sta
   );
 }
 
-const CONNECTION_TONES: Record<ConnectionState["kind"], Tone> = { connecting: "muted", connected: "ok", degraded: "warn", unreachable: "bad", unauthorized: "bad" };
+const CONNECTION_TONES: Record<ConnectionState["kind"], Tone> = {
+  connecting: "muted",
+  connected: "ok",
+  degraded: "warn",
+  unreachable: "bad",
+  unauthorized: "bad",
+};
 
 /** A dot and the state's name; the reason, when there is one, in the tooltip and (full) in `long`. */
 export function ConnectionBadge({ state, long = false }: { state: ConnectionState | undefined; long?: boolean }) {

@@ -80,8 +80,8 @@ function DegradedNotice() {
   return (
     <div class="notice degraded-notice" role="status" data-degraded>
       Not live: the agent {degraded.reason}
-      {degraded.since ? ` since ${formatTimestamp(degraded.since)}` : ""}. What follows is what it knew before; worker states and
-      queue depths will be right again once it reconnects.
+      {degraded.since ? ` since ${formatTimestamp(degraded.since)}` : ""}. What follows is what it knew before; worker states and queue depths will be right
+      again once it reconnects.
     </div>
   );
 }
@@ -102,7 +102,12 @@ function NavBar({ route, stored, agent }: { route: Route; stored: StoredState | 
     <nav class="navbar" aria-label="Views">
       {agent
         ? TABS.map((tab) => (
-            <a key={tab.label} href={href(tab.route)} class={`tab${tab.covers.includes(route.view) ? " active" : ""}`} aria-current={tab.covers.includes(route.view) ? "page" : undefined}>
+            <a
+              key={tab.label}
+              href={href(tab.route)}
+              class={`tab${tab.covers.includes(route.view) ? " active" : ""}`}
+              aria-current={tab.covers.includes(route.view) ? "page" : undefined}
+            >
               {tab.label}
             </a>
           ))

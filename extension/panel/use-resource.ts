@@ -34,7 +34,10 @@ const INITIAL: Snapshot<never> = { data: null, failure: null, loading: true, loa
 
 export function useResource<T>(load: Loader<T>, deps: readonly unknown[], live?: LiveOptions): ResourceState<T> {
   const { client, live: feed } = usePanel();
-  const [snapshot, setSnapshot] = useReducer((state: Snapshot<T>, next: Partial<Snapshot<T>> | "reset") => (next === "reset" ? INITIAL : { ...state, ...next }), INITIAL);
+  const [snapshot, setSnapshot] = useReducer(
+    (state: Snapshot<T>, next: Partial<Snapshot<T>> | "reset") => (next === "reset" ? INITIAL : { ...state, ...next }),
+    INITIAL,
+  );
   // The latest closures, so the effect below depends only on what identifies the resource.
   const latest = useRef({ load, live });
   latest.current = { load, live };

@@ -38,13 +38,26 @@ function Age({ status, now, linked }: { status: AgentStatus; now: number; linked
   const { current, asOf } = freshnessOf(status, now, linked);
   if (current && linked && status.live) {
     return (
-      <span class="dim" data-age="current" title="The background follows the agent's event stream: worker counts and reachability as they change; task figures polled">
+      <span
+        class="dim"
+        data-age="current"
+        title="The background follows the agent's event stream: worker counts and reachability as they change; task figures polled"
+      >
         live
       </span>
     );
   }
-  if (current) return <span class="dim" data-age="current">checked {formatRelative(new Date(status.checkedAt).toISOString(), now)}</span>;
-  return asOf === null ? null : <span class="stale-age" data-age="stale">{formatAsOf(asOf, now)}</span>;
+  if (current)
+    return (
+      <span class="dim" data-age="current">
+        checked {formatRelative(new Date(status.checkedAt).toISOString(), now)}
+      </span>
+    );
+  return asOf === null ? null : (
+    <span class="stale-age" data-age="stale">
+      {formatAsOf(asOf, now)}
+    </span>
+  );
 }
 
 function CurrentSummary({ agent, status }: { agent: Agent; status: AgentStatus | undefined }) {

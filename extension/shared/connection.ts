@@ -23,7 +23,9 @@ export interface AgentLink {
 export function degradedReason(links: { broker: AgentLink; result_backend: AgentLink } | undefined): { reason: string; brokerDown: boolean } | null {
   if (!links) return null;
   const down = (what: string, link: AgentLink) =>
-    link.state === "connected" || link.state === "disabled" ? null : `${link.state === "connecting" ? "connecting to" : "cannot reach"} the ${what}${link.error ? ` (${link.error})` : ""}`;
+    link.state === "connected" || link.state === "disabled"
+      ? null
+      : `${link.state === "connecting" ? "connecting to" : "cannot reach"} the ${what}${link.error ? ` (${link.error})` : ""}`;
   const broker = down("broker", links.broker);
   const backend = down("result backend", links.result_backend);
   if (!broker && !backend) return null;

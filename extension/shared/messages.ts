@@ -16,7 +16,12 @@ export type Message<K extends MessageType = MessageType> = { type: K } & Message
 export type MessageHandlers = { [K in MessageType]: (message: Message<K>) => Promise<MessageMap[K]["response"]> };
 
 function isMessage(value: unknown, handlers: MessageHandlers): value is Message {
-  return typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string" && Object.hasOwn(handlers, (value as { type: string }).type);
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { type?: unknown }).type === "string" &&
+    Object.hasOwn(handlers, (value as { type: string }).type)
+  );
 }
 
 export async function sendMessage<K extends MessageType>(message: Message<K>): Promise<MessageMap[K]["response"]> {

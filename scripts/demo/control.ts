@@ -86,7 +86,14 @@ async function runningDemos(): Promise<string[]> {
     .filter((name) => name.startsWith(DEMO_DIR_PREFIX))
     .map((name) => join(tmpdir(), name))
     .filter((dir) => existsSync(join(dir, SOCKET_NAME)));
-  const alive = await Promise.all(dirs.map((dir) => ask(join(dir, SOCKET_NAME), "status").then(() => dir, () => null)));
+  const alive = await Promise.all(
+    dirs.map((dir) =>
+      ask(join(dir, SOCKET_NAME), "status").then(
+        () => dir,
+        () => null,
+      ),
+    ),
+  );
   return alive.filter((dir): dir is string => dir !== null);
 }
 
@@ -112,7 +119,11 @@ export async function sendControl(args: readonly string[]): Promise<number> {
   const { line, dir } = read;
   const demos = dir ? [dir] : await runningDemos();
   if (demos.length !== 1) {
-    console.error(demos.length ? `demo: ${demos.length} demos are running; choose one with --dir:\n  ${demos.join("\n  ")}` : "demo: no running demo found (start one with npm run demo)");
+    console.error(
+      demos.length
+        ? `demo: ${demos.length} demos are running; choose one with --dir:\n  ${demos.join("\n  ")}`
+        : "demo: no running demo found (start one with npm run demo)",
+    );
     return 1;
   }
   try {

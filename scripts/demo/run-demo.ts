@@ -35,7 +35,11 @@ export async function runDemo(port: number, readyTimeoutMs = 180_000): Promise<R
     clearTimeout(timer);
     return exit;
   };
-  const url = await eventually(async () => /agent:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] ?? (running() ? null : "exited"), readyTimeoutMs, "the demo's agent URL").catch((e: Error) => e);
+  const url = await eventually(
+    async () => /agent:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] ?? (running() ? null : "exited"),
+    readyTimeoutMs,
+    "the demo's agent URL",
+  ).catch((e: Error) => e);
   if (typeof url !== "string" || url === "exited") {
     await interrupt();
     throw new Error(`npm run demo printed no agent URL (${url instanceof Error ? url.message : "it exited"}); it printed:\n${output.slice(-3000)}`);

@@ -113,7 +113,10 @@ export class Services {
       sleep 5
       for g in $(cat "$2"); do kill -s KILL -- "-$g" 2>/dev/null; done
       rm -rf "$3"`;
-    this.watchdog = spawn("sh", ["-c", script, "celery-panel-demo-watchdog", String(process.pid), this.groupsFile, this.dir], { detached: true, stdio: "ignore" });
+    this.watchdog = spawn("sh", ["-c", script, "celery-panel-demo-watchdog", String(process.pid), this.groupsFile, this.dir], {
+      detached: true,
+      stdio: "ignore",
+    });
     this.watchdog.unref();
   }
 

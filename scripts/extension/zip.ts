@@ -57,7 +57,13 @@ export function createZip(entries: readonly ZipEntry[]): Buffer {
     // Store when deflate does not help (tiny files, PNGs).
     const stored = deflated.length >= entry.data.length;
     const body = stored ? Buffer.from(entry.data) : deflated;
-    const fields: EntryFields = { method: stored ? 0 : 8, crc: crc32(entry.data), compressedSize: body.length, size: entry.data.length, nameLength: name.length };
+    const fields: EntryFields = {
+      method: stored ? 0 : 8,
+      crc: crc32(entry.data),
+      compressedSize: body.length,
+      size: entry.data.length,
+      nameLength: name.length,
+    };
 
     const local = Buffer.alloc(30); // the extra-field length at 28 stays 0
     local.writeUInt32LE(0x04034b50, 0);

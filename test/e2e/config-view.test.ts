@@ -23,10 +23,14 @@ before(async () => {
   await CeleryWorker.start({ broker, backend: broker, name: "cfg@e2e", pool: "solo", env });
   agent = await startAgent(["--broker", broker]);
   await runPython(`import panel_fixture as p; p.add.delay(1, 2).get(timeout=30)`, broker, broker, env);
-  await eventually(async () => {
-    const c = (await agent.get<any>("/api/v1/config")).body;
-    return c.groups?.some((g: any) => g.settings.some((s: any) => s.key === "worker_send_task_events" && s.observed?.value === true));
-  }, 30_000, "the agent saw the worker's task events");
+  await eventually(
+    async () => {
+      const c = (await agent.get<any>("/api/v1/config")).body;
+      return c.groups?.some((g: any) => g.settings.some((s: any) => s.key === "worker_send_task_events" && s.observed?.value === true));
+    },
+    30_000,
+    "the agent saw the worker's task events",
+  );
   browser = await launchExtension();
   page = await browser.context.newPage();
 });

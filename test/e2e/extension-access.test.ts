@@ -32,8 +32,14 @@ describe("extension with a limited token", () => {
     const backend = redis.url(1);
     await CeleryWorker.start({ broker, backend, name: "solo@access", pool: "solo" });
     agent = await startAgent(["--broker", broker, "--result-backend", backend, "--token", FULL, "--limited-token", LIMITED, "--name", "limited"]);
-    failedId = (await runPython(`import panel_fixture as p; r = p.fail.delay("${MARK}"); print(r.id); r.get(timeout=20, propagate=False)`, broker, backend)).trim();
-    await eventually(async () => (await agent.get<any>(`/api/v1/tasks/${failedId}`, { headers: { Authorization: `Bearer ${FULL}` } })).body.traceback, 20_000, "failed task known");
+    failedId = (
+      await runPython(`import panel_fixture as p; r = p.fail.delay("${MARK}"); print(r.id); r.get(timeout=20, propagate=False)`, broker, backend)
+    ).trim();
+    await eventually(
+      async () => (await agent.get<any>(`/api/v1/tasks/${failedId}`, { headers: { Authorization: `Bearer ${FULL}` } })).body.traceback,
+      20_000,
+      "failed task known",
+    );
     browser = await launchExtension();
     browser.context.on("console", (m) => consoleLines.push(m.text()));
     browser.context.on("page", (p) => p.on("console", (m) => consoleLines.push(m.text())));

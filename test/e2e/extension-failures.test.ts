@@ -113,11 +113,15 @@ describe("extension when agents fail", () => {
   });
 
   it("marks the badge with ! and names each agent's trouble in its title", async () => {
-    const badge = await eventually(async () => {
-      await refreshStatuses(panel);
-      const b = await browser.badge();
-      return b.text === "!" && b.title.includes("broken:") ? b : null;
-    }, 20_000, "badge shows !");
+    const badge = await eventually(
+      async () => {
+        await refreshStatuses(panel);
+        const b = await browser.badge();
+        return b.text === "!" && b.title.includes("broken:") ? b : null;
+      },
+      20_000,
+      "badge shows !",
+    );
     const lines = badge.title.split("\n");
     assert.equal(lines[0], "Celery Panel");
     assert.equal(lines[1], "secured: 0 offline workers");

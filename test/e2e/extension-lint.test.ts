@@ -77,7 +77,10 @@ it("loads no remote code: every script, style and font is a file of the build", 
 });
 
 /** The only console calls in the build: webextension-polyfill's, which log a method name and a messaging error. */
-const ALLOWED_CONSOLE = [/^console\.warn\(`\$\{\w+\} API method doesn't seem to support the callback parameter/, /^console\.error\("Failed to send onMessage rejected reply",/];
+const ALLOWED_CONSOLE = [
+  /^console\.warn\(`\$\{\w+\} API method doesn't seem to support the callback parameter/,
+  /^console\.error\("Failed to send onMessage rejected reply",/,
+];
 
 it("never logs: no console call in the extension's code, none in the build but the polyfill's two", () => {
   const sources = filesOf(join(REPO_ROOT, "extension")).filter((f) => /\.tsx?$/.test(f));
@@ -86,7 +89,10 @@ it("never logs: no console call in the extension's code, none in the build but t
     const js = readFileSync(file, "utf8");
     for (const m of js.matchAll(/\bconsole\s*\.\s*\w+\s*\(/g)) {
       const call = js.slice(m.index, m.index + 160);
-      assert.ok(ALLOWED_CONSOLE.some((re) => re.test(call)), `${file}: unexpected console call: ${call}`);
+      assert.ok(
+        ALLOWED_CONSOLE.some((re) => re.test(call)),
+        `${file}: unexpected console call: ${call}`,
+      );
     }
   }
 });

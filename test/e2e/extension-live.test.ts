@@ -107,7 +107,11 @@ describe("popup, panel and badge follow the agent live", () => {
         await cdp.send("ServiceWorker.enable");
         await cdp.send("ServiceWorker.stopAllWorkers");
         // The open pages find their link gone and reconnect, which starts a new background (no globals).
-        await eventually(async () => !(await (await browser.worker()).evaluate(() => "beforeTheStop" in globalThis)), 15_000, "the background started again by the open pages");
+        await eventually(
+          async () => !(await (await browser.worker()).evaluate(() => "beforeTheStop" in globalThis)),
+          15_000,
+          "the background started again by the open pages",
+        );
       }
       const agentSays = agentReportsOffline(scenario.agent.url, name);
       await agentSays.open; // the stream is open before the kill
@@ -126,7 +130,11 @@ describe("popup, panel and badge follow the agent live", () => {
         await browser.screenshot(panel, "live-panel-worker-offline");
       }
     }
-    console.log(`median delays after the agent reported a worker offline: ${Object.entries(delays).map(([k, v]) => `${k} ${median(v)} ms`).join(", ")}`);
+    console.log(
+      `median delays after the agent reported a worker offline: ${Object.entries(delays)
+        .map(([k, v]) => `${k} ${median(v)} ms`)
+        .join(", ")}`,
+    );
     assert.match((await browser.badge()).title, /prod: 3 offline workers/);
   });
 
@@ -134,7 +142,9 @@ describe("popup, panel and badge follow the agent live", () => {
     const killedAt = Date.now();
     scenario.agent.child.kill("SIGKILL");
     const seen = await firstSeen({
-      popup: async () => (await popup.locator("section.current [data-connection=unreachable]").count()) === 1 && (await popup.locator("section.current .stats.last-known").count()) === 1,
+      popup: async () =>
+        (await popup.locator("section.current [data-connection=unreachable]").count()) === 1 &&
+        (await popup.locator("section.current .stats.last-known").count()) === 1,
       "panel header": async () => (await panel.locator(".agent-picker[data-agent-state=unreachable]").count()) === 1,
       "panel rows": async () => (await panel.locator("[data-last-known] table[aria-label=Workers]").count()) === 1,
       badge: async () => (await browser.badge()).text.endsWith("!"),

@@ -37,10 +37,14 @@ for i in range(120):
 print(flaky.delay(1).id)
 `)
     ).trim();
-    await eventually(async () => {
-      const { body } = await scenario.agent.get<{ total: number }>("/api/v1/tasks?state=SUCCESS");
-      return body.total >= 121;
-    }, 60_000, "every task run");
+    await eventually(
+      async () => {
+        const { body } = await scenario.agent.get<{ total: number }>("/api/v1/tasks?state=SUCCESS");
+        return body.total >= 121;
+      },
+      60_000,
+      "every task run",
+    );
     browser = await launchExtension();
     await browser.setAgents([{ id: "dev", name: "dev", url: scenario.agent.url, token: null }]);
     panel = await browser.context.newPage();
@@ -107,7 +111,10 @@ print(flaky.delay(1).id)
     for (const [hash, seen] of Object.entries(sizes)) {
       assert.deepEqual(seen.offScale, [], `${hash}: every font size is on the scale (${seen.all.join(", ")})`);
       assert.deepEqual(seen.body, ["12px"], `${hash}: body text is 12px`);
-      assert.ok(seen.title.every((s) => s === "14px"), `${hash}: the view's title (breadcrumbs) is 14px (${seen.title.join(", ")})`);
+      assert.ok(
+        seen.title.every((s) => s === "14px"),
+        `${hash}: the view's title (breadcrumbs) is 14px (${seen.title.join(", ")})`,
+      );
     }
     assert.ok(sizes["workers/w1%40panel"]!.title.length > 0, "a detail view has its breadcrumbs");
   });
@@ -115,7 +122,9 @@ print(flaky.delay(1).id)
   it("shows the task timeline to the millisecond, with its zone and the gap from the previous entry", async () => {
     await show(`tasks/${retried}`, "task");
     const timeline = await waitForText(panel, "table[aria-label=Timeline]", /task-succeeded/, 20_000);
-    const rows = await panel.locator("table[aria-label=Timeline] tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].slice(1, 3).map((td) => td.textContent!.trim())));
+    const rows = await panel
+      .locator("table[aria-label=Timeline] tbody tr")
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].slice(1, 3).map((td) => td.textContent!.trim())));
     assert.ok(rows.length >= 4, timeline);
     assert.match(rows[0]![0]!, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC/, "the first entry has the date, ms and the zone");
     assert.equal(rows[0]![1], "", "no gap before the first entry");

@@ -44,10 +44,14 @@ print(json.dumps(ids))
 `);
     sent = JSON.parse(out) as SentTasks;
     // Wait until the agent has seen the three tasks finish, so every view has them.
-    await eventually(async () => {
-      const { body } = await scenario.agent.get<{ tasks: { state: string }[] }>("/api/v1/tasks?state=SUCCESS,FAILURE");
-      return body.tasks.length >= 3;
-    }, 30_000, "tasks finished");
+    await eventually(
+      async () => {
+        const { body } = await scenario.agent.get<{ tasks: { state: string }[] }>("/api/v1/tasks?state=SUCCESS,FAILURE");
+        return body.tasks.length >= 3;
+      },
+      30_000,
+      "tasks finished",
+    );
     browser = await launchExtension();
   });
 
@@ -120,7 +124,11 @@ print(json.dumps(ids))
     assert.match(table, new RegExp(`${sent.add.slice(0, 8)}…\\s+panel_fixture\\.add\\s+success\\s+\\[2,\\s*3\\]`));
     await browser.screenshot(panel, "panel-tasks");
     await panel.locator('[aria-label="Filter by state"] label', { hasText: "failure" }).click();
-    await eventually(async () => /state=FAILURE/.test(panel.url()) && (await panel.locator("table[aria-label=Tasks] tbody tr").count()) === 1, 10_000, "only the failed task");
+    await eventually(
+      async () => /state=FAILURE/.test(panel.url()) && (await panel.locator("table[aria-label=Tasks] tbody tr").count()) === 1,
+      10_000,
+      "only the failed task",
+    );
     assert.match(await panel.locator("table[aria-label=Tasks] tbody").innerText(), /panel_fixture\.fail\s+failure/);
     await show("tasks", "tasks");
     await panel.fill("input[aria-label=Search]", "encode_video");
@@ -205,10 +213,14 @@ print(json.dumps(ids))
 
   it("pages through long task lists with the agent's cursor", async () => {
     await scenario.python(`from celery import group\nfrom panel_fixture import add\ngroup(add.s(i, 1) for i in range(55)).apply_async()`);
-    const total = await eventually(async () => {
-      const { body } = await scenario.agent.get<{ total: number }>("/api/v1/tasks?name=panel_fixture.add&state=SUCCESS&limit=1");
-      return body.total >= 56 ? body.total : null;
-    }, 30_000, "56 add tasks succeeded");
+    const total = await eventually(
+      async () => {
+        const { body } = await scenario.agent.get<{ total: number }>("/api/v1/tasks?name=panel_fixture.add&state=SUCCESS&limit=1");
+        return body.total >= 56 ? body.total : null;
+      },
+      30_000,
+      "56 add tasks succeeded",
+    );
     await show("tasks?name=panel_fixture.add&state=SUCCESS", "tasks");
     await waitForText(panel, ".pager", new RegExp(`50 shown of ${total} matching tasks`));
     assert.equal(await panel.locator("table[aria-label=Tasks] tbody tr").count(), 50);
@@ -223,11 +235,15 @@ print(json.dumps(ids))
     await scenario.workers.get("solo1@panel")!.kill();
     await show("workers", "workers");
     await waitForText(panel, "table[aria-label=Workers] tr.offline", /solo1@panel/, 60_000);
-    const badge = await eventually(async () => {
-      await refreshStatuses(panel);
-      const b = await browser.badge();
-      return b.text === "1" ? b : null;
-    }, 30_000, "badge shows 1");
+    const badge = await eventually(
+      async () => {
+        await refreshStatuses(panel);
+        const b = await browser.badge();
+        return b.text === "1" ? b : null;
+      },
+      30_000,
+      "badge shows 1",
+    );
     assert.match(badge.title, /dev: 1 offline worker\nstaging: 0 offline workers/);
     await browser.screenshot(panel, "panel-worker-offline");
   });
@@ -246,7 +262,12 @@ print(json.dumps(ids))
     );
     const after = await browser.worker();
     assert.equal(await after.evaluate(() => "stillTheSameWorker" in globalThis), false, "the worker was restarted");
-    assert.deepEqual(Object.values(statuses).map((s) => s.summary?.workersOffline).sort(), [0, 1]);
+    assert.deepEqual(
+      Object.values(statuses)
+        .map((s) => s.summary?.workersOffline)
+        .sort(),
+      [0, 1],
+    );
     assert.equal((await browser.badge()).text, "1");
     assert.equal(await after.evaluate(async () => Boolean(await chrome.alarms.get("poll-agents"))), true, "the poll alarm is still set");
   });

@@ -25,14 +25,23 @@ describe("a task's page tells its story", () => {
     redis = await RedisServer.start();
     await CeleryWorker.start({ name: "story@panel", concurrency: 2, queues: ["celery"], broker: redis.url(0), backend: redis.url(1), env: PLAIN });
     // Two tasks before the agent watches: only their stored results will be known.
-    await runPython(`import panel_fixture as p
-[r.get(timeout=30) for r in [p.add.delay(1, 1), p.add.delay(2, 2)]]`, redis.url(0), redis.url(1), PLAIN);
+    await runPython(
+      `import panel_fixture as p
+[r.get(timeout=30) for r in [p.add.delay(1, 1), p.add.delay(2, 2)]]`,
+      redis.url(0),
+      redis.url(1),
+      PLAIN,
+    );
     agent = await startAgent(["--broker", redis.url(0), "--result-backend", redis.url(1)]);
     id = (await runPython(`import panel_fixture as p\nr = p.flaky.delay(1)\nr.get(timeout=30)\nprint(r.id)`, redis.url(0), redis.url(1), PLAIN)).trim();
-    await eventually(async () => {
-      const t = (await agent.get<any>(`/api/v1/tasks/${id}`)).body;
-      return t.state === "SUCCESS" && t.timeline.some((e: any) => e.type === "task-succeeded");
-    }, 20_000, "the task's success seen");
+    await eventually(
+      async () => {
+        const t = (await agent.get<any>(`/api/v1/tasks/${id}`)).body;
+        return t.state === "SUCCESS" && t.timeline.some((e: any) => e.type === "task-succeeded");
+      },
+      20_000,
+      "the task's success seen",
+    );
     browser = await launchExtension();
     page = await browser.context.newPage();
   });
@@ -52,7 +61,10 @@ describe("a task's page tells its story", () => {
     assert.match(await page.locator(".retried-note").innerText(), /attempt 2, after 1 retry/);
     await browser.screenshot(page, "task-story-retried");
     const rows = await page.locator("table[aria-label=Timeline] tbody tr").allInnerTexts();
-    const events = rows.map((r) => r.split("\t").map((c) => c.trim())).filter((c) => c[5] === "event").map((c) => `${c[0]} ${c[3]}`);
+    const events = rows
+      .map((r) => r.split("\t").map((c) => c.trim()))
+      .filter((c) => c[5] === "event")
+      .map((c) => `${c[0]} ${c[3]}`);
     assert.deepEqual(events, ["1 task-received", "1 task-started", "1 task-retried", "2 task-received", "2 task-started", "2 task-succeeded"]);
     const retry = page.locator("table[aria-label=Timeline] tbody tr", { hasText: "task-retried" });
     assert.match(await retry.innerText(), /attempt 0 failed/);
@@ -80,10 +92,14 @@ describe("a task's page tells its story", () => {
     assert.match((await unnamed.getAttribute("title")) ?? "", /Only the stored result is known.*result_extended = True/);
     await page.goto(`${agent.url}/#/overview`);
     await waitForText(page, "table[aria-label='Tasks by name']", /panel_fixture\.add/, 20_000);
-    const byName = await eventually(async () => {
-      const text = await page.locator("table[aria-label='Tasks by name']").innerText();
-      return /panel_fixture\.add\s+0\s+2/.test(text) ? text : null;
-    }, 20_000, "the add tasks counted by the workers' stats");
+    const byName = await eventually(
+      async () => {
+        const text = await page.locator("table[aria-label='Tasks by name']").innerText();
+        return /panel_fixture\.add\s+0\s+2/.test(text) ? text : null;
+      },
+      20_000,
+      "the add tasks counted by the workers' stats",
+    );
     assert.match(byName, /panel_fixture\.flaky\s+1\s+2/, "the flaky task ran twice (its retry counts), listed once");
     await page.locator(".task-totals").scrollIntoViewIfNeeded();
     await browser.screenshot(page, "task-story-totals");

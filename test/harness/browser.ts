@@ -43,7 +43,10 @@ export async function waitForText(page: Page, selector: string, pattern: RegExp,
     mkdirSync(ARTIFACTS_DIR, { recursive: true });
     const shot = join(ARTIFACTS_DIR, `failure-${Date.now()}.png`);
     await page.screenshot({ path: shot }).catch(() => undefined);
-    const shown = await page.locator("body").innerText().catch(() => "(page gone)");
+    const shown = await page
+      .locator("body")
+      .innerText()
+      .catch(() => "(page gone)");
     throw new Error(`${selector} never showed ${pattern} (screenshot ${shot}); the page showed:\n${shown.slice(0, 1500)}`, { cause: error });
   }
   return locator.innerText();
@@ -108,10 +111,10 @@ export async function launchExtension(): Promise<ExtensionBrowser> {
       return (await worker()).evaluate(async () => ({ text: await chrome.action.getBadgeText({}), title: await chrome.action.getTitle({}) }));
     },
     async setAgents(agents, currentId) {
-      await (await worker()).evaluate(
-        ([list, current]) => chrome.storage.local.set({ agents: list, currentAgentId: current }),
-        [agents, currentId ?? agents[0]?.id ?? null] as const,
-      );
+      await (await worker()).evaluate(([list, current]) => chrome.storage.local.set({ agents: list, currentAgentId: current }), [
+        agents,
+        currentId ?? agents[0]?.id ?? null,
+      ] as const);
     },
     async screenshot(page, name) {
       const path = join(ARTIFACTS_DIR, `${name}.png`);

@@ -81,10 +81,14 @@ for key in ["video", "audit", "fail"]:
 print(json.dumps(ids))
 `);
   Object.assign(ids, JSON.parse(out.trim().split("\n").pop()!));
-  await eventually(async () => {
-    const r = await call(s.agent, `tasks/${ids.fail}`, FULL);
-    return r.status === 200 && r.body.state === "FAILURE" && r.body.traceback;
-  }, 20_000, "the failed task known with its traceback");
+  await eventually(
+    async () => {
+      const r = await call(s.agent, `tasks/${ids.fail}`, FULL);
+      return r.status === 200 && r.body.state === "FAILURE" && r.body.traceback;
+    },
+    20_000,
+    "the failed task known with its traceback",
+  );
   redacted = await startAgent(["--broker", s.broker, "--result-backend", s.backend, "--redact"]);
   await eventually(async () => (await call(redacted, `tasks/${ids.fail}`, null)).body.traceback, 20_000, "the redacting agent read the history");
 });
@@ -176,7 +180,10 @@ describe("a limited token", () => {
     assert.ok(byName.tasks.some((t: any) => t.id === ids.video));
     assert.ok(byName.tasks.every((t: any) => t.name === "panel_fixture.encode_video"));
     const byId = await ok(s.agent, "tasks", `tasks?q=${ids.fail!.slice(0, 13)}`, LIMITED);
-    assert.deepEqual(byId.tasks.map((t: any) => t.id), [ids.fail]);
+    assert.deepEqual(
+      byId.tasks.map((t: any) => t.id),
+      [ids.fail],
+    );
   });
 
   it("pages through a name search with cursors, as the full token does", async () => {
@@ -189,7 +196,10 @@ describe("a limited token", () => {
       seen.push(...page.tasks.map((t: any) => t.id));
       cursor = page.next_cursor;
     } while (cursor);
-    assert.deepEqual(seen, all.tasks.map((t: any) => t.id));
+    assert.deepEqual(
+      seen,
+      all.tasks.map((t: any) => t.id),
+    );
   });
 });
 
@@ -243,7 +253,10 @@ describe("CORS", () => {
     for (const origin of ["chrome-extension://abcdefghijklmnop", "moz-extension://0a1b2c3d-aaaa-bbbb-cccc-111122223333"]) {
       const r = await call(s.agent, "health", FULL, { Origin: origin });
       assert.equal(r.headers.get("access-control-allow-origin"), origin);
-      const pre = await s.agent.get("/api/v1/health", { method: "OPTIONS", headers: { Origin: origin, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization" } });
+      const pre = await s.agent.get("/api/v1/health", {
+        method: "OPTIONS",
+        headers: { Origin: origin, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization" },
+      });
       assert.equal(pre.status, 204);
       assert.match(pre.headers.get("access-control-allow-headers") ?? "", /Authorization/);
     }

@@ -44,17 +44,25 @@ print(json.dumps(ids))
 `);
   ids = JSON.parse(out.trim().split("\n").pop()!);
   // Worker facts such as sw_ver come with heartbeats; the workers were up before the agent.
-  await eventually(async () => {
-    const r = await s.agent.get<any>("/api/v1/workers");
-    // A worker may miss one broadcast while busy for a moment (the terminated task's pool slot is
-    // being replaced): it is asked again, and its stats come in.
-    return r.body.workers?.filter((w: any) => w.sw_ver && w.pool).length === 2;
-  }, 15_000, "a heartbeat and stats from both workers");
+  await eventually(
+    async () => {
+      const r = await s.agent.get<any>("/api/v1/workers");
+      // A worker may miss one broadcast while busy for a moment (the terminated task's pool slot is
+      // being replaced): it is asked again, and its stats come in.
+      return r.body.workers?.filter((w: any) => w.sw_ver && w.pool).length === 2;
+    },
+    15_000,
+    "a heartbeat and stats from both workers",
+  );
   // The agent hears about every task through events and the backend's publish.
-  await eventually(async () => {
-    const r = await s.agent.get<any>(`/api/v1/tasks/${ids.revoked}`);
-    return r.status === 200 && r.body.state === "REVOKED";
-  }, 15_000, "revoked task known to the agent");
+  await eventually(
+    async () => {
+      const r = await s.agent.get<any>(`/api/v1/tasks/${ids.revoked}`);
+      return r.status === 200 && r.body.state === "REVOKED";
+    },
+    15_000,
+    "revoked task known to the agent",
+  );
 });
 
 after(async () => {
@@ -142,25 +150,42 @@ describe("tasks", () => {
     assert.equal(byId.get(ids.audit).queue, "audit");
     for (const p of ids.parked) assert.equal(byId.get(p).state, "PENDING");
     const received = list.tasks.map((t: any) => Date.parse(t.received ?? t.sent));
-    assert.deepEqual(received, [...received].sort((a: number, b: number) => b - a), "newest first");
+    assert.deepEqual(
+      received,
+      [...received].sort((a: number, b: number) => b - a),
+      "newest first",
+    );
     assert.equal(list.total, list.tasks.length);
   });
 
   it("filters by state, name, worker and queue, and searches text", async () => {
     const failed = await api("tasks", "tasks?state=FAILURE");
-    assert.deepEqual(failed.tasks.map((t: any) => t.id), [ids.fail]);
+    assert.deepEqual(
+      failed.tasks.map((t: any) => t.id),
+      [ids.fail],
+    );
     const two = await api("tasks", "tasks?state=failure,revoked");
     assert.deepEqual(two.tasks.map((t: any) => t.id).sort(), [ids.fail, ids.revoked].sort());
     const byName = await api("tasks", "tasks?name=panel_fixture.encode_video");
-    assert.deepEqual(byName.tasks.map((t: any) => t.id), [ids.video]);
+    assert.deepEqual(
+      byName.tasks.map((t: any) => t.id),
+      [ids.video],
+    );
     const byQueue = await api("tasks", "tasks?queue=parked");
     assert.deepEqual(byQueue.tasks.map((t: any) => t.id).sort(), [...ids.parked].sort());
     const onW1 = await api("tasks", "tasks?worker=w1@panel");
     assert.ok(onW1.tasks.every((t: any) => t.worker === "w1@panel") && onW1.total >= 2);
     const search = await api("tasks", "tasks?q=UHD-MARKER");
-    assert.deepEqual(search.tasks.map((t: any) => t.id), [ids.video], "kwargs are searched, case-insensitively");
+    assert.deepEqual(
+      search.tasks.map((t: any) => t.id),
+      [ids.video],
+      "kwargs are searched, case-insensitively",
+    );
     const byException = await api("tasks", "tasks?q=boom-marker");
-    assert.deepEqual(byException.tasks.map((t: any) => t.id), [ids.fail]);
+    assert.deepEqual(
+      byException.tasks.map((t: any) => t.id),
+      [ids.fail],
+    );
   });
 
   it("paginates with a cursor: every task once, in order", async () => {
@@ -174,17 +199,31 @@ describe("tasks", () => {
       seen.push(...page.tasks.map((t: any) => t.id));
       cursor = page.next_cursor;
     } while (cursor);
-    assert.deepEqual(seen, all.tasks.map((t: any) => t.id));
+    assert.deepEqual(
+      seen,
+      all.tasks.map((t: any) => t.id),
+    );
   });
 
   it("sorts by runtime", async () => {
     const list = await api("tasks", "tasks?sort=runtime&order=desc&state=SUCCESS,REVOKED,FAILURE");
     const runtimes = list.tasks.map((t: any) => t.runtime ?? -1);
-    assert.deepEqual(runtimes, [...runtimes].sort((a: number, b: number) => b - a));
+    assert.deepEqual(
+      runtimes,
+      [...runtimes].sort((a: number, b: number) => b - a),
+    );
   });
 
   it("refuses bad query parameters with a message naming them", async () => {
-    for (const [q, param] of [["limit=0", "limit"], ["limit=501", "limit"], ["state=DONE", "state"], ["sort=name", "sort"], ["since=yesterday", "since"], ["bogus=1", "bogus"], ["cursor=xyz", "cursor"]]) {
+    for (const [q, param] of [
+      ["limit=0", "limit"],
+      ["limit=501", "limit"],
+      ["state=DONE", "state"],
+      ["sort=name", "sort"],
+      ["since=yesterday", "since"],
+      ["bogus=1", "bogus"],
+      ["cursor=xyz", "cursor"],
+    ]) {
       const body = await api("tasks", `tasks?${q}`, 400);
       assert.equal(body.error.code, "bad_request");
       assert.match(body.error.message, new RegExp(param!), `${q}: ${body.error.message}`);
@@ -248,7 +287,10 @@ describe("queues", () => {
 
   it("shows one queue with the tasks routed to it", async () => {
     const q = await api("queue", "queues/media");
-    assert.deepEqual(q.routed_tasks.map((r: any) => r.pattern), ["panel_fixture.encode_video"]);
+    assert.deepEqual(
+      q.routed_tasks.map((r: any) => r.pattern),
+      ["panel_fixture.encode_video"],
+    );
     assert.ok(q.recent_tasks.some((t: any) => t.id === ids.video));
     const missing = await api("queue", "queues/no-such-queue", 404);
     assert.match(missing.error.message, /no-such-queue/);
@@ -266,10 +308,14 @@ describe("config", () => {
     assert.match(setting("broker_url").value, /^redis:\/\/:\*{8}@/);
     assert.ok(c.groups.find((g: any) => g.id === "routing").settings.some((x: any) => x.key === "task_routes"));
     // A worker slow to answer once (the machine is busy) is asked again on a later request.
-    const reporters = await eventually(async () => {
-      const again = await api("config", "config");
-      return again.reported_by.length === 2 ? again.reported_by : null;
-    }, 10_000, "both workers report their conf");
+    const reporters = await eventually(
+      async () => {
+        const again = await api("config", "config");
+        return again.reported_by.length === 2 ? again.reported_by : null;
+      },
+      10_000,
+      "both workers report their conf",
+    );
     assert.deepEqual(reporters, ["solo1@panel", "w1@panel"]);
     assert.equal(c.agent.token_required, false);
     assert.ok(c.agent.sources.some((x: any) => x.view === "tasks" && /result backend/.test(x.source)));
@@ -307,8 +353,19 @@ describe("RedBeat", () => {
     const next = Math.floor(Date.now() / 1000) + 3600;
     await r.zadd("redbeat::schedule", next, "redbeat:sync-ledger");
     await r.hset("redbeat:sync-ledger", {
-      definition: JSON.stringify({ name: "sync-ledger", task: "panel_fixture.report", schedule: { __type__: "crontab", minute: "*/15", hour: "*", day_of_week: "*", day_of_month: "*", month_of_year: "*" }, args: [], kwargs: { kind: "ledger" }, options: {}, enabled: false }),
-      meta: JSON.stringify({ last_run_at: { __type__: "datetime", year: 2026, month: 11, day: 24, hour: 21, minute: 45, second: 0, microsecond: 0 }, total_run_count: 23 }),
+      definition: JSON.stringify({
+        name: "sync-ledger",
+        task: "panel_fixture.report",
+        schedule: { __type__: "crontab", minute: "*/15", hour: "*", day_of_week: "*", day_of_month: "*", month_of_year: "*" },
+        args: [],
+        kwargs: { kind: "ledger" },
+        options: {},
+        enabled: false,
+      }),
+      meta: JSON.stringify({
+        last_run_at: { __type__: "datetime", year: 2026, month: 11, day: 24, hour: 21, minute: 45, second: 0, microsecond: 0 },
+        total_run_count: 23,
+      }),
     });
     r.disconnect();
     const p = await api("periodicTasks", "periodic-tasks");
@@ -371,11 +428,15 @@ describe("live events", () => {
     const sent = s.python(`import panel_fixture as p; r = p.add.delay(40, 2); print(r.id); r.get(timeout=20)`);
     let text = "";
     const id = (await sent).trim();
-    await eventually(async () => {
-      const { value } = await reader.read();
-      text += new TextDecoder().decode(value);
-      return new RegExp(`event: task\\ndata: \\{"id":"${id}"[^\\n]*"state":"SUCCESS"`).test(text);
-    }, 15_000, "task event on the stream");
+    await eventually(
+      async () => {
+        const { value } = await reader.read();
+        text += new TextDecoder().decode(value);
+        return new RegExp(`event: task\\ndata: \\{"id":"${id}"[^\\n]*"state":"SUCCESS"`).test(text);
+      },
+      15_000,
+      "task event on the stream",
+    );
     ctrl.abort();
   });
 });
@@ -386,7 +447,11 @@ describe("secrets", () => {
     const { workers } = await api("workers", "workers");
     const { queues } = await api("queues", "queues");
     paths.push(...workers.map((w: any) => `workers/${w.name}`), ...queues.map((q: any) => `queues/${q.name}`));
-    paths.push(...Object.values(ids).flat().map((id) => `tasks/${id}`));
+    paths.push(
+      ...Object.values(ids)
+        .flat()
+        .map((id) => `tasks/${id}`),
+    );
     let everything = "";
     for (const p of paths) everything += JSON.stringify((await s.agent.get(`/api/v1/${p}`)).body);
     const stream = await recordEventStream(s.agent.url);

@@ -23,10 +23,14 @@ print(f.id)`,
     );
     const failedId = out.trim();
     const agent = await startAgent(["--broker", redis.url(0), "--result-backend", redis.url(1), "--max-tasks", "100"]);
-    const h = await eventually(async () => {
-      const r = await agent.get<any>("/api/v1/health");
-      return r.body.backfill.state === "done" ? r.body : null;
-    }, 15_000, "backfill done");
+    const h = await eventually(
+      async () => {
+        const r = await agent.get<any>("/api/v1/health");
+        return r.body.backfill.state === "done" ? r.body : null;
+      },
+      15_000,
+      "backfill done",
+    );
     assert.equal(h.backfill.scanned, 151);
     assert.equal(h.backfill.loaded, 151);
     assert.equal(h.tasks_held, 100, "bounded by --max-tasks");

@@ -11,7 +11,14 @@ import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, 
 
 const BROKER_PW = "cfgTruthPw-31d4";
 
-type Setting = { key: string; value: unknown; is_default: boolean; display?: string; hidden_by_celery?: boolean; observed?: { value: unknown; detail: string; workers?: Record<string, boolean | null> } };
+type Setting = {
+  key: string;
+  value: unknown;
+  is_default: boolean;
+  display?: string;
+  hidden_by_celery?: boolean;
+  observed?: { value: unknown; detail: string; workers?: Record<string, boolean | null> };
+};
 type Config = { groups: { settings: Setting[] }[]; reported_by: string[]; differences: { key: string }[] };
 
 let redis: RedisServer;
@@ -26,8 +33,22 @@ before(async () => {
   // The same modules, in another order (both importable by any Python).
   const include = (mods: string[]) => ({ ...common, FIXTURE_EXTRA_SETTINGS: JSON.stringify({ include: mods }) });
   await Promise.all([
-    CeleryWorker.start({ broker, backend: broker, name: "one@cfg", pool: "solo", queues: ["celery", "only_one"], env: include(["json", "os.path", "textwrap"]) }),
-    CeleryWorker.start({ broker, backend: broker, name: "two@cfg", pool: "solo", queues: ["celery", "only_two"], env: include(["textwrap", "json", "os.path"]) }),
+    CeleryWorker.start({
+      broker,
+      backend: broker,
+      name: "one@cfg",
+      pool: "solo",
+      queues: ["celery", "only_one"],
+      env: include(["json", "os.path", "textwrap"]),
+    }),
+    CeleryWorker.start({
+      broker,
+      backend: broker,
+      name: "two@cfg",
+      pool: "solo",
+      queues: ["celery", "only_two"],
+      env: include(["textwrap", "json", "os.path"]),
+    }),
   ]);
   agent = await startAgent(["--broker", broker]);
 });
@@ -46,12 +67,21 @@ async function config(): Promise<{ config: Config; settings: Map<string, Setting
 it("workers started with -E are reported as sending task events, though worker_send_task_events is off", async () => {
   await eventually(async () => (await config()).config.reported_by.length === 2, 30_000, "both workers report their conf");
   // A task on each worker (through a queue only it consumes).
-  await runPython(`import panel_fixture as p
-for q in ("only_one", "only_two"): p.add.apply_async((1, 2), queue=q).get(timeout=30)`, broker, broker, common);
-  const { settings } = await eventually(async () => {
-    const c = await config();
-    return c.settings.get("worker_send_task_events")?.observed?.value === true ? c : null;
-  }, 30_000, "task events observed from both workers");
+  await runPython(
+    `import panel_fixture as p
+for q in ("only_one", "only_two"): p.add.apply_async((1, 2), queue=q).get(timeout=30)`,
+    broker,
+    broker,
+    common,
+  );
+  const { settings } = await eventually(
+    async () => {
+      const c = await config();
+      return c.settings.get("worker_send_task_events")?.observed?.value === true ? c : null;
+    },
+    30_000,
+    "task events observed from both workers",
+  );
   const setting = settings.get("worker_send_task_events")!;
   // What conf says (the -E flag does not reach it), and what the workers do.
   assert.equal(setting.value, false);
@@ -63,20 +93,36 @@ for q in ("only_one", "only_two"): p.add.apply_async((1, 2), queue=q).get(timeou
 it("the same include modules in another order are no disagreement", async () => {
   const { config: c, settings } = await config();
   assert.equal(c.reported_by.length, 2);
-  assert.deepEqual(c.differences.map((d) => d.key).filter((k) => k === "include"), []);
-  assert.deepEqual((settings.get("include")!.value as string[]).filter((m) => ["json", "os.path", "textwrap"].includes(m)).sort(), ["json", "os.path", "textwrap"]);
+  assert.deepEqual(
+    c.differences.map((d) => d.key).filter((k) => k === "include"),
+    [],
+  );
+  assert.deepEqual((settings.get("include")!.value as string[]).filter((m) => ["json", "os.path", "textwrap"].includes(m)).sort(), [
+    "json",
+    "os.path",
+    "textwrap",
+  ]);
 });
 
 it("routing keys are visible, the broker password is not; values come with units", async () => {
   // Sent only (no worker here consumes media or audit): the task-sent events carry the routing.
-  await runPython(`import panel_fixture as p
+  await runPython(
+    `import panel_fixture as p
 p.encode_video.delay(7)
 p.audit_login.delay("ann")
-p.add.delay(1, 1).get(timeout=30)`, broker, broker, common);
-  const { settings } = await eventually(async () => {
-    const c = await config();
-    return c.settings.get("task_routes")?.observed?.value && c.settings.get("task_default_routing_key")?.observed ? c : null;
-  }, 30_000, "routed tasks seen");
+p.add.delay(1, 1).get(timeout=30)`,
+    broker,
+    broker,
+    common,
+  );
+  const { settings } = await eventually(
+    async () => {
+      const c = await config();
+      return c.settings.get("task_routes")?.observed?.value && c.settings.get("task_default_routing_key")?.observed ? c : null;
+    },
+    30_000,
+    "routed tasks seen",
+  );
   // Celery hides it in its conf reply; at its default it is None, which is no secret.
   assert.equal(settings.get("task_default_routing_key")!.value, null);
   assert.match(settings.get("task_default_routing_key")!.observed!.detail, /default queue celery went out with routing key celery/);

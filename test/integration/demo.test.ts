@@ -75,18 +75,29 @@ describe("npm run demo", () => {
   });
 
   it("serves both workers online, and the load generator's tasks", async () => {
-    await eventually(async () => {
-      const { workers } = (await (await fetch(`${agentUrl}/api/v1/workers`)).json()) as { workers: { name: string; status: string; pool: string }[] };
-      const byName = new Map(workers.map((w) => [w.name, w]));
-      return byName.get("prefork@demo")?.status === "online" && byName.get("solo@demo")?.status === "online" && byName.get("solo@demo")?.pool === "solo";
-    }, 30_000, "both demo workers online");
-    const tasks = await eventually(async () => {
-      const body = (await (await fetch(`${agentUrl}/api/v1/tasks?limit=500`)).json()) as { tasks: { name: string; state: string; worker: string | null }[] };
-      const names = new Set(body.tasks.map((t) => t.name));
-      // A mix, not one task: several names, and some already run by a worker.
-      return names.size >= 3 && body.tasks.some((t) => t.state === "SUCCESS" && t.worker?.endsWith("@demo")) ? body.tasks : null;
-    }, 30_000, "tasks from the load generator");
-    assert.ok(tasks.every((t) => t.name.startsWith("panel_fixture.")), "every task comes from the demo's app");
+    await eventually(
+      async () => {
+        const { workers } = (await (await fetch(`${agentUrl}/api/v1/workers`)).json()) as { workers: { name: string; status: string; pool: string }[] };
+        const byName = new Map(workers.map((w) => [w.name, w]));
+        return byName.get("prefork@demo")?.status === "online" && byName.get("solo@demo")?.status === "online" && byName.get("solo@demo")?.pool === "solo";
+      },
+      30_000,
+      "both demo workers online",
+    );
+    const tasks = await eventually(
+      async () => {
+        const body = (await (await fetch(`${agentUrl}/api/v1/tasks?limit=500`)).json()) as { tasks: { name: string; state: string; worker: string | null }[] };
+        const names = new Set(body.tasks.map((t) => t.name));
+        // A mix, not one task: several names, and some already run by a worker.
+        return names.size >= 3 && body.tasks.some((t) => t.state === "SUCCESS" && t.worker?.endsWith("@demo")) ? body.tasks : null;
+      },
+      30_000,
+      "tasks from the load generator",
+    );
+    assert.ok(
+      tasks.every((t) => t.name.startsWith("panel_fixture.")),
+      "every task comes from the demo's app",
+    );
   });
 
   it("keeps running when a worker is SIGKILLed, shows it offline with its task LOST, and restarts it", async () => {
@@ -97,11 +108,21 @@ describe("npm run demo", () => {
     const task = async (id: string) => (await (await fetch(`${agentUrl}/api/v1/tasks/${id}`)).json()) as { state: string; worker: string | null };
 
     // A long task only prefork@demo consumes (the media queue), running when the worker dies.
-    const id = (await runPython(`import panel_fixture as p; print(p.sleep_for.apply_async(args=[120], queue="media", routing_key="media").id)`, `${broker}/0`, `${broker}/1`)).trim();
-    await eventually(async () => {
-      const t = await task(id);
-      return t.state === "STARTED" && t.worker === "prefork@demo";
-    }, 60_000, "the long task started on prefork@demo");
+    const id = (
+      await runPython(
+        `import panel_fixture as p; print(p.sleep_for.apply_async(args=[120], queue="media", routing_key="media").id)`,
+        `${broker}/0`,
+        `${broker}/1`,
+      )
+    ).trim();
+    await eventually(
+      async () => {
+        const t = await task(id);
+        return t.state === "STARTED" && t.worker === "prefork@demo";
+      },
+      60_000,
+      "the long task started on prefork@demo",
+    );
     const preforkPid = startedPid("prefork@demo");
     process.kill(preforkPid, "SIGKILL"); // from outside, as the OOM killer would
 
@@ -109,27 +130,39 @@ describe("npm run demo", () => {
     await eventually(async () => (await task(id)).state === "LOST", 30_000, "its running task LOST");
     assert.equal(demo.child.exitCode, null, `the demo is still running:\n${demo.output().slice(-2000)}`);
     assert.match(demo.output(), new RegExp(`worker prefork@demo \\(pid ${preforkPid}\\) killed by SIGKILL; the demo keeps running`));
-    assert.equal((await (await fetch(`${agentUrl}/api/v1/health`)).status), 200, "the agent still answers");
+    assert.equal(await (await fetch(`${agentUrl}/api/v1/health`)).status, 200, "the agent still answers");
 
     assert.match(await demoCommand(dir, "restart", "prefork"), /restarted prefork@demo: pid \d+/);
     const newPreforkPid = startedPid("prefork@demo");
     assert.notEqual(newPreforkPid, preforkPid);
-    await eventually(async () => {
-      const w = await worker("prefork@demo");
-      return w.status === "online" && w.pid === newPreforkPid;
-    }, 60_000, "prefork@demo online again with its new pid");
+    await eventually(
+      async () => {
+        const w = await worker("prefork@demo");
+        return w.status === "online" && w.pid === newPreforkPid;
+      },
+      60_000,
+      "prefork@demo online again with its new pid",
+    );
 
     // The demo's own kill command, and restart, for the solo worker.
     const soloPid = startedPid("solo@demo");
     assert.match(await demoCommand(dir, "kill", "solo"), new RegExp(`sent SIGKILL to solo@demo \\(pid ${soloPid}\\)`));
-    await eventually(async () => new RegExp(`worker solo@demo \\(pid ${soloPid}\\) killed by SIGKILL`).test(demo.output()), 20_000, "the demo saying solo@demo died");
+    await eventually(
+      async () => new RegExp(`worker solo@demo \\(pid ${soloPid}\\) killed by SIGKILL`).test(demo.output()),
+      20_000,
+      "the demo saying solo@demo died",
+    );
     assert.equal(alive(soloPid), false);
     assert.match(await demoCommand(dir, "restart", "solo"), /restarted solo@demo: pid \d+/);
     const newSoloPid = startedPid("solo@demo");
-    await eventually(async () => {
-      const w = await worker("solo@demo");
-      return w.status === "online" && w.pid === newSoloPid;
-    }, 60_000, "solo@demo online again with its new pid");
+    await eventually(
+      async () => {
+        const w = await worker("solo@demo");
+        return w.status === "online" && w.pid === newSoloPid;
+      },
+      60_000,
+      "solo@demo online again with its new pid",
+    );
     assert.equal(demo.child.exitCode, null, "the demo is still running");
   });
 
@@ -137,7 +170,14 @@ describe("npm run demo", () => {
     const output = demo.output();
     const pids = [...output.matchAll(/started (.+?)\s+pid (\d+)/g)].map((m) => ({ name: m[1]!, pid: Number(m[2]) }));
     // Restarted workers appear twice ("restarted worker solo@demo pid …"): each pid must be gone.
-    assert.deepEqual([...new Set(pids.map((p) => p.name))].sort(), ["agent", "celery beat", "load generator", "redis-server", "worker prefork@demo", "worker solo@demo"]);
+    assert.deepEqual([...new Set(pids.map((p) => p.name))].sort(), [
+      "agent",
+      "celery beat",
+      "load generator",
+      "redis-server",
+      "worker prefork@demo",
+      "worker solo@demo",
+    ]);
     const broker = /broker:\s+(redis:\/\/127\.0\.0\.1:(\d+))\/0/.exec(output);
     const logs = /logs:\s+(\S+)\/logs/.exec(output);
     assert.ok(broker && logs, "the demo names its broker and its directory");
@@ -150,7 +190,11 @@ describe("npm run demo", () => {
     assert.match(demo.output(), /Everything the demo started is stopped\./);
     await eventually(async () => !alive(-demo.child.pid!), 10_000, "the demo's process group gone");
 
-    assert.deepEqual(pids.filter((p) => alive(p.pid)), [], "no started pid is alive");
+    assert.deepEqual(
+      pids.filter((p) => alive(p.pid)),
+      [],
+      "no started pid is alive",
+    );
     assert.deepEqual(processesMentioning(marks), [], "no process points at the demo's redis-server or directory");
     assert.equal(existsSync(logs[1]!), false, "the demo's temporary directory is removed");
   });

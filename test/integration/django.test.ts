@@ -128,16 +128,24 @@ function djangoSuite(kind: "postgres" | "sqlite"): void {
       worker = await DjangoCelery.worker(dbUrl, redis.url(0), `django-${kind}@test`);
       const beat = await DjangoCelery.beat(dbUrl, redis.url(0));
       ids = JSON.parse(python(SEND).trim().split("\n").pop()!);
-      await eventually(async () => (JSON.parse(python(DUMP_TASKS)) as DbRow[]).filter((r) => r.periodic_task_name === "tick every second").length >= 2, 120_000, "beat sent the interval task twice");
+      await eventually(
+        async () => (JSON.parse(python(DUMP_TASKS)) as DbRow[]).filter((r) => r.periodic_task_name === "tick every second").length >= 2,
+        120_000,
+        "beat sent the interval task twice",
+      );
       // The DatabaseScheduler writes last_run_at and total_run_count back every few minutes and when it stops.
       await beat.stop();
       const tick = (JSON.parse(python(DUMP_BEAT)) as BeatRow[]).find((b) => b.name === "tick every second")!;
       assert.ok(tick.total_run_count >= 2 && tick.last_run_at, `beat wrote its runs back: ${JSON.stringify(tick)}`);
       // Every task beat sent has finished: the table no longer changes.
-      rows = await eventually(async () => {
-        const r = JSON.parse(python(DUMP_TASKS)) as DbRow[];
-        return r.every((x) => x.status === "SUCCESS" || x.status === "FAILURE") ? r : null;
-      }, 120_000, "every task finished");
+      rows = await eventually(
+        async () => {
+          const r = JSON.parse(python(DUMP_TASKS)) as DbRow[];
+          return r.every((x) => x.status === "SUCCESS" || x.status === "FAILURE") ? r : null;
+        },
+        120_000,
+        "every task finished",
+      );
       agent = await startAgent(["--broker", redis.url(0), "--tasks-db", dbUrl, "--beat-db", dbUrl, "--name", `django-${kind}`]);
     });
 
@@ -152,7 +160,10 @@ function djangoSuite(kind: "postgres" | "sqlite"): void {
       assert.ok(rows.length >= 9, `rows: ${rows.length}`);
       const list = await api("tasks", "tasks?limit=500");
       assert.equal(list.total, rows.length);
-      assert.deepEqual(list.tasks.map((t: any) => t.id), rows.map((r) => r.task_id));
+      assert.deepEqual(
+        list.tasks.map((t: any) => t.id),
+        rows.map((r) => r.task_id),
+      );
       for (const [i, t] of list.tasks.entries()) {
         const r = rows[i]!;
         assert.equal(t.state, r.status);
@@ -166,12 +177,21 @@ function djangoSuite(kind: "postgres" | "sqlite"): void {
 
     it("filters by state, name, worker and search text in SQL, exactly as the table says", async () => {
       const failed = await api("tasks", "tasks?state=FAILURE&limit=500");
-      assert.deepEqual(failed.tasks.map((t: any) => t.id).sort(), rows.filter((r) => r.status === "FAILURE").map((r) => r.task_id).sort());
+      assert.deepEqual(
+        failed.tasks.map((t: any) => t.id).sort(),
+        rows
+          .filter((r) => r.status === "FAILURE")
+          .map((r) => r.task_id)
+          .sort(),
+      );
       assert.deepEqual(failed.tasks.map((t: any) => t.id).sort(), [...ids.fail].sort());
       for (const t of failed.tasks) assert.match(t.exception, /^ValueError\('fail-marker-\d'\)$/);
 
       const ticks = await api("tasks", "tasks?name=djproj.tasks.tick&limit=500");
-      assert.deepEqual(ticks.tasks.map((t: any) => t.id), rows.filter((r) => r.task_name === "djproj.tasks.tick").map((r) => r.task_id));
+      assert.deepEqual(
+        ticks.tasks.map((t: any) => t.id),
+        rows.filter((r) => r.task_name === "djproj.tasks.tick").map((r) => r.task_id),
+      );
       assert.ok(ticks.total >= 2);
 
       const byWorker = await api("tasks", `tasks?worker=${encodeURIComponent(`django-${kind}@test`)}&limit=500`);
@@ -179,7 +199,10 @@ function djangoSuite(kind: "postgres" | "sqlite"): void {
       assert.equal((await api("tasks", "tasks?worker=nobody@nowhere")).total, 0);
 
       const search = await api("tasks", "tasks?q=FAIL-MARKER-1");
-      assert.deepEqual(search.tasks.map((t: any) => t.id), [ids.fail[1]]);
+      assert.deepEqual(
+        search.tasks.map((t: any) => t.id),
+        [ids.fail[1]],
+      );
       const byKwarg = await api("tasks", "tasks?q=beat-marker&limit=500");
       assert.equal(byKwarg.total, rows.filter((r) => r.task_kwargs?.includes("beat-marker")).length);
       assert.ok(byKwarg.total >= 2);
@@ -244,7 +267,18 @@ function djangoSuite(kind: "postgres" | "sqlite"): void {
     });
 
     it("hides payloads from a limited token, in the table's rows, its search and its detail", async () => {
-      const limited = await startAgent(["--broker", redis.url(0), "--tasks-db", dbUrl, "--beat-db", dbUrl, "--limited-token", "django-limited", "--name", `django-${kind}-limited`]);
+      const limited = await startAgent([
+        "--broker",
+        redis.url(0),
+        "--tasks-db",
+        dbUrl,
+        "--beat-db",
+        dbUrl,
+        "--limited-token",
+        "django-limited",
+        "--name",
+        `django-${kind}-limited`,
+      ]);
       const get = async (path: string) => (await limited.get<any>(`/api/v1/${path}`, { headers: { authorization: "Bearer django-limited" } })).body;
       // The failures' argument is in the table: a search on it must not find them (that would read it back).
       assert.equal((await get("tasks?q=fail-marker-1")).total, 0, "no search by a hidden argument");
@@ -252,7 +286,11 @@ function djangoSuite(kind: "postgres" | "sqlite"): void {
       assert.equal(failed.total, ids.fail.length);
       for (const t of failed.tasks) for (const f of ["args", "kwargs", "exception"]) assert.equal(t[f]?.format, "hidden", `${f} of ${t.id}`);
       const byId = await get(`tasks?q=${ids.fail[0]!.slice(0, 13)}`);
-      assert.deepEqual(byId.tasks.map((t: any) => t.id), [ids.fail[0]], "ids stay searchable");
+      assert.deepEqual(
+        byId.tasks.map((t: any) => t.id),
+        [ids.fail[0]],
+        "ids stay searchable",
+      );
       const detail = await get(`tasks/${ids.fail[0]}`);
       assert.equal(detail.args_value.format, "hidden");
       assert.equal(detail.traceback.format, "hidden");
@@ -269,7 +307,10 @@ function djangoSuite(kind: "postgres" | "sqlite"): void {
     it("lists django-celery-beat's periodic tasks with their schedules and beat's last runs", async () => {
       const beatRows = JSON.parse(python(DUMP_BEAT)) as BeatRow[];
       const list = await api("periodicTasks", "periodic-tasks");
-      assert.deepEqual(list.periodic_tasks.map((p: any) => p.name), beatRows.map((b) => b.name));
+      assert.deepEqual(
+        list.periodic_tasks.map((p: any) => p.name),
+        beatRows.map((b) => b.name),
+      );
       for (const p of list.periodic_tasks) {
         const b = beatRows.find((x) => x.name === p.name)!;
         assert.equal(p.source, "django_celery_beat");
@@ -350,10 +391,14 @@ r.get(timeout=60)
 print(r.id)
 `);
       const id = out.trim().split("\n").pop()!;
-      const d = await eventually(async () => {
-        const r = await agent.get<any>(`/api/v1/tasks/${id}`);
-        return r.status === 200 && r.body.state === "SUCCESS" && r.body.sources.includes("events") && r.body.runtime !== null ? r.body : null;
-      }, 30_000, "the new task seen by events and in the table");
+      const d = await eventually(
+        async () => {
+          const r = await agent.get<any>(`/api/v1/tasks/${id}`);
+          return r.status === 200 && r.body.state === "SUCCESS" && r.body.sources.includes("events") && r.body.runtime !== null ? r.body : null;
+        },
+        30_000,
+        "the new task seen by events and in the table",
+      );
       assert.ok(d.sources.includes("result_backend"), `sources: ${d.sources}`);
       assert.deepEqual(d.result_value, { format: "json", value: 42 });
       assert.ok(d.database.date_done, "the row is there");
@@ -372,11 +417,18 @@ print(r.id)
       const waiting = python(`
 from djproj.tasks import add
 print(add.delay(7, 7).id)
-`).trim().split("\n").pop()!;
-      const page = await eventually(async () => {
-        const r = await agent.get<any>("/api/v1/tasks?limit=3");
-        return r.status === 200 && r.body.tasks[0]?.id === waiting ? r.body : null;
-      }, 30_000, "the waiting task listed first");
+`)
+        .trim()
+        .split("\n")
+        .pop()!;
+      const page = await eventually(
+        async () => {
+          const r = await agent.get<any>("/api/v1/tasks?limit=3");
+          return r.status === 200 && r.body.tasks[0]?.id === waiting ? r.body : null;
+        },
+        30_000,
+        "the waiting task listed first",
+      );
       assert.equal(page.tasks[0].state, "PENDING");
       assert.equal(page.total, dbCount + 1);
       assert.equal(page.tasks.length, 3);

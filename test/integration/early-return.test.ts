@@ -25,10 +25,14 @@ before(async () => {
   ]);
   agent = await startAgent(["--broker", broker, "--result-backend", backend, "--inspect-timeout", String(INSPECT_TIMEOUT_MS)]);
   // Early return waits for the workers known alive: both must be known (from their heartbeats) first.
-  await eventually(async () => {
-    const { workers } = await contractGet<any>(agent, "workers", "workers");
-    return NAMES.every((n) => workers.some((w: any) => w.name === n && w.status === "online" && w.pool));
-  }, 60_000, "both workers online with their stats");
+  await eventually(
+    async () => {
+      const { workers } = await contractGet<any>(agent, "workers", "workers");
+      return NAMES.every((n) => workers.some((w: any) => w.name === n && w.status === "online" && w.pool));
+    },
+    60_000,
+    "both workers online with their stats",
+  );
 });
 
 after(async () => {

@@ -28,7 +28,13 @@ function envelope(body: string, contentType = "application/json", encoding: stri
     "content-encoding": "utf-8",
     "content-type": contentType,
     headers,
-    properties: { delivery_mode: 1, delivery_info: { exchange: "celeryev", routing_key: "worker.heartbeat" }, priority: 0, body_encoding: encoding, delivery_tag: "d8f0c1e2-0000-4000-8000-000000000001" },
+    properties: {
+      delivery_mode: 1,
+      delivery_info: { exchange: "celeryev", routing_key: "worker.heartbeat" },
+      priority: 0,
+      body_encoding: encoding,
+      delivery_tag: "d8f0c1e2-0000-4000-8000-000000000001",
+    },
   });
 }
 
@@ -46,7 +52,11 @@ before(async () => {
   mute = await CeleryWorker.start({ name: "mute@faults", pool: "solo", queues: ["q_mute"], broker, backend });
   agent = await startAgent(["--broker", broker, "--result-backend", backend, "--inspect-timeout", "6000"]);
   // Heard through their heartbeats (events flowing), not only through answers to remote control.
-  await eventually(async () => ((await agent.get<any>("/api/v1/workers")).body.workers as any[]).filter((w) => w.status === "online" && w.last_heartbeat).length === 2, 20_000, "workers heard");
+  await eventually(
+    async () => ((await agent.get<any>("/api/v1/workers")).body.workers as any[]).filter((w) => w.status === "online" && w.last_heartbeat).length === 2,
+    20_000,
+    "workers heard",
+  );
 });
 
 after(async () => {
@@ -72,7 +82,14 @@ it("counts every kind of bad event message by reason, deserializes none, and kee
     ["bad_base64", envelope(real).replace(/"body":"[^"]*"/, '"body":"!!!not base64!!!"')],
     ["unsupported_content_type", envelope(pickle, "application/x-python-serialize")],
     ["unsupported_content_type", envelope(yaml, "application/x-yaml")],
-    ["unsupported_content_type", JSON.stringify({ body: Buffer.from([0x81, 0xa4, 0x74, 0x79, 0x70, 0x65, 0xa1, 0x78]).toString("base64"), "content-type": "application/x-msgpack", properties: { body_encoding: "base64" } })],
+    [
+      "unsupported_content_type",
+      JSON.stringify({
+        body: Buffer.from([0x81, 0xa4, 0x74, 0x79, 0x70, 0x65, 0xa1, 0x78]).toString("base64"),
+        "content-type": "application/x-msgpack",
+        properties: { body_encoding: "base64" },
+      }),
+    ],
     ["not_json", envelope(real).slice(0, 60)],
     ["bad_body", envelope(real.slice(0, real.length - 5))],
     ["too_large", Buffer.alloc(50 * 1024 * 1024, 0x20)],
@@ -86,23 +103,34 @@ it("counts every kind of bad event message by reason, deserializes none, and kee
   for (const [, message] of sent) assert.ok((await probe.publish(EVENTS, message)) >= 1, "the agent is subscribed");
   const want: Record<string, number> = {};
   for (const [reason] of sent) want[reason] = (want[reason] ?? 0) + 1;
-  const counted = await eventually(async () => {
-    const now = (await health()).rejected as Record<string, number>;
-    const diff = Object.fromEntries(Object.keys(want).map((k) => [k, (now[k] ?? 0) - (before[k] ?? 0)]));
-    return Object.entries(want).every(([k, n]) => diff[k] === n) ? diff : null;
-  }, 20_000, `rejections counted (${JSON.stringify(want)})`);
+  const counted = await eventually(
+    async () => {
+      const now = (await health()).rejected as Record<string, number>;
+      const diff = Object.fromEntries(Object.keys(want).map((k) => [k, (now[k] ?? 0) - (before[k] ?? 0)]));
+      return Object.entries(want).every(([k, n]) => diff[k] === n) ? diff : null;
+    },
+    20_000,
+    `rejections counted (${JSON.stringify(want)})`,
+  );
   assert.deepEqual(counted, want);
   assert.equal(existsSync(marker), false, "no pickle or YAML body was ever deserialized");
   // Nothing from the junk became a worker; the real one is as it was, and tasks still flow.
-  assert.equal(((await agent.get<any>("/api/v1/workers")).body.workers as any[]).some((w) => w.name === "fake@nowhere"), false);
+  assert.equal(
+    ((await agent.get<any>("/api/v1/workers")).body.workers as any[]).some((w) => w.name === "fake@nowhere"),
+    false,
+  );
   const w = await steady();
   assert.equal(w.status, "online");
   assert.ok(w.pid > 0);
   const id = (await runPython(`import panel_fixture as p; r = p.add.delay(4, 5); r.get(timeout=60); print(r.id)`, redis.url(0), redis.url(1))).trim();
-  const t = await eventually(async () => {
-    const r = (await agent.get<any>(`/api/v1/tasks/${id}`)).body;
-    return r.state === "SUCCESS" ? r : null;
-  }, 20_000, "task after the junk");
+  const t = await eventually(
+    async () => {
+      const r = (await agent.get<any>(`/api/v1/tasks/${id}`)).body;
+      return r.state === "SUCCESS" ? r : null;
+    },
+    20_000,
+    "task after the junk",
+  );
   assert.equal(t.worker, "steady@faults");
   await eventually(async () => Date.parse((await steady()).last_heartbeat) > junkSentAt, 10_000, "a heartbeat read after the junk");
 });
@@ -113,10 +141,14 @@ it("drops replies with a wrong ticket or garbage, and ends a call whose reply ne
   process.kill(mute.pid, "SIGSTOP");
   try {
     const call = agent.get<any>("/api/v1/workers/mute@faults");
-    const members = await eventually(async () => {
-      const m = await probe.smembers("_kombu.binding.reply.celery.pidbox");
-      return m.length ? m : null;
-    }, 10_000, "reply binding in place");
+    const members = await eventually(
+      async () => {
+        const m = await probe.smembers("_kombu.binding.reply.celery.pidbox");
+        return m.length ? m : null;
+      },
+      10_000,
+      "reply binding in place",
+    );
     const replyList = members[0]!.split("\x06\x16").at(-1)!;
     const reply = (ticket: string) => envelope(JSON.stringify({ "mute@faults": { ok: "pong" } }), "application/json", "base64", { ticket, clock: 1 });
     await probe.lpush(replyList, reply("not-the-ticket-we-sent"), "{{{ not json", envelope("cos\nsystem\n(S'true'\ntR.", "application/x-python-serialize"));

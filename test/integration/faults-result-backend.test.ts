@@ -88,10 +88,14 @@ print(" ".join(r.id for r in small))`,
   assert.ok(Date.now() - resumed < 5000, `re-subscribed ${Date.now() - resumed} ms after the agent could run again`);
   // Only a read of the stored results gives their JSON (the task events carry a Python repr).
   for (const [i, id] of ids.entries()) {
-    const t = await eventually(async () => {
-      const r = (await agent.get<any>(`/api/v1/tasks/${id}`)).body;
-      return r.state === "SUCCESS" && r.result_value?.format === "json" ? r : null;
-    }, 15_000, `result of ${id} read back`);
+    const t = await eventually(
+      async () => {
+        const r = (await agent.get<any>(`/api/v1/tasks/${id}`)).body;
+        return r.state === "SUCCESS" && r.result_value?.format === "json" ? r : null;
+      },
+      15_000,
+      `result of ${id} read back`,
+    );
     assert.deepEqual(t.result_value.value, { kind: `k${i}`, rows: 3 });
   }
   assert.equal((await health(agent)).backfill.state, "done");
@@ -112,10 +116,14 @@ it("serves what it can when the result backend is down, then when the broker is 
 
   // The result backend goes away; the broker stays.
   await r.redis.stop();
-  const h1 = await eventually(async () => {
-    const h = await health(agent);
-    return h.result_backend.state === "unavailable" ? h : null;
-  }, 10_000, "backend unavailable in health");
+  const h1 = await eventually(
+    async () => {
+      const h = await health(agent);
+      return h.result_backend.state === "unavailable" ? h : null;
+    },
+    10_000,
+    "backend unavailable in health",
+  );
   assert.equal(h1.broker.state, "connected");
   assert.ok(h1.result_backend.error);
   const workers = await agent.get<any>("/api/v1/workers");
@@ -134,10 +142,14 @@ it("serves what it can when the result backend is down, then when the broker is 
   await r.redis.run();
   await eventually(async () => (await health(agent)).result_backend.state === "connected", 10_000, "backend back");
   await b.redis.stop();
-  const h2 = await eventually(async () => {
-    const h = await health(agent);
-    return h.broker.state === "unavailable" ? h : null;
-  }, 10_000, "broker unavailable in health");
+  const h2 = await eventually(
+    async () => {
+      const h = await health(agent);
+      return h.broker.state === "unavailable" ? h : null;
+    },
+    10_000,
+    "broker unavailable in health",
+  );
   assert.equal(h2.result_backend.state, "connected");
   const queues = await agent.get<any>("/api/v1/queues");
   assert.equal(queues.status, 503);

@@ -33,15 +33,23 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
   it(`on ${signal}: removes its reply binding and list, and exits within 2 s with a broadcast in flight`, async () => {
     // Long enough that only the signal can end the call.
     const agent = await startAgent(["--broker", redis.url(0), "--result-backend", redis.url(1), "--inspect-timeout", "20000"]);
-    await eventually(async () => ((await agent.get<any>("/api/v1/workers")).body.workers as any[]).some((w) => w.name === "frozen@faults" && w.status === "online"), 20_000, "worker online");
+    await eventually(
+      async () => ((await agent.get<any>("/api/v1/workers")).body.workers as any[]).some((w) => w.name === "frozen@faults" && w.status === "online"),
+      20_000,
+      "worker online",
+    );
     process.kill(frozen.pid, "SIGSTOP");
     try {
       // Asked while still judged online: the agent waits for the answer that never comes.
       const pending = agent.get("/api/v1/workers/frozen@faults").catch(() => null);
-      const members = await eventually(async () => {
-        const m = await probe.smembers(REPLY_BINDINGS);
-        return m.length ? m : null;
-      }, 10_000, "reply binding in place");
+      const members = await eventually(
+        async () => {
+          const m = await probe.smembers(REPLY_BINDINGS);
+          return m.length ? m : null;
+        },
+        10_000,
+        "reply binding in place",
+      );
       const replyQueue = members[0]!.split("\x06\x16").at(-1)!;
       const exited = new Promise<number | null>((r) => agent.child.once("exit", (code) => r(code)));
       const sentAt = performance.now();

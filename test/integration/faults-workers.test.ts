@@ -50,10 +50,14 @@ it("marks the running task of a worker killed with SIGKILL as LOST on that worke
   const id = await startedOn("q_doomed", 30);
   await w.kill();
   const killedAt = Date.now();
-  const lost = await eventually(async () => {
-    const t = await task(id);
-    return t.state === "LOST" ? t : null;
-  }, 15_000, "task lost");
+  const lost = await eventually(
+    async () => {
+      const t = await task(id);
+      return t.state === "LOST" ? t : null;
+    },
+    15_000,
+    "task lost",
+  );
   const offline = await worker("doomed@faults");
   assert.equal(offline.status, "offline");
   assert.ok(Date.now() - killedAt < 5000 + 1000, `lost ${Date.now() - killedAt} ms after the kill (offline within 5 s, swept every 0.5 s)`);
@@ -62,7 +66,10 @@ it("marks the running task of a worker killed with SIGKILL as LOST on that worke
   assert.equal(lost.timeline.at(-1).type, "lost");
   assert.equal(lost.timeline.at(-1).source, "agent");
   const listed = (await agent.get<any>("/api/v1/tasks?state=LOST")).body;
-  assert.deepEqual(listed.tasks.map((t: any) => t.id), [id]);
+  assert.deepEqual(
+    listed.tasks.map((t: any) => t.id),
+    [id],
+  );
   // The backend still says STARTED (the dead worker never wrote again); the next pass does not revive it.
   assert.equal((await agent.get<any>("/api/v1/tasks?state=STARTED")).body.total, 0);
 });
@@ -74,24 +81,36 @@ it("a worker restarted under the same name: one entry, online, new pid, its old 
   await first.kill();
   // Back before the agent would judge it offline: only the new pid tells the restart.
   await startWorker("phoenix@faults", "q_phoenix");
-  const w = await eventually(async () => {
-    const x = await worker("phoenix@faults");
-    return x.pid !== oldPid && x.status === "online" ? x : null;
-  }, 15_000, "new process seen");
+  const w = await eventually(
+    async () => {
+      const x = await worker("phoenix@faults");
+      return x.pid !== oldPid && x.status === "online" ? x : null;
+    },
+    15_000,
+    "new process seen",
+  );
   assert.ok(w.restarted_at, "the restart is dated");
   const all = ((await agent.get<any>("/api/v1/workers")).body.workers as any[]).filter((x) => x.name === "phoenix@faults");
   assert.equal(all.length, 1);
-  const t = await eventually(async () => {
-    const x = await task(id);
-    return x.state === "LOST" ? x : null;
-  }, 15_000, "old process's task lost");
+  const t = await eventually(
+    async () => {
+      const x = await task(id);
+      return x.state === "LOST" ? x : null;
+    },
+    15_000,
+    "old process's task lost",
+  );
   assert.equal(t.lost.worker, "phoenix@faults");
   assert.match(t.lost.reason, new RegExp(`restarted \\(pid ${oldPid} replaced by ${w.pid}\\)`));
   // Counters are the new process's: it has finished nothing yet.
-  const again = await eventually(async () => {
-    const x = await worker("phoenix@faults");
-    return x.processed !== null ? x : null;
-  }, 10_000, "new heartbeat counters");
+  const again = await eventually(
+    async () => {
+      const x = await worker("phoenix@faults");
+      return x.processed !== null ? x : null;
+    },
+    10_000,
+    "new heartbeat counters",
+  );
   assert.equal(again.processed, 0);
   // The new process works, and its task is not mistaken for the old one's.
   const fresh = await send(`r = p.add.apply_async((2, 3), queue="q_phoenix"); r.get(timeout=60); print(r.id)`);
@@ -105,10 +124,14 @@ it("a worker whose clock is two hours ahead stays online, and its task times are
   assert.ok(Math.abs(shifted - Date.now() / 1000 - 7200) < 60, `faketime shifts Python's time.time() (${shifted})`);
 
   await startWorker("ahead@faults", "q_ahead", { wrapper: ["faketime", "-f", "+2h"] });
-  const w = await eventually(async () => {
-    const x = await worker("ahead@faults");
-    return x.clock_skew_seconds !== null && x.clock_skew_seconds !== undefined && Math.abs(x.clock_skew_seconds - 7200) < 60 ? x : null;
-  }, 20_000, "skew measured");
+  const w = await eventually(
+    async () => {
+      const x = await worker("ahead@faults");
+      return x.clock_skew_seconds !== null && x.clock_skew_seconds !== undefined && Math.abs(x.clock_skew_seconds - 7200) < 60 ? x : null;
+    },
+    20_000,
+    "skew measured",
+  );
   assert.equal(w.status, "online");
   assert.match(w.clock_note, /2 h ahead of the agent's/);
   assert.ok(Math.abs(Date.parse(w.last_heartbeat) - Date.now()) < 30_000, "heartbeats dated on the agent's clock");
@@ -117,10 +140,14 @@ it("a worker whose clock is two hours ahead stays online, and its task times are
 
   const before = Date.now();
   const id = await send(`r = p.add.apply_async((20, 22), queue="q_ahead"); r.get(timeout=60); print(r.id)`);
-  const t = await eventually(async () => {
-    const x = await task(id);
-    return x.state === "SUCCESS" && x.started && x.received && x.finished ? x : null;
-  }, 20_000, "task done");
+  const t = await eventually(
+    async () => {
+      const x = await task(id);
+      return x.state === "SUCCESS" && x.started && x.received && x.finished ? x : null;
+    },
+    20_000,
+    "task done",
+  );
   for (const field of ["received", "started", "finished"]) {
     const at = Date.parse(t[field]);
     assert.ok(at > before - 60_000 && at < Date.now() + 60_000, `${field} ${t[field]} is on the agent's clock, not two hours ahead`);

@@ -13,7 +13,8 @@ let s: Scenario;
 
 const workerOn = async (a: AgentProcess, name: string) => ((await a.get<any>("/api/v1/workers")).body.workers as any[]).find((w) => w.name === name);
 const taskOn = async (a: AgentProcess, id: string) => (await a.get<any>(`/api/v1/tasks/${id}`)).body;
-const sleepTask = async (queue: string, seconds: number) => (await s.python(`import panel_fixture as p; print(p.sleep_for.apply_async((${seconds},), queue="${queue}").id)`)).trim();
+const sleepTask = async (queue: string, seconds: number) =>
+  (await s.python(`import panel_fixture as p; print(p.sleep_for.apply_async((${seconds},), queue="${queue}").id)`)).trim();
 const startWorker = (name: string, pool: "solo" | "prefork", queue: string) =>
   s.startWorker({ name, pool, concurrency: pool === "prefork" ? 1 : undefined, queues: [queue], events: true });
 let agent: AgentProcess;
@@ -64,10 +65,14 @@ it("a solo worker given a long task in its first seconds stays online and busy, 
   assert.ok(busy.length > 0, "shown busy while running the task");
   for (const w of busy) assert.match(w.status_detail, new RegExp(`busy running panel_fixture.sleep_for \\(${id}\\)`));
   // Free again: it answers, and the agent now knows its pool.
-  const known = await eventually(async () => {
-    const w = await workerOn(agent, "fresh-solo@first");
-    return w?.pool === "solo" ? w : null;
-  }, 20_000, "solo pool learned");
+  const known = await eventually(
+    async () => {
+      const w = await workerOn(agent, "fresh-solo@first");
+      return w?.pool === "solo" ? w : null;
+    },
+    20_000,
+    "solo pool learned",
+  );
   assert.equal(known.status, "online");
   assert.equal(known.busy, false);
 });
@@ -86,17 +91,25 @@ it("a prefork worker keeps heartbeating while its task runs, and killed mid-task
   const w = await startWorker("fresh-prefork@first", "prefork", "q_fresh_prefork");
   const id = await sleepTask("q_fresh_prefork", 30);
   // Only the task is read (no workers request): the agent must have learned the pool on its own.
-  const started = await eventually(async () => {
-    const t = await taskOn(agent, id);
-    return t.state === "STARTED" ? t : null;
-  }, 20_000, "task started");
+  const started = await eventually(
+    async () => {
+      const t = await taskOn(agent, id);
+      return t.state === "STARTED" ? t : null;
+    },
+    20_000,
+    "task started",
+  );
   await letTimePass(5000, "several heartbeat intervals while the prefork worker runs the task");
   assert.equal((await taskOn(agent, id)).state, "STARTED");
   await w.kill();
-  const lost = await eventually(async () => {
-    const t = await taskOn(agent, id);
-    return t.state === "LOST" ? t : null;
-  }, 20_000, "task lost");
+  const lost = await eventually(
+    async () => {
+      const t = await taskOn(agent, id);
+      return t.state === "LOST" ? t : null;
+    },
+    20_000,
+    "task lost",
+  );
   assert.equal(lost.lost.worker, "fresh-prefork@first");
   assert.match(lost.lost.reason, /went offline: no heartbeat/);
   const dead = await workerOn(agent, "fresh-prefork@first");
@@ -104,7 +117,10 @@ it("a prefork worker keeps heartbeating while its task runs, and killed mid-task
   assert.equal(dead.pool, "prefork");
   // Its heartbeats went on while the task ran (one came more than an interval after the start):
   // silence from a prefork worker does mean dead.
-  assert.ok(Date.parse(dead.last_heartbeat) > Date.parse(started.started) + dead.heartbeat_interval * 1000, `${dead.last_heartbeat} vs started ${started.started}`);
+  assert.ok(
+    Date.parse(dead.last_heartbeat) > Date.parse(started.started) + dead.heartbeat_interval * 1000,
+    `${dead.last_heartbeat} vs started ${started.started}`,
+  );
 });
 
 it("an agent started while a solo worker is mid-task shows it online and busy, not dead", async () => {

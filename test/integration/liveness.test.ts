@@ -53,10 +53,14 @@ it("keeps a busy solo worker online, and says what it is running", async () => {
 it("shows a worker killed with SIGKILL as offline within seconds", async () => {
   await s.workers.get("doomed@panel")!.kill();
   const killedAt = Date.now();
-  const w = await eventually(async () => {
-    const d = (await workers()).get("doomed@panel");
-    return d?.status === "offline" ? d : null;
-  }, 15_000, "doomed offline");
+  const w = await eventually(
+    async () => {
+      const d = (await workers()).get("doomed@panel");
+      return d?.status === "offline" ? d : null;
+    },
+    15_000,
+    "doomed offline",
+  );
   assert.match(w.status_detail, /no heartbeat for \d+ s/);
   assert.ok(Date.now() - killedAt >= 3000, "not declared dead before Celery's 2 x heartbeat rule");
   // Still listed: a dead worker is something to see, not to hide.
@@ -66,9 +70,13 @@ it("shows a worker killed with SIGKILL as offline within seconds", async () => {
 
 it("shows a worker that shut down as offline at once", async () => {
   await s.workers.get("leaver@panel")!.stop();
-  const w = await eventually(async () => {
-    const d = (await workers()).get("leaver@panel");
-    return d?.status === "offline" ? d : null;
-  }, 5000, "leaver offline");
+  const w = await eventually(
+    async () => {
+      const d = (await workers()).get("leaver@panel");
+      return d?.status === "offline" ? d : null;
+    },
+    5000,
+    "leaver offline",
+  );
   assert.match(w.status_detail, /shut down/);
 });

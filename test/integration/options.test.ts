@@ -63,11 +63,15 @@ describe("a port that is taken", () => {
     const port = (taken.address() as { port: number }).port;
     try {
       // Asynchronously: this process must keep accepting on the taken port meanwhile.
-      const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "agent", "cli.ts"), "--port", String(port), "--broker", `redis://127.0.0.1:${await freePort()}/0`], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, CELERY_BROKER_URL: "", CELERY_RESULT_BACKEND: "" },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", join(REPO_ROOT, "agent", "cli.ts"), "--port", String(port), "--broker", `redis://127.0.0.1:${await freePort()}/0`],
+        {
+          cwd: REPO_ROOT,
+          env: { ...process.env, CELERY_BROKER_URL: "", CELERY_RESULT_BACKEND: "" },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
       let stderr = "";
       child.stderr.on("data", (d) => (stderr += d));
       const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
@@ -85,10 +89,14 @@ describe("a broker that is not there", () => {
   it("keeps the agent up and says the broker is unavailable", async () => {
     const port = await freePort();
     const agent = await startAgent([], { CELERY_BROKER_URL: `redis://127.0.0.1:${port}/0`, CELERY_PANEL_NAME: "from-env" });
-    const h = await eventually(async () => {
-      const r = await agent.get<any>("/api/v1/health");
-      return r.body.broker.state === "unavailable" ? r.body : null;
-    }, 10_000, "broker unavailable");
+    const h = await eventually(
+      async () => {
+        const r = await agent.get<any>("/api/v1/health");
+        return r.body.broker.state === "unavailable" ? r.body : null;
+      },
+      10_000,
+      "broker unavailable",
+    );
     assert.equal(h.agent.name, "from-env", "options come from the environment");
     assert.match(h.broker.error, /ECONNREFUSED/);
     assert.equal(h.result_backend.state, "disabled");

@@ -28,10 +28,14 @@ after(async () => {
 it("says which parts it has not read yet, and fills them in once read", async () => {
   const first = (await agent.get<any>("/api/v1/overview")).body;
   assert.deepEqual([...first.pending].sort(), ["periodic_tasks", "queues"], "the first overview cannot have read the queues yet");
-  const later = await eventually(async () => {
-    const o = (await agent.get<any>("/api/v1/overview")).body;
-    return o.pending.length === 0 ? o : null;
-  }, 20_000, "queues and periodic tasks read");
+  const later = await eventually(
+    async () => {
+      const o = (await agent.get<any>("/api/v1/overview")).body;
+      return o.pending.length === 0 ? o : null;
+    },
+    20_000,
+    "queues and periodic tasks read",
+  );
   const names = later.queues.map((q: { name: string }) => q.name);
   assert.ok(names.includes("celery") && names.includes("media"), `queues read: ${names.join(", ")}`);
 });

@@ -29,10 +29,14 @@ after(async () => {
 
 describe("periodic entries from beat_schedule, with beat's default scheduler", () => {
   it("derive last run, run count and next run from the tasks seen, and say beat is alive", async () => {
-    const p = await eventually(async () => {
-      const q = await periodic();
-      return (tick(q)?.total_run_count ?? 0) >= 2 && q.beat?.status === "alive" ? q : null;
-    }, 60_000, "two runs of tick-fast seen and beat alive");
+    const p = await eventually(
+      async () => {
+        const q = await periodic();
+        return (tick(q)?.total_run_count ?? 0) >= 2 && q.beat?.status === "alive" ? q : null;
+      },
+      60_000,
+      "two runs of tick-fast seen and beat alive",
+    );
     const e = tick(p);
     assert.equal(e.last_run_source, "tasks seen");
     assert.equal(e.schedule, "every 2 seconds");
@@ -49,26 +53,37 @@ describe("periodic entries from beat_schedule, with beat's default scheduler", (
   it("the last run is the latest task beat sent for the entry; the count is every such task", async () => {
     await d.beat.stop();
     // Beat sends nothing more: once every task it sent is seen, the entry and the task list agree.
-    await eventually(async () => {
-      const [p, list] = [await periodic(), await contractGet(d.agent, "tasks", "tasks?name=panel_fixture.add&limit=500")];
-      // args as the result backend wrote them (JSON), or as events gave them (Celery's repr).
-      const argsOf = (t: any) => String(t.args).replace(/\s/g, "");
-      const runs = list.tasks.filter((t: any) => argsOf(t) === "[20,22]");
-      const e = tick(p);
-      assert.ok(list.tasks.some((t: any) => argsOf(t) === "[5,5]"), "the task sent by hand is listed");
-      assert.ok(runs.length >= 2);
-      assert.equal(e.last_task_id, runs[0].id, "the newest run");
-      assert.equal(e.last_run, runs[0].sent ?? runs[0].received);
-      assert.equal(e.total_run_count, runs.length, "the task sent by hand is not counted");
-      return true;
-    }, 30_000, "the entry's runs match the tasks listed");
+    await eventually(
+      async () => {
+        const [p, list] = [await periodic(), await contractGet(d.agent, "tasks", "tasks?name=panel_fixture.add&limit=500")];
+        // args as the result backend wrote them (JSON), or as events gave them (Celery's repr).
+        const argsOf = (t: any) => String(t.args).replace(/\s/g, "");
+        const runs = list.tasks.filter((t: any) => argsOf(t) === "[20,22]");
+        const e = tick(p);
+        assert.ok(
+          list.tasks.some((t: any) => argsOf(t) === "[5,5]"),
+          "the task sent by hand is listed",
+        );
+        assert.ok(runs.length >= 2);
+        assert.equal(e.last_task_id, runs[0].id, "the newest run");
+        assert.equal(e.last_run, runs[0].sent ?? runs[0].received);
+        assert.equal(e.total_run_count, runs.length, "the task sent by hand is not counted");
+        return true;
+      },
+      30_000,
+      "the entry's runs match the tasks listed",
+    );
   });
 
   it("says beat is late once the entry's run is overdue with nothing seen since", async () => {
-    const p = await eventually(async () => {
-      const q = await periodic();
-      return q.beat?.status === "late" ? q : null;
-    }, 60_000, "beat reported late after it stopped");
+    const p = await eventually(
+      async () => {
+        const q = await periodic();
+        return q.beat?.status === "late" ? q : null;
+      },
+      60_000,
+      "beat reported late after it stopped",
+    );
     const e = tick(p);
     assert.equal(p.beat.entry, "tick-fast");
     assert.match(p.beat.detail, /^entry tick-fast was due \d+ s ago and nothing was seen since/);

@@ -42,11 +42,15 @@ function next3amParis(now: number): string {
 
 it("computes a crontab's next run in the app's time zone, and says which zone its schedule is in", async () => {
   // The worker's conf (where beat_schedule and timezone come from) is read by remote control.
-  const { p, before, after } = await eventually(async () => {
-    const before = Date.now();
-    const p = await contractGet<any>(agent, "periodicTasks", "periodic-tasks");
-    return p.periodic_tasks.some((e: any) => e.name === "local-3am") ? { p, before, after: Date.now() } : null;
-  }, 20_000, "the worker's beat_schedule read");
+  const { p, before, after } = await eventually(
+    async () => {
+      const before = Date.now();
+      const p = await contractGet<any>(agent, "periodicTasks", "periodic-tasks");
+      return p.periodic_tasks.some((e: any) => e.name === "local-3am") ? { p, before, after: Date.now() } : null;
+    },
+    20_000,
+    "the worker's beat_schedule read",
+  );
   assert.equal(p.timezone, ZONE);
   const e = p.periodic_tasks.find((x: any) => x.name === "local-3am");
   assert.equal(e.schedule_kind, "crontab");

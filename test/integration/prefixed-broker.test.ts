@@ -36,10 +36,14 @@ after(async () => {
 });
 
 it("finds the workers through prefixed events and bindings", async () => {
-  const w = await eventually(async () => {
-    const r = await agent.get<any>("/api/v1/workers");
-    return r.body.workers.find((x: any) => x.name === "pw@panel" && x.status === "online" && x.pool === "prefork");
-  }, 15_000, "prefixed worker online");
+  const w = await eventually(
+    async () => {
+      const r = await agent.get<any>("/api/v1/workers");
+      return r.body.workers.find((x: any) => x.name === "pw@panel" && x.status === "online" && x.pool === "prefork");
+    },
+    15_000,
+    "prefixed worker online",
+  );
   assert.equal(w.concurrency, 2);
   const detail = await agent.get<any>("/api/v1/workers/pw@panel");
   assert.equal(detail.status, 200);
@@ -48,18 +52,26 @@ it("finds the workers through prefixed events and bindings", async () => {
 });
 
 it("uses the workers' result backend when none is given", async () => {
-  const h = await eventually(async () => {
-    const r = await agent.get<any>("/api/v1/health");
-    return r.body.result_backend.state === "connected" ? r.body : null;
-  }, 15_000, "backend discovered");
+  const h = await eventually(
+    async () => {
+      const r = await agent.get<any>("/api/v1/health");
+      return r.body.result_backend.state === "connected" ? r.body : null;
+    },
+    15_000,
+    "backend discovered",
+  );
   assert.equal(h.result_backend.url, redis.url(3));
   const config = await agent.get<any>("/api/v1/config");
   assert.match(config.body.agent.result_backend, /the workers' result_backend/);
   for (const id of ids) {
-    const t = await eventually(async () => {
-      const r = await agent.get<any>(`/api/v1/tasks/${id}`);
-      return r.status === 200 && r.body.state === "SUCCESS" ? r.body : null;
-    }, 10_000, `task ${id}`);
+    const t = await eventually(
+      async () => {
+        const r = await agent.get<any>(`/api/v1/tasks/${id}`);
+        return r.status === 200 && r.body.state === "SUCCESS" ? r.body : null;
+      },
+      10_000,
+      `task ${id}`,
+    );
     assert.deepEqual(t.sources, ["events", "result_backend"]);
   }
 });
@@ -68,6 +80,15 @@ it("reads queue depths and the waiting messages under the prefix", async () => {
   const q = await agent.get<any>("/api/v1/queues/parked");
   assert.equal(q.status, 200);
   assert.equal(q.body.messages, 2);
-  assert.deepEqual(q.body.messages_by_priority.map((p: any) => p.messages), [1, 0, 0, 1]);
-  assert.deepEqual(q.body.waiting_tasks.map((t: any) => [t.name, t.waiting.position, t.waiting.priority]), [["panel_fixture.add", 1, 0], ["panel_fixture.add", 2, 9]]);
+  assert.deepEqual(
+    q.body.messages_by_priority.map((p: any) => p.messages),
+    [1, 0, 0, 1],
+  );
+  assert.deepEqual(
+    q.body.waiting_tasks.map((t: any) => [t.name, t.waiting.position, t.waiting.priority]),
+    [
+      ["panel_fixture.add", 1, 0],
+      ["panel_fixture.add", 2, 9],
+    ],
+  );
 });

@@ -55,7 +55,10 @@ it("writes nothing but the remote-control reply binding, and cleans that up", as
   try {
     const clients = (await probe.client("LIST")) as string;
     const agentAddrs = new Set(
-      clients.split("\n").filter((l) => /name=celery-panel/.test(l)).map((l) => /addr=(\S+)/.exec(l)![1]!),
+      clients
+        .split("\n")
+        .filter((l) => /name=celery-panel/.test(l))
+        .map((l) => /addr=(\S+)/.exec(l)![1]!),
     );
     assert.ok(agentAddrs.size >= 3, `agent connections found: ${[...agentAddrs]}`);
     const mine = lines.filter((l) => agentAddrs.has(l.addr));
@@ -70,7 +73,8 @@ it("writes nothing but the remote-control reply binding, and cleans that up", as
       const key = args[1] ?? "";
       if (cmd === "publish" && key === "/0.celery.pidbox") {
         const body = JSON.parse(Buffer.from(JSON.parse(args[2]!).body, "base64").toString());
-        if (!["stats", "active_queues", "registered", "active", "reserved", "scheduled", "revoked", "conf", "ping"].includes(body.method)) problems.push(`sent control method ${body.method}`);
+        if (!["stats", "active_queues", "registered", "active", "reserved", "scheduled", "revoked", "conf", "ping"].includes(body.method))
+          problems.push(`sent control method ${body.method}`);
         published++;
         continue;
       }

@@ -22,25 +22,34 @@ after(async () => {
 async function waitForPort(port: number): Promise<void> {
   const { createConnection } = await import("node:net");
   await eventually(
-    () => new Promise<boolean>((resolve) => {
-      const s = createConnection({ port, host: "127.0.0.1" }, () => (s.destroy(), resolve(true)));
-      s.on("error", () => resolve(false));
-    }),
+    () =>
+      new Promise<boolean>((resolve) => {
+        const s = createConnection({ port, host: "127.0.0.1" }, () => (s.destroy(), resolve(true)));
+        s.on("error", () => resolve(false));
+      }),
     10_000,
     `port ${port}`,
   );
 }
 
 async function seesWorkerAndTask(agent: AgentProcess, worker: string, taskId: string): Promise<void> {
-  const w = await eventually(async () => {
-    const r = await agent.get<any>("/api/v1/workers");
-    return r.body.workers?.find((x: any) => x.name === worker && x.status === "online" && x.pool);
-  }, 15_000, `${worker} online`);
+  const w = await eventually(
+    async () => {
+      const r = await agent.get<any>("/api/v1/workers");
+      return r.body.workers?.find((x: any) => x.name === worker && x.status === "online" && x.pool);
+    },
+    15_000,
+    `${worker} online`,
+  );
   assert.equal(w.pool, "prefork");
-  const t = await eventually(async () => {
-    const r = await agent.get<any>(`/api/v1/tasks/${taskId}`);
-    return r.status === 200 && r.body.state === "SUCCESS" ? r.body : null;
-  }, 15_000, "task seen");
+  const t = await eventually(
+    async () => {
+      const r = await agent.get<any>(`/api/v1/tasks/${taskId}`);
+      return r.status === 200 && r.body.state === "SUCCESS" ? r.body : null;
+    },
+    15_000,
+    "task seen",
+  );
   assert.deepEqual(t.result_value, { format: "json", value: 5 });
 }
 
@@ -71,10 +80,50 @@ it("talks TLS to a rediss:// broker", async () => {
   sh(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=panel-test-ca", "-keyout", `${ca}.key`, "-out", `${ca}.crt`]);
   sh(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr"]);
   writeFileSync(join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1\n");
-  sh(["x509", "-req", "-in", "server.csr", "-CA", `${ca}.crt`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-days", "1", "-extfile", "san.ext", "-out", "server.crt"]);
+  sh([
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    `${ca}.crt`,
+    "-CAkey",
+    `${ca}.key`,
+    "-CAcreateserial",
+    "-days",
+    "1",
+    "-extfile",
+    "san.ext",
+    "-out",
+    "server.crt",
+  ]);
   const port = await freePort();
-  const server = spawn("redis-server", ["--port", "0", "--tls-port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir,
-    "--tls-cert-file", join(dir, "server.crt"), "--tls-key-file", join(dir, "server.key"), "--tls-ca-cert-file", `${ca}.crt`, "--tls-auth-clients", "no"], { stdio: "ignore" });
+  const server = spawn(
+    "redis-server",
+    [
+      "--port",
+      "0",
+      "--tls-port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--dir",
+      dir,
+      "--tls-cert-file",
+      join(dir, "server.crt"),
+      "--tls-key-file",
+      join(dir, "server.key"),
+      "--tls-ca-cert-file",
+      `${ca}.crt`,
+      "--tls-auth-clients",
+      "no",
+    ],
+    { stdio: "ignore" },
+  );
   children.push(server);
   await waitForPort(port);
   // Celery and the agent both read ssl_cert_reqs from the URL; the test CA is not in the system store.

@@ -50,11 +50,16 @@ before(async () => {
     CeleryWorker.start({ broker, backend, name: "solo@secrets", pool: "solo", env }),
   ]);
   agent = await startAgent([
-    "--broker", broker,
-    "--result-backend", backend,
-    "--transport-options", JSON.stringify({ priority_steps: [0, 3, 6, 9], sentinel_kwargs: { password: AGENT_TO_PW } }),
-    "--token", FULL,
-    "--limited-token", LIMITED,
+    "--broker",
+    broker,
+    "--result-backend",
+    backend,
+    "--transport-options",
+    JSON.stringify({ priority_steps: [0, 3, 6, 9], sentinel_kwargs: { password: AGENT_TO_PW } }),
+    "--token",
+    FULL,
+    "--limited-token",
+    LIMITED,
   ]);
   python = (code) => runPython(code, broker, backend, env);
   const out = await python(`import panel_fixture as p

@@ -68,7 +68,10 @@ for (const transport of TRANSPORTS_UNDER_TEST) {
     it("events: a real worker's task events arrive through onEvent", async () => {
       const id = await sendTask(QUEUE);
       await eventually(async () => taskEvent(id, "task-received") && taskEvent(id, "task-succeeded"), 30_000, `events of task ${id}`);
-      assert.ok(events.some((e) => e.hostname === WORKER && e.type.startsWith("worker-")), "and the worker's own events");
+      assert.ok(
+        events.some((e) => e.hostname === WORKER && e.type.startsWith("worker-")),
+        "and the worker's own events",
+      );
     });
 
     it("queues: messages nobody consumes are counted; the worker's queue and pidbox are seen", async () => {
@@ -89,10 +92,14 @@ for (const transport of TRANSPORTS_UNDER_TEST) {
     it("junk on the event channel is rejected and counted by reason", async () => {
       const before = broker.events.rejected();
       await b.publishOnEventChannel("this is not a kombu message");
-      const grown = await eventually(async () => {
-        const now = broker.events.rejected();
-        return Object.keys(now).find((reason) => now[reason]! > (before[reason] ?? 0)) ?? null;
-      }, 10_000, "a rejection counted");
+      const grown = await eventually(
+        async () => {
+          const now = broker.events.rejected();
+          return Object.keys(now).find((reason) => now[reason]! > (before[reason] ?? 0)) ?? null;
+        },
+        10_000,
+        "a rejection counted",
+      );
       assert.match(grown, /\w/);
     });
 

@@ -21,7 +21,13 @@ let parked: { id: string; priority: number }[];
 const api = <T = any>(name: EndpointName, path: string): Promise<T> => contractGet<T>(agent, name, path);
 const SEP = "\x06\x16";
 const LISTS = ["nobody", `nobody${SEP}3`, `nobody${SEP}6`, `nobody${SEP}9`];
-const PICKLED = { body: "gASVAAAAAAAAAAA=", "content-type": "application/x-python-serialize", "content-encoding": "binary", headers: {}, properties: { body_encoding: "base64" } };
+const PICKLED = {
+  body: "gASVAAAAAAAAAAA=",
+  "content-type": "application/x-python-serialize",
+  "content-encoding": "binary",
+  headers: {},
+  properties: { body_encoding: "base64" },
+};
 const JUNK = ["not a message at all", JSON.stringify(PICKLED)];
 const py = (code: string) => runPython(`import json, panel_fixture as p\n${code}`, broker, backend);
 
@@ -56,13 +62,24 @@ after(async () => {
 describe("messages waiting in a queue", () => {
   it("are listed as PENDING tasks with their queue, position and priority, read without taking any", async () => {
     const before = await listContents();
-    assert.deepEqual(before.map((l) => l.length), [1, 1, 2, 3]);
-    const list = await eventually(async () => {
-      const l = await api("tasks", "tasks?queue=nobody");
-      return l.tasks.length === 5 && l;
-    }, 15_000, "the five waiting messages listed");
+    assert.deepEqual(
+      before.map((l) => l.length),
+      [1, 1, 2, 3],
+    );
+    const list = await eventually(
+      async () => {
+        const l = await api("tasks", "tasks?queue=nobody");
+        return l.tasks.length === 5 && l;
+      },
+      15_000,
+      "the five waiting messages listed",
+    );
     assert.equal(list.total, 5);
-    assert.deepEqual(list.waiting && { read: list.waiting.read, truncated: list.waiting.truncated, rejected: list.waiting.rejected }, { read: 7, truncated: false, rejected: 2 });
+    assert.deepEqual(list.waiting && { read: list.waiting.read, truncated: list.waiting.truncated, rejected: list.waiting.rejected }, {
+      read: 7,
+      truncated: false,
+      rejected: 2,
+    });
     const health = await api("health", "health");
     assert.deepEqual([health.rejected.waiting_not_json, health.rejected.waiting_unsupported_content_type], [1, 1], "each counted once");
     const byId = new Map<string, any>(list.tasks.map((t: any) => [t.id, t]));
@@ -73,7 +90,10 @@ describe("messages waiting in a queue", () => {
       assert.equal(t.state, "PENDING");
       assert.equal(t.name, "panel_fixture.add");
       assert.equal(t.queue, "nobody");
-      assert.deepEqual({ queue: t.waiting.queue, position: t.waiting.position, priority: t.waiting.priority }, { queue: "nobody", position: i + 1, priority: m.priority });
+      assert.deepEqual(
+        { queue: t.waiting.queue, position: t.waiting.position, priority: t.waiting.priority },
+        { queue: "nobody", position: i + 1, priority: m.priority },
+      );
     });
     const six = await api("task", `tasks/${parked[0]!.id}`);
     assert.equal(six.priority, 6);
@@ -82,7 +102,10 @@ describe("messages waiting in a queue", () => {
     const pending = await api("tasks", "tasks?state=PENDING&queue=nobody");
     assert.equal(pending.total, 5);
     const queue = await api("queue", "queues/nobody");
-    assert.deepEqual(queue.waiting_tasks.map((t: any) => t.id), expected.map((m) => m.id));
+    assert.deepEqual(
+      queue.waiting_tasks.map((t: any) => t.id),
+      expected.map((m) => m.id),
+    );
     assert.equal(queue.recent_tasks.length, 0, "waiting messages are listed apart from the tasks that went through");
     // Read-only: every list holds exactly the same messages, in the same order.
     assert.deepEqual(await listContents(), before);
@@ -93,20 +116,28 @@ describe("messages waiting in a queue", () => {
     // Taken by hand, with no event or result to tell: it is no longer listed at all.
     const taken = await client.rpop("nobody");
     assert.ok(taken?.includes(parked[1]!.id));
-    await eventually(async () => {
-      const l = await api("tasks", "tasks?queue=nobody");
-      return l.total === 4 && !l.tasks.some((t: any) => t.id === parked[1]!.id) && l;
-    }, 15_000, "the taken message gone from the list");
+    await eventually(
+      async () => {
+        const l = await api("tasks", "tasks?queue=nobody");
+        return l.total === 4 && !l.tasks.some((t: any) => t.id === parked[1]!.id) && l;
+      },
+      15_000,
+      "the taken message gone from the list",
+    );
     const left = await api("tasks", "tasks?queue=nobody");
     assert.deepEqual(left.tasks.map((t: any) => t.waiting.position).sort(), [1, 2, 3, 4], "positions move up");
     // (The junk goes first: it is no worker's business.)
     for (const j of JUNK) await client.lrem(`nobody${SEP}9`, 0, j);
     // A worker consumes the queue: each becomes what the worker did, none stays waiting.
     await CeleryWorker.start({ broker, backend, name: "w2@waiting", pool: "solo", queues: ["nobody"] });
-    const done = await eventually(async () => {
-      const l = await api("tasks", "tasks?queue=nobody");
-      return l.tasks.length === 4 && l.tasks.every((t: any) => t.state === "SUCCESS" && !t.waiting) && l;
-    }, 30_000, "the consumed messages SUCCESS and no longer waiting");
+    const done = await eventually(
+      async () => {
+        const l = await api("tasks", "tasks?queue=nobody");
+        return l.tasks.length === 4 && l.tasks.every((t: any) => t.state === "SUCCESS" && !t.waiting) && l;
+      },
+      30_000,
+      "the consumed messages SUCCESS and no longer waiting",
+    );
     assert.equal(done.total, 4);
     const queue = await api("queue", "queues/nobody");
     assert.deepEqual(queue.waiting_tasks, []);
@@ -123,10 +154,14 @@ print(json.dumps({"later": later, "soon": soon}))
 `);
     const ids: { later: string[]; soon: string } = JSON.parse(out.trim().split("\n").pop()!);
     const sentAt = Date.now();
-    const scheduled = await eventually(async () => {
-      const l = await api("tasks", "tasks?state=SCHEDULED");
-      return ids.later.every((id) => l.tasks.some((t: any) => t.id === id)) && l;
-    }, 15_000, "the countdown=60 tasks SCHEDULED");
+    const scheduled = await eventually(
+      async () => {
+        const l = await api("tasks", "tasks?state=SCHEDULED");
+        return ids.later.every((id) => l.tasks.some((t: any) => t.id === id)) && l;
+      },
+      15_000,
+      "the countdown=60 tasks SCHEDULED",
+    );
     for (const id of ids.later) {
       const t = scheduled.tasks.find((x: any) => x.id === id);
       assert.equal(t.worker, "w1@waiting");
@@ -136,14 +171,22 @@ print(json.dumps({"later": later, "soon": soon}))
       assert.equal(detail.state, "SCHEDULED");
       assert.equal(detail.eta, t.eta);
     }
-    await eventually(async () => {
-      const o = await api("overview", "overview");
-      return (o.tasks.scheduled ?? 0) >= 2;
-    }, 15_000, "the overview counting the scheduled tasks");
-    const soon = await eventually(async () => {
-      const t = await api("task", `tasks/${ids.soon}`);
-      return t.state === "SUCCESS" && t;
-    }, 30_000, "the countdown=3 task run");
+    await eventually(
+      async () => {
+        const o = await api("overview", "overview");
+        return (o.tasks.scheduled ?? 0) >= 2;
+      },
+      15_000,
+      "the overview counting the scheduled tasks",
+    );
+    const soon = await eventually(
+      async () => {
+        const t = await api("task", `tasks/${ids.soon}`);
+        return t.state === "SUCCESS" && t;
+      },
+      30_000,
+      "the countdown=3 task run",
+    );
     assert.ok(soon.timeline.some((e: any) => e.type === "task-started"));
     assert.equal(soon.result_value.value, 13);
   });

@@ -19,7 +19,10 @@ describe("log", () => {
     log("broker.disconnected", "broker disconnected: redis://h:6379/0: connection closed (retrying)", {}, "warn");
     assert.match(lines[0]!.line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z broker connected: redis:\/\/h:6379\/0$/);
     assert.match(lines[1]!.line, /^\S+ WARN broker disconnected: /);
-    assert.deepEqual(lines.map((l) => l.level), ["info", "warn"]);
+    assert.deepEqual(
+      lines.map((l) => l.level),
+      ["info", "warn"],
+    );
   });
 
   test("--json: one object per line with time, level, event, message and fields", () => {
@@ -38,9 +41,15 @@ describe("log", () => {
   test("masks URL passwords and secret fields in both forms", () => {
     for (const json of [false, true]) {
       const lines = capture(json);
-      log("error", "cannot reach redis://:hunter2@h:6379/0 or sentinel://u:s3cr3t@s1:26379", { url: "rediss://user:hunter2@h:6380/1", token: "abcdefgh1234" }, "error");
+      log(
+        "error",
+        "cannot reach redis://:hunter2@h:6379/0 or sentinel://u:s3cr3t@s1:26379",
+        { url: "rediss://user:hunter2@h:6380/1", token: "abcdefgh1234" },
+        "error",
+      );
       const text = lines[0]!.line;
-      for (const secret of ["hunter2", "s3cr3t", "abcdefgh1234"]) assert.ok(!text.includes(secret), `${json ? "json" : "readable"} line shows ${secret}: ${text}`);
+      for (const secret of ["hunter2", "s3cr3t", "abcdefgh1234"])
+        assert.ok(!text.includes(secret), `${json ? "json" : "readable"} line shows ${secret}: ${text}`);
       assert.match(text, /redis:\/\/:\*{8}@h:6379\/0/);
     }
   });

@@ -15,6 +15,12 @@ test("a piece of state is made once per agent, for that agent, and two agents ne
   a.get(counts).n += 1;
   a.get(counts).n += 1;
   b.get(counts).n += 1;
-  assert.deepEqual([a.get(counts), b.get(counts)], [{ owner: "a", n: 2 }, { owner: "b", n: 1 }]);
+  assert.deepEqual(
+    [a.get(counts), b.get(counts)],
+    [
+      { owner: "a", n: 2 },
+      { owner: "b", n: 1 },
+    ],
+  );
   assert.deepEqual(made, ["a", "b"]);
 });

@@ -95,7 +95,9 @@ describe("check-imports", () => {
     assert.deepEqual(rules(checkImports(typeOnly, allowed)), []);
     assert.deepEqual(unusedAllowances(typeOnly, allowed), [allowed[1]]);
     const value = files({ ...CLEAN, "agent/sources/present.ts": `import { Health } from "../api/schema";` });
-    assert.deepEqual(rules(checkImports(value, allowed)), ["agent/sources/present.ts: imports agent/api/schema/index.ts [agent/sources/ imports nothing from agent/api/]"]);
+    assert.deepEqual(rules(checkImports(value, allowed)), [
+      "agent/sources/present.ts: imports agent/api/schema/index.ts [agent/sources/ imports nothing from agent/api/]",
+    ]);
   });
 
   test("any layer may import the schema's enums, values too; the enums import nothing", () => {
@@ -139,7 +141,10 @@ describe("check-imports", () => {
   });
 
   test("type-only imports are told apart from value imports", () => {
-    const found = importSpecifiers("a.ts", `import type { A } from "./a";\nimport { type B, C } from "./b";\nimport { type D } from "./d";\nexport type { E } from "./e";\ntype F = typeof import("./f");`);
+    const found = importSpecifiers(
+      "a.ts",
+      `import type { A } from "./a";\nimport { type B, C } from "./b";\nimport { type D } from "./d";\nexport type { E } from "./e";\ntype F = typeof import("./f");`,
+    );
     assert.deepEqual(found, [
       { specifier: "./a", typeOnly: true },
       { specifier: "./b", typeOnly: false },

@@ -19,7 +19,25 @@ describe("hidden values", () => {
   });
 
   it("pass the task row contract in every payload field", () => {
-    const row = { id: "x", name: "t", state: "FAILURE", args: hidden, kwargs: hidden, result: null, exception: hidden, sent: null, received: null, started: null, finished: null, runtime: null, worker: null, queue: null, retries: null, root_id: null, parent_id: null };
+    const row = {
+      id: "x",
+      name: "t",
+      state: "FAILURE",
+      args: hidden,
+      kwargs: hidden,
+      result: null,
+      exception: hidden,
+      sent: null,
+      received: null,
+      started: null,
+      finished: null,
+      runtime: null,
+      worker: null,
+      queue: null,
+      retries: null,
+      root_id: null,
+      parent_id: null,
+    };
     assert.ok(TaskRowSchema.safeParse(row).success);
     assert.ok(!TaskRowSchema.safeParse({ ...row, args: { format: "hidden" } }).success, "a hidden marker says why");
   });

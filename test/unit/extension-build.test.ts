@@ -26,7 +26,10 @@ describe("manifest", () => {
   });
 
   it("grants loopback agents only, on any port, and leaves other origins optional", () => {
-    assert.deepEqual(source.host_permissions, LOOPBACK_HOSTS.map((host) => `http://${host}/*`));
+    assert.deepEqual(
+      source.host_permissions,
+      LOOPBACK_HOSTS.map((host) => `http://${host}/*`),
+    );
     assert.deepEqual(source.optional_host_permissions, ["http://*/*", "https://*/*"]);
     assert.equal(source.content_security_policy, undefined, "the default CSP");
   });
@@ -63,9 +66,16 @@ describe("zip writer", () => {
         "import sys, zipfile, hashlib; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print('\\n'.join(f'{i.filename} {i.compress_type} {hashlib.sha256(z.read(i)).hexdigest()}' for i in z.infolist()))",
         path,
       ]).toString();
-      const sha = (b: Buffer) => execFileSync("/usr/bin/python3", ["-c", "import sys, hashlib; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())"], { input: b }).toString().trim();
+      const sha = (b: Buffer) =>
+        execFileSync("/usr/bin/python3", ["-c", "import sys, hashlib; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())"], { input: b })
+          .toString()
+          .trim();
       const lines = out.trim().split("\n");
-      assert.deepEqual(lines, [`manifest.json 0 ${sha(entries[0]!.data)}`, `icons/icon-16.png ${lines[1]!.split(" ")[1]} ${sha(entries[1]!.data)}`, `panel.js 8 ${sha(big)}`]);
+      assert.deepEqual(lines, [
+        `manifest.json 0 ${sha(entries[0]!.data)}`,
+        `icons/icon-16.png ${lines[1]!.split(" ")[1]} ${sha(entries[1]!.data)}`,
+        `panel.js 8 ${sha(big)}`,
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -90,9 +90,15 @@ describe("agent client", () => {
   });
 
   it("maps other statuses to http-error, with the error body when there is one", async () => {
-    const withBody = await createAgentClient({ url: "http://h" }, { fetch: fakeFetch(() => json({ error: { code: "not_found", message: "no such task" } }, 404)).fetch }).get("task", { params: { id: "x" } });
+    const withBody = await createAgentClient(
+      { url: "http://h" },
+      { fetch: fakeFetch(() => json({ error: { code: "not_found", message: "no such task" } }, 404)).fetch },
+    ).get("task", { params: { id: "x" } });
     assert.deepEqual(withBody, { kind: "http-error", endpoint: "/api/v1/tasks/x", status: 404, code: "not_found", message: "no such task" });
-    const bare = await createAgentClient({ url: "http://h" }, { fetch: fakeFetch(() => new Response("oops", { status: 502, statusText: "Bad Gateway" })).fetch }).get("queues");
+    const bare = await createAgentClient(
+      { url: "http://h" },
+      { fetch: fakeFetch(() => new Response("oops", { status: 502, statusText: "Bad Gateway" })).fetch },
+    ).get("queues");
     assert.deepEqual(bare, { kind: "http-error", endpoint: "/api/v1/queues", status: 502, code: null, message: "Bad Gateway" });
   });
 
@@ -105,7 +111,9 @@ describe("agent client", () => {
 
   it("gives up after the timeout", async () => {
     const hanging = ((_: unknown, init?: RequestInit) =>
-      new Promise((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError"))))) as typeof globalThis.fetch;
+      new Promise((_resolve, reject) =>
+        init?.signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError"))),
+      )) as typeof globalThis.fetch;
     const result = await createAgentClient({ url: "http://h" }, { fetch: hanging, timeoutMs: 50 }).get("health");
     assert.equal(result.kind, "unreachable");
     assert.match(result.kind === "unreachable" ? result.reason : "", /no answer from http:\/\/h within 0\.1 s/);

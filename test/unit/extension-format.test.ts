@@ -24,9 +24,18 @@ describe("absolute times", () => {
       assert.equal(formatTimestamp("2026-11-24T15:02:11.482Z"), "2026-11-24 16:02:11 UTC+1");
       assert.equal(formatTimestamp("2026-07-01T15:02:11.482Z"), "2026-07-01 17:02:11 UTC+2");
     });
-    assert.equal(inZone("UTC", () => formatTimestamp("2026-11-24T15:02:11.482Z")), "2026-11-24 15:02:11 UTC");
-    assert.equal(inZone("Asia/Kolkata", () => formatZone(new Date("2026-11-24T15:02:11Z"))), "UTC+5:30");
-    assert.equal(inZone("America/Sao_Paulo", () => formatTimestamp("2026-11-24T15:02:11Z")), "2026-11-24 12:02:11 UTC-3");
+    assert.equal(
+      inZone("UTC", () => formatTimestamp("2026-11-24T15:02:11.482Z")),
+      "2026-11-24 15:02:11 UTC",
+    );
+    assert.equal(
+      inZone("Asia/Kolkata", () => formatZone(new Date("2026-11-24T15:02:11Z"))),
+      "UTC+5:30",
+    );
+    assert.equal(
+      inZone("America/Sao_Paulo", () => formatTimestamp("2026-11-24T15:02:11Z")),
+      "2026-11-24 12:02:11 UTC-3",
+    );
   });
 
   it("show milliseconds when asked, and the full ISO moment for tooltips", () => {
@@ -34,8 +43,14 @@ describe("absolute times", () => {
       assert.equal(formatTimestamp("2026-11-24T15:02:11.007Z", { ms: true }), "2026-11-24 16:02:11.007 UTC+1");
       assert.equal(formatIso("2026-11-24T15:02:11.482Z"), "2026-11-24T16:02:11.482+01:00");
     });
-    assert.equal(inZone("UTC", () => formatIso("2026-11-24T15:02:11.482Z")), "2026-11-24T15:02:11.482Z");
-    assert.equal(inZone("Asia/Kolkata", () => formatIso("2026-11-24T15:02:11.482Z")), "2026-11-24T20:32:11.482+05:30");
+    assert.equal(
+      inZone("UTC", () => formatIso("2026-11-24T15:02:11.482Z")),
+      "2026-11-24T15:02:11.482Z",
+    );
+    assert.equal(
+      inZone("Asia/Kolkata", () => formatIso("2026-11-24T15:02:11.482Z")),
+      "2026-11-24T20:32:11.482+05:30",
+    );
   });
 
   it("leave what is not a time as it is", () => {

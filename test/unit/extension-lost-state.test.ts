@@ -5,9 +5,23 @@ import { TaskQuerySchema, TaskRowSchema } from "../../agent/api/schema";
 import { lostTitle, TASK_STATES } from "../../extension/components/badges";
 
 const row = {
-  id: "t1", name: "panel_fixture.sleep_for", state: "LOST", args: "(30,)", kwargs: "{}", result: null, exception: null,
-  sent: null, received: "2026-11-25T01:00:00.000Z", started: "2026-11-25T01:00:01.000Z", finished: null, runtime: null,
-  worker: "doomed@faults", queue: "celery", retries: 0, root_id: "t1", parent_id: null,
+  id: "t1",
+  name: "panel_fixture.sleep_for",
+  state: "LOST",
+  args: "(30,)",
+  kwargs: "{}",
+  result: null,
+  exception: null,
+  sent: null,
+  received: "2026-11-25T01:00:00.000Z",
+  started: "2026-11-25T01:00:01.000Z",
+  finished: null,
+  runtime: null,
+  worker: "doomed@faults",
+  queue: "celery",
+  retries: 0,
+  root_id: "t1",
+  parent_id: null,
 };
 
 it("a LOST row with where and why it was lost passes the extension's validation; a row without it too", () => {

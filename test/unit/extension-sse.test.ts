@@ -40,7 +40,7 @@ describe("SSE parser", () => {
   });
 
   it("joins lines split anywhere across chunks, including a CRLF split in two", () => {
-    const messages = feed(["ev", "ent: wor", "ker\r", "\ndata: {\"a\":", "1}\r", "\n\r\n"]);
+    const messages = feed(["ev", "ent: wor", "ker\r", '\ndata: {"a":', "1}\r", "\n\r\n"]);
     assert.deepEqual(messages, [{ event: "worker", data: '{"a":1}' }]);
   });
 
@@ -112,7 +112,10 @@ describe("followEvents", () => {
     await dropped;
     stop();
     assert.deepEqual(statuses, ["connecting", "live", "down"]);
-    assert.deepEqual(events.map((e) => e.type === "task" && e.data.id), ["t1"]);
+    assert.deepEqual(
+      events.map((e) => e.type === "task" && e.data.id),
+      ["t1"],
+    );
     assert.deepEqual(invalid, ["id"]);
   });
 

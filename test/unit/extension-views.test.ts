@@ -93,13 +93,31 @@ describe("popup summary and badge", () => {
   const ok = (offline: number): AgentStatus => statusFromOverview({ kind: "ok", data: overview(offline, 0) }, 0);
 
   it("summarizes an overview for the popup", () => {
-    assert.deepEqual(summarize(overview(1, 2)), { workersOnline: 2, workersOffline: 1, workersBusy: 1, activeTasks: 3, queues: 2, queuedMessages: 4, failedLastHour: 2 });
+    assert.deepEqual(summarize(overview(1, 2)), {
+      workersOnline: 2,
+      workersOffline: 1,
+      workersBusy: 1,
+      activeTasks: 3,
+      queues: 2,
+      queuedMessages: 4,
+      failedLastHour: 2,
+    });
   });
 
   it("keeps the connection state and the reason when there is no summary", () => {
     const down = statusFromOverview({ kind: "unreachable", endpoint: "/api/v1/overview", reason: "refused" }, 5);
-    assert.deepEqual(down, { connection: { kind: "unreachable", reason: "refused" }, summary: null, summaryAt: null, problem: null, checkedAt: 5, live: false });
-    const invalid = statusFromOverview({ kind: "invalid", endpoint: "/api/v1/overview", path: "workers.online", message: "expected number", otherIssues: 0 }, 5);
+    assert.deepEqual(down, {
+      connection: { kind: "unreachable", reason: "refused" },
+      summary: null,
+      summaryAt: null,
+      problem: null,
+      checkedAt: 5,
+      live: false,
+    });
+    const invalid = statusFromOverview(
+      { kind: "invalid", endpoint: "/api/v1/overview", path: "workers.online", message: "expected number", otherIssues: 0 },
+      5,
+    );
     assert.equal(invalid.connection.kind, "connected");
     assert.match(invalid.problem ?? "", /workers\.online/);
   });
@@ -158,7 +176,16 @@ describe("popup summary and badge", () => {
     type LinkState = "connecting" | "connected" | "unavailable" | "disabled";
     const link = (state: LinkState, error: string | null = null) => ({ url: "redis://127.0.0.1:6379/0", state, error, since: "2026-06-01T11:59:00Z" });
     const withLinks = (offline: number, broker: LinkState, backend: LinkState): AgentStatus =>
-      statusFromOverview({ kind: "ok", data: { ...overview(offline, 0), connections: { broker: link(broker, broker === "connected" ? null : "ECONNREFUSED"), result_backend: link(backend) } } }, 0);
+      statusFromOverview(
+        {
+          kind: "ok",
+          data: {
+            ...overview(offline, 0),
+            connections: { broker: link(broker, broker === "connected" ? null : "ECONNREFUSED"), result_backend: link(backend) },
+          },
+        },
+        0,
+      );
     assert.deepEqual(withLinks(0, "connected", "connected").connection, { kind: "connected" });
     assert.deepEqual(withLinks(0, "connected", "disabled").connection, { kind: "connected" }, "no result backend given: fine");
     const brokerDown = withLinks(2, "unavailable", "connected");

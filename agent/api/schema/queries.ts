@@ -7,7 +7,12 @@ import { TaskStateSchema } from "./tasks";
 const csvStates = z.pipe(
   z.pipe(
     z.string(),
-    z.transform((s: string) => s.split(",").map((x) => x.trim().toUpperCase()).filter(Boolean)),
+    z.transform((s: string) =>
+      s
+        .split(",")
+        .map((x) => x.trim().toUpperCase())
+        .filter(Boolean),
+    ),
   ),
   z.array(TaskStateSchema).check(z.minLength(1)),
 );
@@ -27,4 +32,3 @@ export const TaskQuerySchema = z.strictObject({
   limit: z._default(z.pipe(z.coerce.number(), z.int().check(z.minimum(1), z.maximum(500))), 50),
 });
 export type TaskQuery = z.infer<typeof TaskQuerySchema>;
-

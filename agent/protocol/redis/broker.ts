@@ -235,7 +235,13 @@ export class RedisBroker implements BrokerTransport, EventFeed, RemoteControl, Q
       if (!this.closed) throw e;
     } finally {
       this.blocking.release(conn);
-      if (this.replyBindings.delete(binding)) await this.cmd.pipeline().srem(bindingSet, member).del(listKey).exec().catch(() => undefined);
+      if (this.replyBindings.delete(binding))
+        await this.cmd
+          .pipeline()
+          .srem(bindingSet, member)
+          .del(listKey)
+          .exec()
+          .catch(() => undefined);
     }
     return { replies: collector.replies, early: collector.complete, elapsedMs: performance.now() - started };
   }
@@ -370,10 +376,7 @@ export class RedisBroker implements BrokerTransport, EventFeed, RemoteControl, Q
     const total = await this.cmd.hlen(this.keys.unackedKey);
     const summary: UnackedSummary = { total, byRoutingKey: new Map(), oldestByRoutingKey: new Map(), complete: total <= limit };
     if (total === 0 || total > limit) return summary;
-    const [entries, index] = await Promise.all([
-      this.cmd.hgetall(this.keys.unackedKey),
-      this.cmd.zrange(this.keys.unackedIndexKey, 0, -1, "WITHSCORES"),
-    ]);
+    const [entries, index] = await Promise.all([this.cmd.hgetall(this.keys.unackedKey), this.cmd.zrange(this.keys.unackedIndexKey, 0, -1, "WITHSCORES")]);
     const since = new Map<string, number>();
     for (let i = 0; i + 1 < index.length; i += 2) since.set(index[i]!, Number(index[i + 1]));
     for (const [tag, raw] of Object.entries(entries)) {

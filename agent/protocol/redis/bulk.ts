@@ -68,7 +68,8 @@ export class BulkReader {
       this.socket = socket;
       const setup: string[] = [];
       if (fresh) {
-        if (this.target.password) setup.push(this.target.username ? command("AUTH", this.target.username, this.target.password) : command("AUTH", this.target.password));
+        if (this.target.password)
+          setup.push(this.target.username ? command("AUTH", this.target.username, this.target.password) : command("AUTH", this.target.password));
         if (this.target.db) setup.push(command("SELECT", String(this.target.db)));
         setup.push(command("CLIENT", "SETNAME", this.name));
       }

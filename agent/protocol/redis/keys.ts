@@ -40,7 +40,11 @@ export class BrokerKeys {
   /** Other prefixes workers may use for the same fanout (see the constructor). */
   private readonly altFanoutPrefixes: string[];
 
-  constructor(readonly options: TransportOptions, readonly db: number, opts: { sentinel?: boolean } = {}) {
+  constructor(
+    readonly options: TransportOptions,
+    readonly db: number,
+    opts: { sentinel?: boolean } = {},
+  ) {
     this.prefix = options.global_keyprefix;
     this.steps = [...options.priority_steps].sort((a, b) => a - b);
     const fp = options.fanout_prefix;

@@ -39,7 +39,12 @@ export async function readRedBeat(redis: Redis, prefix: string): Promise<RedBeat
     if (!d?.ok || !isRecord(d.value)) return;
     const m = meta ? parseJson(meta, 32) : null;
     const score = scores.get(key);
-    out.push({ key, definition: d.value, meta: m?.ok && isRecord(m.value) ? m.value : null, nextRun: score && Number.isFinite(score) && score > 0 ? score : null });
+    out.push({
+      key,
+      definition: d.value,
+      meta: m?.ok && isRecord(m.value) ? m.value : null,
+      nextRun: score && Number.isFinite(score) && score > 0 ? score : null,
+    });
   });
   return out;
 }

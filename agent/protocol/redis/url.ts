@@ -27,7 +27,10 @@ export class RedisUrlError extends Error {}
 const SCHEMES = new Set(["redis:", "rediss:", "redis+socket:", "unix:", "socket:", "sentinel:"]);
 
 export function parseRedisUrl(url: string): RedisTarget {
-  const parts = url.split(";").map((p) => p.trim()).filter(Boolean);
+  const parts = url
+    .split(";")
+    .map((p) => p.trim())
+    .filter(Boolean);
   if (parts.length === 0) throw new RedisUrlError("empty Redis URL");
   const first = parseOne(parts[0]!);
   if (first.kind !== "sentinel") return first; // further ';' entries are failover alternates: the first is used

@@ -47,14 +47,20 @@ export class DjangoBeatSource {
 function scheduleOf(r: Row, appTimeZone: string): { repr: unknown; timeZone: string } {
   if (r.interval_every !== null && r.interval_every !== undefined) {
     const unit = PERIOD_SECONDS[String(r.interval_period)];
-    return { repr: unit === undefined ? `<interval: ${String(r.interval_every)} ${String(r.interval_period)}>` : Number(r.interval_every) * unit, timeZone: appTimeZone };
+    return {
+      repr: unit === undefined ? `<interval: ${String(r.interval_every)} ${String(r.interval_period)}>` : Number(r.interval_every) * unit,
+      timeZone: appTimeZone,
+    };
   }
   if (r.minute !== null && r.minute !== undefined) {
     const fields = [r.minute, r.hour, r.day_of_week, r.day_of_month, r.month_of_year].map(String).join(" ");
     return { repr: `<crontab: ${fields} (m/h/d/dM/MY)>`, timeZone: typeof r.crontab_timezone === "string" && r.crontab_timezone ? r.crontab_timezone : "UTC" };
   }
   if (r.solar_event !== null && r.solar_event !== undefined) {
-    return { repr: `<solar: ${String(r.solar_event)} at latitude ${Number(r.solar_latitude)}, longitude: ${Number(r.solar_longitude)}>`, timeZone: appTimeZone };
+    return {
+      repr: `<solar: ${String(r.solar_event)} at latitude ${Number(r.solar_latitude)}, longitude: ${Number(r.solar_longitude)}>`,
+      timeZone: appTimeZone,
+    };
   }
   if (r.clocked_time !== null && r.clocked_time !== undefined) return { repr: `<clocked: ${String(r.clocked_time)}+00:00>`, timeZone: appTimeZone };
   return { repr: "no schedule", timeZone: appTimeZone };

@@ -15,11 +15,17 @@ export class DjangoSources {
   private readonly broken = new Map<"tasks" | "beat", string>();
   private readonly dbs: Db[] = [];
 
-  constructor(readonly tasksTarget: DbTarget | null, readonly beatTarget: DbTarget | null) {}
+  constructor(
+    readonly tasksTarget: DbTarget | null,
+    readonly beatTarget: DbTarget | null,
+  ) {}
 
   async start(): Promise<void> {
     const byUrl = new Map<string, Db>();
-    for (const [what, target] of [["tasks", this.tasksTarget], ["beat", this.beatTarget]] as const) {
+    for (const [what, target] of [
+      ["tasks", this.tasksTarget],
+      ["beat", this.beatTarget],
+    ] as const) {
       if (!target) continue;
       let db = byUrl.get(target.url);
       if (!db) {

@@ -47,7 +47,20 @@ export interface DbTaskPage {
 
 export class UnsupportedSort extends Error {}
 
-const LIST_COLUMNS = ["id", "task_id", "task_name", "status", "task_args", "task_kwargs", "result", "worker", "periodic_task_name", "content_type", "content_encoding", "meta"];
+const LIST_COLUMNS = [
+  "id",
+  "task_id",
+  "task_name",
+  "status",
+  "task_args",
+  "task_kwargs",
+  "result",
+  "worker",
+  "periodic_task_name",
+  "content_type",
+  "content_encoding",
+  "meta",
+];
 
 export class DjangoTaskSource {
   constructor(readonly db: Db) {}
@@ -67,7 +80,14 @@ export class DjangoTaskSource {
    * One page. `onlyIds`: the queue filter, which the table cannot answer: the ids the live store
    * knows on that queue (null when there is no queue filter).
    */
-  async list(filter: TaskFilter, sort: TaskSort, limit: number, cursor: Cursor | null, onlyIds: string[] | null, opts: { searchPayloads: boolean } = { searchPayloads: true }): Promise<DbTaskPage> {
+  async list(
+    filter: TaskFilter,
+    sort: TaskSort,
+    limit: number,
+    cursor: Cursor | null,
+    onlyIds: string[] | null,
+    opts: { searchPayloads: boolean } = { searchPayloads: true },
+  ): Promise<DbTaskPage> {
     if (sort.by === "runtime") throw new UnsupportedSort("sort=runtime: django-celery-results records no runtime; sort by received, started or finished");
     const d = this.db.dialect;
     const params: unknown[] = [];
@@ -153,7 +173,12 @@ export class DjangoTaskSource {
     );
     const r = rows[0];
     if (!r) return null;
-    return { group_id: String(r.group_id), result: decodeStored(r.result, r.content_type).value, date_created: isoOf(r.date_created), date_done: isoOf(r.date_done) };
+    return {
+      group_id: String(r.group_id),
+      result: decodeStored(r.result, r.content_type).value,
+      date_created: isoOf(r.date_created),
+      date_done: isoOf(r.date_done),
+    };
   }
 }
 
@@ -194,7 +219,8 @@ export function taskFromRow(row: Row): DbTask {
   const t = newRecord(String(row.task_id), rowId, createdMs);
   const result = decodeStored(row.result, row.content_type);
   const meta = decodeStored(row.meta, row.content_type).value;
-  const children = meta && typeof meta === "object" && Array.isArray((meta as { children?: unknown }).children) ? (meta as { children: unknown[] }).children : [];
+  const children =
+    meta && typeof meta === "object" && Array.isArray((meta as { children?: unknown }).children) ? (meta as { children: unknown[] }).children : [];
   let taskMeta: TaskMeta | null = null;
   if (KNOWN_STATES.has(status)) {
     taskMeta = {

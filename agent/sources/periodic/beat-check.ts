@@ -27,7 +27,6 @@ export interface EntryCheck {
   missed: number | null;
 }
 
-
 export interface BeatVerdict {
   status: BeatStatus;
   detail: string;
@@ -84,7 +83,11 @@ export function checkBeat(entries: readonly Expectation[], now: number, watching
   if (!latest) {
     const first = missed[0];
     const since = `no entry has run since the agent started ${ago(now - watchingSince)} (nor in the tasks it read back)`;
-    return verdict("unknown", first ? `${since}; ${missedText(first)}: is beat running, and do its tasks reach the agent (events or result backend)?` : since, first?.name ?? null);
+    return verdict(
+      "unknown",
+      first ? `${since}; ${missedText(first)}: is beat running, and do its tasks reach the agent (events or result backend)?` : since,
+      first?.name ?? null,
+    );
   }
   // Due after the latest run of anything and not seen: beat has been silent since.
   const silent = missed.find((e) => checks.get(e.name)!.missed! > latest.lastRun!);

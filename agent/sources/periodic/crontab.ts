@@ -9,5 +9,5 @@ export {
   type CrontabFieldName,
   type CrontabFields,
   type CrontabSets,
-} from './crontab-fields';
-export { nextCrontabRun } from './next-fire';
+} from "./crontab-fields";
+export { nextCrontabRun } from "./next-fire";

@@ -2,51 +2,38 @@
 // 30 minutes"), 24-hour clock, days Monday-first. Crontabs that don't phrase well fall back to
 // the Python call that produced them, e.g. crontab(minute='*/7', hour='9,17').
 
-import { CRONTAB_FIELD_NAMES, type Crontab, type CrontabFieldName } from './crontab';
-import type { ParsedSchedule } from './schedule-repr';
-import type { SolarEvent } from './solar';
-import { isUtcZone, isValidTimeZone, zonedWallClock } from './zoned-time';
+import { CRONTAB_FIELD_NAMES, type Crontab, type CrontabFieldName } from "./crontab";
+import type { ParsedSchedule } from "./schedule-repr";
+import type { SolarEvent } from "./solar";
+import { isUtcZone, isValidTimeZone, zonedWallClock } from "./zoned-time";
 
-const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
+const DAY_NAMES = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 const SOLAR_NAMES: Record<SolarEvent, string> = {
-  dawn_astronomical: 'astronomical dawn',
-  dawn_nautical: 'nautical dawn',
-  dawn_civil: 'civil dawn',
-  sunrise: 'sunrise',
-  solar_noon: 'solar noon',
-  sunset: 'sunset',
-  dusk_civil: 'civil dusk',
-  dusk_nautical: 'nautical dusk',
-  dusk_astronomical: 'astronomical dusk',
+  dawn_astronomical: "astronomical dawn",
+  dawn_nautical: "nautical dawn",
+  dawn_civil: "civil dawn",
+  sunrise: "sunrise",
+  solar_noon: "solar noon",
+  sunset: "sunset",
+  dusk_civil: "civil dusk",
+  dusk_nautical: "nautical dusk",
+  dusk_astronomical: "astronomical dusk",
 };
 /** Longer lists read worse than the raw fields. */
 const MAX_LIST = 6;
 
 /** `timeZone` is the Celery app's zone; crontab and clocked times are read in it (default UTC). */
-export function describeSchedule(s: ParsedSchedule, timeZone = 'UTC'): string {
-  const zone = isValidTimeZone(timeZone) ? timeZone : 'UTC';
+export function describeSchedule(s: ParsedSchedule, timeZone = "UTC"): string {
+  const zone = isValidTimeZone(timeZone) ? timeZone : "UTC";
   switch (s.kind) {
-    case 'interval':
+    case "interval":
       return describeInterval(s.seconds);
-    case 'crontab':
+    case "crontab":
       return withZone(describeCrontab(s) ?? crontabCall(s), zone);
-    case 'solar':
+    case "solar":
       return `at ${SOLAR_NAMES[s.event]} at ${pythonFloat(s.latitude)}, ${pythonFloat(s.longitude)}`;
-    case 'clocked':
+    case "clocked":
       return describeClocked(s.at, zone);
   }
 }
@@ -59,11 +46,11 @@ function withZone(text: string, zone: string): string {
 // Intervals
 
 export function describeInterval(seconds: number): string {
-  if (seconds < 1) return 'continuously (less than a second apart)';
+  if (seconds < 1) return "continuously (less than a second apart)";
   const units: [number, string][] = [
-    [86400, 'day'],
-    [3600, 'hour'],
-    [60, 'minute'],
+    [86400, "day"],
+    [3600, "hour"],
+    [60, "minute"],
   ];
   const parts: string[] = [];
   let rest = seconds;
@@ -73,12 +60,12 @@ export function describeInterval(seconds: number): string {
     rest -= n * size;
   }
   rest = Math.round(rest * 1000) / 1000; // float noise from "0:00:00.500000"
-  if (rest > 0) parts.push(plural(rest, 'second'));
-  return `every ${parts.join(' ')}`;
+  if (rest > 0) parts.push(plural(rest, "second"));
+  return `every ${parts.join(" ")}`;
 }
 
 function plural(n: number, unit: string): string {
-  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+  return `${n} ${unit}${n === 1 ? "" : "s"}`;
 }
 
 // ---------------------------------------------------------------------------
@@ -88,9 +75,9 @@ function describeCrontab(c: Crontab): string | null {
   const time = timePhrase(c.sets.minute, c.sets.hour);
   if (time === null) return null;
   // "every 15 minutes" says enough on its own; a fixed time needs "every day".
-  const days = dayPhrase(c, time.repeating ? '' : 'every day');
+  const days = dayPhrase(c, time.repeating ? "" : "every day");
   if (days === null) return null;
-  return days === '' ? time.text : `${time.text} ${days}`;
+  return days === "" ? time.text : `${time.text} ${days}`;
 }
 
 interface TimePhrase {
@@ -112,18 +99,14 @@ function timePhrase(minutes: readonly number[], hours: readonly number[]): TimeP
   const first = clock(hours[0]!, minutes[0]!);
   const last = clock(hours[hours.length - 1]!, minutes[minutes.length - 1]!);
   const during = (text: string): TimePhrase | null =>
-    allHours
-      ? { text, repeating: true }
-      : hourSpan
-        ? { text: `${text} from ${first} to ${last}`, repeating: true }
-        : null;
+    allHours ? { text, repeating: true } : hourSpan ? { text: `${text} from ${first} to ${last}`, repeating: true } : null;
 
-  if (allMinutes) return during('every minute');
+  if (allMinutes) return during("every minute");
   const minuteStep = evenStep(minutes, 60);
   if (minuteStep !== null) return during(`every ${minuteStep} minutes`);
   if (minutes.length > MAX_LIST) return null;
 
-  const atMinutes = `at ${minutes.length === 1 ? 'minute' : 'minutes'} ${joinList(minutes.map(String))}`;
+  const atMinutes = `at ${minutes.length === 1 ? "minute" : "minutes"} ${joinList(minutes.map(String))}`;
   if (allHours) return { text: `${atMinutes} of every hour`, repeating: true };
   const hourStep = evenStep(hours, 24);
   if (hourStep !== null) return { text: `${atMinutes} of every ${ordinal(hourStep)} hour`, repeating: true };
@@ -138,23 +121,23 @@ function dayPhrase(c: Crontab, everyDay: string): string | null {
   const allDom = dom.length === 31;
   const allMoy = moy.length === 12;
 
-  const months = allMoy ? '' : compress(moy, (m) => MONTH_NAMES[m - 1]!);
-  const weekdays = allDow ? '' : weekdayList(dow);
+  const months = allMoy ? "" : compress(moy, (m) => MONTH_NAMES[m - 1]!);
+  const weekdays = allDow ? "" : weekdayList(dow);
   if (months === null || weekdays === null) return null;
 
   const parts: string[] = [];
   if (!allDom) {
     const days = compress(dom, String);
     if (days === null) return null;
-    parts.push(`on ${dom.length === 1 ? 'day' : 'days'} ${days} of ${allMoy ? 'the month' : months}`);
+    parts.push(`on ${dom.length === 1 ? "day" : "days"} ${days} of ${allMoy ? "the month" : months}`);
     // Celery requires day of month AND day of week to match.
     if (!allDow) parts.push(`if it falls on ${weekdays}`);
-    return parts.join(', ');
+    return parts.join(", ");
   }
   if (!allDow) parts.push(isRange(weekdays) ? weekdays : `on ${weekdays}`);
   else if (everyDay) parts.push(everyDay);
   if (!allMoy) parts.push(isRange(months) ? `from ${months}` : `in ${months}`);
-  return parts.join(' ');
+  return parts.join(" ");
 }
 
 /** "Monday to Friday", "Saturday and Sunday"; runs may wrap through the weekend ("Friday to Monday"). */
@@ -207,13 +190,13 @@ function contiguousSpan(values: readonly number[]): boolean {
 }
 
 function ordinal(n: number): string {
-  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  const suffix = n % 100 >= 11 && n % 100 <= 13 ? "th" : (["th", "st", "nd", "rd"][n % 10] ?? "th");
   return `${n}${suffix}`;
 }
 
 function joinList(items: readonly string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+  if (items.length <= 1) return items.join("");
+  return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 }
 
 function clock(h: number, m: number): string {
@@ -221,15 +204,13 @@ function clock(h: number, m: number): string {
 }
 
 function pad(n: number): string {
-  return String(n).padStart(2, '0');
+  return String(n).padStart(2, "0");
 }
 
 /** The fallback: the crontab(...) call as it would be written in Python, '*' fields left out. */
 function crontabCall(c: Crontab): string {
-  const args = CRONTAB_FIELD_NAMES.filter((name: CrontabFieldName) => c.fields[name].trim() !== '*').map(
-    (name) => `${name}=${pythonArg(c.fields[name])}`,
-  );
-  return `crontab(${args.join(', ')})`;
+  const args = CRONTAB_FIELD_NAMES.filter((name: CrontabFieldName) => c.fields[name].trim() !== "*").map((name) => `${name}=${pythonArg(c.fields[name])}`);
+  return `crontab(${args.join(", ")})`;
 }
 
 function pythonArg(field: string): string {
@@ -249,6 +230,6 @@ function pythonFloat(n: number): string {
 
 function describeClocked(at: Date, zone: string): string {
   const w = zonedWallClock(at.getTime(), zone);
-  const time = `${w.year}-${pad(w.month)}-${pad(w.day)} ${clock(w.hour, w.minute)}${w.second ? `:${pad(w.second)}` : ''}`;
+  const time = `${w.year}-${pad(w.month)}-${pad(w.day)} ${clock(w.hour, w.minute)}${w.second ? `:${pad(w.second)}` : ""}`;
   return isUtcZone(zone) ? `once at ${time} UTC` : `once at ${time} (${zone})`;
 }

@@ -1,8 +1,8 @@
 // When a Celery crontab fires next, in an IANA time zone, the way beat (5.2) would run it,
 // clock changes included. Pure TypeScript (Intl only, through zoned-time).
 
-import type { Crontab } from './crontab-fields';
-import { DAY, daysInMonth, HOUR, MINUTE, weekday, zonedWallClock, zonedWallToInstant, zoneOffset } from './zoned-time';
+import type { Crontab } from "./crontab-fields";
+import { DAY, daysInMonth, HOUR, MINUTE, weekday, zonedWallClock, zonedWallToInstant, zoneOffset } from "./zoned-time";
 
 /**
  * The first time strictly after `after` at which the crontab fires, in `timeZone`.
@@ -47,7 +47,7 @@ export function nextCrontabRun(c: Crontab, after: Date, timeZone: string): Date 
     }
     day += 1;
   }
-  throw new Error('nextCrontabRun: crontab never fires');
+  throw new Error("nextCrontabRun: crontab never fires");
 }
 
 /** Earliest fire time on one local day (given as its midnight encoded as UTC) that is after afterMs. */

@@ -35,13 +35,25 @@ export function pythonRepr(v: unknown): string {
   if (typeof v === "number") return String(v);
   if (typeof v === "string") return pyStr(v);
   if (Array.isArray(v)) return `[${v.map(pythonRepr).join(", ")}]`;
-  if (typeof v === "object") return `{${Object.entries(v).map(([k, x]) => `${pyStr(k)}: ${pythonRepr(x)}`).join(", ")}}`;
+  if (typeof v === "object")
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${pyStr(k)}: ${pythonRepr(x)}`)
+      .join(", ")}}`;
   return String(v);
 }
 
 function pyStr(s: string): string {
   const q = s.includes("'") && !s.includes('"') ? '"' : "'";
-  return q + s.replace(/\\/g, "\\\\").replace(q === "'" ? /'/g : /"/g, `\\${q}`).replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t") + q;
+  return (
+    q +
+    s
+      .replace(/\\/g, "\\\\")
+      .replace(q === "'" ? /'/g : /"/g, `\\${q}`)
+      .replace(/\n/g, "\\n")
+      .replace(/\r/g, "\\r")
+      .replace(/\t/g, "\\t") +
+    q
+  );
 }
 
 const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "\\": "\\", "'": "'", '"': '"', "0": "\0", a: "\x07", b: "\b", f: "\f", v: "\v" };

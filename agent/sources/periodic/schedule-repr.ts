@@ -2,17 +2,17 @@
 // The worker serialises config with celery.utils.serialization.jsonify: numbers stay numbers,
 // timedeltas become str(timedelta), and schedule objects become their Python repr.
 
-import { buildCrontab, CRONTAB_FIELD_NAMES, type Crontab, type CrontabFieldName, type CrontabFields } from './crontab';
-import { isSolarEvent, type SolarEvent } from './solar';
+import { buildCrontab, CRONTAB_FIELD_NAMES, type Crontab, type CrontabFieldName, type CrontabFields } from "./crontab";
+import { isSolarEvent, type SolarEvent } from "./solar";
 
 export type ParsedSchedule =
-  | { kind: 'interval'; seconds: number }
-  | ({ kind: 'crontab' } & Crontab)
-  | { kind: 'solar'; event: SolarEvent; latitude: number; longitude: number }
-  | { kind: 'clocked'; at: Date };
+  | { kind: "interval"; seconds: number }
+  | ({ kind: "crontab" } & Crontab)
+  | { kind: "solar"; event: SolarEvent; latitude: number; longitude: number }
+  | { kind: "clocked"; at: Date };
 
 export interface ScheduleParseError {
-  kind: 'error';
+  kind: "error";
   /** What could not be parsed and why. */
   error: string;
   /** The input as text (shortened), for display. */
@@ -20,7 +20,7 @@ export interface ScheduleParseError {
 }
 
 export function isScheduleParseError(r: ParsedSchedule | ScheduleParseError): r is ScheduleParseError {
-  return r.kind === 'error';
+  return r.kind === "error";
 }
 
 /** Never throws: anything unrecognised comes back as a ScheduleParseError. */
@@ -34,9 +34,9 @@ export function parseScheduleRepr(value: unknown): ParsedSchedule | SchedulePars
 }
 
 function parseValue(value: unknown): ParsedSchedule | ScheduleParseError {
-  if (typeof value === 'number') return intervalFromSeconds(value, value);
-  if (typeof value !== 'string') {
-    const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  if (typeof value === "number") return intervalFromSeconds(value, value);
+  if (typeof value !== "string") {
+    const type = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
     return parseError(value, `expected a number of seconds or a schedule string, got ${type}`);
   }
   const text = value.trim();
@@ -46,16 +46,16 @@ function parseValue(value: unknown): ParsedSchedule | ScheduleParseError {
   if (delta !== null) return intervalFromSeconds(delta, value);
 
   const repr = /^<(\w+):\s*([\s\S]*?)\s*>$/.exec(text);
-  if (!repr) return parseError(value, 'not a number of seconds, a timedelta or a schedule repr');
+  if (!repr) return parseError(value, "not a number of seconds, a timedelta or a schedule repr");
   const [, tag, body] = repr as unknown as [string, string, string];
   switch (tag) {
-    case 'crontab':
+    case "crontab":
       return parseCrontabBody(body, value);
-    case 'solar':
+    case "solar":
       return parseSolarBody(body, value);
-    case 'freq':
+    case "freq":
       return parseFreqBody(body, value);
-    case 'clocked':
+    case "clocked":
       return parseClockedBody(body, value);
     default:
       return parseError(value, `unsupported schedule type "${tag}"`);
@@ -63,27 +63,25 @@ function parseValue(value: unknown): ParsedSchedule | ScheduleParseError {
 }
 
 function intervalFromSeconds(seconds: number, input: unknown): ParsedSchedule | ScheduleParseError {
-  if (!Number.isFinite(seconds)) return parseError(input, 'interval is not a finite number');
-  if (seconds < 0) return parseError(input, 'interval is negative');
-  return { kind: 'interval', seconds };
+  if (!Number.isFinite(seconds)) return parseError(input, "interval is not a finite number");
+  if (seconds < 0) return parseError(input, "interval is negative");
+  return { kind: "interval", seconds };
 }
 
 /** str(timedelta): "0:05:00", "1 day, 2:00:00", "3 days, 0:00:00.500000", "-1 day, 23:59:00". */
 function parseTimedelta(text: string): number | null {
   const m = /^(?:(-?\d+) days?, )?(\d{1,2}):(\d\d):(\d\d)(?:\.(\d{1,6}))?$/.exec(text);
   if (!m) return null;
-  const [, days = '0', h, min, s, frac = ''] = m as unknown as string[];
-  return (
-    Number(days) * 86400 + Number(h) * 3600 + Number(min) * 60 + Number(s) + (frac ? Number(`0.${frac}`) : 0)
-  );
+  const [, days = "0", h, min, s, frac = ""] = m as unknown as string[];
+  return Number(days) * 86400 + Number(h) * 3600 + Number(min) * 60 + Number(s) + (frac ? Number(`0.${frac}`) : 0);
 }
 
 // Celery <= 5.2 prints day_of_week third; Celery 5.3+ prints the Unix cron order. The legend says which.
 const CRONTAB_ORDERS: Record<string, CrontabFieldName[]> = {
-  'm/h/d/dM/MY': ['minute', 'hour', 'day_of_week', 'day_of_month', 'month_of_year'],
-  'm/h/dM/MY/d': ['minute', 'hour', 'day_of_month', 'month_of_year', 'day_of_week'],
+  "m/h/d/dM/MY": ["minute", "hour", "day_of_week", "day_of_month", "month_of_year"],
+  "m/h/dM/MY/d": ["minute", "hour", "day_of_month", "month_of_year", "day_of_week"],
 };
-const DEFAULT_CRONTAB_ORDER = 'm/h/d/dM/MY';
+const DEFAULT_CRONTAB_ORDER = "m/h/d/dM/MY";
 
 /** "0 0 * * * (m/h/d/dM/MY)"; a field may be a Python set/list/tuple repr containing spaces. */
 function parseCrontabBody(body: string, input: unknown): ParsedSchedule | ScheduleParseError {
@@ -98,27 +96,27 @@ function parseCrontabBody(body: string, input: unknown): ParsedSchedule | Schedu
   if (!order) return parseError(input, `unknown crontab field order "(${legend})"`);
 
   const tokens = splitCrontabFields(rest);
-  if (tokens === null) return parseError(input, 'unbalanced brackets in crontab fields');
+  if (tokens === null) return parseError(input, "unbalanced brackets in crontab fields");
   if (tokens.length !== 5) return parseError(input, `expected 5 crontab fields, found ${tokens.length}`);
   const fields = {} as CrontabFields;
   for (const name of CRONTAB_FIELD_NAMES) fields[name] = tokens[order.indexOf(name)]!;
   const built = buildCrontab(fields);
   if (!built.ok) return parseError(input, `bad crontab: ${built.error}`);
-  return { kind: 'crontab', ...built.value };
+  return { kind: "crontab", ...built.value };
 }
 
 /** Split on whitespace outside brackets; glue "0," + "30" back together (Celery allows "0, 30"). */
 function splitCrontabFields(text: string): string[] | null {
   const tokens: string[] = [];
-  let current = '';
+  let current = "";
   let depth = 0;
   for (const ch of text) {
-    if ('{[('.includes(ch)) depth += 1;
-    if ('}])'.includes(ch)) depth -= 1;
+    if ("{[(".includes(ch)) depth += 1;
+    if ("}])".includes(ch)) depth -= 1;
     if (depth < 0) return null;
     if (/\s/.test(ch) && depth === 0) {
       if (current) tokens.push(current);
-      current = '';
+      current = "";
     } else {
       current += ch;
     }
@@ -128,7 +126,7 @@ function splitCrontabFields(text: string): string[] | null {
   const merged: string[] = [];
   for (const token of tokens) {
     const last = merged[merged.length - 1];
-    if (last !== undefined && (last.endsWith(',') || token.startsWith(','))) {
+    if (last !== undefined && (last.endsWith(",") || token.startsWith(","))) {
       merged[merged.length - 1] = `${last}${token}`;
     } else {
       merged.push(token);
@@ -137,7 +135,7 @@ function splitCrontabFields(text: string): string[] | null {
   return merged;
 }
 
-const NUMBER = '(-?\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?)';
+const NUMBER = "(-?\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?)";
 
 /** "sunrise at latitude 40.7, longitude: -74.0" */
 function parseSolarBody(body: string, input: unknown): ParsedSchedule | ScheduleParseError {
@@ -149,7 +147,7 @@ function parseSolarBody(body: string, input: unknown): ParsedSchedule | Schedule
   const longitude = Number(lon);
   if (Math.abs(latitude) > 90) return parseError(input, `latitude ${lat} is outside -90..90`);
   if (Math.abs(longitude) > 180) return parseError(input, `longitude ${lon} is outside -180..180`);
-  return { kind: 'solar', event, latitude, longitude };
+  return { kind: "solar", event, latitude, longitude };
 }
 
 const UNIT_SECONDS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400 };
@@ -161,7 +159,7 @@ const UNIT_SECONDS: Record<string, number> = { second: 1, minute: 60, hour: 3600
  * 1.67 hours -> 100 minutes.
  */
 function parseFreqBody(body: string, input: unknown): ParsedSchedule | ScheduleParseError {
-  if (body === 'now') return { kind: 'interval', seconds: 0 };
+  if (body === "now") return { kind: "interval", seconds: 0 };
   const m = /^(\d+(?:\.\d+)?) (second|minute|hour|day)s?$/.exec(body);
   if (!m) return parseError(input, 'freq schedule is not "<number> seconds|minutes|hours|days"');
   const unit = UNIT_SECONDS[m[2]!]!;
@@ -169,9 +167,9 @@ function parseFreqBody(body: string, input: unknown): ParsedSchedule | ScheduleP
   const tolerance = 0.005 * unit + 1e-9;
   for (const grain of [86400, 3600, 900, 300, 60, 1]) {
     const snapped = Math.round(printed / grain) * grain;
-    if (snapped > 0 && Math.abs(snapped - printed) <= tolerance) return { kind: 'interval', seconds: snapped };
+    if (snapped > 0 && Math.abs(snapped - printed) <= tolerance) return { kind: "interval", seconds: snapped };
   }
-  return { kind: 'interval', seconds: Math.round(printed * 1000) / 1000 };
+  return { kind: "interval", seconds: Math.round(printed * 1000) / 1000 };
 }
 
 /**
@@ -179,40 +177,31 @@ function parseFreqBody(body: string, input: unknown): ParsedSchedule | ScheduleP
  * " True"/" False", the enabled flag). A time without an offset is taken as UTC.
  */
 function parseClockedBody(body: string, input: unknown): ParsedSchedule | ScheduleParseError {
-  const m =
-    /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,6}))?)?\s*(Z|[+-]\d\d:?\d\d)?(?:\s+(?:True|False))?$/.exec(
-      body,
-    );
-  if (!m) return parseError(input, 'clocked schedule is not a date and time');
-  const [, y, mo, d, h, mi, s = '0', frac = '', offset = 'Z'] = m as unknown as string[];
+  const m = /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,6}))?)?\s*(Z|[+-]\d\d:?\d\d)?(?:\s+(?:True|False))?$/.exec(body);
+  if (!m) return parseError(input, "clocked schedule is not a date and time");
+  const [, y, mo, d, h, mi, s = "0", frac = "", offset = "Z"] = m as unknown as string[];
   const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
   const check = new Date(wall);
-  if (
-    check.getUTCMonth() !== Number(mo) - 1 ||
-    check.getUTCDate() !== Number(d) ||
-    Number(h) > 23 ||
-    Number(mi) > 59 ||
-    Number(s) > 59
-  ) {
-    return parseError(input, 'clocked schedule has an impossible date or time');
+  if (check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) {
+    return parseError(input, "clocked schedule has an impossible date or time");
   }
   let offsetMinutes = 0;
-  if (offset !== 'Z') {
-    const digits = offset!.replace(':', '');
-    const sign = digits.startsWith('-') ? -1 : 1;
+  if (offset !== "Z") {
+    const digits = offset!.replace(":", "");
+    const sign = digits.startsWith("-") ? -1 : 1;
     offsetMinutes = sign * (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5)));
   }
   const ms = frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0;
-  return { kind: 'clocked', at: new Date(wall + ms - offsetMinutes * 60_000) };
+  return { kind: "clocked", at: new Date(wall + ms - offsetMinutes * 60_000) };
 }
 
 function parseError(input: unknown, error: string): ScheduleParseError {
-  return { kind: 'error', error, input: shorten(reprOf(input)) };
+  return { kind: "error", error, input: shorten(reprOf(input)) };
 }
 
 /** The input as text: strings as they are, everything else as JSON where possible. */
 export function reprOf(value: unknown): string {
-  if (typeof value === 'string') return value;
+  if (typeof value === "string") return value;
   try {
     const json = JSON.stringify(value);
     if (json !== undefined) return json;

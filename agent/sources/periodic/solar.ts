@@ -5,15 +5,15 @@
 // plenty for a monitor (Celery itself uses the ephem library).
 
 export const SOLAR_EVENTS = [
-  'dawn_astronomical',
-  'dawn_nautical',
-  'dawn_civil',
-  'sunrise',
-  'solar_noon',
-  'sunset',
-  'dusk_civil',
-  'dusk_nautical',
-  'dusk_astronomical',
+  "dawn_astronomical",
+  "dawn_nautical",
+  "dawn_civil",
+  "sunrise",
+  "solar_noon",
+  "sunset",
+  "dusk_civil",
+  "dusk_nautical",
+  "dusk_astronomical",
 ] as const;
 
 export type SolarEvent = (typeof SOLAR_EVENTS)[number];
@@ -112,10 +112,7 @@ function sunPosition(ms: number): { declination: number; equationOfTime: number 
   const meanAnomaly = 357.52911 + t * (35999.05029 - 0.0001537 * t);
   const eccentricity = 0.016708634 - t * (0.000042037 + 0.0000001267 * t);
   const m = rad(meanAnomaly);
-  const equationOfCentre =
-    Math.sin(m) * (1.914602 - t * (0.004817 + 0.000014 * t)) +
-    Math.sin(2 * m) * (0.019993 - 0.000101 * t) +
-    Math.sin(3 * m) * 0.000289;
+  const equationOfCentre = Math.sin(m) * (1.914602 - t * (0.004817 + 0.000014 * t)) + Math.sin(2 * m) * (0.019993 - 0.000101 * t) + Math.sin(3 * m) * 0.000289;
   const omega = rad(125.04 - 1934.136 * t);
   const apparentLongitude = rad(meanLongitude + equationOfCentre - 0.00569 - 0.00478 * Math.sin(omega));
   const meanObliquity = 23 + (26 + (21.448 - t * (46.815 + t * (0.00059 - t * 0.001813))) / 60) / 60;
@@ -128,11 +125,7 @@ function sunPosition(ms: number): { declination: number; equationOfTime: number 
   const equationOfTime =
     4 *
     deg(
-      y * Math.sin(2 * l0) -
-        2 * e * Math.sin(m) +
-        4 * e * y * Math.sin(m) * Math.cos(2 * l0) -
-        0.5 * y * y * Math.sin(4 * l0) -
-        1.25 * e * e * Math.sin(2 * m),
+      y * Math.sin(2 * l0) - 2 * e * Math.sin(m) + 4 * e * y * Math.sin(m) * Math.cos(2 * l0) - 0.5 * y * y * Math.sin(4 * l0) - 1.25 * e * e * Math.sin(2 * m),
     );
   return { declination, equationOfTime };
 }

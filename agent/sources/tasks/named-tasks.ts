@@ -21,7 +21,11 @@ export interface NamedTask {
 }
 
 /** Visits the tasks named `name`, newest received first, until `visit` returns false. */
-export function eachNamed(name: string, visit: (t: NamedTask) => boolean, parts: { slots: TaskSlots; indexes: TaskIndexes; hot: HotCache; texts: TextStore }): void {
+export function eachNamed(
+  name: string,
+  visit: (t: NamedTask) => boolean,
+  parts: { slots: TaskSlots; indexes: TaskIndexes; hot: HotCache; texts: TextStore },
+): void {
   const { slots, hot, texts } = parts;
   const { c, ids, syms } = slots;
   const sym = syms.name.idOf(name);

@@ -31,7 +31,25 @@ export function packText(t: TaskRecord): string {
   const e = t.exception ?? "";
   // One flat string: join() copies into a single allocation, where a template literal would keep a
   // tree of concatenation nodes (and every piece) alive.
-  return [fmtOf(t.args), fmtOf(t.kwargs), fmtOf(t.result), t.exception === null ? "-" : "e", a.length, ",", k.length, ",", r.length, ";", a, SEP, k, SEP, r, SEP, e].join("");
+  return [
+    fmtOf(t.args),
+    fmtOf(t.kwargs),
+    fmtOf(t.result),
+    t.exception === null ? "-" : "e",
+    a.length,
+    ",",
+    k.length,
+    ",",
+    r.length,
+    ";",
+    a,
+    SEP,
+    k,
+    SEP,
+    r,
+    SEP,
+    e,
+  ].join("");
 }
 
 export interface TextFields {
@@ -175,12 +193,14 @@ export function unpackRest(t: TaskRecord, rest: string | undefined, flags: numbe
   t.waiting = (o.wait as TaskRecord["waiting"] | undefined) ?? null;
   if (flags & TIMELINE_IS_BACKEND_WRITE) t.timeline = [impliedTimeline(t)];
   else
-    t.timeline = ((o.tl as [string, number, string | null, 0 | 1 | 2, string | null, number?][] | undefined) ?? []).map(([type, at, hostname, source, detail, attempt]) => ({
-      type,
-      at,
-      hostname,
-      source: TIMELINE_SOURCES[source],
-      detail,
-      ...(attempt !== undefined && { attempt }),
-    }));
+    t.timeline = ((o.tl as [string, number, string | null, 0 | 1 | 2, string | null, number?][] | undefined) ?? []).map(
+      ([type, at, hostname, source, detail, attempt]) => ({
+        type,
+        at,
+        hostname,
+        source: TIMELINE_SOURCES[source],
+        detail,
+        ...(attempt !== undefined && { attempt }),
+      }),
+    );
 }

@@ -68,7 +68,10 @@ export function taskDetail(t: TaskRecord, extras: DetailExtras): TaskDetail {
     args_value: t.args,
     kwargs_value: t.kwargs,
     result_value: t.state === "SUCCESS" ? t.result : null,
-    exception_info: failed && (t.excType || t.excMessage || t.exception) ? { type: t.excType ?? typeFromRepr(t.exception), message: t.excMessage, module: t.excModule } : null,
+    exception_info:
+      failed && (t.excType || t.excMessage || t.exception)
+        ? { type: t.excType ?? typeFromRepr(t.exception), message: t.excMessage, module: t.excModule }
+        : null,
     traceback: failed ? t.traceback : null,
     eta: isoTime(t.eta),
     expires: isoTime(t.expires),
@@ -78,7 +81,11 @@ export function taskDetail(t: TaskRecord, extras: DetailExtras): TaskDetail {
     routing_key: t.routingKey,
     priority: t.priority,
     timeline: timelineByAttempt(t, failed ? null : t.traceback),
-    sources: [...(t.fromEvents ? (["events"] as const) : []), ...(t.fromBackend ? (["result_backend"] as const) : []), ...(t.waiting ? (["broker"] as const) : [])],
+    sources: [
+      ...(t.fromEvents ? (["events"] as const) : []),
+      ...(t.fromBackend ? (["result_backend"] as const) : []),
+      ...(t.waiting ? (["broker"] as const) : []),
+    ],
     source: extras.source,
   };
 }

@@ -28,5 +28,5 @@ export function matchesText(t: TaskRecord, q: string): boolean {
 }
 
 export function valueText(v: StoredValue): string {
-  return v.format === "repr" ? v.value : JSON.stringify(v.value) ?? "null";
+  return v.format === "repr" ? v.value : (JSON.stringify(v.value) ?? "null");
 }

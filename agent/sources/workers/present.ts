@@ -39,7 +39,12 @@ export function hostOf(name: string): string {
 export function workerSummary({ state: w, liveness, stats, activeQueues }: WorkerInputs): WorkerSummary {
   const s = isRecord(stats) ? stats : null;
   const pool = isRecord(s?.pool) ? s.pool : null;
-  const queues = Array.isArray(activeQueues) ? activeQueues.map(readQueueDeclaration).filter((q) => q !== null).map((q) => q.name) : [];
+  const queues = Array.isArray(activeQueues)
+    ? activeQueues
+        .map(readQueueDeclaration)
+        .filter((q) => q !== null)
+        .map((q) => q.name)
+    : [];
   return {
     name: w.name,
     hostname: hostOf(w.name),
@@ -113,7 +118,14 @@ export function queueBindings(reply: unknown): QueueBinding[] {
   return reply
     .map(readQueueDeclaration)
     .filter((q) => q !== null)
-    .map((q) => ({ name: q.name, exchange: q.exchange, exchange_type: q.exchangeType, routing_key: q.routingKey, durable: q.durable, max_priority: q.maxPriority }));
+    .map((q) => ({
+      name: q.name,
+      exchange: q.exchange,
+      exchange_type: q.exchangeType,
+      routing_key: q.routingKey,
+      durable: q.durable,
+      max_priority: q.maxPriority,
+    }));
 }
 
 export function rusage(stats: unknown): { utime: number | null; stime: number | null; maxrss_kb: number | null } | null {

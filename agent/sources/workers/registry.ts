@@ -68,7 +68,8 @@ const SOLO_QUIET = "a solo worker sends no heartbeat while a task runs";
 function busyReason(pool: string | null, everHeard: boolean): string {
   if (pool === "solo") return `; ${SOLO_QUIET}`;
   // Known only by its binding and the result backend: the agent started while it was busy, or after it died.
-  if (!everHeard) return `, as the result backend says; not heard from since the agent started and its pool is not known yet: ${SOLO_QUIET} (one that died mid-task looks the same)`;
+  if (!everHeard)
+    return `, as the result backend says; not heard from since the agent started and its pool is not known yet: ${SOLO_QUIET} (one that died mid-task looks the same)`;
   return `; its pool is not known yet (it has not answered stats), and ${SOLO_QUIET}`;
 }
 
@@ -89,7 +90,10 @@ export class WorkerRegistry {
   /** When the agent started listening: before the first heartbeats can have come, silence means nothing yet. */
   private readonly startedAt: number;
 
-  constructor(private readonly tasks: RunningTaskLookup, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly tasks: RunningTaskLookup,
+    private readonly now: () => number = Date.now,
+  ) {
     this.startedAt = now();
   }
 
@@ -154,9 +158,25 @@ export class WorkerRegistry {
     let w = this.workers.get(name);
     if (!w) {
       w = {
-        name, lastHeartbeat: null, lastEventTimestamp: null, freq: DEFAULT_FREQ, active: null, processed: null,
-        loadavg: null, swVer: null, swIdent: null, swSys: null, pid: null, clockSkew: null, utcoffset: null, offlineAt: null,
-        onlineAt: null, lastAnswerAt: null, lastTaskEventAt: null, bindingOnly: true, restartedAt: null,
+        name,
+        lastHeartbeat: null,
+        lastEventTimestamp: null,
+        freq: DEFAULT_FREQ,
+        active: null,
+        processed: null,
+        loadavg: null,
+        swVer: null,
+        swIdent: null,
+        swSys: null,
+        pid: null,
+        clockSkew: null,
+        utcoffset: null,
+        offlineAt: null,
+        onlineAt: null,
+        lastAnswerAt: null,
+        lastTaskEventAt: null,
+        bindingOnly: true,
+        restartedAt: null,
       };
       this.workers.set(name, w);
     }
@@ -270,11 +290,16 @@ export class WorkerRegistry {
   liveness(w: WorkerState): Liveness {
     const now = this.judgedAt();
     const window = w.freq * 2 * 1000;
-    if (w.offlineAt !== null && !this.restartingAfterOutage(w.offlineAt, now)) return { status: "offline", busy: false, detail: "shut down (sent worker-offline)" };
+    if (w.offlineAt !== null && !this.restartingAfterOutage(w.offlineAt, now))
+      return { status: "offline", busy: false, detail: "shut down (sent worker-offline)" };
     const heard = this.lastHeard(w);
     if (heard && now - heard <= window) {
       const deafSince = this.deaf && this.deaf.to === null ? this.deaf.from : null;
-      return { status: "online", busy: false, detail: deafSince === null ? null : `as last known: the agent has not heard the broker since ${new Date(deafSince).toISOString()}` };
+      return {
+        status: "online",
+        busy: false,
+        detail: deafSince === null ? null : `as last known: the agent has not heard the broker since ${new Date(deafSince).toISOString()}`,
+      };
     }
     const running = this.tasks.running(w.name);
     const pool = this.pools.get(w.name) ?? (running.length && this.heartbeatsWhileBusy(w, running) ? "not solo" : null);

@@ -54,7 +54,12 @@ export async function coalescing(ctx: BenchContext, agent: AgentProcess, broker:
     .map(([m, times]) => {
       const gaps = times.slice(1).map((t, i) => t - times[i]!);
       const span = times.length > 1 ? times[times.length - 1]! - times[0]! : elapsed;
-      return { method: m, n: times.length, perSecond: times.length > 1 ? (times.length - 1) / span : 1 / elapsed, minGap: gaps.length ? Math.min(...gaps) : Infinity };
+      return {
+        method: m,
+        n: times.length,
+        perSecond: times.length > 1 ? (times.length - 1) / span : 1 / elapsed,
+        minGap: gaps.length ? Math.min(...gaps) : Infinity,
+      };
     })
     .sort((a, b) => b.perSecond - a.perSecond);
   const worst = rates[0] ?? { method: "none", n: 0, perSecond: 0, minGap: Infinity };

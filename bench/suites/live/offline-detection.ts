@@ -22,9 +22,12 @@ export async function offlineDetection(ctx: BenchContext, agent: AgentProcess, b
     while (seenAt === null && performance.now() - t0 < 30_000) {
       // Overlapping polls every 100 ms: one slow answer does not hide a later one.
       inflight.push(
-        timedGet<{ workers: WorkerRow[] }>(`${agent.url}/api/v1/workers`).then((r) => {
-          if (r.body.workers?.some((w) => w.name === v.name && w.status === "offline")) seenAt ??= performance.now();
-        }, () => undefined),
+        timedGet<{ workers: WorkerRow[] }>(`${agent.url}/api/v1/workers`).then(
+          (r) => {
+            if (r.body.workers?.some((w) => w.name === v.name && w.status === "offline")) seenAt ??= performance.now();
+          },
+          () => undefined,
+        ),
       );
       await sleep(100);
     }

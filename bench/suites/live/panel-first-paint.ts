@@ -50,7 +50,13 @@ export async function panelFirstPaint(ctx: BenchContext, agent: AgentProcess): P
         const w = window as unknown as { __overviewAt: number; __overviewPaintedAt: number };
         const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
         const api = (performance.getEntriesByType("resource") as PerformanceResourceTiming[]).find((r) => r.name.endsWith("/api/v1/overview"));
-        return { at: w.__overviewAt, painted: w.__overviewPaintedAt, domContentLoaded: nav?.domContentLoadedEventEnd ?? NaN, apiStart: api?.startTime ?? NaN, apiEnd: api?.responseEnd ?? NaN };
+        return {
+          at: w.__overviewAt,
+          painted: w.__overviewPaintedAt,
+          domContentLoaded: nav?.domContentLoadedEventEnd ?? NaN,
+          apiStart: api?.startTime ?? NaN,
+          apiEnd: api?.responseEnd ?? NaN,
+        };
       });
       await page.close();
       if (i < 2) continue; // the first opens warm Chromium's caches (and the agent's): not counted
@@ -64,7 +70,8 @@ export async function panelFirstPaint(ctx: BenchContext, agent: AgentProcess): P
     const s = summarize(painted);
     ctx.figures.push({
       id: "panel.first_paint",
-      limits: "most of the time is the browser's own: see the floor (an almost empty extension page) and the breakdown in the notes; the agent's share is the request in flight",
+      limits:
+        "most of the time is the browser's own: see the floor (an almost empty extension page) and the breakdown in the notes; the agent's share is the request in flight",
       row: "panel first paint",
       what: "headless Chromium, built extension, `panel.html#/overview` against the warm agent (its replies 1.2 s old): navigation start to the Overview's cards in the DOM and the next frame",
       value: s.p50,

@@ -66,12 +66,18 @@ export async function workerLatency(ctx: BenchContext, agent: AgentProcess, brok
   // Cache hits: what a second client asking within the freshness window gets.
   const warm: number[] = [];
   for (let i = 0; i < 30; i++) warm.push((await timedGet(`${agent.url}/api/v1/workers`)).ms);
-  const py = JSON.parse((await runPython(PY_INSPECT.replace("range(N)", `range(${ctx.quick ? 3 : 5})`), broker, backend, {}, 120_000)).trim()) as { ms: number[]; nodes: number };
+  const py = JSON.parse((await runPython(PY_INSPECT.replace("range(N)", `range(${ctx.quick ? 3 : 5})`), broker, backend, {}, 120_000)).trim()) as {
+    ms: number[];
+    nodes: number;
+  };
 
   const cliSum = summarize(cliMs);
   const listSum = summarize(list);
   const detailSum = summarize(detail);
-  const bc = { broadcasts: after.body.remote_control.broadcasts - before.body.remote_control.broadcasts, early: after.body.remote_control.early - before.body.remote_control.early };
+  const bc = {
+    broadcasts: after.body.remote_control.broadcasts - before.body.remote_control.broadcasts,
+    early: after.body.remote_control.early - before.body.remote_control.early,
+  };
   ctx.figures.push(
     {
       id: "workers.list.p50",

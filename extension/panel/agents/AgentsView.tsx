@@ -11,8 +11,8 @@ export function AgentsView({ stored }: { stored: StoredState }) {
         <h1>Agents</h1>
       </header>
       <p class="dim">
-        Each agent watches one Celery deployment. Agents on this machine (127.0.0.1, localhost, [::1]) need no permission; for any other address the browser asks
-        once, for that address only.
+        Each agent watches one Celery deployment. Agents on this machine (127.0.0.1, localhost, [::1]) need no permission; for any other address the browser
+        asks once, for that address only.
       </p>
       <AgentList agents={stored.agents} currentId={stored.current?.id ?? null} statuses={stored.statuses} />
       <h2>Add an agent</h2>

@@ -70,7 +70,14 @@ function ConfigBody({ config }: { config: Config }) {
   return (
     <>
       <div class="dim">
-        As reported by {config.reported_by.length ? config.reported_by.map((w) => <span key={w}><WorkerLink name={w} /> </span>) : "no worker (none answered)"}
+        As reported by{" "}
+        {config.reported_by.length
+          ? config.reported_by.map((w) => (
+              <span key={w}>
+                <WorkerLink name={w} />{" "}
+              </span>
+            ))
+          : "no worker (none answered)"}
       </div>
       <Differences config={config} />
       {all.length === 0 ? (
@@ -114,7 +121,17 @@ function ConfigBody({ config }: { config: Config }) {
 export function ConfigView() {
   const config = useResource((client, signal) => client.get("config", { signal }), []);
   return (
-    <DataView name="config" heading="Configuration" resource={config} what="configuration" tools={<button type="button" onClick={config.refresh}>Reload</button>}>
+    <DataView
+      name="config"
+      heading="Configuration"
+      resource={config}
+      what="configuration"
+      tools={
+        <button type="button" onClick={config.refresh}>
+          Reload
+        </button>
+      }
+    >
       {(data) => <ConfigBody config={data} />}
     </DataView>
   );

@@ -36,13 +36,19 @@ export function SettingCell({ setting }: { setting: Setting }) {
       {setting.hidden_by_celery ? (
         <>
           {" "}
-          <Badge tone="muted" title="Celery masks every setting whose name contains KEY, DATABASE, PASS... in its conf reply, even when it is no secret. The agent cannot recover it.">
+          <Badge
+            tone="muted"
+            title="Celery masks every setting whose name contains KEY, DATABASE, PASS... in its conf reply, even when it is no secret. The agent cannot recover it."
+          >
             hidden by Celery
           </Badge>
         </>
       ) : null}
       {observed ? (
-        <div class={`observed${observed.value === null || observed.value === undefined ? " dim" : ""}`} data-observed={String(observed.value !== null && observed.value !== undefined)}>
+        <div
+          class={`observed${observed.value === null || observed.value === undefined ? " dim" : ""}`}
+          data-observed={String(observed.value !== null && observed.value !== undefined)}
+        >
           seen: {observed.detail}
         </div>
       ) : null}

@@ -38,13 +38,20 @@ function StateCounts({ counts, title }: { counts: Record<string, number>; title:
 
 /** Tasks per name and per worker: held in the task list, and run as the workers' own stats count them. */
 function TaskTotalsTables({ totals }: { totals: TaskTotals }) {
-  const ran = (n: number | null) => (n === null ? <span class="dim" title="no worker's stats mention it">—</span> : formatCount(n));
+  const ran = (n: number | null) =>
+    n === null ? (
+      <span class="dim" title="no worker's stats mention it">
+        —
+      </span>
+    ) : (
+      formatCount(n)
+    );
   return (
     <div class="task-totals">
       <h2>Tasks by name</h2>
       <div class="dim">
-        <strong>In the list</strong>: the tasks the agent holds. <strong>Ran (workers' stats)</strong>: what the workers say they ran since each started
-        (<code>inspect stats</code>, summed over {totals.ran_reported_by.length ? totals.ran_reported_by.join(", ") : "no worker yet"}).
+        <strong>In the list</strong>: the tasks the agent holds. <strong>Ran (workers' stats)</strong>: what the workers say they ran since each started (
+        <code>inspect stats</code>, summed over {totals.ran_reported_by.length ? totals.ran_reported_by.join(", ") : "no worker yet"}).
         {totals.listed_without_name ? ` ${formatCount(totals.listed_without_name)} listed tasks have no name: only their stored result is known.` : ""}
       </div>
       <Table
@@ -82,10 +89,26 @@ function OverviewBody({ data }: { data: Overview }) {
     <>
       <div class="cards">
         <Card one="Worker online" many="Workers online" count={data.workers.online} link={href({ view: "workers" })} />
-        <Card one="Worker offline" many="Workers offline" count={data.workers.offline} link={href({ view: "workers" })} tone={data.workers.offline ? "bad" : undefined} />
-        <Card one="Active task" many="Active tasks" count={data.tasks.active} link={href({ view: "tasks", filters: { state: "STARTED" satisfies TaskState } })} />
+        <Card
+          one="Worker offline"
+          many="Workers offline"
+          count={data.workers.offline}
+          link={href({ view: "workers" })}
+          tone={data.workers.offline ? "bad" : undefined}
+        />
+        <Card
+          one="Active task"
+          many="Active tasks"
+          count={data.tasks.active}
+          link={href({ view: "tasks", filters: { state: "STARTED" satisfies TaskState } })}
+        />
         <Card one="Reserved task" many="Reserved tasks" count={data.tasks.reserved} link={href({ view: "workers" })} />
-        <Card one="Scheduled task" many="Scheduled tasks" count={data.tasks.scheduled ?? null} link={href({ view: "tasks", filters: { state: "SCHEDULED" satisfies TaskState } })} />
+        <Card
+          one="Scheduled task"
+          many="Scheduled tasks"
+          count={data.tasks.scheduled ?? null}
+          link={href({ view: "tasks", filters: { state: "SCHEDULED" satisfies TaskState } })}
+        />
         <Card one="Queued message" many="Queued messages" count={queued} link={href({ view: "queues" })} />
         <Card one="Periodic task" many="Periodic tasks" count={pending.has("periodic_tasks") ? null : data.periodic_tasks} link={href({ view: "periodic" })} />
       </div>
@@ -130,7 +153,10 @@ function OverviewBody({ data }: { data: Overview }) {
 const PENDING_RETRY_MS = 1000;
 
 export function OverviewView() {
-  const overview = useResource((client, signal) => client.get("overview", { signal }), [], { refreshOn: (event) => event.type !== "health", minIntervalMs: 3000 });
+  const overview = useResource((client, signal) => client.get("overview", { signal }), [], {
+    refreshOn: (event) => event.type !== "health",
+    minIntervalMs: 3000,
+  });
   // Parts the agent has not read yet are asked for again shortly, rather than on the next event
   // (an idle deployment may send none for a long time).
   const pending = overview.data?.pending?.length ?? 0;

@@ -19,7 +19,11 @@ const BEAT_TONES: Record<BeatCheck["status"], Tone> = { alive: "ok", late: "bad"
 function BeatLine({ beat }: { beat: BeatCheck }) {
   return (
     <div data-beat={beat.status}>
-      beat <Badge tone={BEAT_TONES[beat.status]} title="judged from the entries' expected and observed runs">{beat.status}</Badge> <span class="dim">{beat.detail}</span>
+      beat{" "}
+      <Badge tone={BEAT_TONES[beat.status]} title="judged from the entries' expected and observed runs">
+        {beat.status}
+      </Badge>{" "}
+      <span class="dim">{beat.detail}</span>
     </div>
   );
 }
@@ -29,7 +33,9 @@ function NextRun({ p }: { p: PeriodicTask }) {
   return (
     <>
       <Time at={p.next_run} />{" "}
-      <Badge tone="bad" title={`due ${p.missed_run}: no run seen since (past the tolerance)`}>missed</Badge>
+      <Badge tone="bad" title={`due ${p.missed_run}: no run seen since (past the tolerance)`}>
+        missed
+      </Badge>
     </>
   );
 }
@@ -40,7 +46,13 @@ function LastRun({ p }: { p: PeriodicTask }) {
     <>
       <Time at={p.last_run} />
       <div class="dim" title="beat's own store of last runs is not readable: the latest task of this entry's name and arguments the agent saw">
-        from tasks seen{p.last_task_id ? <> (<TaskLink id={p.last_task_id} />)</> : null}
+        from tasks seen
+        {p.last_task_id ? (
+          <>
+            {" "}
+            (<TaskLink id={p.last_task_id} />)
+          </>
+        ) : null}
       </div>
     </>
   );
@@ -48,7 +60,10 @@ function LastRun({ p }: { p: PeriodicTask }) {
 
 function argsLabel(task: PeriodicTask): string {
   const parts = [task.args, task.kwargs]
-    .filter((v) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0) && !(typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0))
+    .filter(
+      (v) =>
+        v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0) && !(typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0),
+    )
     .map((v) => formatJson(v).replace(/\s+/g, " "));
   return parts.join(" ") || NONE;
 }
@@ -68,11 +83,21 @@ const COLUMNS: readonly Column<PeriodicTask>[] = [
   { label: "Kind", render: (p) => <Badge tone={KIND_TONES[p.schedule_kind]}>{p.schedule_kind}</Badge> },
   { label: "Next run", render: (p) => <NextRun p={p} />, className: "nowrap" },
   { label: "Last run", render: (p) => <LastRun p={p} />, className: "nowrap" },
-  { label: "Runs", render: (p) => <span title={p.last_run_source === "tasks seen" ? "runs seen by the agent (among the tasks it holds)" : undefined}>{formatCount(p.total_run_count)}</span>, className: "num" },
-  { label: "Enabled", render: (p) => (p.enabled === null ? <span class="dim">unknown</span> : p.enabled ? <Badge tone="ok">yes</Badge> : <Badge tone="muted">no</Badge>) },
+  {
+    label: "Runs",
+    render: (p) => (
+      <span title={p.last_run_source === "tasks seen" ? "runs seen by the agent (among the tasks it holds)" : undefined}>{formatCount(p.total_run_count)}</span>
+    ),
+    className: "num",
+  },
+  {
+    label: "Enabled",
+    render: (p) => (p.enabled === null ? <span class="dim">unknown</span> : p.enabled ? <Badge tone="ok">yes</Badge> : <Badge tone="muted">no</Badge>),
+  },
   {
     label: "Args",
-    render: (p) => (isHidden(p.args) || isHidden(p.kwargs) ? <Payload value={isHidden(p.args) ? p.args : (p.kwargs as Hidden)} /> : <span class="mono">{argsLabel(p)}</span>),
+    render: (p) =>
+      isHidden(p.args) || isHidden(p.kwargs) ? <Payload value={isHidden(p.args) ? p.args : (p.kwargs as Hidden)} /> : <span class="mono">{argsLabel(p)}</span>,
     className: "truncate",
   },
 ];
@@ -80,12 +105,28 @@ const COLUMNS: readonly Column<PeriodicTask>[] = [
 export function PeriodicView() {
   const periodic = useResource((client, signal) => client.get("periodicTasks", { signal }), []);
   return (
-    <DataView name="periodic" heading="Periodic tasks" resource={periodic} what="periodic tasks" tools={<button type="button" onClick={periodic.refresh}>Reload</button>}>
+    <DataView
+      name="periodic"
+      heading="Periodic tasks"
+      resource={periodic}
+      what="periodic tasks"
+      tools={
+        <button type="button" onClick={periodic.refresh}>
+          Reload
+        </button>
+      }
+    >
       {(data) => (
         <>
           {data.beat ? <BeatLine beat={data.beat} /> : null}
           <div class="dim">Times in the schedule's time zone: {data.timezone}</div>
-          <Table label="Periodic tasks" columns={COLUMNS} rows={data.periodic_tasks} rowKey={(p) => p.name} empty="No periodic task: no beat_schedule and no RedBeat entry found." />
+          <Table
+            label="Periodic tasks"
+            columns={COLUMNS}
+            rows={data.periodic_tasks}
+            rowKey={(p) => p.name}
+            empty="No periodic task: no beat_schedule and no RedBeat entry found."
+          />
         </>
       )}
     </DataView>

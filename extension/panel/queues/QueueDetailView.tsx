@@ -75,7 +75,10 @@ function QueueBody({ queue }: { queue: QueueDetail }) {
       <h2>Waiting messages</h2>
       {queue.waiting_tasks ? (
         <>
-          <WaitingTable tasks={queue.waiting_tasks} empty={queue.messages ? "None of its messages could be read as a task." : "No message waits in this queue."} />
+          <WaitingTable
+            tasks={queue.waiting_tasks}
+            empty={queue.messages ? "None of its messages could be read as a task." : "No message waits in this queue."}
+          />
           <WaitingNote queue={queue} read={queue.waiting} />
         </>
       ) : (
@@ -95,7 +98,8 @@ function WaitingNote({ queue, read }: { queue: QueueDetail; read: WaitingRead | 
   if (!read) return null;
   const shown = queue.waiting_tasks?.length ?? 0;
   const parts = [`Read from the broker ${formatTimestamp(read.read_at)} without taking any.`];
-  if ((queue.messages ?? 0) > shown) parts.push(`${formatCount(shown)} of ${formatCount(queue.messages)} shown: the next ones of each priority list, up to a bound.`);
+  if ((queue.messages ?? 0) > shown)
+    parts.push(`${formatCount(shown)} of ${formatCount(queue.messages)} shown: the next ones of each priority list, up to a bound.`);
   if (read.error) parts.push(`The last read failed (${read.error}): this is the one before.`);
   return <p class="dim waiting-note">{parts.join(" ")}</p>;
 }

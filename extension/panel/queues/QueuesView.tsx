@@ -27,7 +27,11 @@ const COLUMNS: readonly Column<QueueSummary>[] = [
   { label: "Name", render: (q) => <QueueLink name={q.name} /> },
   { label: "Exchange", render: exchangeLabel },
   { label: "Routing key", render: (q) => q.routing_key ?? NONE, className: "mono" },
-  { label: "Bindings", render: (q) => (q.bindings.length ? q.bindings.map((b) => `${b.exchange || "(default)"} → ${b.routing_key}`).join(", ") : NONE), className: "truncate" },
+  {
+    label: "Bindings",
+    render: (q) => (q.bindings.length ? q.bindings.map((b) => `${b.exchange || "(default)"} → ${b.routing_key}`).join(", ") : NONE),
+    className: "truncate",
+  },
   { label: "Durable", render: (q) => yesNo(q.durable) },
   { label: "Priorities", render: (q) => (q.max_priority === null ? NONE : `0–${q.max_priority}`) },
   { label: "Messages", render: depthLabel, className: "num nowrap" },
@@ -36,7 +40,9 @@ const COLUMNS: readonly Column<QueueSummary>[] = [
     label: "Consumers",
     render: (q) =>
       q.consumers.length ? (
-        <span title={q.consumers.map((c) => `${c.worker}${c.online ? "" : " (offline)"}`).join("\n")}>{formatCount(q.consumers.filter((c) => c.online).length)}</span>
+        <span title={q.consumers.map((c) => `${c.worker}${c.online ? "" : " (offline)"}`).join("\n")}>
+          {formatCount(q.consumers.filter((c) => c.online).length)}
+        </span>
       ) : (
         <Badge tone="warn">none</Badge>
       ),
@@ -48,7 +54,15 @@ export function QueuesView() {
   const queues = useResource((client, signal) => client.get("queues", { signal }), [], { refreshOn: (e) => e.type === "task", minIntervalMs: 3000 });
   return (
     <DataView name="queues" heading="Queues" resource={queues} what="queues">
-      {(data) => <Table label="Queues" columns={COLUMNS} rows={data.queues} rowKey={(q) => q.name} empty="No queue found in the broker, the workers or the configuration." />}
+      {(data) => (
+        <Table
+          label="Queues"
+          columns={COLUMNS}
+          rows={data.queues}
+          rowKey={(q) => q.name}
+          empty="No queue found in the broker, the workers or the configuration."
+        />
+      )}
     </DataView>
   );
 }

@@ -44,8 +44,8 @@ function Outcome({ task }: { task: TaskDetail }) {
       <div class="task-error">
         <h2>Lost</h2>
         <div class="error-box" data-lost-worker={task.lost.worker}>
-          Lost on <WorkerLink name={task.lost.worker} /> at {formatTimestamp(task.lost.at)}: {task.lost.reason}. This is the agent's
-          verdict: a later event or result (a redelivery, the worker back) replaces it.
+          Lost on <WorkerLink name={task.lost.worker} /> at {formatTimestamp(task.lost.at)}: {task.lost.reason}. This is the agent's verdict: a later event or
+          result (a redelivery, the worker back) replaces it.
         </div>
       </div>
     );
@@ -149,7 +149,16 @@ function TaskBody({ task }: { task: TaskDetail }) {
           ["Runtime", formatDuration(task.runtime)],
           ["Parent", task.parent_id ? <TaskLink id={task.parent_id} /> : NONE],
           ["Root", task.root_id && task.root_id !== task.id ? <TaskLink id={task.root_id} /> : NONE],
-          ["Children", task.children.length ? task.children.map((id) => <span key={id}><TaskLink id={id} /> </span>) : NONE],
+          [
+            "Children",
+            task.children.length
+              ? task.children.map((id) => (
+                  <span key={id}>
+                    <TaskLink id={id} />{" "}
+                  </span>
+                ))
+              : NONE,
+          ],
         ]}
       />
       <h2>Timeline</h2>
@@ -158,7 +167,15 @@ function TaskBody({ task }: { task: TaskDetail }) {
         label="Timeline"
         columns={[
           { label: "Attempt", render: attemptLabel, className: "num" },
-          { label: "At", render: (e) => <time dateTime={e.at} title={timeOf(e).title}>{timeOf(e).at}</time>, className: "nowrap tabular" },
+          {
+            label: "At",
+            render: (e) => (
+              <time dateTime={e.at} title={timeOf(e).title}>
+                {timeOf(e).at}
+              </time>
+            ),
+            className: "nowrap tabular",
+          },
           { label: "Gap", render: (e) => timeOf(e).gap, className: "num nowrap" },
           { label: "Event", render: (e) => e.type },
           { label: "Host", render: (e) => e.hostname ?? NONE },
@@ -191,7 +208,13 @@ export function TaskDetailView({ id }: { id: string }) {
   });
   const label = task.data?.name ? `${task.data.name} ${shortId(id)}` : shortId(id);
   return (
-    <DataView name="task" heading={[{ label: "Tasks", href: href({ view: "tasks", filters: {} }) }, { label }]} resource={task} what="task" sourceOf={taskSource}>
+    <DataView
+      name="task"
+      heading={[{ label: "Tasks", href: href({ view: "tasks", filters: {} }) }, { label }]}
+      resource={task}
+      what="task"
+      sourceOf={taskSource}
+    >
       {(data) => <TaskBody task={data} />}
     </DataView>
   );

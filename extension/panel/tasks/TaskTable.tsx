@@ -66,7 +66,14 @@ export const TASK_COLUMNS: readonly Column<TaskRow>[] = [
   { label: "State", render: (t) => <TaskStateCell task={t} when={(at) => <Time at={at} />} />, className: "nowrap" },
   {
     label: "Args",
-    render: (t) => (isHidden(t.args) ? <Payload value={t.args} /> : <span class="mono" title={[t.args, isHidden(t.kwargs) ? null : t.kwargs].filter(Boolean).join(" ")}>{t.args ?? NONE}</span>),
+    render: (t) =>
+      isHidden(t.args) ? (
+        <Payload value={t.args} />
+      ) : (
+        <span class="mono" title={[t.args, isHidden(t.kwargs) ? null : t.kwargs].filter(Boolean).join(" ")}>
+          {t.args ?? NONE}
+        </span>
+      ),
     className: "truncate",
   },
   { label: "Received", render: (t) => <Time at={t.received ?? t.sent} />, sortKey: "received", className: "nowrap" },
@@ -75,7 +82,17 @@ export const TASK_COLUMNS: readonly Column<TaskRow>[] = [
   { label: "Queue", render: (t) => <TaskQueue task={t} /> },
 ];
 
-export function TaskTable({ tasks, empty, sort, label = "Tasks" }: { tasks: readonly TaskRow[]; empty: string; sort?: TableProps<TaskRow>["sort"]; label?: string }) {
+export function TaskTable({
+  tasks,
+  empty,
+  sort,
+  label = "Tasks",
+}: {
+  tasks: readonly TaskRow[];
+  empty: string;
+  sort?: TableProps<TaskRow>["sort"];
+  label?: string;
+}) {
   return <Table label={label} columns={TASK_COLUMNS} rows={tasks} rowKey={(t) => t.id} empty={empty} sort={sort} />;
 }
 

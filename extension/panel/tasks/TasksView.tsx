@@ -23,7 +23,17 @@ function toggleState(current: string | undefined, state: string): string | undef
 }
 
 /** A text filter applied on Enter or when leaving the field, so typing does not refetch each key. */
-function FilterInput({ label, value, onApply, search = false }: { label: string; value: string | undefined; onApply: (value: string | undefined) => void; search?: boolean }) {
+function FilterInput({
+  label,
+  value,
+  onApply,
+  search = false,
+}: {
+  label: string;
+  value: string | undefined;
+  onApply: (value: string | undefined) => void;
+  search?: boolean;
+}) {
   const [text, setText] = useState(value ?? "");
   useEffect(() => setText(value ?? ""), [value]);
   const apply = () => {

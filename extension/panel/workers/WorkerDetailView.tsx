@@ -12,7 +12,16 @@ import { useResource } from "../use-resource";
 const WORKER_TASK_COLUMNS: readonly Column<WorkerTask>[] = [
   { label: "ID", render: (t) => <TaskLink id={t.id} /> },
   { label: "Name", render: (t) => t.name ?? NONE },
-  { label: "Args", render: (t) => (isHidden(t.args) ? <Payload value={t.args} /> : <span class="mono">{[t.args, isHidden(t.kwargs) ? null : t.kwargs].filter(Boolean).join(" ") || NONE}</span>), className: "truncate" },
+  {
+    label: "Args",
+    render: (t) =>
+      isHidden(t.args) ? (
+        <Payload value={t.args} />
+      ) : (
+        <span class="mono">{[t.args, isHidden(t.kwargs) ? null : t.kwargs].filter(Boolean).join(" ") || NONE}</span>
+      ),
+    className: "truncate",
+  },
   { label: "Started", render: (t) => <Time at={t.started} /> },
   { label: "ETA", render: (t) => <Time at={t.eta} /> },
   { label: "Priority", render: (t) => formatCount(t.priority), className: "num" },
@@ -45,7 +54,12 @@ function WorkerBody({ worker }: { worker: WorkerDetail }) {
       <KeyValueTable
         label="Worker"
         entries={[
-          ["Status", <><WorkerStatusBadge worker={worker} /> {worker.status_detail ? <span class="dim">{worker.status_detail}</span> : null}</>],
+          [
+            "Status",
+            <>
+              <WorkerStatusBadge worker={worker} /> {worker.status_detail ? <span class="dim">{worker.status_detail}</span> : null}
+            </>,
+          ],
           ["Hostname", worker.hostname],
           ["PID", worker.pid ?? NONE],
           ["Pool", `${worker.pool ?? NONE} × ${formatCount(worker.concurrency)}`],
@@ -116,7 +130,14 @@ function WorkerBody({ worker }: { worker: WorkerDetail }) {
         <div class="dim">Not reported.</div>
       )}
       <h2>Broker connection</h2>
-      {worker.broker ? <KeyValueTable label="Broker connection" entries={Object.entries(worker.broker).map(([k, v]) => [k, <span class="mono">{formatJson(v)}</span>] as const)} /> : <div class="dim">Not reported.</div>}
+      {worker.broker ? (
+        <KeyValueTable
+          label="Broker connection"
+          entries={Object.entries(worker.broker).map(([k, v]) => [k, <span class="mono">{formatJson(v)}</span>] as const)}
+        />
+      ) : (
+        <div class="dim">Not reported.</div>
+      )}
     </>
   );
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the machine has what the tests drive for real: redis-server, Celery under Debian's
-# /usr/bin/python3, Chromium, and Django with PostgreSQL for the Django sources. As root it installs
+# /usr/bin/python3, RabbitMQ, Chromium, and Django with PostgreSQL for the Django sources. As root it installs
 # what is missing with apt-get; otherwise it names the missing packages and stops.
 set -euo pipefail
 
@@ -15,6 +15,10 @@ command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 /usr/bin/python3 -c 'import django, django_celery_results, django_celery_beat, psycopg2' >/dev/null 2>&1 \
   || missing+=(python3-django python3-django-celery-results python3-django-celery-beat python3-psycopg2)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql)
+# RabbitMQ as a broker: tests run private nodes of Debian's rabbitmq-server (management plugin
+# included) beside any other, and Celery's workers reach them through py-amqp.
+[ -x /usr/sbin/rabbitmq-server ] || missing+=(rabbitmq-server)
+/usr/bin/python3 -c 'import amqp' >/dev/null 2>&1 || missing+=(python3-amqp)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

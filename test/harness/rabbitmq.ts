@@ -1,0 +1,199 @@
+/**
+ * A private RabbitMQ node for tests: Debian's rabbitmq-server run as the `rabbitmq` user under a
+ * name, ports and directories of its own (beside the machine's node on 5672, never touching it),
+ * with the management plugin on a free port. Ready in about 5 s. `rabbitmqctl` against it lists
+ * what exists (queues, exchanges), which is how tests prove the agent declared only its own queues.
+ */
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
+import { freePort, stopChild, track } from "./deployment";
+
+const run = promisify(execFile);
+const RABBITMQ_SERVER = "/usr/sbin/rabbitmq-server";
+const RABBITMQCTL = "/usr/sbin/rabbitmqctl";
+
+export interface RabbitQueueRow {
+  name: string;
+  messages: number;
+  consumers: number;
+  exclusive: boolean;
+  durable: boolean;
+  autoDelete: boolean;
+  arguments: string;
+}
+
+export interface RabbitExchangeRow {
+  name: string;
+  type: string;
+}
+
+let sequence = 0;
+
+export class RabbitMQNode {
+  private child: ChildProcess | null = null;
+  readonly nodeName: string;
+
+  private constructor(
+    readonly port: number,
+    readonly managementPort: number,
+    private readonly distPort: number,
+    private readonly dir: string,
+  ) {
+    this.nodeName = `panel-test-${process.pid}-${++sequence}-${port}@localhost`;
+  }
+
+  static async start(): Promise<RabbitMQNode> {
+    const dir = mkdtempSync(join(tmpdir(), "celery-panel-rabbit-"));
+    chmodSync(dir, 0o755);
+    const node = new RabbitMQNode(await freePort(), await freePort(), await freePort(), dir);
+    for (const sub of ["mnesia", "log"]) mkdirSync(join(dir, sub));
+    writeFileSync(join(dir, "enabled_plugins"), "[rabbitmq_management].\n");
+    writeFileSync(join(dir, "rabbitmq.conf"), "loopback_users = none\n");
+    const { uid, gid } = await rabbitmqIds();
+    for (const p of [dir, join(dir, "mnesia"), join(dir, "log"), join(dir, "enabled_plugins"), join(dir, "rabbitmq.conf")]) chownSync(p, uid, gid);
+    await node.run();
+    return node;
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      RABBITMQ_NODENAME: this.nodeName,
+      RABBITMQ_NODE_PORT: String(this.port),
+      RABBITMQ_NODE_IP_ADDRESS: "127.0.0.1",
+      RABBITMQ_DIST_PORT: String(this.distPort),
+      RABBITMQ_MNESIA_BASE: join(this.dir, "mnesia"),
+      RABBITMQ_LOG_BASE: join(this.dir, "log"),
+      RABBITMQ_PID_FILE: join(this.dir, "pid"),
+      RABBITMQ_CONFIG_FILE: join(this.dir, "rabbitmq"),
+      RABBITMQ_ENABLED_PLUGINS_FILE: join(this.dir, "enabled_plugins"),
+      RABBITMQ_SERVER_START_ARGS: `-rabbitmq_management listener [{port,${this.managementPort}},{ip,"127.0.0.1"}]`,
+      HOME: "/var/lib/rabbitmq",
+    };
+  }
+
+  /** Starts (or restarts, on the same ports and data) the node; resolves when AMQP and the management API answer. */
+  async run(): Promise<void> {
+    this.child = track(spawn("runuser", ["-u", "rabbitmq", "--", RABBITMQ_SERVER], { env: this.env(), stdio: ["ignore", "pipe", "pipe"], detached: true }));
+    let output = "";
+    this.child.stdout?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+    this.child.stderr?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (this.child.exitCode !== null) throw new Error(`rabbitmq-server exited (${this.child.exitCode}):\n${output}`);
+      if (await this.managementAnswers()) return;
+      if (Date.now() > deadline) throw new Error(`rabbitmq-server not ready after 60 s:\n${output}`);
+      await sleep(250);
+    }
+  }
+
+  private async managementAnswers(): Promise<boolean> {
+    try {
+      const res = await fetch(`${this.managementUrl({ credentials: false })}/api/overview`, { headers: { authorization: basic("guest", "guest") } });
+      return res.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  /** e.g. amqp://guest:guest@127.0.0.1:5673// (vhost "/"), or another vhost and user. */
+  url(opts: { vhost?: string; user?: string; password?: string } = {}): string {
+    const user = encodeURIComponent(opts.user ?? "guest");
+    const password = encodeURIComponent(opts.password ?? "guest");
+    return `amqp://${user}:${password}@127.0.0.1:${this.port}/${encodeURIComponent(opts.vhost ?? "/")}`;
+  }
+
+  /** The management HTTP API's base URL, with guest's credentials unless told otherwise. */
+  managementUrl(opts: { user?: string; password?: string; credentials?: boolean } = {}): string {
+    if (opts.credentials === false) return `http://127.0.0.1:${this.managementPort}`;
+    return `http://${encodeURIComponent(opts.user ?? "guest")}:${encodeURIComponent(opts.password ?? "guest")}@127.0.0.1:${this.managementPort}`;
+  }
+
+  async ctl(...args: string[]): Promise<string> {
+    const { stdout } = await run("runuser", ["-u", "rabbitmq", "--", RABBITMQCTL, "-n", this.nodeName, "-q", ...args], {
+      env: { ...process.env, HOME: "/var/lib/rabbitmq" },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return stdout;
+  }
+
+  /** A vhost and a user with every permission on it (tests with a vhost other than "/", passwords that need encoding). */
+  async addVhostAndUser(vhost: string, user: string, password: string): Promise<void> {
+    await this.ctl("add_vhost", vhost);
+    await this.ctl("add_user", user, password);
+    await this.ctl("set_user_tags", user, "management");
+    await this.ctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*");
+  }
+
+  async queues(vhost = "/"): Promise<RabbitQueueRow[]> {
+    const out = await this.ctl(
+      "list_queues",
+      "-p",
+      vhost,
+      "--no-table-headers",
+      "name",
+      "messages",
+      "consumers",
+      "exclusive",
+      "durable",
+      "auto_delete",
+      "arguments",
+    );
+    return out
+      .split("\n")
+      .filter((l) => l.trim())
+      .map((l) => {
+        const [name = "", messages = "0", consumers = "0", exclusive = "", durable = "", autoDelete = "", ...args] = l.split("\t");
+        return {
+          name,
+          messages: Number(messages),
+          consumers: Number(consumers),
+          exclusive: exclusive === "true",
+          durable: durable === "true",
+          autoDelete: autoDelete === "true",
+          arguments: args.join("\t"),
+        };
+      });
+  }
+
+  async exchanges(vhost = "/"): Promise<RabbitExchangeRow[]> {
+    const out = await this.ctl("list_exchanges", "-p", vhost, "--no-table-headers", "name", "type");
+    return out
+      .split("\n")
+      .filter((l) => l.trim())
+      .map((l) => {
+        const [name = "", type = ""] = l.split("\t");
+        return { name, type };
+      });
+  }
+
+  /** Stops the node, keeping its data (run() starts it again on the same ports). */
+  async stop(): Promise<void> {
+    if (!this.child) return;
+    try {
+      await this.ctl("stop");
+    } catch {
+      // Already gone, or not answering: the signal below ends it.
+    }
+    await stopChild(this.child, "SIGTERM", 15_000);
+    this.child = null;
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function basic(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+}
+
+async function rabbitmqIds(): Promise<{ uid: number; gid: number }> {
+  const [{ stdout: uid }, { stdout: gid }] = await Promise.all([run("id", ["-u", "rabbitmq"]), run("id", ["-g", "rabbitmq"])]);
+  return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
+}

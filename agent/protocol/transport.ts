@@ -98,12 +98,24 @@ export interface RemoteControl {
   pidboxWorkers(): Promise<string[]>;
 }
 
-/** The queues as the broker holds them: bindings, depths, waiting and unacked messages, read in place. */
+/** The queues as the broker holds them: bindings and depths, and what else it can tell in place. */
 export interface QueueInventory {
   bindings(): Promise<ExchangeBinding[]>;
   queueDepths(queues: string[]): Promise<Map<string, QueueDepth>>;
-  /** The next messages of each list, next to be delivered first, read without taking any; null: undecodable. */
+  /** null: this broker cannot read waiting messages without taking them (RabbitMQ): positions are unknown. */
+  readonly messagePeek: MessagePeek | null;
+  /** null: this broker does not tell its unacknowledged messages by routing key. */
+  readonly unackedReader: UnackedReader | null;
+}
+
+/** Reading the next messages of a queue's lists in place, taking none. */
+export interface MessagePeek {
+  /** The next messages of each list, next to be delivered first; null: undecodable. */
   peekLists(reads: ListRead[]): Promise<(Envelope | null)[][]>;
+}
+
+/** The messages delivered to a worker and not yet acknowledged, as the broker keeps them. */
+export interface UnackedReader {
   unacked(): Promise<UnackedSummary>;
 }
 

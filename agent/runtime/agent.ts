@@ -65,7 +65,7 @@ export class Agent {
     this.broker = openBroker(options.broker, options.transportOptions);
     this.periodicStore = new PeriodicStoreSource(this.broker, openPeriodicStore(this.broker));
     this.tasks = new TaskStore(options.maxTasks);
-    this.waiting = new WaitingMessages(this.broker.queues, this.tasks);
+    this.waiting = new WaitingMessages(this.broker.queues?.messagePeek ?? null, this.tasks);
     this.workers = new WorkerRegistry({ running: (w) => this.runningOn(w), typicalRuntime: (name) => this.tasks.typicalRuntime(name) });
     this.inspector = new Inspector(
       this.broker.control,

@@ -155,7 +155,9 @@ export async function queueSummaries(
   merged: Map<string, MergedQueue>,
 ): Promise<QueueSummary[]> {
   const names = [...merged.keys()].sort();
-  const [depths, unacked] = transport ? await Promise.all([transport.queueDepths(names), transport.unacked()]) : [new Map<string, QueueDepth>(), null];
+  const [depths, unacked] = transport
+    ? await Promise.all([transport.queueDepths(names), transport.unackedReader?.unacked() ?? null])
+    : [new Map<string, QueueDepth>(), null];
   const perQueue = unacked?.complete ? unackedPerQueue(merged, unacked) : null;
   return names.map((name) => {
     const q = merged.get(name)!;

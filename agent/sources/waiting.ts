@@ -6,7 +6,7 @@
  * "waiting" for longer than one read. One read serves every request for FRESH_MS.
  */
 import type { WaitingRead } from "../api/schema";
-import type { ListRead, QueueInventory } from "../protocol/transport";
+import type { ListRead, MessagePeek } from "../protocol/transport";
 import { readTaskMessage } from "../protocol/task-message";
 import type { TaskStore } from "./tasks/store";
 
@@ -69,7 +69,7 @@ export class WaitingMessages {
 
   constructor(
     /** null: the broker cannot read its messages in place (then nothing is read, and the read says why). */
-    private readonly broker: Pick<QueueInventory, "peekLists"> | null,
+    private readonly broker: MessagePeek | null,
     private readonly store: TaskStore,
     private readonly limits: WaitingLimits = defaultWaitingLimits,
   ) {}

@@ -22,7 +22,9 @@ import {
   type ExchangeBinding,
   type ListRead,
   type QueueDepth,
+  type MessagePeek,
   type QueueInventory,
+  type UnackedReader,
   type RemoteControl,
   type UnackedSummary,
 } from "../transport";
@@ -56,6 +58,8 @@ export class RedisBroker implements BrokerTransport, EventFeed, RemoteControl, Q
   readonly events: EventFeed = this;
   readonly control: RemoteControl = this;
   readonly queues: QueueInventory = this;
+  readonly messagePeek: MessagePeek = this;
+  readonly unackedReader: UnackedReader = this;
   readonly description: string;
   readonly keys: BrokerKeys;
   private readonly cmd: Redis;

@@ -4,9 +4,16 @@ import { CeleryWorker, type AgentProcess } from "../../../test/harness/deploymen
 import { log, timedGet } from "../../lib/proc";
 import { fmtMs, summarize } from "../../lib/stats";
 import type { BenchContext } from "../../run";
+import { REDIS_BENCH, type BrokerUnderBench } from "./worker-latency";
 import { waitForWorkers, type WorkerRow } from "./workers";
 
-export async function offlineDetection(ctx: BenchContext, agent: AgentProcess, broker: string, backend: string): Promise<void> {
+export async function offlineDetection(
+  ctx: BenchContext,
+  agent: AgentProcess,
+  broker: string,
+  backend: string,
+  under: BrokerUnderBench = REDIS_BENCH,
+): Promise<void> {
   const n = ctx.quick ? 2 : 5;
   const names = Array.from({ length: n }, (_, i) => `victim${i + 1}@bench`);
   log(`live: starting ${n} workers to kill`);
@@ -36,9 +43,9 @@ export async function offlineDetection(ctx: BenchContext, agent: AgentProcess, b
   }
   const s = summarize(times);
   ctx.figures.push({
-    id: "offline.detection",
+    id: `${under.idPrefix}offline.detection`,
     limits: "Celery's rule: a worker is offline after two missed heartbeats (2 x 2 s), counted from its last heartbeat, so 2 to 4 s after a kill plus the poll",
-    row: "offline detection",
+    row: `offline detection${under.idPrefix ? ` (${under.name})` : ""}`,
     what: `SIGKILL a prefork worker (and its pool) at a random moment; time until \`workers\` shows it offline (${n} kills)`,
     value: s.p50,
     unit: "ms",

@@ -4,7 +4,7 @@
  * target (only on a broken run).
  *
  *   npm run bench                         every section
- *   npm run bench -- --only=live,tasks    some sections: build, live, ingest, tasks, queues, django
+ *   npm run bench -- --only=live,tasks    some sections: build, live, ingest, tasks, queues, django, rabbitmq
  *   npm run bench -- --quick              fewer repetitions and smaller data (a smoke run, not for the record)
  *   npm run bench -- --out=DIR            write the results elsewhere (default: bench/)
  */
@@ -22,6 +22,7 @@ import { djangoSuite } from "./suites/django";
 import { ingestSuite } from "./suites/ingest";
 import { liveSuite } from "./suites/live";
 import { queuesSuite } from "./suites/queues";
+import { rabbitmqSuite } from "./suites/rabbitmq";
 import { tasksSuite } from "./suites/tasks";
 
 export interface BenchContext {
@@ -35,7 +36,7 @@ export interface BenchContext {
   panelFirstPaint: boolean;
 }
 
-const SECTIONS = ["build", "live", "ingest", "tasks", "queues", "django"] as const;
+const SECTIONS = ["build", "live", "ingest", "tasks", "queues", "django", "rabbitmq"] as const;
 type Section = (typeof SECTIONS)[number];
 
 function readOptions(args: string[]): { only: Set<Section>; quick: boolean; out: string } {
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
     await section("tasks", () => tasksSuite(ctx, metasPath));
     await section("queues", () => queuesSuite(ctx));
     await section("django", () => djangoSuite(ctx));
+    await section("rabbitmq", () => rabbitmqSuite(ctx));
   } finally {
     await stopAll();
   }

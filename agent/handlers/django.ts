@@ -12,7 +12,7 @@ import { taskDetail, taskRow } from "../sources/tasks/present";
 import { isFinished, type TaskRecord } from "../sources/tasks/record";
 import { DbUnavailable } from "../sources/django/db";
 import { mergeWithLive } from "../sources/django/merge";
-import { UnsupportedSort, type DjangoTaskSource } from "../sources/django/tasks";
+import { UnsupportedSort, type DbTask, type DjangoTaskSource } from "../sources/django/tasks";
 import type { DjangoBeatSource } from "../sources/django/beat";
 import { badRequest, HttpError, notFound } from "./errors";
 import { childIds } from "../protocol/result-meta";
@@ -87,7 +87,7 @@ export async function taskDetailFromDb(
   source: string,
 ): Promise<TaskDetail | null> {
   const live = ctx.tasks.get(id);
-  let row;
+  let row: DbTask | null;
   try {
     row = await tasksSource(ctx).get(id);
   } catch (e) {

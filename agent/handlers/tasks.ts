@@ -89,14 +89,23 @@ function searchVisibleFields(
     }
   };
   let total = 0;
-  walk(null, (t) => (visible(t) && total++, true));
+  walk(null, (t) => {
+    if (visible(t)) total++;
+    return true;
+  });
   const tasks: TaskRecord[] = [];
   // How many of the store's matches lead up to the last task kept: the store's cursor after that many.
   let walked = 0;
   let more = false;
   walk(from, (t) => {
-    if (!visible(t)) return (++walked, true);
-    if (tasks.length === limit) return ((more = true), false);
+    if (!visible(t)) {
+      walked++;
+      return true;
+    }
+    if (tasks.length === limit) {
+      more = true;
+      return false;
+    }
     tasks.push(t);
     walked++;
     return true;

@@ -111,7 +111,10 @@ export class WaitingMessages {
         envelopes[i]!.forEach((env, j) => {
           read++;
           const msg = env && readTaskMessage(env);
-          if (!msg) return void rejected++;
+          if (!msg) {
+            rejected++;
+            return;
+          }
           // The same id twice (sent again while still queued): the one delivered first is where it waits.
           if (seen.has(msg.id)) return;
           seen.add(msg.id);

@@ -213,8 +213,8 @@ describe("TextStore", () => {
       texts.set(slot, packed(body));
       store.set(slot, packed(body));
     };
-    put(0, "Alpha" + SEP + "BRAVO");
-    put(2, "charlie" + SEP + "x.y*z");
+    put(0, `Alpha${SEP}BRAVO`);
+    put(2, `charlie${SEP}x.y*z`);
     put(3, "bravo");
     for (let i = 4; i < 3000; i++) put(i, i % 1000 === 7 ? `needle-${i}` : `hay-${i}`);
     const run = (q: string) => {

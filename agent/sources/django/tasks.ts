@@ -91,7 +91,10 @@ export class DjangoTaskSource {
     if (sort.by === "runtime") throw new UnsupportedSort("sort=runtime: django-celery-results records no runtime; sort by received, started or finished");
     const d = this.db.dialect;
     const params: unknown[] = [];
-    const p = (v: unknown) => (params.push(v), d.param(params.length));
+    const p = (v: unknown) => {
+      params.push(v);
+      return d.param(params.length);
+    };
     const where: string[] = [];
     if (filter.states?.length) where.push(`status IN (${filter.states.map((s) => p(s)).join(", ")})`);
     if (filter.name !== undefined) where.push(`task_name = ${p(filter.name)}`);

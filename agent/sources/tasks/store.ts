@@ -81,7 +81,8 @@ export class TaskStore {
     private readonly maxTasks: number,
     hot: HotLimits = {},
   ) {
-    const slots = (this.slots = new TaskSlots(maxTasks));
+    const slots = new TaskSlots(maxTasks);
+    this.slots = slots;
     this.codec = new RecordCodec(slots);
     this.hot = new HotCache(slots.c, hot);
     this.indexes = new TaskIndexes(slots.c);

@@ -1,5 +1,5 @@
 import type { Overview } from "../api/schema";
-import { hideRowPayloads, taskRow } from "../sources/tasks/present";
+import { hideRowPayloads, taskRow } from "./present/tasks";
 import { FULL_ACCESS, payloadHidden, type Access } from "./access";
 import { atMost, handlerState, type Ctx } from "./context";
 import { summaries } from "./workers";

@@ -1,5 +1,5 @@
 import { TaskQuerySchema, type TaskDetail, type TaskList } from "../api/schema";
-import { hideDetailPayloads, hideRowPayloads, taskDetail, taskRow } from "../sources/tasks/present";
+import { hideDetailPayloads, hideRowPayloads, taskDetail, taskRow } from "./present/tasks";
 import type { Cursor } from "../sources/tasks/cursor";
 import type { TaskFilter, TaskSort } from "../sources/tasks/query";
 import type { TaskRecord } from "../sources/tasks/record";

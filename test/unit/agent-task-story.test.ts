@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { applyEvent, applyMeta, newRecord } from "../../agent/sources/tasks/record";
-import { hideDetailPayloads, taskDetail, taskRow } from "../../agent/sources/tasks/present";
+import { hideDetailPayloads, taskDetail, taskRow } from "../../agent/handlers/present/tasks";
 import { queueOfDelivery, topicMatches } from "../../agent/sources/tasks/queue-inference";
 import type { QueueDeclaration } from "../../agent/sources/queues";
 import { TaskStore } from "../../agent/sources/tasks/store";

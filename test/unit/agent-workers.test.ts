@@ -1,11 +1,12 @@
 // Worker liveness and presentation: WorkerRegistry (agent/sources/workers/registry.ts),
-// poolKind / workerTask (agent/sources/workers/present.ts).
+// poolKind (agent/sources/workers/pool-kind.ts) / workerTask (agent/handlers/present/workers.ts).
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import type { CeleryEvent } from "../../agent/protocol/events";
-import { poolKind, workerTask, workerTasks } from "../../agent/sources/workers/present";
+import { workerTask, workerTasks } from "../../agent/handlers/present/workers";
+import { poolKind } from "../../agent/sources/workers/pool-kind";
 import { WorkerRegistry, type RunningTaskLookup, type WorkerState } from "../../agent/sources/workers/registry";
 
 const START = 1795558020000; // agent clock, ms

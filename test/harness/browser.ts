@@ -5,8 +5,9 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { chromium, type BrowserContext, type Page, type Worker } from "playwright-core";
-import { REPO_ROOT } from "./deployment";
+import { REPO_ROOT, RedisServer, stopAll } from "./deployment";
 
 export const EXTENSION_DIR = join(REPO_ROOT, "dist", "chrome");
 export const ARTIFACTS_DIR = join(REPO_ROOT, "test-artifacts");
@@ -126,4 +127,37 @@ export async function launchExtension(): Promise<ExtensionBrowser> {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** What an end-to-end file drives, once `before` has run (see browserSession). */
+export interface BrowserSession<D> {
+  /** The private redis-server the deployment runs on. */
+  redis: RedisServer;
+  /** What `start` returned: the agent, ids of the tasks it sent... */
+  deployment: D;
+  browser: ExtensionBrowser;
+  /** A blank page, for the web panel the agent serves. */
+  page: Page;
+}
+
+/**
+ * The before and after of an end-to-end file: before its tests, a private redis-server
+ * (`redisOptions`), then `start(redis)` (workers, the agent, what it waits for), then Chromium with
+ * the built extension and a page; after them, the browser closed, every process the harness
+ * started stopped, the redis-server's directory removed (whatever failed half-way).
+ */
+export function browserSession<D>(start: (redis: RedisServer) => Promise<D>, redisOptions: { password?: string } = {}): BrowserSession<D> {
+  const session = {} as BrowserSession<D>;
+  before(async () => {
+    session.redis = await RedisServer.start(redisOptions);
+    session.deployment = await start(session.redis);
+    session.browser = await launchExtension();
+    session.page = await session.browser.context.newPage();
+  });
+  after(async () => {
+    await session.browser?.close();
+    await stopAll();
+    await session.redis?.destroy();
+  });
+  return session;
 }

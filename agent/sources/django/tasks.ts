@@ -8,7 +8,8 @@
  * date_created; the table records no runtime, so that sort is refused.
  */
 import { CELERY_TASK_STATES, type TaskState } from "../../api/schema/enums";
-import { applyMeta, newRecord, READY_STATES, type StoredValue, type TaskRecord } from "../tasks/record";
+import { newRecord, READY_STATES, type StoredValue, type TaskRecord } from "../tasks/record";
+import { applyMeta } from "../tasks/record-merge";
 import type { TaskMeta } from "../../protocol/result-meta";
 import { encodeCursor, type Cursor } from "../tasks/cursor";
 import type { TaskFilter, TaskSort } from "../tasks/query";

@@ -19,21 +19,8 @@ import type { CeleryEvent } from "../../protocol/events";
 import type { TaskMeta } from "../../protocol/result-meta";
 import type { TaskMessage } from "../../protocol/task-message";
 import { QUEUE_SOURCES, type TaskState } from "../../api/schema/enums";
-import {
-  acceptsWaiting,
-  applyEvent,
-  applyMeta,
-  applyWaiting,
-  inferQueue,
-  isFinished,
-  LOSABLE_STATES,
-  markLost,
-  newRecord,
-  receivedTime,
-  sameWaiting,
-  type TaskRecord,
-  type WaitingInfo,
-} from "./record";
+import { inferQueue, isFinished, LOSABLE_STATES, newRecord, receivedTime, type TaskRecord, type WaitingInfo } from "./record";
+import { acceptsWaiting, applyEvent, applyMeta, applyWaiting, markLost, sameWaiting } from "./record-merge";
 import type { TaskFilter, TaskSort } from "./query";
 import type { Cursor } from "./cursor";
 import { EMPTY } from "./columns";

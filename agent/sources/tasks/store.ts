@@ -5,7 +5,7 @@
  * Each task has a slot (slots.ts). What the filters, sorts and counts read lives in typed-array
  * columns indexed by slot, so a task costs its id string, about 100 bytes of columns and its packed
  * text, but no objects. A task that is changing (recently touched, or not finished) is also held as
- * a full TaskRecord (hot-cache.ts), which the merge rules in record.ts update; once it goes quiet it
+ * a full TaskRecord (hot-cache.ts), which the merge rules in record-merge.ts update; once it goes quiet it
  * is packed into text (record-codec.ts, pack.ts) and its object dropped. Reading a cold task
  * unpacks a fresh record.
  *

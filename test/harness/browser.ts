@@ -64,6 +64,8 @@ export interface ExtensionBrowser {
   /** The background service worker (it may be restarted by Chromium: use `worker()`). */
   worker(): Promise<Worker>;
   open(path: string): Promise<Page>;
+  /** Takes `page` to the extension's panel at `#/hash` and waits for the view named `view` to render. */
+  showView(page: Page, hash: string, view: string): Promise<void>;
   /** The toolbar badge text and title, as the background set them. */
   badge(): Promise<{ text: string; title: string }>;
   /** Replaces the stored agents (and picks the current one), as a person would through the popup. */
@@ -107,6 +109,10 @@ export async function launchExtension(): Promise<ExtensionBrowser> {
       const page = await context.newPage();
       await page.goto(`chrome-extension://${extensionId}/${path}`);
       return page;
+    },
+    async showView(page, hash, view) {
+      await page.goto(`chrome-extension://${extensionId}/panel.html#/${hash}`);
+      await page.locator(`[data-view="${view}"]`).waitFor();
     },
     async badge() {
       return (await worker()).evaluate(async () => ({ text: await chrome.action.getBadgeText({}), title: await chrome.action.getTitle({}) }));

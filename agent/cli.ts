@@ -3,7 +3,7 @@
  * celery-panel-agent: parse options, start the agent, serve HTTP, stop cleanly on SIGTERM/SIGINT.
  */
 import { serve } from "@hono/node-server";
-import { helpText, OptionError, readArgv, resolveOptions } from "./options";
+import { type AgentOptions, helpText, OptionError, readArgv, resolveOptions } from "./options";
 import { Agent } from "./runtime/agent";
 import { createApp } from "./http/app";
 import { VERSION } from "./version";
@@ -11,7 +11,7 @@ import { configureLog, log } from "./base/log";
 import { findWebBuild } from "./http/static";
 
 async function main(): Promise<void> {
-  let options;
+  let options: AgentOptions;
   try {
     const argv = readArgv(process.argv.slice(2));
     if (argv === "help") return void console.log(helpText());

@@ -4,6 +4,7 @@
  */
 import { isIP } from "node:net";
 import { hostname } from "node:os";
+import { parseArgs } from "node:util";
 import { z } from "zod";
 import {
   BrokerUrlError,
@@ -131,23 +132,33 @@ export function helpText(): string {
   return lines.join("\n");
 }
 
-/** Reads argv (`--flag value` or `--flag=value`) into raw strings. */
+/**
+ * Reads argv (`--flag value` or `--flag=value`) into raw strings. node:util's parseArgs splits the
+ * arguments; its tokens are then read in order (not strict), so that --help wins wherever it is,
+ * the first mistake is the one reported, and each message names the option as it was given.
+ */
 export function readArgv(argv: string[]): Record<string, string> | "help" | "version" {
   const specs = new Map(OPTION_SPECS.map((o) => [o.flag, o]));
+  const options = Object.fromEntries(OPTION_SPECS.map((o) => [o.flag, { type: o.boolean ? ("boolean" as const) : ("string" as const) }]));
+  const { tokens } = parseArgs({
+    args: argv,
+    options: { ...options, help: { type: "boolean", short: "h" }, version: { type: "boolean" } },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const out: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === "--help" || arg === "-h") return "help";
-    if (arg === "--version") return "version";
-    if (!arg.startsWith("--")) throw new OptionError(`unexpected argument "${arg}" (options start with --; see --help)`);
-    const eq = arg.indexOf("=");
-    const flag = arg.slice(2, eq < 0 ? undefined : eq);
-    const spec = specs.get(flag);
-    if (!spec) throw new OptionError(`unknown option --${flag} (see --help)`);
-    const value = eq >= 0 ? arg.slice(eq + 1) : spec.boolean ? "true" : argv[++i];
-    if (value === undefined) throw new OptionError(`--${flag} needs a value`);
+  for (const t of tokens) {
+    if (t.kind === "option" && (t.name === "help" || t.name === "version")) return t.name;
+    if (t.kind !== "option" || !t.rawName.startsWith("--")) {
+      throw new OptionError(`unexpected argument "${argv[t.index]}" (options start with --; see --help)`);
+    }
+    const spec = specs.get(t.name);
+    if (!spec) throw new OptionError(`unknown option --${t.name} (see --help)`);
+    const value = spec.boolean ? (t.value ?? "true") : t.value;
+    if (value === undefined) throw new OptionError(`--${t.name} needs a value`);
     // A repeated option keeps every value, in the environment variable's comma-separated form.
-    out[flag] = spec.repeatable && out[flag] !== undefined ? `${out[flag]},${value}` : value;
+    out[t.name] = spec.repeatable && out[t.name] !== undefined ? `${out[t.name]},${value}` : value;
   }
   return out;
 }

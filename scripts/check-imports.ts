@@ -9,9 +9,8 @@
  *   base/ (masking, log) <- protocol/ <- sources/ <- runtime/ <- handlers/ <- http/ <- cli.ts
  *
  * Every import counts, `import type` too (a type cycle still ties two files together), and so do
- * `export ... from` and `import("...")`. Imports the rules forbid but the code still makes are
- * allow-listed with their reason (SOURCES_IMPORTING_THE_SCHEMA): the debt stays visible, and only
- * type imports pass there.
+ * `export ... from` and `import("...")`. There is no allow-list: sources return their own types, and
+ * the handlers shape them into the contract's (agent/handlers/present/).
  *
  * Usage: tsx scripts/check-imports.ts [--root DIR]   (exits 1 with one line per violation)
  */
@@ -46,28 +45,6 @@ export interface Violation {
   file: string;
   message: string;
 }
-
-export interface Allowed {
-  from: string;
-  to: string;
-  reason: string;
-}
-
-/**
- * Sources that still import the contract's types, file -> why. Issue 13 moves the presentation
- * (records into the API's shapes) out of sources; until then these type imports are allowed (a
- * value import from them still fails). The task states and the like need no entry: they are in
- * SCHEMA_ENUMS, which every layer may import.
- */
-const SOURCES_IMPORTING_THE_SCHEMA: Record<string, string> = {
-  "agent/sources/tasks/present.ts": "presentation: builds TaskRow / TaskDetail",
-  "agent/sources/workers/present.ts": "presentation: builds WorkerSummary / WorkerTask",
-  "agent/sources/queues.ts": "presentation: builds QueueSummary",
-  "agent/sources/config.ts": "presentation: builds the config view's Setting rows",
-  "agent/sources/django/beat.ts": "presentation: builds PeriodicTask from django-celery-beat rows",
-  "agent/sources/waiting.ts": "presentation: reports how the queues were read as the API's WaitingRead",
-};
-export const ALLOWED: readonly Allowed[] = Object.entries(SOURCES_IMPORTING_THE_SCHEMA).map(([from, reason]) => ({ from, to: SCHEMA, reason }));
 
 /** What each layer of the agent must not import: folders (ending in '/'), files, or "agent/*": the files at the top of agent/ (cli, options, version). */
 const LAYERS: { layer: string; forbidden: string[] }[] = [
@@ -145,18 +122,10 @@ export function importEdges(files: ReadonlyMap<string, string>): ImportEdge[] {
   return edges;
 }
 
-/** Allow-list entries no import needs any more: worth deleting (said, not failed, so a merge that removes an import does not break the check). */
-export function unusedAllowances(files: ReadonlyMap<string, string>, allowed: readonly Allowed[] = ALLOWED): Allowed[] {
-  const edges = importEdges(files);
-  // The enums need no allowance: an import of them alone leaves the entry unused.
-  return allowed.filter((a) => !edges.some((e) => e.from === a.from && e.to !== null && e.to !== SCHEMA_ENUMS && under(e.to, a.to)));
-}
-
-/** Every rule over `files` (path from the repository root -> text); `allowed` lets listed type imports pass. */
-export function checkImports(files: ReadonlyMap<string, string>, allowed: readonly Allowed[] = ALLOWED): Violation[] {
+/** Every rule over `files` (path from the repository root -> text). */
+export function checkImports(files: ReadonlyMap<string, string>): Violation[] {
   const edges = importEdges(files);
   const violations: Violation[] = [];
-  const isAllowed = (e: ImportEdge) => e.to === SCHEMA_ENUMS || (e.typeOnly && allowed.some((a) => a.from === e.from && under(e.to!, a.to)));
   for (const e of edges) {
     // A relative import the check cannot follow would escape every rule below.
     if (e.to === null && e.specifier.startsWith(".") && !ASSET.test(e.specifier)) {
@@ -166,7 +135,7 @@ export function checkImports(files: ReadonlyMap<string, string>, allowed: readon
     for (const { layer, forbidden } of LAYERS) {
       if (!e.to || !e.from.startsWith(layer)) continue;
       const hit = forbidden.find((f) => under(e.to!, f));
-      if (hit && !isAllowed(e)) violations.push({ rule: `${layer} imports nothing from ${hit}`, file: e.from, message: `imports ${e.to}` });
+      if (hit && e.to !== SCHEMA_ENUMS) violations.push({ rule: `${layer} imports nothing from ${hit}`, file: e.from, message: `imports ${e.to}` });
     }
     const transport = e.to && TRANSPORT_DIRS.find((d) => e.to!.startsWith(d));
     if (transport && e.from.startsWith("agent/") && !e.from.startsWith("agent/protocol/")) {
@@ -286,8 +255,6 @@ function main(): void {
   const root = values.root ? resolve(values.root) : resolve(fileURLToPath(import.meta.url), "../..");
   const files = readSources(root);
   const violations = checkImports(files);
-  for (const a of unusedAllowances(files))
-    console.warn(`check-imports: ${a.from} no longer imports ${a.to}: delete its allow-list entry (scripts/check-imports.ts)`);
   for (const v of violations) console.error(`${v.file}: ${v.message} (rule: ${v.rule})`);
   if (violations.length) {
     console.error(`check-imports: ${violations.length} import${violations.length === 1 ? "" : "s"} against the layering (see scripts/check-imports.ts)`);

@@ -96,8 +96,11 @@ async function main(): Promise<void> {
   };
   const worker = async () => (await list()).find((t) => t.type === "service_worker" && t.url.endsWith("/background.js"));
   try {
-    let sw: Target | undefined;
-    for (let i = 0; i < 100 && !(sw = await worker()); i++) await sleep(200);
+    let sw = await worker();
+    for (let i = 0; i < 100 && !sw; i++) {
+      await sleep(200);
+      sw = await worker();
+    }
     if (!sw) throw new Error("the extension's service worker never showed up");
     const id = new URL(sw.url).host;
 

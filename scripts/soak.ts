@@ -128,7 +128,7 @@ async function main(): Promise<number> {
     const completedAt: { t: number; done: number }[] = [];
     const rss: { t: number; mb: number }[] = [];
     const producing = (async () => {
-      for (let tick = 0; Date.now() < until; tick++) {
+      while (Date.now() < until) {
         const due = Math.floor(((Date.now() - start) / 1000) * RATE) - sent;
         if (due > 0) {
           const batch = Array.from({ length: due }, (_, j) => taskMessage(sent + j));

@@ -1,10 +1,11 @@
 import type { Config } from "../api/schema";
 import { isRecord } from "../protocol/envelope";
-import { configDifferences, groupConfig } from "../sources/config";
+import { configDifferences } from "../sources/config";
 import { observeDefaultRoutingKey, observeRoutes, observeSentEvents, observeTaskEvents, type Observation } from "../sources/config-observed";
 import { maskSecrets } from "../base/mask";
 import { VERSION } from "../version";
 import { CONFIG_FORBIDDEN, type Access } from "./access";
+import { groupConfig } from "./present/config";
 import { periodicSource } from "./periodic";
 import { sourceOfTasks, sourceOfWorkers, workerConf, type Ctx } from "./context";
 import { HttpError } from "./errors";

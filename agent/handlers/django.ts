@@ -5,15 +5,15 @@
  * listing, unfinished tasks the live store holds and the table does not have yet (no row is written
  * before the task starts, or ends without task_track_started) come first, and count in the total.
  */
-import type { PeriodicTask, TaskDetail, TaskList } from "../api/schema";
+import type { TaskDetail, TaskList } from "../api/schema";
 import { encodeCursor, type Cursor } from "../sources/tasks/cursor";
 import type { TaskFilter, TaskSort } from "../sources/tasks/query";
-import { taskDetail, taskRow } from "../sources/tasks/present";
+import { taskDetail, taskRow } from "./present/tasks";
 import { isFinished, type TaskRecord } from "../sources/tasks/record";
 import { DbUnavailable } from "../sources/django/db";
 import { mergeWithLive } from "../sources/django/merge";
-import { UnsupportedSort, type DjangoTaskSource } from "../sources/django/tasks";
-import type { DjangoBeatSource } from "../sources/django/beat";
+import { UnsupportedSort, type DbTask, type DjangoTaskSource } from "../sources/django/tasks";
+import type { DbPeriodicTask, DjangoBeatSource } from "../sources/django/beat";
 import { badRequest, HttpError, notFound } from "./errors";
 import { childIds } from "../protocol/result-meta";
 import type { Ctx } from "./context";
@@ -87,7 +87,7 @@ export async function taskDetailFromDb(
   source: string,
 ): Promise<TaskDetail | null> {
   const live = ctx.tasks.get(id);
-  let row;
+  let row: DbTask | null;
   try {
     row = await tasksSource(ctx).get(id);
   } catch (e) {
@@ -115,7 +115,7 @@ export async function taskDetailFromDb(
   return { ...taskDetail(merged, { ...extras, source }), database: row.extras };
 }
 
-export async function periodicFromDb(ctx: Ctx, timeZone: string): Promise<PeriodicTask[]> {
+export async function periodicFromDb(ctx: Ctx, timeZone: string): Promise<DbPeriodicTask[]> {
   try {
     return await beatSource(ctx).list(timeZone);
   } catch (e) {

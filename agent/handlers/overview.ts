@@ -1,5 +1,5 @@
 import type { Overview } from "../api/schema";
-import { hideRowPayloads, taskRow } from "../sources/tasks/present";
+import { hideRowPayloads, taskRow } from "./present/tasks";
 import { FULL_ACCESS, payloadHidden, type Access } from "./access";
 import { atMost, handlerState, type Ctx } from "./context";
 import { summaries } from "./workers";
@@ -66,7 +66,7 @@ async function compute(ctx: Ctx, state: OverviewState): Promise<Overview> {
   // Busy solo workers answer nothing: their running task comes from the task store instead.
   const busyRunning = online.filter((w) => w.busy).reduce((n, w) => n + ctx.runningOn(w.name).length, 0);
   const countReplies = (o: typeof active) =>
-    o && o.replies.size ? [...o.replies.values()].reduce((n, r) => n + (Array.isArray(r.value) ? r.value.length : 0), 0) : null;
+    o?.replies.size ? [...o.replies.values()].reduce((n, r) => n + (Array.isArray(r.value) ? r.value.length : 0), 0) : null;
   const activeFromInspect = countReplies(active);
   const activeFromHeartbeats = online.reduce((n, w) => n + (w.active ?? 0), 0);
   const registeredNames = new Set<string>();

@@ -4,10 +4,12 @@ import { str } from "../protocol/events";
 import { computeSchedule } from "../sources/periodic";
 import { checkBeat, type Expectation } from "../sources/periodic/beat-check";
 import { runsSeen, type EntrySignature } from "../sources/periodic/runs";
+import type { DbPeriodicTask } from "../sources/django/beat";
 import { maskSecrets } from "../base/mask";
 import { payloadHidden, type Access, type Hidden } from "./access";
 import { handlerState, iso, workerConf, type Ctx } from "./context";
 import { periodicFromDb } from "./django";
+import { periodicTaskFromDb } from "./present/periodic";
 
 /** An entry as listed, with what its runs are recognised by (the unmasked definition). */
 interface Listed {
@@ -51,13 +53,14 @@ function entry(
 }
 
 /** A django-celery-beat row, as listed: its schedule is already in the repr the schedule code reads. */
-function fromDbRow(p: PeriodicTask, tz: string, hidden: Hidden | null): Listed {
+function fromDbRow(p: DbPeriodicTask, hidden: Hidden | null): Listed {
+  const out = periodicTaskFromDb(p);
   return {
     // Arguments beat passes to a task can carry the same data as the task's own.
-    out: hidden ? { ...p, args: hidden, kwargs: hidden } : p,
-    signature: { name: p.name, task: p.task, args: p.args, kwargs: p.kwargs, queue: str(p.queue) ?? null },
-    schedule: p.schedule_raw,
-    timeZone: str(p.timezone) ?? tz,
+    out: hidden ? { ...out, args: hidden, kwargs: hidden } : out,
+    signature: { name: p.name, task: p.task, args: p.args, kwargs: p.kwargs, queue: p.queue },
+    schedule: p.schedule.raw,
+    timeZone: p.timeZone,
   };
 }
 
@@ -70,7 +73,7 @@ export async function listPeriodicTasks(ctx: Ctx, access: Access, opts: { runs?:
   let source: string;
   if (ctx.django.beat || ctx.options.beatDb) {
     // django-celery-beat's DatabaseScheduler copies beat_schedule into its tables: they are the whole truth.
-    for (const p of await periodicFromDb(ctx, tz)) listed.push(fromDbRow(p, tz, hidden));
+    for (const p of await periodicFromDb(ctx, tz)) listed.push(fromDbRow(p, hidden));
     source = periodicSource(ctx);
   } else {
     const schedule = isRecord(conf?.beat_schedule) ? conf.beat_schedule : {};

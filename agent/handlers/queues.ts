@@ -1,8 +1,9 @@
 import type { QueueDetail, QueueList, QueueSummary, WaitingRead } from "../api/schema";
 import { isRecord } from "../protocol/envelope";
 import { num } from "../protocol/events";
-import { mergeQueues, queueSummaries, readQueueDeclaration, type QueueDeclaration } from "../sources/queues";
-import { hideRowPayloads, taskRow } from "../sources/tasks/present";
+import { countQueues, mergeQueues, readQueueDeclaration, type QueueDeclaration } from "../sources/queues";
+import { queueSummary, waitingRead } from "./present/queues";
+import { hideRowPayloads, taskRow } from "./present/tasks";
 import { payloadHidden, type Access } from "./access";
 import { atMost, workerConf, type Ctx } from "./context";
 import { notFound } from "./errors";
@@ -58,7 +59,7 @@ async function allQueues(ctx: Ctx, opts: QueueListOptions = {}): Promise<{ summa
       return isRecord(s) ? num(s.prefetch_count) : null;
     },
   });
-  return { summaries: await queueSummaries(ctx.broker.queues, merged), conf };
+  return { summaries: (await countQueues(ctx.broker.queues, merged)).map(queueSummary), conf };
 }
 
 export async function listQueues(ctx: Ctx, opts: QueueListOptions = {}): Promise<QueueList> {
@@ -77,9 +78,9 @@ const WAITING_WAIT_MS = 500;
 export async function readWaiting(ctx: Ctx, summaries?: readonly QueueSummary[]): Promise<WaitingRead> {
   // Broker down: nothing can be read (commands would only queue up); the last read is what is known.
   const broker = ctx.broker.status();
-  if (broker.state !== "connected") return { ...ctx.waiting.last(), error: broker.error ?? `broker ${broker.state}` };
+  if (broker.state !== "connected") return waitingRead({ ...ctx.waiting.last(), error: broker.error ?? `broker ${broker.state}` });
   const read = ctx.waiting.refresh(async () => summaries ?? (await allQueues(ctx, { heldReplies: true })).summaries);
-  return (await atMost(read, WAITING_WAIT_MS)) ?? ctx.waiting.last();
+  return waitingRead((await atMost(read, WAITING_WAIT_MS)) ?? ctx.waiting.last());
 }
 
 const RECENT = 20;

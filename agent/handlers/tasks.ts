@@ -1,11 +1,12 @@
 import { TaskQuerySchema, type TaskDetail, type TaskList } from "../api/schema";
-import { hideDetailPayloads, hideRowPayloads, taskDetail, taskRow } from "../sources/tasks/present";
+import { hideDetailPayloads, hideRowPayloads, taskDetail, taskRow } from "./present/tasks";
 import type { Cursor } from "../sources/tasks/cursor";
 import type { TaskFilter, TaskSort } from "../sources/tasks/query";
 import type { TaskRecord } from "../sources/tasks/record";
 import { payloadHidden, type Access } from "./access";
 import { decodeCursor } from "../sources/tasks/cursor";
-import { newRecord, applyMeta } from "../sources/tasks/record";
+import { newRecord } from "../sources/tasks/record";
+import { applyMeta } from "../sources/tasks/record-merge";
 import { isRecord } from "../protocol/envelope";
 import { num } from "../protocol/events";
 import { atMost, sourceOfTasks, type Ctx } from "./context";
@@ -89,14 +90,23 @@ function searchVisibleFields(
     }
   };
   let total = 0;
-  walk(null, (t) => (visible(t) && total++, true));
+  walk(null, (t) => {
+    if (visible(t)) total++;
+    return true;
+  });
   const tasks: TaskRecord[] = [];
   // How many of the store's matches lead up to the last task kept: the store's cursor after that many.
   let walked = 0;
   let more = false;
   walk(from, (t) => {
-    if (!visible(t)) return (++walked, true);
-    if (tasks.length === limit) return ((more = true), false);
+    if (!visible(t)) {
+      walked++;
+      return true;
+    }
+    if (tasks.length === limit) {
+      more = true;
+      return false;
+    }
     tasks.push(t);
     walked++;
     return true;

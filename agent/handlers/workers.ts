@@ -2,7 +2,7 @@ import type { WorkerDetail, WorkerList, WorkerSummary, WorkerTask } from "../api
 import { isRecord } from "../protocol/envelope";
 import { num } from "../protocol/events";
 import type { ReadOnlyControlMethod } from "../protocol/control";
-import { brokerInfo, queueBindings, rusage, workerSummary, workerTasks } from "../sources/workers/present";
+import { brokerInfo, queueBindings, rusage, workerSummary, workerTasks } from "./present/workers";
 import { iso, sourceOfWorkers, type Ctx } from "./context";
 import { notFound } from "./errors";
 import { payloadHidden, type Access } from "./access";

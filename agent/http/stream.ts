@@ -10,7 +10,7 @@ import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { Agent } from "../runtime/agent";
 import { stateKey } from "../runtime/per-agent-state";
-import { hideRowPayloads, taskRow } from "../sources/tasks/present";
+import { hideRowPayloads, taskRow } from "../handlers/present/tasks";
 import { payloadHidden, type Access } from "../handlers/access";
 import type { TaskRecord } from "../sources/tasks/record";
 import { summaryOf } from "../handlers/workers";

@@ -80,8 +80,8 @@ function splitBody(buf: Buffer): { outer: string; start: number; end: number } |
   for (let i = 0; i < n; i++) if (buf[i] !== BODY_HEAD[i]) return null;
   const end = buf.indexOf(0x22, n); // the closing quote
   if (end < 0) return null;
-  const escape = buf.indexOf(0x5c, n);
-  if (escape !== -1 && escape < end) return null; // an escape inside: not a plain base64 string
+  const backslash = buf.indexOf(0x5c, n);
+  if (backslash !== -1 && backslash < end) return null; // an escape inside: not a plain base64 string
   const rest = buf.toString("utf8", end + 1);
   if (rest.includes('"body"')) return null;
   return { outer: `{"body": ""${rest}`, start: n, end };
@@ -107,8 +107,9 @@ export class BodyDecoder {
   decode(raw: Buffer): BodyResult {
     const hit = raw.length <= this.limits.maxBytes ? this.match(raw) : null;
     if (hit) {
-      let text: string | null = raw.toString(hit.base64 ? "latin1" : "utf8", BODY_HEAD.length, hit.end);
-      if (hit.base64 && (text = decodeBase64(text)) === null) return { ok: false, reason: "bad_base64", detail: "body is not valid base64" };
+      const inner = raw.toString(hit.base64 ? "latin1" : "utf8", BODY_HEAD.length, hit.end);
+      const text = hit.base64 ? decodeBase64(inner) : inner;
+      if (text === null) return { ok: false, reason: "bad_base64", detail: "body is not valid base64" };
       const body = parseJson(text, this.limits.maxDepth);
       if (!body.ok) return { ok: false, reason: body.reason === "not_json" ? "bad_body" : body.reason, detail: `body: ${body.detail}` };
       return { ok: true, body: body.value };
@@ -126,8 +127,8 @@ export class BodyDecoder {
     for (let i = 0; i < n; i++) if (raw[i] !== BODY_HEAD[i]) return null;
     const end = raw.indexOf(0x22, n);
     if (end < 0) return null;
-    const escape = raw.indexOf(0x5c, n);
-    if (escape !== -1 && escape < end) return null;
+    const backslash = raw.indexOf(0x5c, n);
+    if (backslash !== -1 && backslash < end) return null;
     const t = raw.indexOf(TAG_KEY, end + 1);
     if (t < 0) return null;
     const tagStart = t + TAG_KEY.length;
@@ -271,6 +272,7 @@ function decodeBase64(s: string): string | null {
   }
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the range is all of ASCII, control characters included: what is outside it is the point
 const NON_ASCII = /[^\x00-\x7f]/;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });

@@ -16,7 +16,7 @@ import type { TaskRecord } from "../sources/tasks/record";
 import { WorkerRegistry, type Liveness } from "../sources/workers/registry";
 import { Inspector } from "../sources/workers/inspector";
 import { PoolProbe } from "../sources/workers/pool-probe";
-import { poolKind } from "../sources/workers/present";
+import { poolKind } from "../sources/workers/pool-kind";
 import { Cached } from "../sources/cache";
 import { WaitingMessages } from "../sources/waiting";
 import { DjangoSources } from "../sources/django/sources";

@@ -22,7 +22,10 @@ export class ConnectionLog {
     const wasConnected = this.logged.get(what) === "connected";
     this.logged.set(what, s.state);
     const label = what === "broker" ? "broker" : "result backend";
-    if (s.state === "connected") return log(`${what}.connected`, `${label} connected: ${description}`, { url: description });
+    if (s.state === "connected") {
+      log(`${what}.connected`, `${label} connected: ${description}`, { url: description });
+      return;
+    }
     const reason = s.error ?? "unavailable";
     const message = `${label} ${wasConnected ? "disconnected" : "unavailable"}: ${description}: ${reason} (retrying)`;
     log(`${what}.disconnected`, message, { url: description, reason }, "warn");

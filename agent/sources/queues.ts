@@ -6,7 +6,6 @@
 import { isRecord } from "../protocol/envelope";
 import { num, str } from "../protocol/events";
 import type { ExchangeBinding, QueueDepth, QueueInventory, UnackedSummary } from "../protocol/transport";
-import type { QueueSummary } from "../api/schema";
 
 /** Exchanges of Celery's own plumbing (remote control, events): not task queues. */
 export function isPlumbing(exchange: string, queue: string): boolean {
@@ -149,34 +148,29 @@ function safeRegex(pattern: string): RegExp | null {
   return regexCache.get(pattern)!;
 }
 
-export async function queueSummaries(
-  /** null: the broker cannot count its queues (depths and unacked shown as unknown). */
+/** A merged queue with what the broker counts of it. */
+export interface CountedQueue {
+  queue: MergedQueue;
+  /** Its messages, by priority; null: not counted. */
+  depth: QueueDepth | null;
+  /** Its unacked messages (the oldest's delivery time in s); null: the broker cannot tell. */
+  unacked: { count: number; oldest: number | null } | null;
+}
+
+/** The merged queues by name, each with its depth and its unacked messages as the broker counts them. */
+export async function countQueues(
+  /** null: the broker cannot count its queues (depths and unacked unknown). */
   transport: QueueInventory | null,
   merged: Map<string, MergedQueue>,
-): Promise<QueueSummary[]> {
+): Promise<CountedQueue[]> {
   const names = [...merged.keys()].sort();
   const [depths, unacked] = transport
     ? await Promise.all([transport.queueDepths(names), transport.unackedReader?.unacked() ?? null])
     : [new Map<string, QueueDepth>(), null];
   const perQueue = unacked?.complete ? unackedPerQueue(merged, unacked) : null;
-  return names.map((name) => {
-    const q = merged.get(name)!;
-    const d = depths.get(name);
-    const u = perQueue?.get(name);
-    return {
-      name,
-      exchange: q.exchange,
-      exchange_type: q.exchangeType,
-      routing_key: q.routingKey,
-      bindings: q.bindings.map((b) => ({ exchange: b.exchange, routing_key: b.routing_key })),
-      durable: q.durable,
-      max_priority: q.maxPriority,
-      messages: d ? d.messages : null,
-      messages_by_priority: d ? d.byPriority : [],
-      unacked: perQueue ? (u?.count ?? 0) : null,
-      oldest_unacked_at: u?.oldest ? new Date(u.oldest * 1000).toISOString() : null,
-      consumers: q.consumers,
-      declared_in: [...q.declaredIn].sort() as QueueSummary["declared_in"],
-    };
-  });
+  return names.map((name) => ({
+    queue: merged.get(name)!,
+    depth: depths.get(name) ?? null,
+    unacked: perQueue ? (perQueue.get(name) ?? { count: 0, oldest: null }) : null,
+  }));
 }

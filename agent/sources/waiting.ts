@@ -5,7 +5,6 @@
  * A task a later read no longer finds has left its queue and stops waiting, so no row stays
  * "waiting" for longer than one read. One read serves every request for FRESH_MS.
  */
-import type { WaitingRead } from "../api/schema";
 import type { ListRead, MessagePeek } from "../protocol/transport";
 import { readTaskMessage } from "../protocol/task-message";
 import type { TaskStore } from "./tasks/store";
@@ -60,12 +59,26 @@ export function planReads(queues: readonly QueueLists[], limits: Pick<WaitingLim
   return { reads: lists.filter((l) => l.count > 0).map(({ want: _, ...r }) => r), messages };
 }
 
+/** How a read of the waiting messages went. */
+export interface WaitingReadSummary {
+  /** Messages read, and waiting in all (`truncated`: fewer read than wait). */
+  read: number;
+  messages: number;
+  truncated: boolean;
+  /** Messages read that are no task message. */
+  rejected: number;
+  /** When the read was made (ms), or null: never. */
+  readAt: number | null;
+  /** Why the broker could not be read, if it could not (the last read's messages stay). */
+  error: string | null;
+}
+
 export class WaitingMessages {
   /** Ids waiting as of the last read, per queue, next first. */
   private byQueue = new Map<string, string[]>();
-  private summary: WaitingRead = { read: 0, messages: 0, truncated: false, rejected: 0, read_at: null, error: null };
+  private summary: WaitingReadSummary = { read: 0, messages: 0, truncated: false, rejected: 0, readAt: null, error: null };
   private readAt = 0;
-  private inflight: Promise<WaitingRead> | null = null;
+  private inflight: Promise<WaitingReadSummary> | null = null;
 
   constructor(
     /** null: the broker cannot read its messages in place (then nothing is read, and the read says why). */
@@ -75,7 +88,7 @@ export class WaitingMessages {
   ) {}
 
   /** How the last read went. */
-  last(): WaitingRead {
+  last(): WaitingReadSummary {
     return this.summary;
   }
 
@@ -88,14 +101,14 @@ export class WaitingMessages {
    * Reads the queues again, unless the last read is fresh or one is under way. `queues` lists the
    * queues with their lists' lengths (asked for only when a read happens).
    */
-  refresh(queues: () => Promise<readonly QueueLists[]>, now = Date.now()): Promise<WaitingRead> {
+  refresh(queues: () => Promise<readonly QueueLists[]>, now = Date.now()): Promise<WaitingReadSummary> {
     if (this.inflight) return this.inflight;
     if (this.readAt && now - this.readAt < this.limits.freshMs) return Promise.resolve(this.summary);
     this.inflight = this.read(queues).finally(() => (this.inflight = null));
     return this.inflight;
   }
 
-  private async read(queues: () => Promise<readonly QueueLists[]>): Promise<WaitingRead> {
+  private async read(queues: () => Promise<readonly QueueLists[]>): Promise<WaitingReadSummary> {
     const seenAt = Date.now();
     try {
       if (!this.broker) throw new Error("this broker cannot read waiting messages without taking them");
@@ -111,7 +124,10 @@ export class WaitingMessages {
         envelopes[i]!.forEach((env, j) => {
           read++;
           const msg = env && readTaskMessage(env);
-          if (!msg) return void rejected++;
+          if (!msg) {
+            rejected++;
+            return;
+          }
           // The same id twice (sent again while still queued): the one delivered first is where it waits.
           if (seen.has(msg.id)) return;
           seen.add(msg.id);
@@ -122,7 +138,7 @@ export class WaitingMessages {
       for (const ids of this.byQueue.values()) for (const id of ids) if (!seen.has(id)) this.store.leftQueue(id);
       this.byQueue = byQueue;
       const planned = reads.reduce((n, r) => n + r.count, 0);
-      this.summary = { read, messages, truncated: planned < messages, rejected, read_at: new Date(seenAt).toISOString(), error: null };
+      this.summary = { read, messages, truncated: planned < messages, rejected, readAt: seenAt, error: null };
     } catch (e) {
       // Nothing is known to have left: the last read stays, said to be from then.
       this.summary = { ...this.summary, error: (e as Error).message };

@@ -7,7 +7,7 @@
 import { RedisServer, stopAll, type AgentProcess } from "../../test/harness/deployment";
 import { migrate, PostgresCluster } from "../../test/harness/django";
 import { log, timedGet } from "../lib/proc";
-import { type Figure } from "../lib/report";
+import type { Figure } from "../lib/report";
 import { fmtMs, summarize } from "../lib/stats";
 import { startBenchAgent } from "../lib/agent";
 import { timeQueries } from "../lib/rounds";

@@ -65,7 +65,8 @@ export async function tasksSuite(ctx: BenchContext, metasPath: string): Promise<
         const r = await timedGet<Health>(`${agent!.url}/api/v1/${path}`).catch(() => null);
         if (r && r.status === 200) {
           during.push(r.ms);
-          (duringByPath[path] ??= []).push(r.ms);
+          duringByPath[path] ??= [];
+          duringByPath[path].push(r.ms);
         }
         await sleep(100);
       }
@@ -81,7 +82,6 @@ export async function tasksSuite(ctx: BenchContext, metasPath: string): Promise<
     done = true;
     await poller;
     if (last.backfill.state !== "done") throw new Error(`backfill ${last.backfill.state}`);
-    const peakDuringBackfill = memoryOf(agent.child.pid!).peakMb;
     await sleep(3000);
     const afterBackfill = memoryOf(agent.child.pid!);
     const held = (await timedGet<Health>(`${agent.url}/api/v1/health`)).body.tasks_held;

@@ -66,7 +66,7 @@ export function ResourceView<T>({ resource, what, children }: { resource: Resour
   return <>{children(data)}</>;
 }
 
-export interface DataViewProps<T> {
+export interface PanelViewProps<T> {
   /** Names the view for styling and tests (data-view). */
   name: string;
   /** A title, or breadcrumbs for a detail view. */
@@ -85,7 +85,7 @@ function responseSource(data: unknown): string | null {
   return typeof source === "string" ? source : null;
 }
 
-export function DataView<T>({ name, heading, resource, what, sourceOf = responseSource, tools, children }: DataViewProps<T>) {
+export function PanelView<T>({ name, heading, resource, what, sourceOf = responseSource, tools, children }: PanelViewProps<T>) {
   const source = resource.data === null ? null : sourceOf(resource.data);
   return (
     <section class="view" data-view={name}>

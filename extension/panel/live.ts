@@ -26,17 +26,17 @@ export class LiveFeed {
       onEvent: (event) => {
         if (event.type === "health") {
           this.health = event.data;
-          this.statusListeners.forEach((listener) => listener(this.status));
+          for (const listener of this.statusListeners) listener(this.status);
         }
-        this.eventListeners.forEach((listener) => listener(event));
+        for (const listener of this.eventListeners) listener(event);
       },
       onStatus: (status) => {
         this.status = status;
-        this.statusListeners.forEach((listener) => listener(status));
+        for (const listener of this.statusListeners) listener(status);
       },
       onInvalid: (failure) => {
         this.lastInvalid = failure;
-        this.statusListeners.forEach((listener) => listener(this.status));
+        for (const listener of this.statusListeners) listener(this.status);
       },
     });
   }

@@ -51,7 +51,8 @@ export function useResource<T>(load: Loader<T>, deps: readonly unknown[], live?:
 
     const run = async () => {
       controller?.abort();
-      const current = (controller = new AbortController());
+      const current = new AbortController();
+      controller = current;
       lastStart = Date.now();
       setSnapshot({ loading: true });
       const result = await latest.current.load(client, current.signal);

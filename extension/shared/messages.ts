@@ -60,7 +60,8 @@ export function linkToBackground(onChange: (linked: boolean) => void): () => voi
   let retry: ReturnType<typeof setTimeout> | undefined;
   const connect = () => {
     if (stopped) return;
-    const current = (port = browser.runtime.connect({ name: LINK_PORT }));
+    const current = browser.runtime.connect({ name: LINK_PORT });
+    port = current;
     current.onMessage.addListener(() => onChange(true));
     current.onDisconnect.addListener(() => {
       if (port === current) port = null;

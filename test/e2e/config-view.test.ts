@@ -6,19 +6,14 @@
  * read with their units, the raw value kept in the title. Needs `npm run build` first (dist/web).
  */
 import assert from "node:assert/strict";
-import { after, before, it } from "node:test";
-import type { Page } from "playwright-core";
-import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
-import { launchExtension, waitForText, type ExtensionBrowser } from "../harness/browser";
+import { it } from "node:test";
+import { CeleryWorker, eventually, runPython, startAgent, type AgentProcess } from "../harness/deployment";
+import { browserSession, waitForText } from "../harness/browser";
 
 const env = { FIXTURE_DEFAULT_SETTINGS: "worker_send_task_events" };
-let redis: RedisServer;
 let agent: AgentProcess;
-let browser: ExtensionBrowser;
-let page: Page;
 
-before(async () => {
-  redis = await RedisServer.start();
+const session = browserSession(async (redis) => {
   const broker = redis.url(0);
   await CeleryWorker.start({ broker, backend: broker, name: "cfg@e2e", pool: "solo", env });
   agent = await startAgent(["--broker", broker]);
@@ -31,39 +26,31 @@ before(async () => {
     30_000,
     "the agent saw the worker's task events",
   );
-  browser = await launchExtension();
-  page = await browser.context.newPage();
 });
 
-after(async () => {
-  await browser?.close();
-  await stopAll();
-  await redis?.destroy();
-});
-
-const keys = () => page.locator(".config-group table.grid tbody tr td:first-child").allInnerTexts();
+const keys = () => session.page.locator(".config-group table.grid tbody tr td:first-child").allInnerTexts();
 
 it("hides defaults until asked, except a default the events contradict", async () => {
-  await page.goto(`${agent.url}/#/config`);
-  await waitForText(page, '[data-group="task"]', /task_time_limit/, 20_000);
+  await session.page.goto(`${agent.url}/#/config`);
+  await waitForText(session.page, '[data-group="task"]', /task_time_limit/, 20_000);
   const shown = await keys();
   assert.ok(shown.includes("task_time_limit"), "a setting the app sets");
   assert.ok(!shown.includes("worker_prefetch_multiplier"), "a default, hidden");
   // A default (off) the workers contradict by sending task events (-E): shown, with what was seen.
-  const row = page.locator("tr", { has: page.locator("td:first-child", { hasText: /^worker_send_task_events$/ }) });
+  const row = session.page.locator("tr", { has: session.page.locator("td:first-child", { hasText: /^worker_send_task_events$/ }) });
   assert.match(await row.innerText(), /false[\s\S]*seen: the worker sends task events/);
-  const toggle = page.locator("label.show-defaults");
+  const toggle = session.page.locator("label.show-defaults");
   const total = Number(/\((\d+)\)/.exec(await toggle.innerText())![1]);
   assert.ok(total > 50, `defaults counted: ${total}`);
   // Units, and the raw value in the title.
-  const limit = page.locator("tr", { has: page.locator("td:first-child", { hasText: /^task_time_limit$/ }) });
+  const limit = session.page.locator("tr", { has: session.page.locator("td:first-child", { hasText: /^task_time_limit$/ }) });
   assert.match(await limit.innerText(), /60 s/);
-  const expires = page.locator("tr", { has: page.locator("td:first-child", { hasText: /^result_expires$/ }) });
+  const expires = session.page.locator("tr", { has: session.page.locator("td:first-child", { hasText: /^result_expires$/ }) });
   assert.equal(await expires.count(), 0, "result_expires is a default");
-  await browser.screenshot(page, "config-defaults-hidden");
+  await session.browser.screenshot(session.page, "config-defaults-hidden");
 
   await toggle.locator("input").check();
-  await waitForText(page, '[data-group="worker"]', /worker_prefetch_multiplier/);
+  await waitForText(session.page, '[data-group="worker"]', /worker_prefetch_multiplier/);
   assert.ok((await keys()).length > shown.length + 50);
   assert.match(await expires.innerText(), /1 day/);
   assert.equal(await expires.locator("[data-raw]").getAttribute("data-raw"), "1 day, 0:00:00");
@@ -71,7 +58,7 @@ it("hides defaults until asked, except a default the events contradict", async (
 });
 
 it("the search filters by setting name and by value", async () => {
-  const search = page.locator("input.config-search");
+  const search = session.page.locator("input.config-search");
   await search.fill("time_limit");
   await eventually(async () => (await keys()).join(",") === "task_soft_time_limit,task_time_limit", 10_000, "names filtered");
   // By value: the queue name "slowlane" is in task_queues only.
@@ -79,8 +66,8 @@ it("the search filters by setting name and by value", async () => {
   await eventually(async () => (await keys()).join(",") === "task_queues", 10_000, "values filtered");
   // A match among hidden defaults is said, not silently dropped.
   await search.fill("prefetch");
-  await waitForText(page, ".hidden-matches", /1 more matching setting/);
-  await page.locator(".hidden-matches button").click();
+  await waitForText(session.page, ".hidden-matches", /1 more matching setting/);
+  await session.page.locator(".hidden-matches button").click();
   await eventually(async () => (await keys()).join(",") === "worker_prefetch_multiplier", 10_000, "defaults searched once shown");
-  await browser.screenshot(page, "config-search");
+  await session.browser.screenshot(session.page, "config-search");
 });

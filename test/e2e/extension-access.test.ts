@@ -21,10 +21,7 @@ describe("extension with a limited token", () => {
   let failedId: string;
   const consoleLines: string[] = [];
 
-  const open = async (hash: string, view: string) => {
-    await panel.goto(`chrome-extension://${browser.extensionId}/panel.html#/${hash}`);
-    await panel.locator(`[data-view="${view}"]`).waitFor();
-  };
+  const open = (hash: string, view: string) => browser.showView(panel, hash, view);
 
   before(async () => {
     redis = await RedisServer.start();

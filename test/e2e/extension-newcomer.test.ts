@@ -21,10 +21,7 @@ describe("a newcomer's first look at the extension", () => {
   let panel: Page;
   let retried: string;
 
-  const show = async (hash: string, view: string) => {
-    await panel.goto(`chrome-extension://${browser.extensionId}/panel.html#/${hash}`);
-    await panel.locator(`[data-view="${view}"]`).waitFor();
-  };
+  const show = (hash: string, view: string) => browser.showView(panel, hash, view);
 
   before(async () => {
     scenario = await startScenario();

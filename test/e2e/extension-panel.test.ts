@@ -25,10 +25,7 @@ describe("extension against a real agent", () => {
   let panel: Page;
   let sent: SentTasks;
 
-  const show = async (hash: string, view: string) => {
-    await panel.goto(`chrome-extension://${browser.extensionId}/panel.html#/${hash}`);
-    await panel.locator(`[data-view="${view}"]`).waitFor();
-  };
+  const show = (hash: string, view: string) => browser.showView(panel, hash, view);
 
   before(async () => {
     scenario = await startScenario();

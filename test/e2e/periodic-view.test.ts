@@ -5,36 +5,20 @@
  * Needs `npm run build` first (dist/web).
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import type { Page } from "playwright-core";
-import { stopAll } from "../harness/deployment";
-import { startBeatDeployment, type BeatDeployment } from "../harness/beat-deployment";
-import { launchExtension, waitForText, type ExtensionBrowser } from "../harness/browser";
+import { describe, it } from "node:test";
+import { startBeatDeployment } from "../harness/beat-deployment";
+import { browserSession, waitForText } from "../harness/browser";
 
 describe("the Periodic view with a real beat", () => {
-  let d: BeatDeployment;
-  let browser: ExtensionBrowser;
-  let page: Page;
-
-  before(async () => {
-    d = await startBeatDeployment(2);
-    browser = await launchExtension();
-    page = await browser.context.newPage();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await stopAll();
-    await d?.destroy();
-  });
+  const session = browserSession((redis) => startBeatDeployment(2, redis));
 
   /** The view reloaded until `pattern` shows in `selector` (the list is fetched, not streamed). */
   async function reloadUntil(selector: string, pattern: RegExp, timeoutMs: number): Promise<string> {
     const until = Date.now() + timeoutMs;
     for (;;) {
-      await page.click("button:has-text('Reload')");
+      await session.page.click("button:has-text('Reload')");
       try {
-        return await waitForText(page, selector, pattern, 2_000);
+        return await waitForText(session.page, selector, pattern, 2_000);
       } catch (e) {
         if (Date.now() > until) throw e;
       }
@@ -42,20 +26,20 @@ describe("the Periodic view with a real beat", () => {
   }
 
   it("shows the entry's runs from the tasks seen, and beat alive", async () => {
-    await page.goto(`${d.agent.url}/#/periodic`);
-    await waitForText(page, "table[aria-label='Periodic tasks']", /tick-fast/, 20_000);
+    await session.page.goto(`${session.deployment.agent.url}/#/periodic`);
+    await waitForText(session.page, "table[aria-label='Periodic tasks']", /tick-fast/, 20_000);
     const beat = await reloadUntil("[data-beat]", /beat\s*alive\s*entry tick-fast ran/, 60_000);
     assert.match(beat, /as scheduled/);
-    const table = await waitForText(page, "table[aria-label='Periodic tasks']", /tick-fast[^\n]*from tasks seen/);
+    const table = await waitForText(session.page, "table[aria-label='Periodic tasks']", /tick-fast[^\n]*from tasks seen/);
     assert.match(table, /tick-fast\s+panel_fixture\.add\s+every 2 seconds\s+interval/);
-    await browser.screenshot(page, "panel-periodic-beat-alive");
+    await session.browser.screenshot(session.page, "panel-periodic-beat-alive");
   });
 
   it("shows beat late and the entry's run missed once beat stops", async () => {
-    await d.beat.stop();
+    await session.deployment.beat.stop();
     const beat = await reloadUntil("[data-beat]", /beat\s*late/, 60_000);
     assert.match(beat, /entry tick-fast was due \d+ s ago and nothing was seen since/);
-    await waitForText(page, "table[aria-label='Periodic tasks']", /tick-fast[^\n]*missed/);
-    await browser.screenshot(page, "panel-periodic-beat-late");
+    await waitForText(session.page, "table[aria-label='Periodic tasks']", /tick-fast[^\n]*missed/);
+    await session.browser.screenshot(session.page, "panel-periodic-beat-late");
   });
 });

@@ -6,23 +6,18 @@
  * and the overview shows the workers' own counts per task name beside the list's. Needs `npm run build` first (dist/web).
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import type { Page } from "playwright-core";
-import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
-import { launchExtension, waitForText, type ExtensionBrowser } from "../harness/browser";
+import { describe, it } from "node:test";
+import { CeleryWorker, eventually, runPython, startAgent, type AgentProcess } from "../harness/deployment";
+import { browserSession, waitForText } from "../harness/browser";
 
 /** Celery's defaults for task-sent events and results: queues are only inferred. */
 const PLAIN = { FIXTURE_EXTRA_SETTINGS: JSON.stringify({ task_send_sent_event: false, result_extended: false }) };
 
 describe("a task's page tells its story", () => {
-  let redis: RedisServer;
   let agent: AgentProcess;
-  let browser: ExtensionBrowser;
-  let page: Page;
   let id: string;
 
-  before(async () => {
-    redis = await RedisServer.start();
+  const session = browserSession(async (redis) => {
     await CeleryWorker.start({ name: "story@panel", concurrency: 2, queues: ["celery"], broker: redis.url(0), backend: redis.url(1), env: PLAIN });
     // Two tasks before the agent watches: only their stored results will be known.
     await runPython(
@@ -42,66 +37,58 @@ describe("a task's page tells its story", () => {
       20_000,
       "the task's success seen",
     );
-    browser = await launchExtension();
-    page = await browser.context.newPage();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await stopAll();
-    await redis?.destroy();
   });
 
   it("leads with the Result of a task that succeeded on its retry, with no error box, and each attempt in the timeline", async () => {
-    await page.goto(`${agent.url}/#/tasks/${id}`);
-    const result = await waitForText(page, '[data-value="Result"]', /ok after 1 retries/, 20_000);
+    await session.page.goto(`${agent.url}/#/tasks/${id}`);
+    const result = await waitForText(session.page, '[data-value="Result"]', /ok after 1 retries/, 20_000);
     assert.match(result, /Result/);
-    assert.equal(await page.locator(".error-box").count(), 0, "no red error box");
-    assert.equal(await page.locator(".task-error").count(), 0);
-    assert.match(await page.locator(".retried-note").innerText(), /attempt 2, after 1 retry/);
-    await browser.screenshot(page, "task-story-retried");
-    const rows = await page.locator("table[aria-label=Timeline] tbody tr").allInnerTexts();
+    assert.equal(await session.page.locator(".error-box").count(), 0, "no red error box");
+    assert.equal(await session.page.locator(".task-error").count(), 0);
+    assert.match(await session.page.locator(".retried-note").innerText(), /attempt 2, after 1 retry/);
+    await session.browser.screenshot(session.page, "task-story-retried");
+    const rows = await session.page.locator("table[aria-label=Timeline] tbody tr").allInnerTexts();
     const events = rows
       .map((r) => r.split("\t").map((c) => c.trim()))
       .filter((c) => c[5] === "event")
       .map((c) => `${c[0]} ${c[3]}`);
     assert.deepEqual(events, ["1 task-received", "1 task-started", "1 task-retried", "2 task-received", "2 task-started", "2 task-succeeded"]);
-    const retry = page.locator("table[aria-label=Timeline] tbody tr", { hasText: "task-retried" });
+    const retry = session.page.locator("table[aria-label=Timeline] tbody tr", { hasText: "task-retried" });
     assert.match(await retry.innerText(), /attempt 0 failed/);
     await retry.locator("summary").click();
     assert.match(await retry.locator(".step-traceback").innerText(), /Traceback \(most recent call last\)/);
-    const details = await page.locator("table[aria-label='Task details']").innerText();
+    const details = await session.page.locator("table[aria-label='Task details']").innerText();
     assert.match(details, /Children\s+—/, "not its own child");
-    await browser.screenshot(page, "task-story-retried-timeline");
+    await session.browser.screenshot(session.page, "task-story-retried-timeline");
   });
 
   it("shows an inferred queue in italics, saying how it was inferred", async () => {
-    await page.goto(`${agent.url}/#/tasks?queue=celery`);
-    const row = page.locator("table[aria-label=Tasks] tbody tr", { hasText: id.slice(0, 8) });
+    await session.page.goto(`${agent.url}/#/tasks?queue=celery`);
+    const row = session.page.locator("table[aria-label=Tasks] tbody tr", { hasText: id.slice(0, 8) });
     await row.waitFor({ timeout: 20_000 });
     const queue = row.locator("em.inferred");
     assert.equal(await queue.innerText(), "celery");
     assert.match((await queue.getAttribute("title")) ?? "", /consumes only this queue/);
-    await browser.screenshot(page, "task-story-inferred-queue");
+    await session.browser.screenshot(session.page, "task-story-inferred-queue");
   });
 
   it("says why a task from before the agent has no name, and keeps the workers' counts per name in the overview", async () => {
-    await page.goto(`${agent.url}/#/tasks`);
-    const unnamed = page.locator("table[aria-label=Tasks] .result-only").first();
+    await session.page.goto(`${agent.url}/#/tasks`);
+    const unnamed = session.page.locator("table[aria-label=Tasks] .result-only").first();
     await unnamed.waitFor({ timeout: 20_000 });
     assert.match((await unnamed.getAttribute("title")) ?? "", /Only the stored result is known.*result_extended = True/);
-    await page.goto(`${agent.url}/#/overview`);
-    await waitForText(page, "table[aria-label='Tasks by name']", /panel_fixture\.add/, 20_000);
+    await session.page.goto(`${agent.url}/#/overview`);
+    await waitForText(session.page, "table[aria-label='Tasks by name']", /panel_fixture\.add/, 20_000);
     const byName = await eventually(
       async () => {
-        const text = await page.locator("table[aria-label='Tasks by name']").innerText();
+        const text = await session.page.locator("table[aria-label='Tasks by name']").innerText();
         return /panel_fixture\.add\s+0\s+2/.test(text) ? text : null;
       },
       20_000,
       "the add tasks counted by the workers' stats",
     );
     assert.match(byName, /panel_fixture\.flaky\s+1\s+2/, "the flaky task ran twice (its retry counts), listed once");
-    await page.locator(".task-totals").scrollIntoViewIfNeeded();
-    await browser.screenshot(page, "task-story-totals");
+    await session.page.locator(".task-totals").scrollIntoViewIfNeeded();
+    await session.browser.screenshot(session.page, "task-story-totals");
   });
 });

@@ -6,20 +6,15 @@
  * Needs `npm run build` first (dist/web).
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import type { Page } from "playwright-core";
-import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
-import { launchExtension, waitForText, type ExtensionBrowser } from "../harness/browser";
+import { describe, it } from "node:test";
+import { CeleryWorker, eventually, runPython, startAgent, type AgentProcess } from "../harness/deployment";
+import { browserSession, waitForText } from "../harness/browser";
 
 describe("waiting and scheduled tasks in the panel", () => {
-  let redis: RedisServer;
   let agent: AgentProcess;
-  let browser: ExtensionBrowser;
-  let page: Page;
   let ids: { parked: string[]; later: string };
 
-  before(async () => {
-    redis = await RedisServer.start();
+  const session = browserSession(async (redis) => {
     const [broker, backend] = [redis.url(0), redis.url(1)];
     await CeleryWorker.start({ broker, backend, name: "w1@panel", pool: "prefork", concurrency: 2, queues: ["celery"] });
     // Parked before the agent starts: only the queue knows them.
@@ -36,48 +31,40 @@ print(json.dumps({"parked": parked}))
     const later = await runPython(`import panel_fixture as p\nprint(p.add.apply_async((1, 1), countdown=300).id)`, broker, backend);
     ids = { ...JSON.parse(out.trim().split("\n").pop()!), later: later.trim().split("\n").pop()! };
     await eventually(async () => (await agent.get<any>("/api/v1/tasks?state=SCHEDULED")).body.total === 1, 20_000, "the countdown task scheduled");
-    browser = await launchExtension();
-    page = await browser.context.newPage();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await stopAll();
-    await redis?.destroy();
   });
 
   it("lists a queue's waiting messages, next first, with their priority", async () => {
-    await page.goto(`${agent.url}/#/queues/nobody`);
-    const table = await waitForText(page, "table[aria-label='Waiting messages']", /panel_fixture\.add/, 20_000);
+    await session.page.goto(`${agent.url}/#/queues/nobody`);
+    const table = await waitForText(session.page, "table[aria-label='Waiting messages']", /panel_fixture\.add/, 20_000);
     const rows = table.split("\n").filter((l) => l.includes("panel_fixture.add"));
     // Position, priority, id, name: workers take priority 0 first, then 6, then 9.
     assert.deepEqual(
       rows.map((r) => r.split("\t").slice(0, 2).join(" ")),
       ["1 0", "2 6", "3 9"],
     );
-    const main = await page.locator("main").innerText();
+    const main = await session.page.locator("main").innerText();
     assert.match(main, /Read from the broker .* without taking any/);
     assert.match(main, /No recent task went through this queue/);
-    await browser.screenshot(page, "waiting-queue-detail");
+    await session.browser.screenshot(session.page, "waiting-queue-detail");
   });
 
   it("shows them waiting in the task list, and the countdown task scheduled with its due time", async () => {
-    await page.goto(`${agent.url}/#/tasks`);
-    const table = await waitForText(page, "table[aria-label=Tasks]", /scheduled/, 20_000);
+    await session.page.goto(`${agent.url}/#/tasks`);
+    const table = await waitForText(session.page, "table[aria-label=Tasks]", /scheduled/, 20_000);
     assert.match(table, /pending\s+waiting #2 · p6/);
     assert.match(table, /scheduled\s+due in [45] min/);
-    assert.equal(await page.locator("[data-state=PENDING][data-waiting]").count(), 3);
-    await browser.screenshot(page, "waiting-task-list");
-    await page.goto(`${agent.url}/#/tasks/${ids.parked[0]}`);
-    assert.match(await waitForText(page, ".waiting-box", /waiting in nobody, #2 in line, priority 6/), /no worker has it yet/);
-    assert.match(await page.locator("table[aria-label='Task details']").innerText(), /Priority\s+6/);
-    await browser.screenshot(page, "waiting-task-detail");
+    assert.equal(await session.page.locator("[data-state=PENDING][data-waiting]").count(), 3);
+    await session.browser.screenshot(session.page, "waiting-task-list");
+    await session.page.goto(`${agent.url}/#/tasks/${ids.parked[0]}`);
+    assert.match(await waitForText(session.page, ".waiting-box", /waiting in nobody, #2 in line, priority 6/), /no worker has it yet/);
+    assert.match(await session.page.locator("table[aria-label='Task details']").innerText(), /Priority\s+6/);
+    await session.browser.screenshot(session.page, "waiting-task-detail");
   });
 
   it("counts the scheduled tasks in the overview", async () => {
-    await page.goto(`${agent.url}/#/overview`);
-    const card = await waitForText(page, "[data-card='Scheduled tasks']", /Scheduled task/, 20_000);
+    await session.page.goto(`${agent.url}/#/overview`);
+    const card = await waitForText(session.page, "[data-card='Scheduled tasks']", /Scheduled task/, 20_000);
     assert.match(card, /^1\s+Scheduled task\b/);
-    await browser.screenshot(page, "waiting-overview");
+    await session.browser.screenshot(session.page, "waiting-overview");
   });
 });

@@ -5,8 +5,9 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { chromium, type BrowserContext, type Page, type Worker } from "playwright-core";
-import { REPO_ROOT } from "./deployment";
+import { REPO_ROOT, RedisServer, stopAll } from "./deployment";
 
 export const EXTENSION_DIR = join(REPO_ROOT, "dist", "chrome");
 export const ARTIFACTS_DIR = join(REPO_ROOT, "test-artifacts");
@@ -63,6 +64,8 @@ export interface ExtensionBrowser {
   /** The background service worker (it may be restarted by Chromium: use `worker()`). */
   worker(): Promise<Worker>;
   open(path: string): Promise<Page>;
+  /** Takes `page` to the extension's panel at `#/hash` and waits for the view named `view` to render. */
+  showView(page: Page, hash: string, view: string): Promise<void>;
   /** The toolbar badge text and title, as the background set them. */
   badge(): Promise<{ text: string; title: string }>;
   /** Replaces the stored agents (and picks the current one), as a person would through the popup. */
@@ -107,6 +110,10 @@ export async function launchExtension(): Promise<ExtensionBrowser> {
       await page.goto(`chrome-extension://${extensionId}/${path}`);
       return page;
     },
+    async showView(page, hash, view) {
+      await page.goto(`chrome-extension://${extensionId}/panel.html#/${hash}`);
+      await page.locator(`[data-view="${view}"]`).waitFor();
+    },
     async badge() {
       return (await worker()).evaluate(async () => ({ text: await chrome.action.getBadgeText({}), title: await chrome.action.getTitle({}) }));
     },
@@ -126,4 +133,37 @@ export async function launchExtension(): Promise<ExtensionBrowser> {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** What an end-to-end file drives, once `before` has run (see browserSession). */
+export interface BrowserSession<D> {
+  /** The private redis-server the deployment runs on. */
+  redis: RedisServer;
+  /** What `start` returned: the agent, ids of the tasks it sent... */
+  deployment: D;
+  browser: ExtensionBrowser;
+  /** A blank page, for the web panel the agent serves. */
+  page: Page;
+}
+
+/**
+ * The before and after of an end-to-end file: before its tests, a private redis-server
+ * (`redisOptions`), then `start(redis)` (workers, the agent, what it waits for), then Chromium with
+ * the built extension and a page; after them, the browser closed, every process the harness
+ * started stopped, the redis-server's directory removed (whatever failed half-way).
+ */
+export function browserSession<D>(start: (redis: RedisServer) => Promise<D>, redisOptions: { password?: string } = {}): BrowserSession<D> {
+  const session = {} as BrowserSession<D>;
+  before(async () => {
+    session.redis = await RedisServer.start(redisOptions);
+    session.deployment = await start(session.redis);
+    session.browser = await launchExtension();
+    session.page = await session.browser.context.newPage();
+  });
+  after(async () => {
+    await session.browser?.close();
+    await stopAll();
+    await session.redis?.destroy();
+  });
+  return session;
 }

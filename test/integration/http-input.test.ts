@@ -40,7 +40,7 @@ describe("bad query parameters", () => {
       ["order=sideways", /order/],
       ["since=tomorrow-ish", /since/],
       ["until=nope", /until/],
-      ["q=" + "x".repeat(301), /\bq\b/],
+      [`q=${"x".repeat(301)}`, /\bq\b/],
       ["cursor=forged", /cursor/],
       ["colour=red", /unknown query parameter colour/],
     ];

@@ -24,7 +24,10 @@ async function waitForPort(port: number): Promise<void> {
   await eventually(
     () =>
       new Promise<boolean>((resolve) => {
-        const s = createConnection({ port, host: "127.0.0.1" }, () => (s.destroy(), resolve(true)));
+        const s = createConnection({ port, host: "127.0.0.1" }, () => {
+          s.destroy();
+          resolve(true);
+        });
         s.on("error", () => resolve(false));
       }),
     10_000,

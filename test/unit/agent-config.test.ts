@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { canonicalSetting, configDifferences, groupConfig } from "../../agent/sources/config";
+import { groupConfig } from "../../agent/handlers/present/config";
+import { canonicalSetting, configDifferences } from "../../agent/sources/config";
 import { displaySetting, formatDuration, parseTimedelta } from "../../agent/sources/config-display";
 import { EventsObserved, observeRoutes, observeSentEvents, observeTaskEvents } from "../../agent/sources/config-observed";
 import { MASK } from "../../agent/base/mask";

@@ -197,7 +197,7 @@ describe("decodeEnvelope: failures", () => {
     const raw = kombu({ a: 1 });
     const limits = { maxBytes: raw.length, maxDepth: 64 };
     assert.equal(decodeEnvelope(raw, limits).ok, true);
-    const f = failure(decodeEnvelope(raw + " ", limits));
+    const f = failure(decodeEnvelope(`${raw} `, limits));
     assert.equal(f.reason, "too_large");
     assert.match(f.detail, new RegExp(`${raw.length + 1} bytes exceeds ${raw.length}`));
     // Size is checked before parsing: garbage that is too big is too_large, not not_json.
@@ -229,7 +229,7 @@ describe("decodeEnvelope / parseJson: nesting depth", () => {
   });
 
   test("1,000,000 nested objects are refused without a stack overflow", () => {
-    const s = '{"a":'.repeat(1_000_000) + "1" + "}".repeat(1_000_000);
+    const s = `${'{"a":'.repeat(1_000_000)}1${"}".repeat(1_000_000)}`;
     assert.equal(failure(decodeEnvelope(s, { maxBytes: 64 * 1024 * 1024, maxDepth: 64 })).reason, "too_deep");
   });
 
@@ -253,20 +253,20 @@ describe("decodeEnvelope / parseJson: nesting depth", () => {
   });
 
   test("brackets inside strings do not count", () => {
-    const body = { args: "[".repeat(5000) + "{".repeat(5000), kwargs: { note: "]]]" + "[".repeat(200) } };
+    const body = { args: "[".repeat(5000) + "{".repeat(5000), kwargs: { note: `]]]${"[".repeat(200)}` } };
     assert.deepEqual(okBody(decodeEnvelope(kombu(body))), body);
     const r = parseJson(JSON.stringify(["[[[[[[[[", "{{{{{{{{"]), 2);
     assert.deepEqual(r, { ok: true, value: ["[[[[[[[[", "{{{{{{{{"] });
   });
 
   test('escaped quotes do not end a string: brackets after \\" are still inside it', () => {
-    const value = 'he said \\"' + "[".repeat(100) + '"' + "{".repeat(100);
+    const value = `he said \\"${"[".repeat(100)}"${"{".repeat(100)}`;
     assert.deepEqual(parseJson(JSON.stringify([value]), 2), { ok: true, value: [value] });
   });
 
   test("a string ending in an escaped backslash does end there: nesting after it is counted", () => {
     // ["\\", [[[ ... ]]]] : the \\ is an escaped backslash, the following quote closes the string.
-    const text = '["\\\\", ' + nested(70) + "]";
+    const text = `["\\\\", ${nested(70)}]`;
     assert.equal(JSON.parse(text)[0], "\\");
     assert.equal(parseJson(text, 64).ok, false);
     assert.equal((parseJson(text, 64) as { reason: string }).reason, "too_deep");

@@ -185,7 +185,7 @@ describe("parseRedisUrl: errors", () => {
   });
 
   test('a literal "%" in a password (kombu unquotes leniently) does not escape as a URIError', () => {
-    let t;
+    let t: ReturnType<typeof parseRedisUrl>;
     try {
       t = parseRedisUrl("redis://:50%off@h/0");
     } catch (e) {

@@ -10,7 +10,8 @@ import { IdTable } from "../../agent/sources/tasks/id-table";
 import { OrderIndex, STATE_COUNT } from "../../agent/sources/tasks/order-index";
 import { packRest, packText, unpackRest, unpackText } from "../../agent/sources/tasks/pack";
 import type { TaskFilter, TaskSort } from "../../agent/sources/tasks/query";
-import { applyEvent, applyMeta, newRecord, type TaskRecord } from "../../agent/sources/tasks/record";
+import { newRecord, type TaskRecord } from "../../agent/sources/tasks/record";
+import { applyEvent, applyMeta } from "../../agent/sources/tasks/record-merge";
 import { literalPattern, SEP, TextStore } from "../../agent/sources/tasks/search";
 import { TaskStore } from "../../agent/sources/tasks/store";
 import { decodeCursor } from "../../agent/sources/tasks/cursor";
@@ -213,8 +214,8 @@ describe("TextStore", () => {
       texts.set(slot, packed(body));
       store.set(slot, packed(body));
     };
-    put(0, "Alpha" + SEP + "BRAVO");
-    put(2, "charlie" + SEP + "x.y*z");
+    put(0, `Alpha${SEP}BRAVO`);
+    put(2, `charlie${SEP}x.y*z`);
     put(3, "bravo");
     for (let i = 4; i < 3000; i++) put(i, i % 1000 === 7 ? `needle-${i}` : `hay-${i}`);
     const run = (q: string) => {

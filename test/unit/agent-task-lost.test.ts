@@ -8,7 +8,7 @@ import type { CeleryEvent } from "../../agent/protocol/events";
 import type { TaskMeta } from "../../agent/protocol/result-meta";
 import { TaskStore } from "../../agent/sources/tasks/store";
 import { WorkerRegistry } from "../../agent/sources/workers/registry";
-import { taskRow } from "../../agent/sources/tasks/present";
+import { taskRow } from "../../agent/handlers/present/tasks";
 
 const T0 = 1795558020;
 const ms = (s: number) => Math.round(s * 1000);

@@ -6,7 +6,8 @@ import { describe, test } from "node:test";
 
 import type { CeleryEvent } from "../../agent/protocol/events";
 import type { TaskMeta } from "../../agent/protocol/result-meta";
-import { applyEvent, applyMeta, isFinished, newRecord, receivedTime, type TaskRecord } from "../../agent/sources/tasks/record";
+import { isFinished, newRecord, receivedTime, type TaskRecord } from "../../agent/sources/tasks/record";
+import { applyEvent, applyMeta } from "../../agent/sources/tasks/record-merge";
 
 const ID = "d4de7b93-5c0e-4c43-9d4f-7a1e2b3c4d5e";
 const T0 = 1795558020; // worker clock, seconds

@@ -3,8 +3,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { applyEvent, applyMeta, newRecord } from "../../agent/sources/tasks/record";
-import { hideDetailPayloads, taskDetail, taskRow } from "../../agent/sources/tasks/present";
+import { newRecord } from "../../agent/sources/tasks/record";
+import { applyEvent, applyMeta } from "../../agent/sources/tasks/record-merge";
+import { hideDetailPayloads, taskDetail, taskRow } from "../../agent/handlers/present/tasks";
 import { queueOfDelivery, topicMatches } from "../../agent/sources/tasks/queue-inference";
 import type { QueueDeclaration } from "../../agent/sources/queues";
 import { TaskStore } from "../../agent/sources/tasks/store";

@@ -188,7 +188,7 @@ describe("reading the queues", () => {
       },
     ];
     const read = await waiting.refresh(queues);
-    assert.deepEqual({ ...read, read_at: null }, { read: 3, messages: 4, truncated: true, rejected: 1, read_at: null, error: null });
+    assert.deepEqual({ ...read, readAt: null }, { read: 3, messages: 4, truncated: true, rejected: 1, readAt: null, error: null });
     assert.deepEqual(store.get(ids[1]!)!.waiting && { position: store.get(ids[1]!)!.waiting!.position, priority: store.get(ids[1]!)!.waiting!.priority }, {
       position: 4,
       priority: 7,

@@ -10,7 +10,7 @@ import type { ReadOnlyControlMethod } from "../../agent/protocol/control";
 import type { BroadcastOptions, BroadcastResult, RemoteControl } from "../../agent/protocol/transport";
 import { Inspector } from "../../agent/sources/workers/inspector";
 import { PoolProbe } from "../../agent/sources/workers/pool-probe";
-import { poolKind } from "../../agent/sources/workers/present";
+import { poolKind } from "../../agent/sources/workers/pool-kind";
 import { WorkerRegistry } from "../../agent/sources/workers/registry";
 
 const START = 1795558020000;

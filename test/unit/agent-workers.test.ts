@@ -1,11 +1,12 @@
 // Worker liveness and presentation: WorkerRegistry (agent/sources/workers/registry.ts),
-// poolKind / workerTask (agent/sources/workers/present.ts).
+// poolKind (agent/sources/workers/pool-kind.ts) / workerTask (agent/handlers/present/workers.ts).
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import type { CeleryEvent } from "../../agent/protocol/events";
-import { poolKind, workerTask, workerTasks } from "../../agent/sources/workers/present";
+import { workerTask, workerTasks } from "../../agent/handlers/present/workers";
+import { poolKind } from "../../agent/sources/workers/pool-kind";
 import { WorkerRegistry, type RunningTaskLookup, type WorkerState } from "../../agent/sources/workers/registry";
 
 const START = 1795558020000; // agent clock, ms
@@ -277,18 +278,22 @@ describe("WorkerRegistry: clock skew", () => {
   test("a worker clock 30 s ahead: median of heartbeats, robust to an outlier", () => {
     const s = setup();
     const offsets = [30.02, 29.98, 30.0, 95.0, 30.01];
-    offsets.forEach((o, i) => s.reg.applyEvent(wev("worker-heartbeat", "w1@vm", START + i * 2000, {}, o)));
+    for (const [i, o] of offsets.entries()) s.reg.applyEvent(wev("worker-heartbeat", "w1@vm", START + i * 2000, {}, o));
     assert.equal(s.reg.get("w1@vm")!.clockSkew, 30.01);
   });
 
   test("only the last 9 samples count", () => {
     const s = setup();
     let t = START;
-    for (let i = 0; i < 9; i++) s.reg.applyEvent(wev("worker-heartbeat", "w1@vm", (t += 2000), {}, 30));
+    const heartbeat = (offset: number) => {
+      t += 2000;
+      s.reg.applyEvent(wev("worker-heartbeat", "w1@vm", t, {}, offset));
+    };
+    for (let i = 0; i < 9; i++) heartbeat(30);
     assert.equal(s.reg.get("w1@vm")!.clockSkew, 30);
-    for (let i = 0; i < 4; i++) s.reg.applyEvent(wev("worker-heartbeat", "w1@vm", (t += 2000), {}, 0));
+    for (let i = 0; i < 4; i++) heartbeat(0);
     assert.equal(s.reg.get("w1@vm")!.clockSkew, 30, "5 of 9 samples still say 30");
-    s.reg.applyEvent(wev("worker-heartbeat", "w1@vm", (t += 2000), {}, 0));
+    heartbeat(0);
     assert.equal(s.reg.get("w1@vm")!.clockSkew, 0, "now 5 of 9 say 0");
   });
 

@@ -35,6 +35,10 @@ export type TaskSortKey = (typeof TASK_SORT_KEYS)[number];
 export const SORT_ORDERS = ["desc", "asc"] as const;
 export type SortOrder = (typeof SORT_ORDERS)[number];
 
+/** A worker's pool, as told from its `inspect stats` reply (Celery's stats do not name it). */
+export const POOL_KINDS = ["prefork", "solo", "threads", "gevent", "eventlet", "custom"] as const;
+export type PoolKind = (typeof POOL_KINDS)[number];
+
 /** Whether beat looks alive, judged from its entries' expected and observed runs. */
 export const BEAT_STATUSES = ["alive", "late", "unknown"] as const;
 export type BeatStatus = (typeof BEAT_STATUSES)[number];

@@ -1,7 +1,7 @@
 /** Tasks: a row of the `tasks` listing, a task's detail with its timeline, and the listing itself. */
 import "./zod-setup";
 import * as z from "zod/mini";
-import { HiddenSchema, NullableTime, PayloadText, Time, ValueSchema } from "./common";
+import { NullableTime, PayloadText, Time, ValueSchema } from "./common";
 import { QUEUE_SOURCES, TASK_STATES } from "./enums";
 
 /** The task states (see TASK_STATES: Celery's, and the agent's LOST and SCHEDULED). */

@@ -2,8 +2,9 @@
 import "./zod-setup";
 import * as z from "zod/mini";
 import { NullableTime, PayloadText } from "./common";
+import { POOL_KINDS } from "./enums";
 
-export const PoolSchema = z.enum(["prefork", "solo", "threads", "gevent", "eventlet", "custom"]);
+export const PoolSchema = z.enum(POOL_KINDS);
 
 export const WorkerSummarySchema = z.looseObject({
   name: z.string(),

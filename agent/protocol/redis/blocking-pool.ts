@@ -31,11 +31,14 @@ export class BlockingPool {
 
   release(c: Redis): void {
     this.lent.delete(c);
-    if (this.closed || c.status !== "ready") return this.drop(c);
+    if (this.closed || c.status !== "ready") {
+      this.drop(c);
+      return;
+    }
     const waiter = this.waiters.shift();
-    if (waiter) return waiter(c);
-    if (this.idle.length >= MAX_IDLE) return this.drop(c);
-    this.idle.push(c);
+    if (waiter) waiter(c);
+    else if (this.idle.length >= MAX_IDLE) this.drop(c);
+    else this.idle.push(c);
   }
 
   /** Wakes whoever waits (with "agent is closing"), disconnects the lent ones, and hands back the idle ones to quit. */

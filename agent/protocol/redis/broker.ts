@@ -165,7 +165,10 @@ export class RedisBroker implements BrokerTransport, EventFeed, RemoteControl, Q
 
   private onEventMessage(message: Buffer): void {
     const decoded = this.eventBodies.decode(message);
-    if (!decoded.ok) return this.count(decoded.reason);
+    if (!decoded.ok) {
+      this.count(decoded.reason);
+      return;
+    }
     const events = eventsFromBody(decoded.body, Date.now(), (why) => this.count(why));
     for (const e of events) {
       for (const l of this.eventListeners) {

@@ -77,7 +77,9 @@ export class BrokerKeys {
     const out: { step: number; key: string }[] = [];
     for (const step of this.steps) {
       const key = this.queueList(queue, step);
-      if (!seen.has(key)) out.push({ step, key }), seen.add(key);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ step, key });
     }
     return out;
   }

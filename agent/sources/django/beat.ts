@@ -2,14 +2,40 @@
  * Periodic tasks from django-celery-beat's tables (the DatabaseScheduler's truth): each task with
  * its interval, crontab, solar or clocked schedule, enabled flag, last run and run count. The
  * schedule is written as the repr Celery prints for it, so the panel's own schedule code
- * (sources/periodic) describes it and computes the next run.
+ * (sources/periodic) describes it and computes the next run. Arguments and options come masked.
  */
-import type { PeriodicTask } from "../../api/schema";
-import { computeSchedule } from "../periodic";
+import { type ComputedSchedule, computeSchedule } from "../periodic";
 import { maskSecrets } from "../../base/mask";
 import { parseDbTime, type Db, type Row } from "./db";
 
 const T = "django_celery_beat_";
+
+/** A periodic task as django-celery-beat stores it, its schedule computed; times in ms. */
+export interface DbPeriodicTask {
+  name: string;
+  task: string;
+  schedule: ComputedSchedule;
+  args: unknown;
+  kwargs: unknown;
+  /** queue, exchange, routing_key, priority, expire_seconds, headers: those set. */
+  options: Record<string, unknown>;
+  enabled: boolean;
+  lastRun: number | null;
+  totalRunCount: number | null;
+  /** null: beat sends nothing more (disabled, expired, a one-off that ran), or it cannot be known. */
+  nextRun: number | null;
+  queue: string | null;
+  exchange: string | null;
+  routingKey: string | null;
+  priority: number | null;
+  oneOff: boolean;
+  startTime: number | null;
+  expires: number | null;
+  dateChanged: number | null;
+  description: string | null;
+  /** The zone the schedule fires in. */
+  timeZone: string;
+}
 
 /** Seconds in one unit of IntervalSchedule.period. */
 const PERIOD_SECONDS: Record<string, number> = { days: 86400, hours: 3600, minutes: 60, seconds: 1, microseconds: 1e-6 };
@@ -21,7 +47,7 @@ export class DjangoBeatSource {
     return `django-celery-beat tables (${T}periodictask) on ${this.db.target.description}`;
   }
 
-  async list(appTimeZone: string, now = new Date()): Promise<PeriodicTask[]> {
+  async list(appTimeZone: string, now = new Date()): Promise<DbPeriodicTask[]> {
     const tt = (c: string) => this.db.dialect.timeText(c);
     const rows = await this.db.query(
       `SELECT pt.id, pt.name, pt.task, pt.args, pt.kwargs, pt.queue, pt.exchange, pt.routing_key, pt.headers, pt.priority,
@@ -71,7 +97,6 @@ const msOf = (v: unknown): number | null => {
   const us = parseDbTime(v);
   return us === null ? null : Math.floor(us / 1000);
 };
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 /** SQLite stores booleans as 0/1. */
 const bool = (v: unknown): boolean => v === true || v === 1 || v === "1" || v === "t";
 
@@ -84,7 +109,7 @@ function jsonText(v: unknown, fallback: unknown): unknown {
   }
 }
 
-export function periodicFromRow(r: Row, appTimeZone: string, now: Date): PeriodicTask {
+export function periodicFromRow(r: Row, appTimeZone: string, now: Date): DbPeriodicTask {
   const { repr, timeZone } = scheduleOf(r, appTimeZone);
   const lastRun = msOf(r.last_run_at);
   const startTime = msOf(r.start_time);
@@ -106,27 +131,23 @@ export function periodicFromRow(r: Row, appTimeZone: string, now: Date): Periodi
   return {
     name: String(r.name),
     task: String(r.task),
-    schedule_kind: s.kind,
-    schedule: s.human,
-    schedule_raw: s.raw,
+    schedule: s,
     args: maskSecrets(jsonText(r.args, [])),
     kwargs: maskSecrets(jsonText(r.kwargs, {})),
     options: maskSecrets(options) as Record<string, unknown>,
     enabled,
-    last_run: iso(lastRun),
-    total_run_count: runs,
-    next_run: iso(next),
-    source: "django_celery_beat",
-    error: s.error ?? null,
+    lastRun,
+    totalRunCount: runs,
+    nextRun: next,
     queue: text(r.queue),
     exchange: text(r.exchange),
-    routing_key: text(r.routing_key),
+    routingKey: text(r.routing_key),
     priority: r.priority === null || r.priority === undefined ? null : Number(r.priority),
-    one_off: oneOff,
-    start_time: iso(startTime),
-    expires: iso(expires),
-    date_changed: iso(msOf(r.date_changed)),
+    oneOff,
+    startTime,
+    expires,
+    dateChanged: msOf(r.date_changed),
     description: text(r.description),
-    timezone: timeZone,
+    timeZone,
   };
 }

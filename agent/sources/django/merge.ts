@@ -4,7 +4,8 @@
  * applied on top by Celery's state precedence (as a result-backend write is), so the durable final
  * state wins over a stale event state and a newer event state over a stale row.
  */
-import { applyMeta, type TaskRecord } from "../tasks/record";
+import type { TaskRecord } from "../tasks/record";
+import { applyMeta } from "../tasks/record-merge";
 import type { DbTask } from "./tasks";
 
 export function mergeWithLive(db: DbTask, live: TaskRecord | null | undefined): TaskRecord {

@@ -16,7 +16,7 @@ export const postgresDialect: Dialect = {
   contains: (cols, n) => `strpos(lower(concat_ws(chr(1), ${cols.join(", ")})), $${n}) > 0`,
   // The session runs in UTC, so both timestamp kinds print as UTC wall time.
   timeText: (c) => `to_char(${c}, 'YYYY-MM-DD HH24:MI:SS.US')`,
-  timeParam: (us) => new Date(Math.floor(us / 1000)).toISOString().slice(0, 23) + String(us % 1000).padStart(3, "0") + "+00",
+  timeParam: (us) => `${new Date(Math.floor(us / 1000)).toISOString().slice(0, 23)}${String(us % 1000).padStart(3, "0")}+00`,
   inJsonArray: (c, n) => `${c} = ANY(ARRAY(SELECT json_array_elements_text($${n}::json)))`,
 };
 

@@ -50,7 +50,9 @@ export class SqliteDb implements Db {
       const named = Object.fromEntries(params.map((v, i) => [`p${i + 1}`, bindable(v)]));
       const args = params.length ? [named] : [];
       // A statement that writes is run, so the read-only open is what refuses it.
-      const rows = (statement.reader ? statement.all(...args) : (statement.run(...args), [])) as Row[];
+      let rows: Row[] = [];
+      if (statement.reader) rows = statement.all(...args) as Row[];
+      else statement.run(...args);
       this.last = { state: "connected", error: null };
       return rows;
     } catch (e) {

@@ -8,7 +8,8 @@
  * date_created; the table records no runtime, so that sort is refused.
  */
 import { CELERY_TASK_STATES, type TaskState } from "../../api/schema/enums";
-import { applyMeta, newRecord, READY_STATES, type StoredValue, type TaskRecord } from "../tasks/record";
+import { newRecord, READY_STATES, type StoredValue, type TaskRecord } from "../tasks/record";
+import { applyMeta } from "../tasks/record-merge";
 import type { TaskMeta } from "../../protocol/result-meta";
 import { encodeCursor, type Cursor } from "../tasks/cursor";
 import type { TaskFilter, TaskSort } from "../tasks/query";
@@ -91,7 +92,10 @@ export class DjangoTaskSource {
     if (sort.by === "runtime") throw new UnsupportedSort("sort=runtime: django-celery-results records no runtime; sort by received, started or finished");
     const d = this.db.dialect;
     const params: unknown[] = [];
-    const p = (v: unknown) => (params.push(v), d.param(params.length));
+    const p = (v: unknown) => {
+      params.push(v);
+      return d.param(params.length);
+    };
     const where: string[] = [];
     if (filter.states?.length) where.push(`status IN (${filter.states.map((s) => p(s)).join(", ")})`);
     if (filter.name !== undefined) where.push(`task_name = ${p(filter.name)}`);

@@ -63,7 +63,10 @@ export function runsSeen(entries: readonly EntrySignature[], eachNamed: EachName
       if (!seen) out.set(entry.name, { lastRun: t.at, lastTaskId: t.id, count: 1, capped: false });
       else {
         seen.count++;
-        if (t.at > seen.lastRun) (seen.lastRun = t.at), (seen.lastTaskId = t.id);
+        if (t.at > seen.lastRun) {
+          seen.lastRun = t.at;
+          seen.lastTaskId = t.id;
+        }
       }
       return true;
     });
@@ -112,7 +115,10 @@ const printedRepr = new WeakMap<object, string>();
 function printed(value: object, format: ArgText["format"]): string {
   const cache = format === "json" ? printedJson : printedRepr;
   let text = cache.get(value);
-  if (text === undefined) cache.set(value, (text = format === "json" ? JSON.stringify(value) : pythonRepr(value)));
+  if (text === undefined) {
+    text = format === "json" ? JSON.stringify(value) : pythonRepr(value);
+    cache.set(value, text);
+  }
   return text;
 }
 

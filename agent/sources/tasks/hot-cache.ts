@@ -90,8 +90,14 @@ export class HotCache {
       for (const [slot, t] of map) {
         if (hits[slot]) continue;
         let text = this.searchText.get(slot);
-        if (text === undefined) this.searchText.set(slot, (text = searchTextOf(t).toLowerCase()));
-        if (text.includes(q)) (hits[slot] = 1), n++;
+        if (text === undefined) {
+          text = searchTextOf(t).toLowerCase();
+          this.searchText.set(slot, text);
+        }
+        if (text.includes(q)) {
+          hits[slot] = 1;
+          n++;
+        }
       }
     }
     return n;

@@ -70,7 +70,10 @@ export class TaskIndexes {
     if (to !== null) {
       this.parentOf.set(slot, to);
       let kids = this.children.get(to);
-      if (!kids) this.children.set(to, (kids = new Set()));
+      if (!kids) {
+        kids = new Set();
+        this.children.set(to, kids);
+      }
       kids.add(slot);
     }
   }

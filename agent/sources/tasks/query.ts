@@ -22,8 +22,8 @@ export interface TaskSort {
 /** Case-insensitive substring search over id, name, args, kwargs, result and exception. */
 export function matchesText(t: TaskRecord, q: string): boolean {
   if (t.id.toLowerCase().includes(q)) return true;
-  if (t.name && t.name.toLowerCase().includes(q)) return true;
-  if (t.exception && t.exception.toLowerCase().includes(q)) return true;
+  if (t.name?.toLowerCase().includes(q)) return true;
+  if (t.exception?.toLowerCase().includes(q)) return true;
   return [t.args, t.kwargs, t.result].some((v) => v !== null && valueText(v).toLowerCase().includes(q));
 }
 

@@ -136,8 +136,7 @@ export class TextStore {
       if (!chunk) continue;
       const { text, starts, slots } = chunk;
       re.lastIndex = 0;
-      let m: RegExpExecArray | null;
-      while ((m = re.exec(text)) !== null) {
+      for (let m = re.exec(text); m !== null; m = re.exec(text)) {
         const pos = m.index;
         // The entry holding pos: the last start <= pos.
         let lo = 0;

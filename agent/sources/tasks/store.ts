@@ -5,7 +5,7 @@
  * Each task has a slot (slots.ts). What the filters, sorts and counts read lives in typed-array
  * columns indexed by slot, so a task costs its id string, about 100 bytes of columns and its packed
  * text, but no objects. A task that is changing (recently touched, or not finished) is also held as
- * a full TaskRecord (hot-cache.ts), which the merge rules in record.ts update; once it goes quiet it
+ * a full TaskRecord (hot-cache.ts), which the merge rules in record-merge.ts update; once it goes quiet it
  * is packed into text (record-codec.ts, pack.ts) and its object dropped. Reading a cold task
  * unpacks a fresh record.
  *
@@ -19,21 +19,8 @@ import type { CeleryEvent } from "../../protocol/events";
 import type { TaskMeta } from "../../protocol/result-meta";
 import type { TaskMessage } from "../../protocol/task-message";
 import { QUEUE_SOURCES, type TaskState } from "../../api/schema/enums";
-import {
-  acceptsWaiting,
-  applyEvent,
-  applyMeta,
-  applyWaiting,
-  inferQueue,
-  isFinished,
-  LOSABLE_STATES,
-  markLost,
-  newRecord,
-  receivedTime,
-  sameWaiting,
-  type TaskRecord,
-  type WaitingInfo,
-} from "./record";
+import { inferQueue, isFinished, LOSABLE_STATES, newRecord, receivedTime, type TaskRecord, type WaitingInfo } from "./record";
+import { acceptsWaiting, applyEvent, applyMeta, applyWaiting, markLost, sameWaiting } from "./record-merge";
 import type { TaskFilter, TaskSort } from "./query";
 import type { Cursor } from "./cursor";
 import { EMPTY } from "./columns";
@@ -81,7 +68,8 @@ export class TaskStore {
     private readonly maxTasks: number,
     hot: HotLimits = {},
   ) {
-    const slots = (this.slots = new TaskSlots(maxTasks));
+    const slots = new TaskSlots(maxTasks);
+    this.slots = slots;
     this.codec = new RecordCodec(slots);
     this.hot = new HotCache(slots.c, hot);
     this.indexes = new TaskIndexes(slots.c);

@@ -25,7 +25,10 @@ export function findText(q: string, hits: Uint8Array, { slots, texts, hot, recor
     // Not expressible over the joined text: the record-by-record way.
     let n = 0;
     for (let slot = 0; slot < nextSlot; slot++) {
-      if (c.state[slot] !== EMPTY && matchesText(record(slot), q)) (hits[slot] = 1), n++;
+      if (c.state[slot] !== EMPTY && matchesText(record(slot), q)) {
+        hits[slot] = 1;
+        n++;
+      }
     }
     return n;
   }
@@ -36,12 +39,18 @@ export function findText(q: string, hits: Uint8Array, { slots, texts, hot, recor
   if (UUID_LIKE.test(q)) {
     for (let slot = 0; slot < nextSlot; slot++) {
       const id = ids[slot];
-      if (id !== undefined && !hits[slot] && id.includes(q)) (hits[slot] = 1), n++;
+      if (id !== undefined && !hits[slot] && id.includes(q)) {
+        hits[slot] = 1;
+        n++;
+      }
     }
   }
   for (const slot of slots.oddIds) {
     const id = ids[slot];
-    if (id !== undefined && !hits[slot] && id.toLowerCase().includes(q)) (hits[slot] = 1), n++;
+    if (id !== undefined && !hits[slot] && id.toLowerCase().includes(q)) {
+      hits[slot] = 1;
+      n++;
+    }
   }
   // Names are few: test each once, then mark their tasks.
   const names = slots.syms.name.matching((v) => v.toLowerCase().includes(q));
@@ -49,7 +58,10 @@ export function findText(q: string, hits: Uint8Array, { slots, texts, hot, recor
     const col = c.name;
     const state = c.state;
     for (let slot = 0; slot < nextSlot; slot++) {
-      if (names[col[slot]!] && !hits[slot] && state[slot] !== EMPTY) (hits[slot] = 1), n++;
+      if (names[col[slot]!] && !hits[slot] && state[slot] !== EMPTY) {
+        hits[slot] = 1;
+        n++;
+      }
     }
   }
   return n;

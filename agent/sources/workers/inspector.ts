@@ -139,7 +139,10 @@ export class Inspector {
     const at = Date.now();
     const key = cacheKey(method, args);
     let byWorker = this.cache.get(key);
-    if (!byWorker) this.cache.set(key, (byWorker = new Map()));
+    if (!byWorker) {
+      byWorker = new Map();
+      this.cache.set(key, byWorker);
+    }
     for (const [w, v] of result.replies) {
       byWorker.set(w, { value: v, at });
       this.onReply(method, w, v, at);

@@ -5,6 +5,8 @@
  */
 import type { CeleryEvent } from "../../protocol/events";
 import { num, str } from "../../protocol/events";
+import { busyReason, heartbeatsWhileBusy, suspicion } from "./busy";
+import { Deafness } from "./deafness";
 
 export interface WorkerState {
   name: string;
@@ -47,10 +49,6 @@ export interface RunningTaskLookup {
   typicalRuntime?(name: string): number | null;
 }
 
-/** A busy solo worker is suspect past this many times its task's usual runtime (and at least SUSPECT_MIN_MS). */
-const SUSPECT_FACTOR = 10;
-const SUSPECT_MIN_MS = 60_000;
-
 const DEFAULT_FREQ = 2;
 const SKEW_SAMPLES = 9;
 /**
@@ -58,20 +56,6 @@ const SKEW_SAMPLES = 9;
  * measurement is mostly delivery delay, and correcting by it would only add noise.
  */
 export const SKEW_CORRECTED_FROM = 1;
-
-/** The longest extra wait for workers to reconnect after the agent's broker came back. */
-const REJOIN_GRACE_MAX_MS = 30_000;
-
-const SOLO_QUIET = "a solo worker sends no heartbeat while a task runs";
-
-/** Why a silent worker with a running task is taken for busy, not dead. */
-function busyReason(pool: string | null, everHeard: boolean): string {
-  if (pool === "solo") return `; ${SOLO_QUIET}`;
-  // Known only by its binding and the result backend: the agent started while it was busy, or after it died.
-  if (!everHeard)
-    return `, as the result backend says; not heard from since the agent started and its pool is not known yet: ${SOLO_QUIET} (one that died mid-task looks the same)`;
-  return `; its pool is not known yet (it has not answered stats), and ${SOLO_QUIET}`;
-}
 
 export class WorkerRegistry {
   private readonly workers = new Map<string, WorkerState>();
@@ -81,11 +65,8 @@ export class WorkerRegistry {
   /** Pool kind per worker, from stats (a solo worker goes quiet while busy). */
   readonly pools = new Map<string, string>();
 
-  /**
-   * When the agent could not hear the broker (its connection down): silence then says nothing about
-   * the workers. `to` is null while it lasts.
-   */
-  private deaf: { from: number; to: number | null } | null = null;
+  /** When the agent could not hear the broker: silence then says nothing about the workers. */
+  private readonly deafness = new Deafness();
 
   /** When the agent started listening: before the first heartbeats can have come, silence means nothing yet. */
   private readonly startedAt: number;
@@ -97,44 +78,14 @@ export class WorkerRegistry {
     this.startedAt = now();
   }
 
-  /**
-   * The agent stopped (false) or started again (true) hearing the broker. While deaf, liveness is
-   * judged as of the moment it went deaf; once it hears again, a worker that was alive then gets
-   * a full heartbeat window from that moment, so an outage of the agent's own never reads as
-   * every worker dying (nor marks their tasks lost).
-   */
+  /** The agent stopped (false) or started again (true) hearing the broker (see Deafness). */
   setListening(listening: boolean, at: number = this.now()): void {
-    if (!listening && this.deaf?.to !== null) this.deaf = { from: at, to: null };
-    else if (listening && this.deaf && this.deaf.to === null) this.deaf.to = at;
+    this.deafness.setListening(listening, at);
   }
 
-  /** Now, or the moment the agent went deaf while it is. */
-  private judgedAt(): number {
-    return this.deaf && this.deaf.to === null ? this.deaf.from : this.now();
-  }
-
-  /**
-   * When a worker was last heard, where the agent hearing again counts as a fresh start for a worker
-   * alive when it went deaf. The start is pushed back by the outage's length (up to 30 s): when the
-   * broker itself was down, the workers lost it too, and kombu retries with growing pauses, so
-   * they come back some seconds after it does.
-   */
+  /** When a worker was last heard, the agent hearing again counting as a fresh start (see Deafness). */
   private lastHeard(w: WorkerState): number {
-    const heard = Math.max(w.lastHeartbeat ?? 0, w.lastAnswerAt ?? 0, w.lastTaskEventAt ?? 0);
-    const d = this.deaf;
-    if (heard && d && d.to !== null && heard >= d.from - w.freq * 2 * 1000) return Math.max(heard, d.to + Math.min(d.to - d.from, REJOIN_GRACE_MAX_MS));
-    return heard;
-  }
-
-  /**
-   * A worker's consumer restarts when its broker connection comes back, and says worker-offline
-   * then worker-online: a worker-offline during the grace after the agent's own outage is that
-   * restart until the grace ends without a worker-online, not a shutdown.
-   */
-  private restartingAfterOutage(offlineAt: number, now: number): boolean {
-    const d = this.deaf;
-    if (!d || d.to === null || offlineAt < d.from) return false;
-    return now < d.to + Math.min(d.to - d.from, REJOIN_GRACE_MAX_MS);
+    return this.deafness.lastHeard(Math.max(w.lastHeartbeat ?? 0, w.lastAnswerAt ?? 0, w.lastTaskEventAt ?? 0), w.freq * 2 * 1000);
   }
 
   onChange(l: (w: WorkerState) => void): void {
@@ -288,13 +239,13 @@ export class WorkerRegistry {
    * its tasks run, so there silence still means dead.
    */
   liveness(w: WorkerState): Liveness {
-    const now = this.judgedAt();
+    const now = this.deafness.judgedAt(this.now());
     const window = w.freq * 2 * 1000;
-    if (w.offlineAt !== null && !this.restartingAfterOutage(w.offlineAt, now))
+    if (w.offlineAt !== null && !this.deafness.restartingAfterOutage(w.offlineAt, now))
       return { status: "offline", busy: false, detail: "shut down (sent worker-offline)" };
     const heard = this.lastHeard(w);
     if (heard && now - heard <= window) {
-      const deafSince = this.deaf && this.deaf.to === null ? this.deaf.from : null;
+      const deafSince = this.deafness.since();
       return {
         status: "online",
         busy: false,
@@ -302,35 +253,18 @@ export class WorkerRegistry {
       };
     }
     const running = this.tasks.running(w.name);
-    const pool = this.pools.get(w.name) ?? (running.length && this.heartbeatsWhileBusy(w, running) ? "not solo" : null);
+    const pool = this.pools.get(w.name) ?? (running.length && heartbeatsWhileBusy(w, running) ? "not solo" : null);
     if (running.length && (pool === null || pool === "solo")) {
       const t = running[0]!;
-      return { status: "online", busy: true, detail: `busy running ${t.name ?? "a task"} (${t.id})${busyReason(pool, !!heard)}${this.suspicion(t, now)}` };
+      return {
+        status: "online",
+        busy: true,
+        detail: `busy running ${t.name ?? "a task"} (${t.id})${busyReason(pool, !!heard)}${suspicion(t, now, (name) => this.tasks.typicalRuntime?.(name) ?? null)}`,
+      };
     }
     if (!heard) return { status: "offline", busy: false, detail: "has a remote-control binding but has not been heard from" };
     const secs = Math.round((now - heard) / 1000);
     return { status: "offline", busy: false, detail: `no heartbeat for ${secs} s (expected every ${w.freq} s)` };
-  }
-
-  /**
-   * A worker heard from well after its latest running task started kept heartbeating while busy:
-   * not a solo pool, whatever stats would say (one killed before it could answer stats is dead).
-   */
-  private heartbeatsWhileBusy(w: WorkerState, running: { started: number | null }[]): boolean {
-    const latestStart = Math.max(...running.map((t) => t.started ?? Infinity));
-    return w.lastHeartbeat !== null && w.lastHeartbeat > latestStart + (w.freq + 1) * 1000;
-  }
-
-  /**
-   * A killed solo worker looks exactly like a busy one (no heartbeat, no answer). What can tell
-   * them apart is time: a task running ten times longer than that task usually takes.
-   */
-  private suspicion(t: { name: string | null; started: number | null }, now: number): string {
-    const typical = t.name ? (this.tasks.typicalRuntime?.(t.name) ?? null) : null;
-    if (t.started === null || typical === null) return "";
-    const busyMs = now - t.started;
-    if (busyMs <= Math.max(SUSPECT_FACTOR * typical * 1000, SUSPECT_MIN_MS)) return "";
-    return `; but it has run for ${Math.round(busyMs / 1000)} s where this task usually takes ${typical} s (p95): the worker may be dead`;
   }
 
   /**
@@ -341,7 +275,7 @@ export class WorkerRegistry {
    */
   responsive(): Set<string> {
     const out = new Set<string>();
-    const now = this.judgedAt();
+    const now = this.deafness.judgedAt(this.now());
     // Right after the agent starts, the workers known only by their remote-control binding are the
     // best guess of who is alive: waited for, so the first request returns when they have answered
     // rather than after the whole timeout (a stale binding of a dead worker costs that timeout once).

@@ -37,7 +37,7 @@ export async function coalescing(ctx: BenchContext, agent: AgentProcess, broker:
       while (performance.now() < deadline) {
         for (const path of ["workers", "overview"]) {
           const r = await timedGet(`${agent.url}/api/v1/${path}`).catch(() => null);
-          if (!r || r.status !== 200) errors++;
+          if (r?.status !== 200) errors++;
           else latencies.push(r.ms);
         }
         await sleep(200 + ((i * 131) % 300));

@@ -8,7 +8,7 @@ import type { Config, Setting } from "../../../agent/api/schema";
 import { Badge } from "../../components/badges";
 import { Table } from "../../components/Table";
 import { formatJson, plural } from "../../shared/format";
-import { DataView } from "../ResourceView";
+import { PanelView } from "../ResourceView";
 import { WorkerLink } from "../tasks/TaskTable";
 import { useResource } from "../use-resource";
 import { AgentSettings } from "./AgentSettings";
@@ -121,7 +121,7 @@ function ConfigBody({ config }: { config: Config }) {
 export function ConfigView() {
   const config = useResource((client, signal) => client.get("config", { signal }), []);
   return (
-    <DataView
+    <PanelView
       name="config"
       heading="Configuration"
       resource={config}
@@ -133,6 +133,6 @@ export function ConfigView() {
       }
     >
       {(data) => <ConfigBody config={data} />}
-    </DataView>
+    </PanelView>
   );
 }

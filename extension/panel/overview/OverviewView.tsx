@@ -4,7 +4,7 @@ import type { Overview, TaskState, TaskTotals } from "../../../agent/api/schema"
 import { StateBadge } from "../../components/badges";
 import { Table } from "../../components/Table";
 import { formatCount, formatTimestamp, pluralWord } from "../../shared/format";
-import { DataView } from "../ResourceView";
+import { PanelView } from "../ResourceView";
 import { href } from "../router";
 import { QueueLink, TaskTable, WorkerLink } from "../tasks/TaskTable";
 import { useResource } from "../use-resource";
@@ -24,7 +24,8 @@ function Card({ one, many, count, link, tone }: { one: string; many: string; cou
 function StateCounts({ counts, title }: { counts: Record<string, number>; title: string }) {
   const entries = Object.entries(counts).filter(([, n]) => n > 0);
   return (
-    <div class="state-counts" aria-label={title}>
+    // biome-ignore lint/a11y/useSemanticElements: a fieldset groups form controls; these are links
+    <div class="state-counts" role="group" aria-label={title}>
       <span class="dim">{title}: </span>
       {entries.length === 0 ? <span class="dim">no tasks</span> : null}
       {entries.map(([state, n]) => (
@@ -166,8 +167,8 @@ export function OverviewView() {
     return () => clearTimeout(timer);
   }, [overview.data]);
   return (
-    <DataView name="overview" heading="Overview" resource={overview} what="overview">
+    <PanelView name="overview" heading="Overview" resource={overview} what="overview">
       {(data) => <OverviewBody data={data} />}
-    </DataView>
+    </PanelView>
   );
 }

@@ -7,7 +7,7 @@ import { Payload } from "../../components/Payload";
 import { Badge, type Tone } from "../../components/badges";
 import { Table, type Column } from "../../components/Table";
 import { formatCount, formatJson, isHidden, NONE } from "../../shared/format";
-import { DataView } from "../ResourceView";
+import { PanelView } from "../ResourceView";
 import { href } from "../router";
 import { TaskLink, Time } from "../tasks/TaskTable";
 import { useResource } from "../use-resource";
@@ -105,7 +105,7 @@ const COLUMNS: readonly Column<PeriodicTask>[] = [
 export function PeriodicView() {
   const periodic = useResource((client, signal) => client.get("periodicTasks", { signal }), []);
   return (
-    <DataView
+    <PanelView
       name="periodic"
       heading="Periodic tasks"
       resource={periodic}
@@ -129,6 +129,6 @@ export function PeriodicView() {
           />
         </>
       )}
-    </DataView>
+    </PanelView>
   );
 }

@@ -2,7 +2,7 @@
 import type { QueueDetail, WaitingRead } from "../../../agent/api/schema";
 import { KeyValueTable, Table } from "../../components/Table";
 import { formatCount, formatJson, formatTimestamp, NONE } from "../../shared/format";
-import { DataView } from "../ResourceView";
+import { PanelView } from "../ResourceView";
 import { href } from "../router";
 import { TaskTable, WaitingTable, WorkerLink } from "../tasks/TaskTable";
 import { useResource } from "../use-resource";
@@ -110,8 +110,8 @@ export function QueueDetailView({ name }: { name: string }) {
     minIntervalMs: 3000,
   });
   return (
-    <DataView name="queue" heading={[{ label: "Queues", href: href({ view: "queues" }) }, { label: name }]} resource={queue} what="queue">
+    <PanelView name="queue" heading={[{ label: "Queues", href: href({ view: "queues" }) }, { label: name }]} resource={queue} what="queue">
       {(data) => <QueueBody queue={data} />}
-    </DataView>
+    </PanelView>
   );
 }

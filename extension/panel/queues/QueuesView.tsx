@@ -3,7 +3,7 @@ import type { QueueSummary } from "../../../agent/api/schema";
 import { Badge } from "../../components/badges";
 import { Table, type Column } from "../../components/Table";
 import { formatCount, NONE } from "../../shared/format";
-import { DataView } from "../ResourceView";
+import { PanelView } from "../ResourceView";
 import { QueueLink } from "../tasks/TaskTable";
 import { useResource } from "../use-resource";
 
@@ -53,7 +53,7 @@ const COLUMNS: readonly Column<QueueSummary>[] = [
 export function QueuesView() {
   const queues = useResource((client, signal) => client.get("queues", { signal }), [], { refreshOn: (e) => e.type === "task", minIntervalMs: 3000 });
   return (
-    <DataView name="queues" heading="Queues" resource={queues} what="queues">
+    <PanelView name="queues" heading="Queues" resource={queues} what="queues">
       {(data) => (
         <Table
           label="Queues"
@@ -63,6 +63,6 @@ export function QueuesView() {
           empty="No queue found in the broker, the workers or the configuration."
         />
       )}
-    </DataView>
+    </PanelView>
   );
 }

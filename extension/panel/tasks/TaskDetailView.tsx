@@ -5,7 +5,7 @@ import { StateBadge, waitingText } from "../../components/badges";
 import { KeyValueTable, Table } from "../../components/Table";
 import { formatCount, formatDuration, formatTimestamp, formatValue, isHidden, NONE, shortId, timelineTimes, type TimelineTimes } from "../../shared/format";
 import { Payload } from "../../components/Payload";
-import { DataView } from "../ResourceView";
+import { PanelView } from "../ResourceView";
 import { href } from "../router";
 import { TaskLink, TaskQueue, WorkerLink } from "./TaskTable";
 import { useResource } from "../use-resource";
@@ -208,7 +208,7 @@ export function TaskDetailView({ id }: { id: string }) {
   });
   const label = task.data?.name ? `${task.data.name} ${shortId(id)}` : shortId(id);
   return (
-    <DataView
+    <PanelView
       name="task"
       heading={[{ label: "Tasks", href: href({ view: "tasks", filters: {} }) }, { label }]}
       resource={task}
@@ -216,6 +216,6 @@ export function TaskDetailView({ id }: { id: string }) {
       sourceOf={taskSource}
     >
       {(data) => <TaskBody task={data} />}
-    </DataView>
+    </PanelView>
   );
 }

@@ -3,7 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { SORT_ORDERS, TASK_SORT_KEYS, type TaskSortKey } from "../../../agent/api/schema";
 import { StateBadge, TASK_STATES } from "../../components/badges";
 import { formatCount, plural } from "../../shared/format";
-import { DataView } from "../ResourceView";
+import { PanelView } from "../ResourceView";
 import { href, navigate, type TaskFilters } from "../router";
 import { useResource } from "../use-resource";
 import { TaskTable } from "./TaskTable";
@@ -64,14 +64,14 @@ function Filters({ filters }: { filters: TaskFilters }) {
         <FilterInput label="Queue" value={filters.queue} onApply={(queue) => set({ queue })} />
         {Object.values(filters).some(Boolean) ? <a href={href({ view: "tasks", filters: {} })}>Clear filters</a> : null}
       </div>
-      <div class="row state-filter" role="group" aria-label="Filter by state">
+      <fieldset class="row state-filter" aria-label="Filter by state">
         {TASK_STATES.map((state) => (
           <label key={state} class={`state-toggle${selected.has(state) ? " on" : ""}`}>
             <input type="checkbox" checked={selected.has(state)} onChange={() => set({ state: toggleState(filters.state, state) })} />
             <StateBadge state={state} />
           </label>
         ))}
-      </div>
+      </fieldset>
     </div>
   );
 }
@@ -88,7 +88,7 @@ export function TasksView({ filters }: { filters: TaskFilters }) {
   const onSort = (column: TaskSortKey) =>
     navigate({ view: "tasks", filters: withFilters(filters, { sort: column, order: column === sort && order === "desc" ? "asc" : "desc" }) });
   return (
-    <DataView name="tasks" heading="Tasks" resource={tasks} what="tasks" tools={<Filters filters={filters} />}>
+    <PanelView name="tasks" heading="Tasks" resource={tasks} what="tasks" tools={<Filters filters={filters} />}>
       {(data) => (
         <>
           <TaskTable
@@ -117,6 +117,6 @@ export function TasksView({ filters }: { filters: TaskFilters }) {
           </div>
         </>
       )}
-    </DataView>
+    </PanelView>
   );
 }

@@ -4,7 +4,7 @@ import { WorkerStatusBadge } from "../../components/badges";
 import { KeyValueTable, Table, type Column } from "../../components/Table";
 import { formatCount, formatDuration, formatJson, formatKilobytes, formatLoad, formatTimestamp, isHidden, NONE } from "../../shared/format";
 import { Payload } from "../../components/Payload";
-import { DataView } from "../ResourceView";
+import { PanelView } from "../ResourceView";
 import { href } from "../router";
 import { QueueLink, TaskLink, Time } from "../tasks/TaskTable";
 import { useResource } from "../use-resource";
@@ -149,8 +149,8 @@ export function WorkerDetailView({ name }: { name: string }) {
     minIntervalMs: 10_000,
   });
   return (
-    <DataView name="worker" heading={[{ label: "Workers", href: href({ view: "workers" }) }, { label: name }]} resource={worker} what="worker">
+    <PanelView name="worker" heading={[{ label: "Workers", href: href({ view: "workers" }) }, { label: name }]} resource={worker} what="worker">
       {(data) => <WorkerBody worker={data} />}
-    </DataView>
+    </PanelView>
   );
 }

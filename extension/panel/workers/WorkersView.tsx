@@ -3,7 +3,7 @@ import type { WorkerSummary } from "../../../agent/api/schema";
 import { WorkerStatusBadge } from "../../components/badges";
 import { Table, type Column } from "../../components/Table";
 import { formatCount, formatLoad, NONE } from "../../shared/format";
-import { DataView } from "../ResourceView";
+import { PanelView } from "../ResourceView";
 import { Time, WorkerLink } from "../tasks/TaskTable";
 import { useResource } from "../use-resource";
 
@@ -27,7 +27,7 @@ function byStatusThenName(a: WorkerSummary, b: WorkerSummary): number {
 export function WorkersView() {
   const workers = useResource((client, signal) => client.get("workers", { signal }), [], { refreshOn: (e) => e.type === "worker" });
   return (
-    <DataView name="workers" heading="Workers" resource={workers} what="workers">
+    <PanelView name="workers" heading="Workers" resource={workers} what="workers">
       {(data) => (
         <Table
           label="Workers"
@@ -38,6 +38,6 @@ export function WorkersView() {
           empty="No worker seen yet. Workers appear when they send events (celery worker -E) or answer a ping."
         />
       )}
-    </DataView>
+    </PanelView>
   );
 }

@@ -1,8 +1,8 @@
 /** Tasks as the API shows them: table rows with short previews, and the full detail. */
 import type { Hidden, TaskDetail, TaskRow, TaskState, TimelineEntry } from "../../api/schema";
-import { preview } from "../values";
-import { valueText } from "./query";
-import { isInferred, type StoredValue, type TaskRecord } from "./record";
+import { preview } from "../../sources/values";
+import { valueText } from "../../sources/tasks/query";
+import { isInferred, type StoredValue, type TaskRecord } from "../../sources/tasks/record";
 
 const FAILED = new Set<TaskState>(["FAILURE", "RETRY", "REVOKED", "REJECTED"]);
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

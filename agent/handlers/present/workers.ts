@@ -1,28 +1,16 @@
 /**
  * Workers as the views show them: registry state (events) joined with remote-control replies.
  */
+import type { QueueBinding, WorkerSummary, WorkerTask } from "../../api/schema";
+import { maskSecrets } from "../../base/mask";
 import { isRecord } from "../../protocol/envelope";
 import { num, str } from "../../protocol/events";
-import type { WorkerSummary, WorkerTask, QueueBinding } from "../../api/schema";
-import { SKEW_CORRECTED_FROM, type WorkerState, type Liveness } from "./registry";
-import { readQueueDeclaration } from "../queues";
-import { maskSecrets } from "../../base/mask";
-import { preview } from "../values";
+import { readQueueDeclaration } from "../../sources/queues";
+import { preview } from "../../sources/values";
+import { poolKind } from "../../sources/workers/pool-kind";
+import { type Liveness, SKEW_CORRECTED_FROM, type WorkerState } from "../../sources/workers/registry";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-/** Celery's stats do not name the pool; each pool's info has its own shape. */
-export function poolKind(stats: unknown): WorkerSummary["pool"] {
-  if (!isRecord(stats) || !isRecord(stats.pool)) return null;
-  const p = stats.pool;
-  if ("free-threads" in p) return "eventlet";
-  if ("threads" in p) return "threads";
-  const procs = Array.isArray(p.processes) ? p.processes : null;
-  const pid = num(stats.pid);
-  if (procs && procs.length === 1 && procs[0] === pid) return num(p["max-concurrency"]) === 1 ? "solo" : "gevent";
-  if (procs || "writes" in p) return "prefork";
-  return "custom";
-}
 
 export interface WorkerInputs {
   state: WorkerState;

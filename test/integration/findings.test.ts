@@ -9,7 +9,8 @@ import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
 import { contractGet } from "../harness/contract";
-import type { FindingList, FindingView, TaskWhy } from "../../agent/api/schema";
+import { recordEventStream } from "../harness/event-stream";
+import { StreamPayloadSchemas, type FindingList, type FindingView, type TaskWhy } from "../../agent/api/schema";
 
 let redis: RedisServer;
 let agent: AgentProcess;
@@ -20,6 +21,17 @@ const findings = (query = "") => contractGet<FindingList>(agent, "findings", `fi
 const why = (id: string) => contractGet<TaskWhy>(agent, "taskWhy", `tasks/${id}/why`);
 const find = (list: FindingList, kind: string, subject: string): FindingView | undefined =>
   list.findings.find((f) => f.kind === kind && f.subject.id === subject);
+/** The `findings` events of a recorded stream, each checked against the contract. */
+function streamedFindings(text: string): FindingList[] {
+  return text
+    .split("\n\n")
+    .filter((b) => b.startsWith("event: findings\n"))
+    .map((b) => {
+      const parsed = StreamPayloadSchemas.findings.safeParse(JSON.parse(b.slice(b.indexOf("data: ") + 6)));
+      assert.ok(parsed.success, "a findings event breaks the contract");
+      return parsed.data as FindingList;
+    });
+}
 const send = async (code: string, env: Record<string, string> = {}) =>
   (await runPython(`import panel_fixture as p\n${code}`, broker, backend, env)).trim().split("\n").pop()!;
 
@@ -38,6 +50,7 @@ after(async () => {
 
 describe("a task routed to a queue with no consumer", () => {
   it("is explained, and its queue said not to drain, until a worker consumes it", async () => {
+    const stream = await recordEventStream(agent.url);
     const id = await send(`print(p.add.apply_async((2, 3), queue="parked").id)`);
     const list = await eventually(
       async () => {
@@ -83,6 +96,14 @@ describe("a task routed to a queue with no consumer", () => {
       30_000,
       "both findings gone once w2 consumes parked",
     );
+    // The stream said both: when they appeared, and when they went.
+    const said = (text: string) => {
+      const streamed = streamedFindings(text);
+      const at = streamed.findIndex((l) => find(l, "queue_no_consumer", "parked") && find(l, "task_waiting_no_consumer", id));
+      return at >= 0 && streamed.slice(at + 1).some((l) => !find(l, "queue_no_consumer", "parked") && !find(l, "task_waiting_no_consumer", id));
+    };
+    await eventually(async () => said(stream.text()), 10_000, "the findings and their end streamed");
+    await stream.stop();
     const done = await eventually(async () => {
       const x = await why(id);
       return x.state === "SUCCESS" && x;

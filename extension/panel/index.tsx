@@ -24,6 +24,7 @@ import { applyDevtoolsTheme } from "./devtools-env";
 import { LiveFeed, PanelContext, useLiveStatus } from "./live";
 import { OverviewView } from "./overview/OverviewView";
 import { PeriodicView } from "./periodic/PeriodicView";
+import { ProblemsView } from "./problems/ProblemsView";
 import { ServedApp, servedAgent } from "./served";
 import { QueueDetailView } from "./queues/QueueDetailView";
 import { QueuesView } from "./queues/QueuesView";
@@ -36,6 +37,7 @@ import { WorkersView } from "./workers/WorkersView";
 
 const TABS: readonly { label: string; route: Route; covers: readonly ViewName[] }[] = [
   { label: "Overview", route: { view: "overview" }, covers: ["overview"] },
+  { label: "Problems", route: { view: "problems" }, covers: ["problems"] },
   { label: "Workers", route: { view: "workers" }, covers: ["workers", "worker"] },
   { label: "Tasks", route: { view: "tasks", filters: {} }, covers: ["tasks", "task"] },
   { label: "Queues", route: { view: "queues" }, covers: ["queues", "queue"] },
@@ -63,6 +65,8 @@ function RouteView({ route }: { route: Route }) {
       return <ConfigView />;
     case "periodic":
       return <PeriodicView />;
+    case "problems":
+      return <ProblemsView />;
     case "agents":
       return null;
   }

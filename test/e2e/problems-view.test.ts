@@ -17,13 +17,14 @@ describe("the Problems view", () => {
   let page: Page;
   let broker: string;
   let backend: string;
+  let parked: string;
 
   before(async () => {
     redis = await RedisServer.start();
     [broker, backend] = [redis.url(0), redis.url(1)];
     await CeleryWorker.start({ broker, backend, name: "w1@problems", pool: "solo", queues: ["celery"] });
     agent = await startAgent(["--broker", broker, "--result-backend", backend, "--name", "problems"]);
-    await runPython(`import panel_fixture as p\nprint(p.add.apply_async((1, 2), queue="parked").id)`, broker, backend);
+    parked = (await runPython(`import panel_fixture as p\nprint(p.add.apply_async((1, 2), queue="parked").id)`, broker, backend)).trim().split("\n").pop()!;
     browser = await launchExtension();
     page = await browser.context.newPage();
   });
@@ -47,6 +48,15 @@ describe("the Problems view", () => {
     await page.goto(`${agent.url}/#/overview`);
     const card = await waitForText(page, "[data-card='Problems and warnings']", /Problems and warnings/, 20_000);
     assert.match(card, /^[1-9]\d*\s+Problems and warnings/);
+  });
+
+  it("says why on the task's page, and for an id nobody knows", async () => {
+    await page.goto(`${agent.url}/#/tasks/${parked}`);
+    const box = await waitForText(page, `[data-why='${parked}']`, /which no online worker consumes/, 20_000);
+    assert.match(box, /^Why\s+problem/);
+    await browser.screenshot(page, "problems-why-box");
+    await page.goto(`${agent.url}/#/tasks/no-such-task-0000`);
+    assert.match(await waitForText(page, "[data-why='no-such-task-0000']", /No trace of task/, 20_000), /a wrong id/);
   });
 
   it("empties by itself once a worker consumes the queue", async () => {

@@ -10,6 +10,7 @@ import type { Finding } from "../sources/diagnostics/finding";
 import { findingKey } from "../sources/diagnostics/finding";
 import { explainTask, explainUnknownId, type UnknownIdFacts } from "../sources/diagnostics/task-waiting";
 import { locateMessage } from "../sources/diagnostics/locate";
+import { isPlumbing } from "../sources/queues";
 import { applyMeta, applyWaiting, newRecord, type TaskRecord } from "../sources/tasks/record";
 import { num } from "../protocol/events";
 import type { Access } from "./access";
@@ -96,7 +97,9 @@ export async function taskWhy(ctx: Ctx, id: string, access: Access): Promise<Tas
   const peek = ctx.broker.queues?.messagePeek ?? null;
   let searched: UnknownIdFacts["searched"] = null;
   if (peek && ctx.broker.queues && ctx.broker.status().state === "connected") {
-    const names = snap.queues.map((q) => q.name);
+    // The bindings read now, not the few seconds old ones: the queue may be new.
+    const bound = (await ctx.broker.queues.bindings()).filter((b) => !isPlumbing(b.exchange, b.queue)).map((b) => b.queue);
+    const names = [...new Set([...snap.queues.map((q) => q.name), ...bound])];
     const depths = await ctx.broker.queues.queueDepths(names);
     const lists = names.map((name) => ({ name, messages_by_priority: depths.get(name)?.byPriority ?? [] }));
     const located = await locateMessage(peek, lists, id);

@@ -112,6 +112,21 @@ describe("a task routed to a queue with no consumer", () => {
   });
 });
 
+describe("a task the agent does not hold, deep in a queue", () => {
+  it("is found by a bounded read of the queue, at its position", async () => {
+    // Sent with no task-sent event, behind more messages than the waiting read takes in (100).
+    const ids = JSON.parse(
+      await send(`import json\nprint(json.dumps([p.add.apply_async((i, i), queue="deep").id for i in range(130)]))`, {
+        FIXTURE_EXTRA_SETTINGS: JSON.stringify({ task_send_sent_event: false }),
+      }),
+    ) as string[];
+    const w = await why(ids[119]!);
+    assert.deepEqual([w.known, w.state, w.queue, w.position], [true, "PENDING", "deep", 120]);
+    assert.equal(w.findings[0]?.kind, "task_waiting_no_consumer");
+    assert.ok(w.findings[0]!.evidence.some((e) => e.what === "position in the queue" && e.value === 120 && e.source === "broker"));
+  });
+});
+
 describe("an id nobody knows", () => {
   it("gets the explanations the evidence allows", async () => {
     const w = await why(randomUUID());

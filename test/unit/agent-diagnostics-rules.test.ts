@@ -102,7 +102,8 @@ describe("configuration", () => {
     const conf = { broker_transport_options: { visibility_timeout: 3600 } };
     const found = configurationFindings(snapshot({ waitingTasks: [far], workers: [worker("w1@host", { conf })] }));
     assert.deepEqual(kinds(found), ["visibility_timeout_shorter_than_eta:visibility_timeout"]);
-    assert.match(found[0]!.sentence, /Task far has an ETA 2 h after it was sent, longer than the visibility_timeout of 60 min/);
+    assert.equal(found[0]!.evidence[0]?.value, 3600);
+    assert.match(found[0]!.sentence, /Task far has an ETA 2 h after it was sent, longer than the visibility_timeout in force/);
     // Under the timeout, or on a broker without one: nothing.
     assert.deepEqual(
       configurationFindings(

@@ -76,7 +76,7 @@ export function configurationFindings(snap: DiagnosticSnapshot): Finding[] {
         kind: "visibility_timeout_shorter_than_eta",
         severity: "problem",
         subject: deployment("visibility_timeout"),
-        sentence: `Task ${longest.id} has an ETA ${duration(longest.ms)} after it was sent, longer than the visibility_timeout of ${duration(vt.seconds * 1000)}: the broker will deliver it again to another worker before it is due, and it will run twice.`,
+        sentence: `Task ${longest.id} has an ETA ${duration(longest.ms)} after it was sent, longer than the visibility_timeout in force (its value is in the evidence): the broker will deliver it again to another worker before it is due, and it will run twice.`,
         evidence: [
           { what: "visibility_timeout (s)", value: vt.seconds, source: "configuration" },
           { what: "visibility_timeout read from", value: vt.from, source: "configuration" },

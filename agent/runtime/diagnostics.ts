@@ -26,9 +26,13 @@ export const RECOMPUTE_MIN_MS = 1000;
 const TICK_MS = 3000;
 /** A request for findings keeps them current for this long after. */
 const INTEREST_MS = 60_000;
-/** Tasks read per waiting state: a flood of PENDING tasks costs a bounded snapshot. */
-const MAX_TASKS_PER_STATE = 10_000;
-const WAITING_STATES: TaskState[] = ["PENDING", "RETRY", "RECEIVED", "SCHEDULED"];
+/** Waiting tasks read per query: a flood of PENDING tasks costs a bounded snapshot. */
+const MAX_TASKS_PER_QUERY = 10_000;
+const WAITING_STATES: TaskState[][] = [
+  ["RECEIVED", "SCHEDULED"],
+  ["PENDING", "RETRY"],
+];
+const OLDEST_FIRST = { by: "received", order: "asc" } as const;
 const CONF_ARGS = { with_defaults: true };
 
 export interface DiagnosticsDeps {
@@ -147,14 +151,9 @@ export class Diagnostics {
     const now = Date.now();
     const workerFacts = workers.all().map((w) => this.workerFacts(w.name));
     const queues = await this.queueFacts(workerFacts);
+    // The oldest first, bounded: what workers hold (few, prefetch-bound) apart from what waits in queues (maybe a flood).
     const waitingTasks: TaskFacts[] = [];
-    for (const s of WAITING_STATES) {
-      let n = 0;
-      for (const t of tasks.inState(s)) {
-        if (++n > MAX_TASKS_PER_STATE) break;
-        waitingTasks.push(t);
-      }
-    }
+    for (const states of WAITING_STATES) waitingTasks.push(...tasks.query({ states }, OLDEST_FIRST, MAX_TASKS_PER_QUERY, null).tasks);
     const w = this.deps.waiting.last();
     return {
       now,

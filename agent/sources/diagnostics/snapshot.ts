@@ -77,3 +77,21 @@ export function consumersOf(snap: Pick<DiagnosticSnapshot, "workers">, queue: st
   const online = snap.workers.filter((w) => w.status === "online");
   return { consumers: online.filter((w) => w.queues?.includes(queue)), complete: online.every((w) => w.queues !== null) };
 }
+
+/** Per snapshot, looked up once: ten thousand waiting tasks ask about the same few queues. */
+const queueIndex = new WeakMap<DiagnosticSnapshot, Map<string, QueueFacts>>();
+const consumerIndex = new WeakMap<DiagnosticSnapshot, Map<string, ReturnType<typeof consumersOf>>>();
+
+export function queueOf(snap: DiagnosticSnapshot, name: string): QueueFacts | undefined {
+  let index = queueIndex.get(snap);
+  if (!index) queueIndex.set(snap, (index = new Map(snap.queues.map((q) => [q.name, q]))));
+  return index.get(name);
+}
+
+export function consumersOfQueue(snap: DiagnosticSnapshot, queue: string): ReturnType<typeof consumersOf> {
+  let index = consumerIndex.get(snap);
+  if (!index) consumerIndex.set(snap, (index = new Map()));
+  let found = index.get(queue);
+  if (!found) index.set(queue, (found = consumersOf(snap, queue)));
+  return found;
+}

@@ -5,7 +5,7 @@
  */
 import type { Evidence, Finding } from "./finding";
 import { duration, iso, listed } from "./finding";
-import { consumersOf, type DiagnosticSnapshot, type TaskFacts, type WorkerFacts } from "./snapshot";
+import { consumersOfQueue, queueOf, type DiagnosticSnapshot, type TaskFacts, type WorkerFacts } from "./snapshot";
 
 /** In the findings list, a task is said to wait once it has waited this long (a busy queue's normal flow is not news). */
 export const LIST_AFTER_MS = 5000;
@@ -25,7 +25,7 @@ function stateEvidence(t: TaskFacts): Evidence[] {
 
 function queueEvidence(t: TaskFacts, queue: string, snap: DiagnosticSnapshot): Evidence[] {
   const out: Evidence[] = [{ what: "queue", value: queue, source: t.waiting ? "broker" : "events" }];
-  const q = snap.queues.find((x) => x.name === queue);
+  const q = queueOf(snap, queue);
   if (q?.messages !== null && q?.messages !== undefined) out.push({ what: "messages in the queue", value: q.messages, at: snap.now, source: "broker" });
   if (t.waiting) out.push({ what: "position in the queue", value: t.waiting.position, at: t.waiting.seenAt, source: "broker" });
   return out;
@@ -124,7 +124,7 @@ function inQueue(t: TaskFacts, snap: DiagnosticSnapshot): Finding {
       action: "Turn on task_send_sent_event where tasks are sent, so the agent learns their queue; the Queues view shows which queues hold messages.",
     };
   }
-  const { consumers, complete } = consumersOf(snap, queue);
+  const { consumers, complete } = consumersOfQueue(snap, queue);
   const evidence = [
     ...stateEvidence(t),
     ...queueEvidence(t, queue, snap),

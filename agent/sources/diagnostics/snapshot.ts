@@ -84,14 +84,23 @@ const consumerIndex = new WeakMap<DiagnosticSnapshot, Map<string, ReturnType<typ
 
 export function queueOf(snap: DiagnosticSnapshot, name: string): QueueFacts | undefined {
   let index = queueIndex.get(snap);
-  if (!index) queueIndex.set(snap, (index = new Map(snap.queues.map((q) => [q.name, q]))));
+  if (!index) {
+    index = new Map(snap.queues.map((q) => [q.name, q]));
+    queueIndex.set(snap, index);
+  }
   return index.get(name);
 }
 
 export function consumersOfQueue(snap: DiagnosticSnapshot, queue: string): ReturnType<typeof consumersOf> {
   let index = consumerIndex.get(snap);
-  if (!index) consumerIndex.set(snap, (index = new Map()));
+  if (!index) {
+    index = new Map();
+    consumerIndex.set(snap, index);
+  }
   let found = index.get(queue);
-  if (!found) index.set(queue, (found = consumersOf(snap, queue)));
+  if (!found) {
+    found = consumersOf(snap, queue);
+    index.set(queue, found);
+  }
   return found;
 }

@@ -9,7 +9,7 @@ import { Table } from "../../components/Table";
 import { formatIso, isHidden, NONE } from "../../shared/format";
 import { DataView } from "../ResourceView";
 import { href } from "../router";
-import { QueueLink, TaskLink, Time as Moment, WorkerLink } from "../tasks/TaskTable";
+import { QueueLink, TaskLink, Time, WorkerLink } from "../tasks/TaskTable";
 import { useResource } from "../use-resource";
 
 export const SEVERITY_TONES: Record<FindingView["severity"], Tone> = { problem: "bad", warning: "warn", info: "info" };
@@ -58,7 +58,7 @@ export function FindingItem({ finding }: { finding: FindingView }) {
             { label: "What", render: (e) => e.what },
             { label: "Value", render: (e) => evidenceValue(e.value), className: "mono" },
             { label: "Source", render: (e) => e.source },
-            { label: "When", render: (e) => (e.at ? <Moment at={e.at} /> : <span class="dim">{NONE}</span>) },
+            { label: "When", render: (e) => (e.at ? <Time at={e.at} /> : <span class="dim">{NONE}</span>) },
           ]}
           rows={finding.evidence}
           rowKey={(e) => `${e.what}|${e.source}`}

@@ -45,6 +45,8 @@ describe("the Problems view", () => {
     await finding.locator("summary").click();
     assert.match(await finding.locator("table[aria-label=Evidence]").innerText(), /messages\s+1\s+broker/);
     await browser.screenshot(page, "problems-view");
+    // While anything is wrong, Problems comes first in the navigation, with its count.
+    assert.match(await page.locator("nav .tab").first().innerText(), /^Problems \([1-9]\d*\)$/);
     await page.goto(`${agent.url}/#/overview`);
     const card = await waitForText(page, "[data-card='Problems and warnings']", /Problems and warnings/, 20_000);
     assert.match(card, /^[1-9]\d*\s+Problems and warnings/);
@@ -64,5 +66,7 @@ describe("the Problems view", () => {
     await waitForText(page, "[data-view=problems]", /no online worker consumes it/, 20_000);
     await CeleryWorker.start({ broker, backend, name: "w2@problems", pool: "solo", queues: ["parked"] });
     await waitForText(page, "[data-view=problems]", /Nothing looks wrong: no finding\./, 30_000);
+    await waitForText(page, "nav .tab[data-tab=Problems]", /^Problems$/, 10_000);
+    assert.equal(await page.locator("nav .tab").first().innerText(), "Overview", "back in its place once nothing is wrong");
   });
 });

@@ -51,6 +51,8 @@ class ChangeBatcher {
 
   subscribe(sub: Subscriber): () => void {
     this.subscribers.add(sub);
+    // A stream that opens gets the findings as they are in the next batch (the others get them again: one list).
+    this.findings ??= this.agent.diagnostics.last;
     if (!this.off) {
       this.off = this.agent.onChange((ch) => {
         if (ch.kind === "task") {

@@ -94,6 +94,11 @@ export class Diagnostics {
     };
   }
 
+  /** The last findings computed, if any (for a stream that just opened). */
+  get last(): FindingsState | null {
+    return this.latest;
+  }
+
   /** The findings, recomputed unless the last ones are under a second old. */
   async current(): Promise<FindingsState> {
     this.interestUntil = Date.now() + INTEREST_MS;
@@ -131,7 +136,9 @@ export class Diagnostics {
     const { findings, failed } = runRules(snap);
     const state = { findings, failed, computedAt: snap.now };
     this.latest = state;
-    const signature = JSON.stringify(findings.map((f) => [findingKey(f), f.severity, f.sentence]));
+    // What a finding says, not when: sentences say "3 min ago" and evidence is stamped with the
+    // time it was read, which would make every recomputation news.
+    const signature = JSON.stringify(findings.map((f) => [findingKey(f), f.severity, f.evidence.map((e) => [e.what, e.value])]));
     if (signature !== this.signature) {
       this.signature = signature;
       for (const l of this.listeners) l(state);

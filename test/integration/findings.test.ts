@@ -60,6 +60,10 @@ describe("a task routed to a queue with no consumer", () => {
       30_000,
       "both findings listed",
     );
+    // A stream opened now gets the findings as they are, though nothing changes.
+    const late = await recordEventStream(agent.url);
+    await eventually(async () => streamedFindings(late.text()).some((l) => find(l, "queue_no_consumer", "parked")), 5000, "the findings sent to a new stream");
+    await late.stop();
     const task = find(list, "task_waiting_no_consumer", id)!;
     assert.equal(task.severity, "problem");
     assert.deepEqual(task.subject, { type: "task", id });

@@ -60,7 +60,9 @@ describe("a task routed to a queue with no consumer", () => {
       30_000,
       "both findings listed",
     );
-    // A stream opened now gets the findings as they are, though nothing changes.
+    // A stream opened now (the change already streamed) gets the findings as they are, though nothing changes.
+    const both = (l: FindingList) => find(l, "queue_no_consumer", "parked") && find(l, "task_waiting_no_consumer", id);
+    await eventually(async () => streamedFindings(stream.text()).some(both), 5000, "the change streamed");
     const late = await recordEventStream(agent.url);
     await eventually(async () => streamedFindings(late.text()).some((l) => find(l, "queue_no_consumer", "parked")), 5000, "the findings sent to a new stream");
     await late.stop();

@@ -8,7 +8,7 @@
 import { FindingQuerySchema, type FindingList, type FindingView, type TaskWhy } from "../api/schema";
 import type { Finding } from "../sources/diagnostics/finding";
 import { findingKey } from "../sources/diagnostics/finding";
-import { explainTask, explainUnknownId, type UnknownIdFacts } from "../sources/diagnostics/task-waiting";
+import { explainTask, explainUnknownId, WAITING_STATES, type UnknownIdFacts } from "../sources/diagnostics/task-waiting";
 import { locateMessage } from "../sources/diagnostics/locate";
 import { isPlumbing } from "../sources/queues";
 import { applyMeta, applyWaiting, newRecord, type TaskRecord } from "../sources/tasks/record";
@@ -73,8 +73,17 @@ export async function listFindings(ctx: Ctx, query: Record<string, string>, acce
   return findingList(shown, state.failed, state.computedAt, access);
 }
 
-/** How long the "why" of an unknown id waits for the workers' revoked lists. */
+/** How long a "why" waits for the workers' revoked lists. */
 const REVOKED_WAIT_MS = 1000;
+
+/** The workers whose revoked list holds `id` (those that answered within REVOKED_WAIT_MS). */
+async function revokedBy(ctx: Ctx, id: string): Promise<string[]> {
+  const revoked = await atMost(
+    ctx.inspector.read("revoked").catch(() => null),
+    REVOKED_WAIT_MS,
+  );
+  return [...(revoked?.replies ?? [])].filter(([, r]) => Array.isArray(r.value) && r.value.includes(id)).map(([w]) => w);
+}
 
 export async function taskWhy(ctx: Ctx, id: string, access: Access): Promise<TaskWhy> {
   if (!TASK_ID.test(id)) throw badRequest(`id: "${id.slice(0, 60)}" is not a task id`);
@@ -92,7 +101,10 @@ export async function taskWhy(ctx: Ctx, id: string, access: Access): Promise<Tas
     source,
   });
   const held = ctx.tasks.get(id);
-  if (held) return answer(held, explainTask(held, snap), "the tasks the agent holds");
+  if (held) {
+    const revoked = WAITING_STATES.has(held.state) ? await revokedBy(ctx, id) : [];
+    return answer(held, explainTask(held, snap, revoked), "the tasks the agent holds");
+  }
   // Not held: looked for in the queues (bounded), then in the result backend.
   const peek = ctx.broker.queues?.messagePeek ?? null;
   let searched: UnknownIdFacts["searched"] = null;
@@ -122,12 +134,7 @@ export async function taskWhy(ctx: Ctx, id: string, access: Access): Promise<Tas
       return answer(t, explainTask(t, snap), `the result backend ${ctx.backendDescription()}`);
     } else backend = { state: "no_result" };
   }
-  const revoked = await atMost(
-    ctx.inspector.read("revoked").catch(() => null),
-    REVOKED_WAIT_MS,
-  );
-  const revokedBy = [...(revoked?.replies ?? [])].filter(([, r]) => Array.isArray(r.value) && r.value.includes(id)).map(([w]) => w);
   const expires = snap.workers.map((w) => num(w.conf?.result_expires)).find((v) => v !== null) ?? null;
-  const facts: UnknownIdFacts = { id, revokedBy, backend, resultExpires: expires, searched, agentStartedAt: ctx.startedAt };
+  const facts: UnknownIdFacts = { id, revokedBy: await revokedBy(ctx, id), backend, resultExpires: expires, searched, agentStartedAt: ctx.startedAt };
   return answer(null, explainUnknownId(facts, snap.now), `${SOURCE}; not found in any of them`);
 }

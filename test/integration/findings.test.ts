@@ -133,6 +133,22 @@ describe("a task the agent does not hold, deep in a queue", () => {
   });
 });
 
+describe("a task revoked while it waits in a queue", () => {
+  it("is said to be revoked, not only waiting", async () => {
+    const id = await send(`r = p.add.apply_async((4, 4), queue="held_back")\np.app.control.revoke(r.id)\nprint(r.id)`);
+    const w = await eventually(
+      async () => {
+        const x = await why(id);
+        return x.findings[0]?.kind === "task_revoked" && x;
+      },
+      15_000,
+      "the revoke seen in the workers' revoked lists",
+    );
+    assert.equal(w.state, "PENDING", "its message still waits: no worker took it");
+    assert.match(w.findings[0]!.sentence, /in the revoked list of w1@findings/);
+  });
+});
+
 describe("an id nobody knows", () => {
   it("gets the explanations the evidence allows", async () => {
     const w = await why(randomUUID());

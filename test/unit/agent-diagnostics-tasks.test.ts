@@ -86,6 +86,18 @@ describe("a task received and not started", () => {
   });
 });
 
+describe("a task revoked while its message waits", () => {
+  test("is said to be dropped when taken, whatever else holds it up", () => {
+    const t = task("t1", sentTo("parked"));
+    const [f, ...rest] = explainTask(t, snapshot({ queues: [{ name: "parked", messages: 1 }] }), ["w1@host"]);
+    assert.equal(f?.kind, "task_revoked");
+    assert.match(f!.sentence, /revoked list of w1@host, and the worker that takes its message will drop it/);
+    assert.deepEqual(rest, []);
+    // A finished task is not explained by a revoke it outlived.
+    assert.deepEqual(explainTask(task("t1", tev("task-succeeded", "t1", 100, { runtime: 0.1 })), snapshot(), ["w1@host"]), []);
+  });
+});
+
 describe("tasks that do not wait", () => {
   test("revoked: said so; running or finished: nothing", () => {
     assert.equal(explainTask(task("t1", sentTo("celery"), tev("task-revoked", "t1", 100)), snapshot())[0]?.kind, "task_revoked");

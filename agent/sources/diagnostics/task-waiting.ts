@@ -36,9 +36,20 @@ const etaDue = (t: TaskFacts): number | null => {
   return Number.isFinite(due) ? due : null;
 };
 
-/** The findings that explain one held task (none when it does not wait: running or finished). */
-export function explainTask(t: TaskFacts, snap: DiagnosticSnapshot): Finding[] {
+/** The states in which a task waits for something (a worker, its ETA). */
+export const WAITING_STATES = new Set<TaskFacts["state"]>(["PENDING", "RETRY", "RECEIVED", "SCHEDULED"]);
+
+/**
+ * The findings that explain one held task (none when it does not wait: running or finished).
+ * `revokedBy`: workers whose revoked list holds it (a task revoked while its message still waits
+ * stays PENDING until a worker takes the message and drops it).
+ */
+export function explainTask(t: TaskFacts, snap: DiagnosticSnapshot, revokedBy: readonly string[] = []): Finding[] {
   if (t.state === "REVOKED") return [revoked(t.id, stateEvidence(t), "it was revoked")];
+  if (revokedBy.length && WAITING_STATES.has(t.state)) {
+    const evidence: Evidence[] = [...stateEvidence(t), { what: "in the revoked list of", value: listed(revokedBy), at: snap.now, source: "inspect" }];
+    return [revoked(t.id, evidence, `it is in the revoked list of ${listed(revokedBy)}, and the worker that takes its message will drop it`)];
+  }
   const due = etaDue(t);
   if (t.state === "SCHEDULED" || ((t.state === "PENDING" || t.state === "RETRY") && due !== null && due > snap.now)) return [scheduled(t, due, snap)];
   if (t.state === "RECEIVED") return [received(t, snap)];

@@ -126,7 +126,8 @@ function cursorAfter(ctx: Ctx, filter: TaskFilter, sort: TaskSort, from: Cursor 
   return next;
 }
 
-const TASK_ID = /^[\w.:@-]{1,200}$/;
+/** What a task id may look like (anything else is a 400, not a lookup). */
+export const TASK_ID = /^[\w.:@-]{1,200}$/;
 
 export async function getTask(ctx: Ctx, id: string, access: Access): Promise<TaskDetail> {
   if (!TASK_ID.test(id)) throw badRequest(`id: "${id.slice(0, 60)}" is not a task id`);

@@ -12,6 +12,7 @@ import { getTask, listTasks } from "../handlers/tasks";
 import { listQueues, queueDetail } from "../handlers/queues";
 import { getConfig } from "../handlers/config";
 import { listPeriodicTasks } from "../handlers/periodic";
+import { listFindings, taskWhy } from "../handlers/findings";
 import { BrokerUnavailable } from "../protocol/transport";
 import type { Agent } from "../runtime/agent";
 import { accessGuard, extensionCors, hostGuard, type AccessEnv } from "./security";
@@ -47,7 +48,7 @@ export function createApp(agent: Agent, webRoot: string | null = findWebBuild())
   });
   app.use(`${API_PREFIX}/*`, extensionCors());
   app.use(`${API_PREFIX}/*`, accessGuard(o));
-  // Only the endpoints with a `query` in the table (tasks) take query parameters: anything given to
+  // Only the endpoints with a `query` in the table (tasks, findings) take query parameters: anything given to
   // another is a mistake worth saying.
   api.use("*", async (c, next) => {
     const params = Object.keys(c.req.query());
@@ -67,10 +68,12 @@ export function createApp(agent: Agent, webRoot: string | null = findWebBuild())
     worker: (c) => workerDetail(agent, c.req.param("name") ?? "", c.var.access),
     tasks: (c) => listTasks(agent, c.req.query(), c.var.access),
     task: (c) => getTask(agent, c.req.param("id") ?? "", c.var.access),
+    taskWhy: (c) => taskWhy(agent, c.req.param("id") ?? "", c.var.access),
     queues: () => listQueues(agent),
     queue: (c) => queueDetail(agent, c.req.param("name") ?? "", c.var.access),
     config: (c) => getConfig(agent, c.var.access),
     periodicTasks: (c) => listPeriodicTasks(agent, c.var.access),
+    findings: (c) => listFindings(agent, c.req.query(), c.var.access),
   };
   for (const name of Object.keys(endpoints) as EndpointName[]) {
     const handler: Handler<EndpointName> = handlers[name];

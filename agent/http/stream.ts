@@ -1,6 +1,7 @@
 /**
  * The `events` Server-Sent Events stream: worker and task changes as they happen, batched per
- * quarter second (the latest state of each task or worker only), so a burst never floods a client.
+ * quarter second (the latest state of each task or worker only), so a burst never floods a client;
+ * and the whole list of findings whenever it changes (recomputed at most once a second).
  *
  * One batcher per agent collects the changes and turns each quarter second's into SSE text once
  * per kind of access (payloads shown or hidden), shared by every open stream: under a thousand
@@ -15,6 +16,8 @@ import { payloadHidden, type Access } from "../handlers/access";
 import type { TaskRecord } from "../sources/tasks/record";
 import { summaryOf } from "../handlers/workers";
 import { health } from "../handlers/health";
+import { findingList } from "../handlers/findings";
+import type { FindingsState } from "../runtime/diagnostics";
 
 const FLUSH_MS = 250;
 const KEEPALIVE_MS = 15_000;
@@ -37,6 +40,9 @@ class ChangeBatcher {
   private readonly tasks = new Map<string, TaskRecord>();
   private readonly workers = new Set<string>();
   private healthChanged = false;
+  /** The findings, when they changed since the last batch. */
+  private findings: FindingsState | null = null;
+  private offFindings: (() => void) | null = null;
   private readonly subscribers = new Set<Subscriber>();
   private off: (() => void) | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -45,6 +51,8 @@ class ChangeBatcher {
 
   subscribe(sub: Subscriber): () => void {
     this.subscribers.add(sub);
+    // A stream that opens gets the findings as they are in the next batch (the others get them again: one list).
+    this.findings ??= this.agent.diagnostics.last;
     if (!this.off) {
       this.off = this.agent.onChange((ch) => {
         if (ch.kind === "task") {
@@ -52,6 +60,7 @@ class ChangeBatcher {
         } else if (ch.kind === "worker") this.workers.add(ch.name);
         else this.healthChanged = true;
       });
+      this.offFindings = this.agent.diagnostics.onChange((f) => (this.findings = f));
       this.timer = setInterval(() => this.flush(), FLUSH_MS);
     }
     return () => {
@@ -60,6 +69,9 @@ class ChangeBatcher {
       // Nobody listens: stop collecting.
       this.off?.();
       this.off = null;
+      this.offFindings?.();
+      this.offFindings = null;
+      this.findings = null;
       if (this.timer) clearInterval(this.timer);
       this.timer = null;
       this.tasks.clear();
@@ -68,7 +80,7 @@ class ChangeBatcher {
   }
 
   private flush(): void {
-    if (!this.tasks.size && !this.workers.size && !this.healthChanged) return;
+    if (!this.tasks.size && !this.workers.size && !this.healthChanged && !this.findings) return;
     let workerText = "";
     for (const name of this.workers) {
       const w = summaryOf(this.agent, name);
@@ -84,6 +96,8 @@ class ChangeBatcher {
         text = this.healthChanged ? sse("health", health(this.agent, sub.access)) : "";
         text += workerText;
         for (const t of this.tasks.values()) text += sse("task", hidden ? hideRowPayloads(taskRow(t), hidden) : taskRow(t));
+        const f = this.findings;
+        if (f) text += sse("findings", findingList(f.findings, f.failed, f.computedAt, sub.access));
         built.set(key, text);
       }
       if (sub.queue.length >= MAX_QUEUED) sub.overflowed = true;
@@ -93,6 +107,7 @@ class ChangeBatcher {
     this.tasks.clear();
     this.workers.clear();
     this.healthChanged = false;
+    this.findings = null;
   }
 }
 

@@ -28,6 +28,7 @@ import { LivenessSweep } from "./liveness-sweep";
 import { WorkerQueues } from "./worker-queues";
 import { eventOnAgentClock } from "./clock-skew";
 import { PerAgentState } from "./per-agent-state";
+import { Diagnostics } from "./diagnostics";
 
 export type AgentChange = { kind: "worker"; name: string } | { kind: "task"; task: TaskRecord } | { kind: "health" };
 
@@ -54,6 +55,8 @@ export class Agent {
   readonly brokerBindings = new Cached(BINDINGS_FRESH_MS, async () => (await this.broker.queues?.bindings()) ?? []);
   /** What the handlers and the HTTP layer keep for this agent (see per-agent-state.ts). */
   readonly state: PerAgentState<Agent> = new PerAgentState<Agent>(this);
+  /** The findings: what is wrong, and why tasks wait (see diagnostics.ts). */
+  readonly diagnostics: Diagnostics;
   private readonly history: BackendHistory;
   private readonly queues: WorkerQueues;
   private readonly sweep: LivenessSweep;
@@ -94,6 +97,18 @@ export class Agent {
     this.broker.events.onEvent((e) => this.onEvent(e));
     this.broker.onStatus((s) => this.onBrokerStatus(s));
     this.tasks.onChange((task) => this.emit({ kind: "task", task }));
+    this.diagnostics = new Diagnostics({
+      broker: this.broker,
+      tasks: this.tasks,
+      workers: this.workers,
+      inspector: this.inspector,
+      observed: this.observed,
+      waiting: this.waiting,
+      brokerBindings: this.brokerBindings,
+      transportOptions: { ...options.transportOptions },
+      inspectTimeoutMs: options.inspectTimeoutMs,
+      runningOn: (w) => this.runningOn(w),
+    });
   }
 
   /** The result backend, given or discovered from the workers (null until then). */
@@ -131,6 +146,7 @@ export class Agent {
     this.connectionLog.stop();
     this.sweep.stop();
     this.poolProbe.stop();
+    this.diagnostics.stop();
     await Promise.allSettled([this.broker.close(), this.history.stop(), this.django.close()]);
   }
 

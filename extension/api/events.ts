@@ -3,12 +3,16 @@
  * validates each payload with the shared schemas and reconnects with a growing delay.
  * Pure: runs in unit tests with a fake fetch.
  */
-import { StreamPayloadSchemas, type Health, type TaskRow, type WorkerSummary } from "../../agent/api/schema";
+import { StreamPayloadSchemas, type FindingList, type Health, type TaskRow, type WorkerSummary } from "../../agent/api/schema";
 import { endpointPath, validate, type AgentClient } from "./client";
 import { describeFailure, type ApiFailure } from "./result";
 import { SseParser } from "./sse";
 
-export type StreamEvent = { type: "worker"; data: WorkerSummary } | { type: "task"; data: TaskRow } | { type: "health"; data: Health };
+export type StreamEvent =
+  | { type: "worker"; data: WorkerSummary }
+  | { type: "task"; data: TaskRow }
+  | { type: "health"; data: Health }
+  | { type: "findings"; data: FindingList };
 
 export type StreamStatus =
   | { kind: "connecting" }

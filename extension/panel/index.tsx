@@ -24,18 +24,20 @@ import { applyDevtoolsTheme } from "./devtools-env";
 import { LiveFeed, PanelContext, useLiveStatus } from "./live";
 import { OverviewView } from "./overview/OverviewView";
 import { PeriodicView } from "./periodic/PeriodicView";
+import { ProblemsView } from "./problems/ProblemsView";
 import { ServedApp, servedAgent } from "./served";
 import { QueueDetailView } from "./queues/QueueDetailView";
 import { QueuesView } from "./queues/QueuesView";
 import { href, navigate, useRoute, type Route, type ViewName } from "./router";
 import { TaskDetailView } from "./tasks/TaskDetailView";
 import { TasksView } from "./tasks/TasksView";
-import { POLL_FALLBACK_MS } from "./use-resource";
+import { POLL_FALLBACK_MS, useResource } from "./use-resource";
 import { WorkerDetailView } from "./workers/WorkerDetailView";
 import { WorkersView } from "./workers/WorkersView";
 
 const TABS: readonly { label: string; route: Route; covers: readonly ViewName[] }[] = [
   { label: "Overview", route: { view: "overview" }, covers: ["overview"] },
+  { label: "Problems", route: { view: "problems" }, covers: ["problems"] },
   { label: "Workers", route: { view: "workers" }, covers: ["workers", "worker"] },
   { label: "Tasks", route: { view: "tasks", filters: {} }, covers: ["tasks", "task"] },
   { label: "Queues", route: { view: "queues" }, covers: ["queues", "queue"] },
@@ -63,6 +65,8 @@ function RouteView({ route }: { route: Route }) {
       return <ConfigView />;
     case "periodic":
       return <PeriodicView />;
+    case "problems":
+      return <ProblemsView />;
     case "agents":
       return null;
   }
@@ -96,22 +100,34 @@ function AgentScope({ agent, children }: { agent: Agent; children: ComponentChil
   return <PanelContext.Provider value={scope}>{children}</PanelContext.Provider>;
 }
 
+/** The views' tabs; Problems first, with its count, while anything is wrong (a problem or a warning). */
+function Tabs({ route }: { route: Route }) {
+  const findings = useResource((client, signal) => client.get("findings", { signal }), [], { refreshOn: (e) => e.type === "findings", minIntervalMs: 1000 });
+  const counts = findings.data?.counts;
+  const wrong = counts ? counts.problem + counts.warning : 0;
+  const tabs = wrong ? [...TABS.filter((t) => t.label === "Problems"), ...TABS.filter((t) => t.label !== "Problems")] : TABS;
+  return (
+    <>
+      {tabs.map((tab) => (
+        <a
+          key={tab.label}
+          href={href(tab.route)}
+          class={`tab${tab.covers.includes(route.view) ? " active" : ""}`}
+          aria-current={tab.covers.includes(route.view) ? "page" : undefined}
+          data-tab={tab.label}
+        >
+          {tab.label === "Problems" && wrong ? `Problems (${wrong})` : tab.label}
+        </a>
+      ))}
+    </>
+  );
+}
+
 /** `stored` is null on the page the agent serves: one agent, so no picker and no agents tab. */
 function NavBar({ route, stored, agent }: { route: Route; stored: StoredState | null; agent: Agent | null }) {
   return (
     <nav class="navbar" aria-label="Views">
-      {agent
-        ? TABS.map((tab) => (
-            <a
-              key={tab.label}
-              href={href(tab.route)}
-              class={`tab${tab.covers.includes(route.view) ? " active" : ""}`}
-              aria-current={tab.covers.includes(route.view) ? "page" : undefined}
-            >
-              {tab.label}
-            </a>
-          ))
-        : null}
+      {agent ? <Tabs route={route} /> : null}
       <span class="spacer" />
       {agent ? (
         <>

@@ -27,6 +27,7 @@ export type Route =
   | { view: "queue"; name: string }
   | { view: "config" }
   | { view: "periodic" }
+  | { view: "problems" }
   | { view: "agents" };
 
 export type ViewName = Route["view"];
@@ -46,6 +47,7 @@ const VIEW_PATHS: Record<ViewName, string> = {
   config: endpoints.config.path,
   // The periodic-tasks endpoint's view; the shorter path is the one links were made with.
   periodic: "periodic",
+  problems: endpoints.findings.path,
   // The extension's list of agents: no endpoint.
   agents: "agents",
 };

@@ -54,11 +54,11 @@ async function readEverything(agent: AgentProcess, token: string | null, during?
   assert.equal(recording.status, 200);
   await during?.();
   let text = "";
-  const paths = ["health", "overview", "workers", "tasks?limit=500", "queues", "config", "periodic-tasks"];
+  const paths = ["health", "overview", "workers", "tasks?limit=500", "queues", "config", "periodic-tasks", "findings"];
   const { workers } = (await call(agent, "workers", token)).body;
   const { queues } = (await call(agent, "queues", token)).body;
   paths.push(...workers.map((w: any) => `workers/${encodeURIComponent(w.name)}`), ...queues.map((q: any) => `queues/${q.name}`));
-  paths.push(...Object.values(ids).map((id) => `tasks/${id}`));
+  paths.push(...Object.values(ids).flatMap((id) => [`tasks/${id}`, `tasks/${id}/why`]));
   for (const p of paths) text += JSON.stringify((await call(agent, p, token)).body);
   await letTimePass(2000, "the event stream records a few seconds of its batches");
   return text + (await recording.stop());

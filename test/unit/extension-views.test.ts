@@ -60,6 +60,7 @@ describe("routes", () => {
     { view: "queue", name: "media" },
     { view: "config" },
     { view: "periodic" },
+    { view: "problems" },
     { view: "agents" },
   ];
   it("parses what href writes, for every view", () => {

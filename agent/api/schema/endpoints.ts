@@ -5,6 +5,7 @@
  */
 import type * as z from "zod/mini";
 import { ConfigSchema } from "./config";
+import { FindingListSchema, FindingQuerySchema, TaskWhySchema } from "./findings";
 import { HealthSchema } from "./health";
 import { OverviewSchema } from "./overview";
 import { PeriodicTaskListSchema } from "./periodic";
@@ -15,7 +16,7 @@ import { WorkerDetailSchema, WorkerListSchema, WorkerSummarySchema } from "./wor
 
 /**
  * Every JSON endpoint under API_PREFIX (paths.ts): its path (`:name` marks a part taken from the URL), the
- * schema of its response, and, for the one endpoint that takes query parameters, their schema.
+ * schema of its response, and, for the endpoints that take query parameters, their schema.
  */
 export const endpoints = {
   health: { path: "health", schema: HealthSchema },
@@ -24,10 +25,12 @@ export const endpoints = {
   worker: { path: "workers/:name", schema: WorkerDetailSchema },
   tasks: { path: "tasks", schema: TaskListSchema, query: TaskQuerySchema },
   task: { path: "tasks/:id", schema: TaskDetailSchema },
+  taskWhy: { path: "tasks/:id/why", schema: TaskWhySchema },
   queues: { path: "queues", schema: QueueListSchema },
   queue: { path: "queues/:name", schema: QueueDetailSchema },
   config: { path: "config", schema: ConfigSchema },
   periodicTasks: { path: "periodic-tasks", schema: PeriodicTaskListSchema },
+  findings: { path: "findings", schema: FindingListSchema, query: FindingQuerySchema },
 } as const;
 
 export type EndpointName = keyof typeof endpoints;
@@ -38,6 +41,8 @@ export const StreamPayloadSchemas = {
   worker: WorkerSummarySchema,
   task: TaskRowSchema,
   health: HealthSchema,
+  /** Every finding, whenever one appears, changes or goes (at most one a second). */
+  findings: FindingListSchema,
 } as const;
 
 /** The Server-Sent Events stream: its path, and the payload of each event it sends. */

@@ -42,3 +42,38 @@ export type PoolKind = (typeof POOL_KINDS)[number];
 /** Whether beat looks alive, judged from its entries' expected and observed runs. */
 export const BEAT_STATUSES = ["alive", "late", "unknown"] as const;
 export type BeatStatus = (typeof BEAT_STATUSES)[number];
+
+/** How bad a finding of the diagnostics layer is: something is wrong, may go wrong, or is worth knowing. */
+export const FINDING_SEVERITIES = ["problem", "warning", "info"] as const;
+export type FindingSeverity = (typeof FINDING_SEVERITIES)[number];
+
+/** What a finding is about: its `subject.type`. */
+export const FINDING_SUBJECTS = ["task", "queue", "worker", "periodic_task", "deployment"] as const;
+export type FindingSubjectType = (typeof FINDING_SUBJECTS)[number];
+
+/** Where a piece of a finding's evidence was read. */
+export const EVIDENCE_SOURCES = ["events", "inspect", "result_backend", "broker", "configuration", "schedule"] as const;
+export type EvidenceSource = (typeof EVIDENCE_SOURCES)[number];
+
+/** Every kind of finding, stable: clients may key on them. */
+export const FINDING_KINDS = [
+  "task_waiting_in_queue",
+  "task_waiting_no_consumer",
+  "task_waiting_unregistered",
+  "task_reserved_behind_running",
+  "task_received_not_started",
+  "task_scheduled_eta",
+  "task_revoked",
+  "task_unknown",
+  "queue_no_consumer",
+  "worker_no_task_events",
+  "sent_events_off",
+  "track_started_off",
+  "worker_offline",
+  "worker_restarted",
+  "worker_clock_skew",
+  "acks_late_without_reject_on_worker_lost",
+  "visibility_timeout_shorter_than_eta",
+  "pickle_accepted",
+] as const;
+export type FindingKind = (typeof FINDING_KINDS)[number];

@@ -82,13 +82,19 @@ function TaskTotalsTables({ totals }: { totals: TaskTotals }) {
   );
 }
 
-function OverviewBody({ data }: { data: Overview }) {
+/** Problems and warnings among the findings (null while not read, or if they could not be). */
+function FindingsCard({ count }: { count: number | null }) {
+  return <Card one="Problem or warning" many="Problems and warnings" count={count} link={href({ view: "problems" })} tone={count ? "bad" : undefined} />;
+}
+
+function OverviewBody({ data, findings }: { data: Overview; findings: number | null }) {
   // Right after the agent starts, some parts are not read yet: unknown, not zero.
   const pending = new Set(data.pending ?? []);
   const queued = pending.has("queues") ? null : data.queues.reduce((sum, q) => sum + (q.messages ?? 0), 0);
   return (
     <>
       <div class="cards">
+        <FindingsCard count={findings} />
         <Card one="Worker online" many="Workers online" count={data.workers.online} link={href({ view: "workers" })} />
         <Card
           one="Worker offline"
@@ -160,6 +166,8 @@ export function OverviewView() {
   });
   // Parts the agent has not read yet are asked for again shortly, rather than on the next event
   // (an idle deployment may send none for a long time).
+  const findings = useResource((client, signal) => client.get("findings", { signal }), [], { refreshOn: (e) => e.type === "findings", minIntervalMs: 1000 });
+  const findingCount = findings.data ? findings.data.counts.problem + findings.data.counts.warning : null;
   const pending = overview.data?.pending?.length ?? 0;
   useEffect(() => {
     if (!pending) return;
@@ -168,7 +176,7 @@ export function OverviewView() {
   }, [overview.data]);
   return (
     <PanelView name="overview" heading="Overview" resource={overview} what="overview">
-      {(data) => <OverviewBody data={data} />}
+      {(data) => <OverviewBody data={data} findings={findingCount} />}
     </PanelView>
   );
 }

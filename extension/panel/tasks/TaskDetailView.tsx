@@ -9,6 +9,7 @@ import { PanelView } from "../ResourceView";
 import { href } from "../router";
 import { TaskLink, TaskQueue, WorkerLink } from "./TaskTable";
 import { useResource } from "../use-resource";
+import { WhyBox } from "../problems/WhyBox";
 
 function ValueBlock({ label, value }: { label: string; value: Value | null }) {
   return (
@@ -208,14 +209,23 @@ export function TaskDetailView({ id }: { id: string }) {
   });
   const label = task.data?.name ? `${task.data.name} ${shortId(id)}` : shortId(id);
   return (
-    <PanelView
-      name="task"
-      heading={[{ label: "Tasks", href: href({ view: "tasks", filters: {} }) }, { label }]}
-      resource={task}
-      what="task"
-      sourceOf={taskSource}
-    >
-      {(data) => <TaskBody task={data} />}
-    </PanelView>
+    <>
+      <PanelView
+        name="task"
+        heading={[{ label: "Tasks", href: href({ view: "tasks", filters: {} }) }, { label }]}
+        resource={task}
+        what="task"
+        sourceOf={taskSource}
+      >
+        {(data) => (
+          <>
+            <WhyBox id={data.id} />
+            <TaskBody task={data} />
+          </>
+        )}
+      </PanelView>
+      {/* An id the agent does not hold: the why box says what the evidence allows. */}
+      {task.data === null && task.failure?.kind === "http-error" && task.failure.status === 404 ? <WhyBox id={id} /> : null}
+    </>
   );
 }

@@ -1,0 +1,224 @@
+/**
+ * The diagnostics layer, running: builds the rules' snapshot (sources/diagnostics/snapshot.ts) from
+ * the stores and the workers' held inspect replies, runs the rules, and keeps the findings current
+ * while someone watches (an event stream) or has asked recently: recomputed after a change, at most
+ * once a second, and every few seconds besides (liveness and queue depths change with no event).
+ * It also counts, per worker, results stored with no task event of them: the sign of events off.
+ */
+import type { BrokerTransport, ExchangeBinding } from "../protocol/transport";
+import type { TaskStore } from "../sources/tasks/store";
+import type { TaskState } from "../api/schema/enums";
+import type { WorkerRegistry } from "../sources/workers/registry";
+import type { Inspector } from "../sources/workers/inspector";
+import type { EventsObserved } from "../sources/config-observed";
+import type { WaitingMessages } from "../sources/waiting";
+import type { Cached } from "../sources/cache";
+import type { DiagnosticSnapshot, TaskFacts, WorkerFacts, RunningTask } from "../sources/diagnostics/snapshot";
+import type { Finding } from "../sources/diagnostics/finding";
+import { findingKey } from "../sources/diagnostics/finding";
+import { runRules } from "../sources/diagnostics/registry";
+import { isPlumbing, readQueueDeclaration } from "../sources/queues";
+import { isRecord } from "../protocol/envelope";
+
+/** Findings are recomputed at most this often. */
+export const RECOMPUTE_MIN_MS = 1000;
+/** ...and this often with no change, while someone watches. */
+const TICK_MS = 3000;
+/** A request for findings keeps them current for this long after. */
+const INTEREST_MS = 60_000;
+/** Waiting tasks read per query: a flood of PENDING tasks costs a bounded snapshot. */
+const MAX_TASKS_PER_QUERY = 10_000;
+const WAITING_STATES: TaskState[][] = [
+  ["RECEIVED", "SCHEDULED"],
+  ["PENDING", "RETRY"],
+];
+const OLDEST_FIRST = { by: "received", order: "asc" } as const;
+const CONF_ARGS = { with_defaults: true };
+
+export interface DiagnosticsDeps {
+  broker: BrokerTransport;
+  tasks: TaskStore;
+  workers: WorkerRegistry;
+  inspector: Inspector;
+  observed: EventsObserved;
+  waiting: WaitingMessages;
+  brokerBindings: Cached<ExchangeBinding[]>;
+  transportOptions: Record<string, unknown>;
+  inspectTimeoutMs: number;
+  runningOn(worker: string): RunningTask[];
+}
+
+export interface FindingsState {
+  findings: Finding[];
+  /** Rules that threw, and why (their findings are missing). */
+  failed: { rule: string; error: string }[];
+  computedAt: number;
+}
+
+export class Diagnostics {
+  private latest: FindingsState | null = null;
+  private signature = "";
+  private readonly resultsWithoutEvents = new Map<string, { count: number; last: number }>();
+  private readonly listeners = new Set<(s: FindingsState) => void>();
+  private timer: NodeJS.Timeout | null = null;
+  private ticker: NodeJS.Timeout | null = null;
+  private inflight: Promise<FindingsState> | null = null;
+  private lastRun = 0;
+  private interestUntil = 0;
+
+  constructor(private readonly deps: DiagnosticsDeps) {
+    deps.tasks.onChange((t) => {
+      // Finished, as the backend says, on a worker that sent no event of it (a task-sent event from
+      // the client does not count: it says nothing of the worker's events).
+      const finished = t.state === "SUCCESS" || t.state === "FAILURE";
+      if (finished && t.fromBackend && t.worker !== null && !t.timeline.some((x) => x.source === "event" && x.hostname === t.worker)) {
+        const r = this.resultsWithoutEvents.get(t.worker) ?? { count: 0, last: 0 };
+        this.resultsWithoutEvents.set(t.worker, { count: r.count + 1, last: Date.now() });
+      }
+      this.changed();
+    });
+    deps.workers.onChange(() => this.changed());
+  }
+
+  /** Told of every new list of findings (a change in any finding), while subscribed. */
+  onChange(l: (s: FindingsState) => void): () => void {
+    this.listeners.add(l);
+    this.ticker ??= setInterval(() => this.changed(), TICK_MS);
+    this.ticker.unref();
+    this.changed();
+    return () => {
+      this.listeners.delete(l);
+      if (this.listeners.size || !this.ticker) return;
+      clearInterval(this.ticker);
+      this.ticker = null;
+    };
+  }
+
+  /** The last findings computed, if any (for a stream that just opened). */
+  get last(): FindingsState | null {
+    return this.latest;
+  }
+
+  /** The findings, recomputed unless the last ones are under a second old. */
+  async current(): Promise<FindingsState> {
+    this.interestUntil = Date.now() + INTEREST_MS;
+    if (this.latest && Date.now() - this.latest.computedAt < RECOMPUTE_MIN_MS) return this.latest;
+    return this.run();
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.ticker) clearInterval(this.ticker);
+    this.timer = this.ticker = null;
+    this.listeners.clear();
+  }
+
+  private changed(): void {
+    if (this.timer || (!this.listeners.size && Date.now() > this.interestUntil)) return;
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        void this.run().catch(() => undefined);
+      },
+      Math.max(0, this.lastRun + RECOMPUTE_MIN_MS - Date.now()),
+    );
+    this.timer.unref();
+  }
+
+  private run(): Promise<FindingsState> {
+    this.inflight ??= this.compute().finally(() => (this.inflight = null));
+    return this.inflight;
+  }
+
+  private async compute(): Promise<FindingsState> {
+    this.lastRun = Date.now();
+    const snap = await this.snapshot();
+    const { findings, failed } = runRules(snap);
+    const state = { findings, failed, computedAt: snap.now };
+    this.latest = state;
+    // What a finding says, not when: sentences say "3 min ago" and evidence is stamped with the
+    // time it was read, which would make every recomputation news.
+    const signature = JSON.stringify(findings.map((f) => [findingKey(f), f.severity, f.evidence.map((e) => [e.what, e.value])]));
+    if (signature !== this.signature) {
+      this.signature = signature;
+      for (const l of this.listeners) l(state);
+    }
+    return state;
+  }
+
+  /**
+   * What the rules read, now. The workers' queues, registered names and settings come from their
+   * held inspect replies; they are asked again (each method at most as often as the inspector's
+   * freshness allows), waiting at most the inspect timeout, so a first request has them.
+   */
+  async snapshot(): Promise<DiagnosticSnapshot> {
+    const { inspector, workers, tasks, broker } = this.deps;
+    const asks = [inspector.read("active_queues"), inspector.read("registered"), inspector.read("conf", { args: CONF_ARGS })];
+    await Promise.race([Promise.allSettled(asks), new Promise((r) => setTimeout(r, this.deps.inspectTimeoutMs + 100).unref())]);
+    const now = Date.now();
+    const workerFacts = workers.all().map((w) => this.workerFacts(w.name));
+    const queues = await this.queueFacts(workerFacts);
+    // The oldest first, bounded: what workers hold (few, prefetch-bound) apart from what waits in queues (maybe a flood).
+    const waitingTasks: TaskFacts[] = [];
+    for (const states of WAITING_STATES) waitingTasks.push(...tasks.query({ states }, OLDEST_FIRST, MAX_TASKS_PER_QUERY, null).tasks);
+    const w = this.deps.waiting.last();
+    return {
+      now,
+      brokerKind: broker.kind,
+      workers: workerFacts,
+      queues,
+      waitingTasks,
+      sentEventsFrom: [...this.deps.observed.taskSentFrom.keys()],
+      agentTransportOptions: this.deps.transportOptions,
+      waitingRead: w.readAt !== null ? { read: w.read, messages: w.messages, truncated: w.truncated, at: w.readAt } : null,
+    };
+  }
+
+  private workerFacts(name: string): WorkerFacts {
+    const { workers, inspector, observed } = this.deps;
+    const w = workers.get(name)!;
+    const l = workers.liveness(w);
+    const aq = inspector.latest("active_queues", name)?.value;
+    const reg = inspector.latest("registered", name)?.value;
+    const conf = inspector.latest("conf", name, CONF_ARGS)?.value;
+    const heard = Math.max(w.lastHeartbeat ?? 0, w.lastAnswerAt ?? 0, w.lastTaskEventAt ?? 0);
+    return {
+      name,
+      status: l.status,
+      busy: l.busy,
+      detail: l.detail,
+      heard: !w.bindingOnly || w.lastAnswerAt !== null,
+      lastHeard: heard || null,
+      offlineAt: w.offlineAt,
+      pid: w.pid,
+      restartedAt: w.restartedAt,
+      clockSkew: w.clockSkew,
+      queues: Array.isArray(aq) ? aq.flatMap((q) => (isRecord(q) && typeof q.name === "string" ? [q.name] : [])) : null,
+      // Celery's reply may follow a name with its attributes ("app.add [rate_limit=10/s]").
+      registered: Array.isArray(reg) ? reg.map((r) => String(r).split(" ")[0]!) : null,
+      sendsTaskEvents: observed.taskEventsFrom.has(name),
+      resultsWithoutEvents: this.resultsWithoutEvents.get(name) ?? null,
+      conf: isRecord(conf) ? conf : null,
+      running: this.deps.runningOn(name),
+    };
+  }
+
+  /** Every task queue named by the broker's bindings, the workers or task_queues, with its depth. */
+  private async queueFacts(workers: WorkerFacts[]): Promise<DiagnosticSnapshot["queues"]> {
+    const { broker, brokerBindings } = this.deps;
+    const names = new Set<string>();
+    const connected = broker.status().state === "connected";
+    for (const b of connected ? await brokerBindings.get().catch(() => []) : []) if (!isPlumbing(b.exchange, b.queue)) names.add(b.queue);
+    for (const w of workers) {
+      for (const q of w.queues ?? []) names.add(q);
+      const declared = w.conf?.task_queues;
+      for (const d of Array.isArray(declared) ? declared : []) {
+        const q = readQueueDeclaration(d);
+        if (q) names.add(q.name);
+      }
+    }
+    const sorted = [...names].sort();
+    const depths = broker.queues && connected ? await broker.queues.queueDepths(sorted).catch(() => null) : null;
+    return sorted.map((name) => ({ name, messages: depths?.get(name)?.messages ?? null }));
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Settings known to bite, each with the reason Celery's documentation gives: acks_late without
+ * reject_on_worker_lost, a visibility_timeout shorter than the ETAs in use (Redis, SQS), pickle accepted.
+ */
+import type { Finding } from "./finding";
+import { duration, listed } from "./finding";
+import type { DiagnosticSnapshot, WorkerFacts } from "./snapshot";
+
+/** kombu's Redis transport's default visibility_timeout, in seconds. */
+export const DEFAULT_VISIBILITY_TIMEOUT_S = 3600;
+/** Brokers that redeliver an unacknowledged message after visibility_timeout. */
+const VISIBILITY_BROKERS = new Set(["redis", "sqs"]);
+const PICKLE = new Set(["pickle", "application/x-python-serialize"]);
+
+const deployment = (setting: string) => ({ type: "deployment" as const, id: setting });
+const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+const record = (v: unknown) => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
+
+function workersWhere(snap: DiagnosticSnapshot, test: (conf: Record<string, unknown>) => boolean): string[] {
+  return snap.workers.filter((w): w is WorkerFacts & { conf: Record<string, unknown> } => w.conf !== null && test(w.conf)).map((w) => w.name);
+}
+
+/** The visibility_timeout in force (s) and where it was read. */
+export function visibilityTimeout(snap: DiagnosticSnapshot): { seconds: number; from: string } {
+  for (const w of snap.workers) {
+    const v = num(record(w.conf?.broker_transport_options)?.visibility_timeout);
+    if (v !== null) return { seconds: v, from: `broker_transport_options of ${w.name}` };
+  }
+  const own = num(snap.agentTransportOptions.visibility_timeout);
+  if (own !== null) return { seconds: own, from: "the agent's --transport-options" };
+  return { seconds: DEFAULT_VISIBILITY_TIMEOUT_S, from: "kombu's default" };
+}
+
+export function configurationFindings(snap: DiagnosticSnapshot): Finding[] {
+  const out: Finding[] = [];
+  const acksLate = workersWhere(snap, (c) => c.task_acks_late === true && c.task_reject_on_worker_lost !== true);
+  if (acksLate.length) {
+    out.push({
+      kind: "acks_late_without_reject_on_worker_lost",
+      severity: "warning",
+      subject: deployment("task_acks_late"),
+      sentence: `${listed(acksLate)} acknowledge${acksLate.length === 1 ? "s" : ""} tasks late but without task_reject_on_worker_lost: a task whose pool process is killed (OOM, time limit) is acknowledged as failed, not redelivered, which defeats acks_late for long tasks.`,
+      evidence: [
+        { what: "task_acks_late", value: true, source: "configuration" },
+        { what: "task_reject_on_worker_lost", value: false, source: "configuration" },
+        { what: "workers", value: listed(acksLate, 10), source: "inspect" },
+      ],
+      action: "Set task_reject_on_worker_lost = True with task_acks_late, and make the tasks idempotent (they may run twice).",
+    });
+  }
+  const pickle = workersWhere(snap, (c) => Array.isArray(c.accept_content) && c.accept_content.some((x) => PICKLE.has(String(x))));
+  if (pickle.length) {
+    out.push({
+      kind: "pickle_accepted",
+      severity: "warning",
+      subject: deployment("accept_content"),
+      sentence: `${listed(pickle)} accept${pickle.length === 1 ? "s" : ""} pickled messages: anyone who can write to the broker can run code on the worker.`,
+      evidence: [
+        { what: "accept_content includes pickle", value: true, source: "configuration" },
+        { what: "workers", value: listed(pickle, 10), source: "inspect" },
+      ],
+      action: "Use accept_content = ['json'] (and task_serializer / result_serializer 'json'), or sign messages (the auth serializer).",
+    });
+  }
+  if (VISIBILITY_BROKERS.has(snap.brokerKind)) {
+    const vt = visibilityTimeout(snap);
+    let longest: { id: string; ms: number } | null = null;
+    for (const t of snap.waitingTasks) {
+      const due = t.eta === null ? NaN : Date.parse(t.eta);
+      if (!Number.isFinite(due)) continue;
+      const ms = due - (t.sent ?? t.received ?? t.firstSeen);
+      if (!longest || ms > longest.ms) longest = { id: t.id, ms };
+    }
+    if (longest && longest.ms > vt.seconds * 1000) {
+      out.push({
+        kind: "visibility_timeout_shorter_than_eta",
+        severity: "problem",
+        subject: deployment("visibility_timeout"),
+        sentence: `Task ${longest.id} has an ETA ${duration(longest.ms)} after it was sent, longer than the visibility_timeout in force (its value is in the evidence): the broker will deliver it again to another worker before it is due, and it will run twice.`,
+        evidence: [
+          { what: "visibility_timeout (s)", value: vt.seconds, source: "configuration" },
+          { what: "visibility_timeout read from", value: vt.from, source: "configuration" },
+          { what: "longest ETA wait (s)", value: Math.round(longest.ms / 1000), source: "events" },
+        ],
+        action:
+          "Raise broker_transport_options['visibility_timeout'] above the longest ETA/countdown in use (on workers and producers), or use periodic tasks instead of long countdowns.",
+      });
+    }
+  }
+  return out;
+}

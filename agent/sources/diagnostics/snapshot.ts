@@ -1,0 +1,106 @@
+/**
+ * What the rules read: a small, plain picture of the stores' state at one moment, built by the
+ * runtime (runtime/diagnostics.ts) and built by hand in the unit tests. Unknown is null, never a
+ * guess: a rule that needs a fact it does not have says nothing (or says it cannot tell).
+ */
+import type { TaskRecord } from "../tasks/record";
+
+/** The task fields a rule reads. */
+export type TaskFacts = Pick<
+  TaskRecord,
+  "id" | "name" | "state" | "stateAt" | "firstSeen" | "sent" | "received" | "started" | "worker" | "queue" | "eta" | "waiting"
+>;
+
+export interface RunningTask {
+  id: string;
+  name: string | null;
+  /** ms, agent clock. */
+  started: number | null;
+}
+
+export interface WorkerFacts {
+  name: string;
+  status: "online" | "offline";
+  busy: boolean;
+  /** The registry's words for its liveness. */
+  detail: string | null;
+  /** Heard from (an event, an answer), not only seen as a remote-control binding. */
+  heard: boolean;
+  /** When it was last heard from, or said goodbye (ms). */
+  lastHeard: number | null;
+  offlineAt: number | null;
+  pid: number | null;
+  restartedAt: number | null;
+  /** Seconds its clock runs ahead of the agent's. */
+  clockSkew: number | null;
+  /** The queues it consumes (active_queues); null: not known. */
+  queues: string[] | null;
+  /** The task names it registers; null: not known. */
+  registered: string[] | null;
+  /** Task events arrived from it since its process started. */
+  sendsTaskEvents: boolean;
+  /** Results it stored in the backend of tasks no event told of: evidence its task events are off. */
+  resultsWithoutEvents: { count: number; last: number } | null;
+  /** Its settings, defaults included (inspect conf); null: not known. */
+  conf: Record<string, unknown> | null;
+  running: RunningTask[];
+}
+
+export interface QueueFacts {
+  name: string;
+  /** null: not counted (the broker cannot, or it was not reachable). */
+  messages: number | null;
+}
+
+export interface DiagnosticSnapshot {
+  /** ms, agent clock. */
+  now: number;
+  /** The broker's transport ("redis", "amqp"...). */
+  brokerKind: string;
+  workers: WorkerFacts[];
+  queues: QueueFacts[];
+  /** Tasks held that wait for something: PENDING, RECEIVED, SCHEDULED, RETRY. */
+  waitingTasks: TaskFacts[];
+  /** Clients seen sending task-sent events. */
+  sentEventsFrom: string[];
+  /** The agent's own --transport-options (a visibility_timeout there is the one it reads with). */
+  agentTransportOptions: Record<string, unknown>;
+  /** How the last read of waiting messages went: how many it read of how many. */
+  waitingRead: { read: number; messages: number; truncated: boolean; at: number | null } | null;
+}
+
+/**
+ * The online workers known to consume `queue`, and whether that is all of them (`complete`: every
+ * online worker said which queues it consumes, so "nobody" is a fact, not a gap).
+ */
+export function consumersOf(snap: Pick<DiagnosticSnapshot, "workers">, queue: string): { consumers: WorkerFacts[]; complete: boolean } {
+  const online = snap.workers.filter((w) => w.status === "online");
+  return { consumers: online.filter((w) => w.queues?.includes(queue)), complete: online.every((w) => w.queues !== null) };
+}
+
+/** Per snapshot, looked up once: ten thousand waiting tasks ask about the same few queues. */
+const queueIndex = new WeakMap<DiagnosticSnapshot, Map<string, QueueFacts>>();
+const consumerIndex = new WeakMap<DiagnosticSnapshot, Map<string, ReturnType<typeof consumersOf>>>();
+
+export function queueOf(snap: DiagnosticSnapshot, name: string): QueueFacts | undefined {
+  let index = queueIndex.get(snap);
+  if (!index) {
+    index = new Map(snap.queues.map((q) => [q.name, q]));
+    queueIndex.set(snap, index);
+  }
+  return index.get(name);
+}
+
+export function consumersOfQueue(snap: DiagnosticSnapshot, queue: string): ReturnType<typeof consumersOf> {
+  let index = consumerIndex.get(snap);
+  if (!index) {
+    index = new Map();
+    consumerIndex.set(snap, index);
+  }
+  let found = index.get(queue);
+  if (!found) {
+    found = consumersOf(snap, queue);
+    index.set(queue, found);
+  }
+  return found;
+}

@@ -145,6 +145,22 @@ describe("AMQP transport on a private RabbitMQ node", () => {
         assert.ok(ev.arguments.includes(arg), `${arg} in ${ev.arguments}`);
     });
 
+    it("its event queue deleted under it: a fresh one on the same connection, and events flow again", async () => {
+      const states: string[] = [];
+      broker.onStatus((st) => states.push(st.state));
+      const old = (await node.queues(vhost)).find((q) => q.name.startsWith("celerypanel.ev."))!.name;
+      await node.ctl("delete_queue", "-p", vhost, old);
+      const fresh = await eventually(
+        async () => (await node.queues(vhost)).find((q) => q.name.startsWith("celerypanel.ev.") && q.name !== old)?.name,
+        15_000,
+        "a fresh event queue",
+      );
+      assert.notEqual(fresh, old);
+      const n = events.length;
+      await eventually(async () => events.length > n, 10_000, "events after the new queue");
+      assert.ok(!states.includes("unavailable"), "the connection stayed up");
+    });
+
     it("junk and pickle on celeryev are rejected by reason, never decoded", async () => {
       const before = broker.events.rejected();
       const c = await connect(url);

@@ -124,7 +124,8 @@ export class AmqpConnection {
           vhost: encodeURIComponent(this.target.vhost),
           heartbeat: this.target.heartbeatSeconds,
         },
-        { ...this.tlsOptions(), timeout: this.target.connectTimeoutMs, clientProperties: { connection_name: "celery-panel" } },
+        // noDelay: without it Nagle holds small frames (a probe, a channel.open) for tens of ms.
+        { ...this.tlsOptions(), noDelay: true, timeout: this.target.connectTimeoutMs, clientProperties: { connection_name: "celery-panel" } },
       );
     } catch (e) {
       const refused = isRefused(e);

@@ -10,9 +10,17 @@ import { defaultTransportOptions as redisTransportOptions, type TransportOptions
 import { RedBeatReader } from "./redis/redbeat";
 import { RedisResultBackend } from "./redis/result-backend";
 import { parseRedisUrl, RedisUrlError, type RedisTarget } from "./redis/url";
+import { AmqpBroker } from "./amqp/broker";
+import type { ManagementSource } from "./amqp/queue-probe";
+import { AMQP_ALIASES, AMQP_SCHEMES, AmqpUrlError, parseAmqpUrl, type AmqpTarget } from "./amqp/url";
 
-/** Where a broker URL points, as its transport parsed it (one type per transport; a union as they join). */
-export type BrokerTarget = RedisTarget;
+/** Where a broker URL points, as its transport parsed it (one type per transport; `kind` tells them apart). */
+export type BrokerTarget = RedisTarget | AmqpTarget;
+
+/** What a broker may be given beside its URL: RabbitMQ's management HTTP API (--broker-api). */
+export interface BrokerExtras {
+  management?: ManagementSource | null;
+}
 
 /** Celery's broker_transport_options as the agent reads them (the Redis transport's keys). */
 export type TransportOptions = RedisTransportOptions;
@@ -30,7 +38,7 @@ interface TransportEntry {
   aliases?: string[];
   /** Throws BrokerUrlError on a URL this transport cannot read. */
   parse(url: string): BrokerTarget;
-  openBroker(url: string, target: BrokerTarget, options: TransportOptions): BrokerTransport;
+  openBroker(url: string, target: BrokerTarget, options: TransportOptions, extras: BrokerExtras): BrokerTransport;
   /** null: this transport is no result backend. */
   openResultBackend: ((url: string, target: BrokerTarget, options: TransportOptions) => ResultBackend) | null;
   /** Schedule stores kept on this broker (RedBeat on Redis), or null. */
@@ -48,13 +56,30 @@ const redis: TransportEntry = {
       throw e instanceof RedisUrlError ? new BrokerUrlError(e.message) : e;
     }
   },
-  openBroker: (url, target, transportOptions) => new RedisBroker({ url, target, transportOptions }),
-  openResultBackend: (url, target, options) => new RedisResultBackend({ url, target, masterName: options.master_name }),
+  openBroker: (url, target, transportOptions) => new RedisBroker({ url, target: target as RedisTarget, transportOptions }),
+  openResultBackend: (url, target, options) => new RedisResultBackend({ url, target: target as RedisTarget, masterName: options.master_name }),
   openPeriodicStore: (broker) => (broker instanceof RedisBroker ? new RedBeatReader(() => broker.commandConnection(), broker.description) : null),
 };
 
-/** Every transport, by scheme. Adding one (AMQP) is one entry here. */
-const TRANSPORTS: readonly TransportEntry[] = [redis];
+const rabbitmq: TransportEntry = {
+  name: "RabbitMQ",
+  schemes: [...AMQP_SCHEMES],
+  aliases: [...AMQP_ALIASES],
+  parse(url) {
+    try {
+      return parseAmqpUrl(url);
+    } catch (e) {
+      throw e instanceof AmqpUrlError ? new BrokerUrlError(e.message) : e;
+    }
+  },
+  openBroker: (url, target, _options, extras) => new AmqpBroker({ url, target: target as AmqpTarget, management: extras.management ?? null }),
+  // Results on RabbitMQ (rpc://) go to the caller's own queue: no third party can read them.
+  openResultBackend: null,
+  openPeriodicStore: null,
+};
+
+/** Every transport, by scheme. Adding one is one entry here. */
+const TRANSPORTS: readonly TransportEntry[] = [redis, rabbitmq];
 
 /** The schemes a broker URL may have, e.g. ["redis://", "rediss://", "redis+socket://", "sentinel://"]. */
 export function brokerSchemes(): string[] {
@@ -88,9 +113,9 @@ export function parseResultBackendUrl(url: string): BrokerTarget {
 }
 
 /** The broker at `url`, not started. */
-export function openBroker(url: string, options: TransportOptions = defaultTransportOptions): BrokerTransport {
+export function openBroker(url: string, options: TransportOptions = defaultTransportOptions, extras: BrokerExtras = {}): BrokerTransport {
   const entry = transportFor(url);
-  return entry.openBroker(url, entry.parse(url), options);
+  return entry.openBroker(url, entry.parse(url), options, extras);
 }
 
 /** The result backend at `url`, not started; `options`: the broker's transport options (Sentinel's master name). */

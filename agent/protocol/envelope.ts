@@ -15,7 +15,15 @@ export interface Envelope {
 
 export type DecodeResult = { ok: true; envelope: Envelope } | { ok: false; reason: DecodeFailure; detail: string };
 
-export type DecodeFailure = "too_large" | "not_json" | "not_an_envelope" | "bad_base64" | "unsupported_content_type" | "bad_body" | "too_deep";
+export type DecodeFailure =
+  | "too_large"
+  | "not_json"
+  | "not_an_envelope"
+  | "bad_base64"
+  | "unsupported_content_type"
+  | "unsupported_content_encoding"
+  | "bad_body"
+  | "too_deep";
 
 export interface DecodeLimits {
   /** Largest raw message accepted, in bytes. Bigger ones are counted and dropped unparsed. */
@@ -27,6 +35,11 @@ export interface DecodeLimits {
 export const defaultDecodeLimits: DecodeLimits = { maxBytes: 8 * 1024 * 1024, maxDepth: 64 };
 
 const JSON_TYPES = new Set(["application/json", "application/x-json", "text/json"]);
+
+/** The content types decoded (JSON); any other (pickle, YAML, msgpack) is named and left alone. */
+export function isJsonContentType(contentType: string): boolean {
+  return JSON_TYPES.has(contentType.toLowerCase());
+}
 
 export function decodeEnvelope(raw: string | Uint8Array, limits: DecodeLimits = defaultDecodeLimits): DecodeResult {
   // A string's length counts UTF-16 units; the limit is in bytes. (The broker hands over Buffers.)
@@ -44,7 +57,7 @@ export function decodeEnvelope(raw: string | Uint8Array, limits: DecodeLimits = 
   const headers = isRecord(env.headers) ? env.headers : {};
   const properties = isRecord(env.properties) ? env.properties : {};
   const contentType = typeof env["content-type"] === "string" ? env["content-type"] : "application/json";
-  if (!JSON_TYPES.has(contentType.toLowerCase())) {
+  if (!isJsonContentType(contentType)) {
     return fail("unsupported_content_type", `content type ${contentType} is not decoded`);
   }
   let bodyText: string;

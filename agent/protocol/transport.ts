@@ -37,6 +37,8 @@ export interface BroadcastResult {
   /** True when the call stopped because everyone expected answered, not at the timeout. */
   early: boolean;
   elapsedMs: number;
+  /** Why nobody could be asked, when the transport knows (RabbitMQ: no worker has run on the vhost yet). */
+  note?: string;
 }
 
 export interface ExchangeBinding {
@@ -50,6 +52,10 @@ export interface QueueDepth {
   messages: number;
   /** Per priority step of the transport, in the order workers serve them. */
   byPriority: { priority: number; messages: number }[];
+  /** Consumers of the queue, where the broker tells them with the depth (RabbitMQ). */
+  consumers?: number;
+  /** False: the broker has no such queue (RabbitMQ; on Redis an empty queue and no queue are the same). */
+  exists?: boolean;
 }
 
 /** One priority list of a queue to peek at (`step` as in QueueDepth), and how many of its next messages to read. */

@@ -72,7 +72,7 @@ describe("resolveOptions: defaults, environment, precedence", () => {
     const o = resolve();
     assert.equal(o.broker, "redis://127.0.0.1:6379/0");
     assert.deepEqual(o.brokerTarget.endpoints, [{ host: "127.0.0.1", port: 6379 }]);
-    assert.equal(o.brokerTarget.db, 0);
+    assert.equal("db" in o.brokerTarget && o.brokerTarget.db, 0);
     assert.equal(o.resultBackend, null);
     assert.equal(o.resultBackendTarget, null);
     assert.equal(o.host, "127.0.0.1");
@@ -105,9 +105,9 @@ describe("resolveOptions: defaults, environment, precedence", () => {
     );
     assert.equal(o.broker, "redis://:pw@broker:6380/2");
     assert.equal(o.brokerTarget.password, "pw");
-    assert.equal(o.brokerTarget.db, 2);
+    assert.equal("db" in o.brokerTarget && o.brokerTarget.db, 2);
     assert.equal(o.resultBackend, "redis://results:6379/3");
-    assert.equal(o.resultBackendTarget!.db, 3);
+    assert.equal("db" in o.resultBackendTarget! && o.resultBackendTarget.db, 3);
     assert.equal(o.host, "0.0.0.0");
     assert.equal(o.port, 7000);
     assert.equal(o.token, "tok-123456789");
@@ -206,7 +206,8 @@ describe("resolveOptions: errors", () => {
   });
 
   test("bad broker / result backend URL names the option", () => {
-    assert.match(optionError(() => resolve({ broker: "amqp://guest@rabbit//" })).message, /^--broker: unsupported scheme amqp:/);
+    assert.match(optionError(() => resolve({ broker: "kafka://guest@rabbit//" })).message, /^--broker: unsupported scheme kafka:/);
+    assert.match(optionError(() => resolve({ broker: "amqp://guest@rabbit:x//" })).message, /^--broker: port "x" is not a number/);
     assert.match(optionError(() => resolve({}, { CELERY_BROKER_URL: "redis://h/x" })).message, /^--broker: database number "x"/);
     assert.match(optionError(() => resolve({ "result-backend": "db+postgresql://u:p@h/db" })).message, /^--result-backend: unsupported scheme/);
   });
@@ -275,7 +276,9 @@ describe("resolveOptions: errors", () => {
     const pw = "Pr0dSecret";
     const bad: Record<string, string>[] = [
       { broker: `redis://:${pw}@h/x` },
-      { broker: `amqp://user:${pw}@rabbit//` },
+      { broker: `amqp://user:${pw}@rabbit:x//` },
+      { broker: `amqp://user:${pw}@rabbit//?ssl_cert_reqs=sometimes` },
+      { broker: `kafka://user:${pw}@rabbit//` },
       { broker: `redis://:${pw}@h:99999/0` },
       { broker: `rediss://:${pw}@h/0?ssl_cert_reqs=sometimes` },
       { "result-backend": `redis://u:${pw}@h/nope` },

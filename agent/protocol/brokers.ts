@@ -75,6 +75,11 @@ function transportFor(url: string): TransportEntry {
   return entry;
 }
 
+/** Which transport reads `url`, by its usual scheme (as BrokerConnection.kind says it), e.g. "redis" or "amqp". */
+export function brokerKind(url: string): string {
+  return transportFor(url).schemes[0]!;
+}
+
 /** Checks a broker URL and says where it points; throws BrokerUrlError naming the problem. */
 export function parseBrokerUrl(url: string): BrokerTarget {
   return transportFor(url).parse(url);

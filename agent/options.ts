@@ -13,6 +13,7 @@ import {
   defaultTransportOptions,
   parseBrokerUrl,
   parseResultBackendUrl,
+  privateResultBackend,
   brokerSchemes,
   type BrokerTarget,
   type TransportOptions,
@@ -216,7 +217,8 @@ export function resolveOptions(argv: Record<string, string>, env: NodeJS.Process
   const broker = raw("broker")!;
   const brokerTarget = urlTarget("broker", broker, parseBrokerUrl);
   const resultBackend = raw("result-backend") ?? null;
-  const resultBackendTarget = resultBackend ? urlTarget("result-backend", resultBackend, parseResultBackendUrl) : null;
+  // rpc:// is accepted with no target: the agent starts, says why it reads no results, relies on events.
+  const resultBackendTarget = resultBackend && !privateResultBackend(resultBackend) ? urlTarget("result-backend", resultBackend, parseResultBackendUrl) : null;
   let transportOptions = defaultTransportOptions;
   const to = raw("transport-options");
   if (to) {

@@ -80,9 +80,29 @@ export function brokerKind(url: string): string {
   return transportFor(url).schemes[0]!;
 }
 
+/** The name users know a transport by ("Redis", "RabbitMQ") from its kind (BrokerConnection.kind). */
+export function transportName(kind: string): string {
+  return TRANSPORTS.find((t) => t.schemes[0] === kind)?.name ?? kind;
+}
+
 /** Checks a broker URL and says where it points; throws BrokerUrlError naming the problem. */
 export function parseBrokerUrl(url: string): BrokerTarget {
   return transportFor(url).parse(url);
+}
+
+/** Result backends whose results only the caller can read, by scheme, and why. */
+const PRIVATE_RESULT_BACKENDS: Record<string, string> = {
+  rpc: "rpc:// sends each result to the reply queue of the client that sent the task: no third party can read it (the agent relies on task events)",
+  amqp: "amqp:// results go to queues of the client that sent the task: no third party can read them without taking them (the agent relies on task events)",
+};
+
+/**
+ * Why the agent cannot read results kept at `url` (rpc://, amqp://: results sent to the caller's
+ * own queues, which a monitor must never consume), or null for any other URL.
+ */
+export function privateResultBackend(url: string): string | null {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url.trim())?.[1]?.toLowerCase() ?? "";
+  return PRIVATE_RESULT_BACKENDS[scheme === "amqps" || scheme === "pyamqp" ? "amqp" : scheme] ?? null;
 }
 
 /** Checks a result backend URL: a transport that is also a result backend must read it. */

@@ -50,6 +50,16 @@ export interface QueueDepth {
   messages: number;
   /** Per priority step of the transport, in the order workers serve them. */
   byPriority: { priority: number; messages: number }[];
+  /** Consumers of the queue, where the broker tells them with the depth (RabbitMQ). */
+  consumers?: number;
+  /** False: the broker has no such queue (RabbitMQ; on Redis an empty queue and no queue are the same). */
+  exists?: boolean;
+  /** Delivered and not yet acknowledged, where the broker counts them per queue (RabbitMQ's management API). */
+  unacknowledged?: number;
+  /** The queue's arguments as declared (x-max-priority, x-queue-type, TTLs), where the broker tells them. */
+  arguments?: Record<string, unknown>;
+  /** classic, quorum, stream (RabbitMQ). */
+  queueType?: string;
 }
 
 /** One priority list of a queue to peek at (`step` as in QueueDepth), and how many of its next messages to read. */

@@ -1,7 +1,9 @@
 /**
- * Every queue, merged from three places: the broker's bindings (`_kombu.binding.*`, including queues
- * nobody consumes), the workers' `active_queues`, and the configured `task_queues`. Depths come from
- * the broker's priority lists, read in one pipeline.
+ * Every queue, merged from three places: the broker's bindings (on Redis `_kombu.binding.*`; on
+ * RabbitMQ the management API's, when given: both include queues nobody consumes), the workers'
+ * `active_queues`, and the configured `task_queues`. Depths come from the broker: Redis's priority
+ * lists in one pipeline, RabbitMQ's passive declares or management API (with unacked counts,
+ * consumer counts and arguments).
  */
 import { isRecord } from "../protocol/envelope";
 import { num, str } from "../protocol/events";
@@ -46,6 +48,8 @@ export interface QueueInputs {
   configured: QueueDeclaration[];
   /** Queue names that routes send to (they exist for producers even if undeclared). */
   routed: string[];
+  /** Queue names tasks were sent to (task-sent events), where the broker cannot list its queues. */
+  sentTo?: string[];
   online: (worker: string) => boolean;
   prefetch: (worker: string) => number | null;
 }
@@ -53,7 +57,7 @@ export interface QueueInputs {
 export interface MergedQueue extends QueueDeclaration {
   bindings: { exchange: string; routing_key: string; pattern: string }[];
   consumers: { worker: string; online: boolean; prefetch_count: number | null }[];
-  declaredIn: Set<"broker" | "workers" | "config">;
+  declaredIn: Set<"broker" | "workers" | "config" | "events">;
 }
 
 export function mergeQueues(inp: QueueInputs): Map<string, MergedQueue> {
@@ -96,6 +100,7 @@ export function mergeQueues(inp: QueueInputs): Map<string, MergedQueue> {
     if (b.pattern) q.exchangeType ??= "topic";
   }
   for (const name of inp.routed) if (!out.has(name)) get(name).declaredIn.add("config");
+  for (const name of inp.sentTo ?? []) get(name).declaredIn.add("events");
   return out;
 }
 
@@ -163,6 +168,8 @@ export async function queueSummaries(
     const q = merged.get(name)!;
     const d = depths.get(name);
     const u = perQueue?.get(name);
+    // Counted per queue by the broker itself (RabbitMQ's management API), else read from the unacked index (Redis).
+    const unackedCount = d?.unacknowledged ?? (perQueue ? (u?.count ?? 0) : null);
     return {
       name,
       exchange: q.exchange,
@@ -170,13 +177,16 @@ export async function queueSummaries(
       routing_key: q.routingKey,
       bindings: q.bindings.map((b) => ({ exchange: b.exchange, routing_key: b.routing_key })),
       durable: q.durable,
-      max_priority: q.maxPriority,
+      max_priority: q.maxPriority ?? num(d?.arguments?.["x-max-priority"]),
       messages: d ? d.messages : null,
       messages_by_priority: d ? d.byPriority : [],
-      unacked: perQueue ? (u?.count ?? 0) : null,
+      unacked: unackedCount,
       oldest_unacked_at: u?.oldest ? new Date(u.oldest * 1000).toISOString() : null,
       consumers: q.consumers,
       declared_in: [...q.declaredIn].sort() as QueueSummary["declared_in"],
+      consumer_count: d?.consumers ?? null,
+      arguments: d?.arguments ?? null,
+      queue_type: d?.queueType ?? null,
     };
   });
 }

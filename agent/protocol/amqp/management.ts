@@ -168,6 +168,7 @@ export class ManagementApi {
   /**
    * Ready messages of the named queues, from one listing shared by calls within `depthsFreshMs`.
    * A queue the broker does not have is left out. RabbitMQ has no per-priority split: one step.
+   * With unacknowledged counts, consumers, arguments and type: all the listing says.
    */
   async queueDepths(names: string[]): Promise<Map<string, QueueDepth>> {
     const fresh = this.opts.depthsFreshMs ?? 1000;
@@ -180,7 +181,16 @@ export class ManagementApi {
     const out = new Map<string, QueueDepth>();
     for (const name of names) {
       const q = byName.get(name);
-      if (q) out.set(name, { messages: q.ready, byPriority: [{ priority: 0, messages: q.ready }] });
+      if (!q) continue;
+      out.set(name, {
+        messages: q.ready,
+        byPriority: [{ priority: 0, messages: q.ready }],
+        consumers: q.consumers,
+        exists: true,
+        unacknowledged: q.unacknowledged,
+        arguments: q.arguments,
+        queueType: q.type,
+      });
     }
     return out;
   }

@@ -12,7 +12,7 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { maskUrl } from "../../base/mask";
-import type { ExchangeBinding, QueueDepth } from "../transport";
+import { BrokerUnavailable, type ExchangeBinding, type QueueDepth } from "../transport";
 
 export interface ManagedQueue {
   name: string;
@@ -57,8 +57,11 @@ export interface ManagementApiOptions {
   depthsFreshMs?: number;
 }
 
-/** The management API could not answer: the message says why, with the password masked. */
-export class ManagementApiError extends Error {
+/**
+ * The management API could not answer: the message says why, with the password masked. A kind of
+ * BrokerUnavailable, so a request that needed it is answered 503 with that message.
+ */
+export class ManagementApiError extends BrokerUnavailable {
   constructor(
     message: string,
     readonly status: number | null = null,

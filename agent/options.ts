@@ -9,6 +9,7 @@ import { z } from "zod";
 import { maskUrl } from "./base/mask";
 import {
   brokerKind,
+  type BrokerApiOption,
   BrokerUrlError,
   defaultTransportOptions,
   parseBrokerUrl,
@@ -46,15 +47,6 @@ export interface AgentOptions {
   beatDb: DbTarget | null;
   /** RabbitMQ's management HTTP API (--broker-api): every queue of the vhost, unacked counts. */
   brokerApi: BrokerApiOption | null;
-}
-
-export interface BrokerApiOption {
-  /** http(s)://[user:password@]host:port; mask it (maskUrl) wherever it is shown. */
-  url: string;
-  /** false with --broker-api-insecure. */
-  verifyTls: boolean;
-  /** PEM of --broker-api-ca, trusted instead of the system's authorities. */
-  ca: string | null;
 }
 
 interface OptionSpec {

@@ -18,6 +18,22 @@ export type BrokerTarget = RedisTarget;
 export type TransportOptions = RedisTransportOptions;
 export const defaultTransportOptions: TransportOptions = redisTransportOptions;
 
+/** RabbitMQ's management HTTP API as the options give it (--broker-api): the RabbitMQ transport opens it. */
+export interface BrokerApiOption {
+  /** http(s)://[user:password@]host:port; mask it (maskUrl) wherever it is shown. */
+  url: string;
+  /** false with --broker-api-insecure. */
+  verifyTls: boolean;
+  /** PEM of --broker-api-ca, trusted instead of the system's authorities. */
+  ca: string | null;
+}
+
+/** What a broker may be given beside its URL. */
+export interface BrokerExtras {
+  /** RabbitMQ's management API (--broker-api); other transports ignore it. */
+  brokerApi?: BrokerApiOption | null;
+}
+
 /** A URL no transport reads: unknown scheme, or wrong for its transport. The message names no secret. */
 export class BrokerUrlError extends Error {}
 
@@ -30,7 +46,7 @@ interface TransportEntry {
   aliases?: string[];
   /** Throws BrokerUrlError on a URL this transport cannot read. */
   parse(url: string): BrokerTarget;
-  openBroker(url: string, target: BrokerTarget, options: TransportOptions): BrokerTransport;
+  openBroker(url: string, target: BrokerTarget, options: TransportOptions, extras: BrokerExtras): BrokerTransport;
   /** null: this transport is no result backend. */
   openResultBackend: ((url: string, target: BrokerTarget, options: TransportOptions) => ResultBackend) | null;
   /** Schedule stores kept on this broker (RedBeat on Redis), or null. */
@@ -113,9 +129,9 @@ export function parseResultBackendUrl(url: string): BrokerTarget {
 }
 
 /** The broker at `url`, not started. */
-export function openBroker(url: string, options: TransportOptions = defaultTransportOptions): BrokerTransport {
+export function openBroker(url: string, options: TransportOptions = defaultTransportOptions, extras: BrokerExtras = {}): BrokerTransport {
   const entry = transportFor(url);
-  return entry.openBroker(url, entry.parse(url), options);
+  return entry.openBroker(url, entry.parse(url), options, extras);
 }
 
 /** The result backend at `url`, not started; `options`: the broker's transport options (Sentinel's master name). */

@@ -63,7 +63,7 @@ export class Agent {
   private bindingsReadAt = 0;
 
   constructor(readonly options: AgentOptions) {
-    this.broker = openBroker(options.broker, options.transportOptions);
+    this.broker = openBroker(options.broker, options.transportOptions, { brokerApi: options.brokerApi });
     this.periodicStore = new PeriodicStoreSource(this.broker, openPeriodicStore(this.broker));
     this.tasks = new TaskStore(options.maxTasks);
     this.waiting = new WaitingMessages(this.broker.queues?.messagePeek ?? null, this.tasks);

@@ -288,3 +288,21 @@ function str(v: unknown): string {
 function num(v: unknown): number {
   return typeof v === "number" && Number.isFinite(v) ? v : 0;
 }
+
+/**
+ * The management API for a broker: `api` as the options give it (--broker-api and its TLS
+ * options), the vhost and, when the API URL has none, the credentials of the broker's URL.
+ */
+export function openManagementApi(
+  api: { url: string; verifyTls: boolean; ca: string | null },
+  broker: { vhost: string; username: string; password: string },
+): ManagementApi {
+  return new ManagementApi({
+    url: api.url,
+    vhost: broker.vhost,
+    user: broker.username,
+    password: broker.password,
+    verifyTls: api.verifyTls,
+    ca: api.ca ?? undefined,
+  });
+}

@@ -119,7 +119,15 @@ describe("RabbitMQ management API client", () => {
   it("answers depths from one listing, cached briefly; queues the broker lacks are left out", async () => {
     const cached = api({ depthsFreshMs: 60_000 });
     const first = await cached.queueDepths(["parked", "prio", "missing"]);
-    assert.deepEqual(first.get("parked"), { messages: 3, byPriority: [{ priority: 0, messages: 3 }] });
+    assert.deepEqual(first.get("parked"), {
+      messages: 3,
+      byPriority: [{ priority: 0, messages: 3 }],
+      consumers: 0,
+      exists: true,
+      unacknowledged: 0,
+      arguments: {},
+      queueType: "classic",
+    });
     assert.equal(first.get("prio")?.messages, 4);
     assert.equal(first.has("missing"), false);
     const ch = await conn.createChannel();
@@ -140,9 +148,16 @@ describe("RabbitMQ management API client", () => {
     const ch = await conn.createChannel();
     const names = Array.from({ length: 1000 }, (_, i) => `bulk-${i}`);
     await Promise.all(names.map((n) => ch.assertQueue(n, { durable: false, autoDelete: false })));
-    const started = performance.now();
-    const queues = await api().queues();
-    t.diagnostic(`1,000 queues listed in ${Math.round(performance.now() - started)} ms (not asserted: see bench/)`);
+    const timed = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
+      const started = performance.now();
+      const out = await f();
+      t.diagnostic(`${what} in ${Math.round(performance.now() - started)} ms (not asserted)`);
+      return out;
+    };
+    const listing = api();
+    await timed("consumers of 1,000 queues", () => listing.consumers());
+    await timed("1,000 queues, a second time", () => listing.queues());
+    const queues = await timed("1,000 queues listed with their consumers", () => listing.queues());
     assert.equal(queues.filter((q) => q.name.startsWith("bulk-")).length, 1000);
     await Promise.all(names.map((n) => ch.deleteQueue(n)));
     await ch.close();

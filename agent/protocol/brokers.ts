@@ -10,9 +10,13 @@ import { defaultTransportOptions as redisTransportOptions, type TransportOptions
 import { RedBeatReader } from "./redis/redbeat";
 import { RedisResultBackend } from "./redis/result-backend";
 import { parseRedisUrl, RedisUrlError, type RedisTarget } from "./redis/url";
+import { AmqpBroker } from "./amqp/broker";
+import { openManagementApi } from "./amqp/management";
+import type { ManagementSource } from "./amqp/queue-probe";
+import { AMQP_ALIASES, AMQP_SCHEMES, AmqpUrlError, parseAmqpUrl, type AmqpTarget } from "./amqp/url";
 
-/** Where a broker URL points, as its transport parsed it (one type per transport; a union as they join). */
-export type BrokerTarget = RedisTarget;
+/** Where a broker URL points, as its transport parsed it (one type per transport; `kind` tells them apart). */
+export type BrokerTarget = RedisTarget | AmqpTarget;
 
 /** Celery's broker_transport_options as the agent reads them (the Redis transport's keys). */
 export type TransportOptions = RedisTransportOptions;
@@ -32,6 +36,8 @@ export interface BrokerApiOption {
 export interface BrokerExtras {
   /** RabbitMQ's management API (--broker-api); other transports ignore it. */
   brokerApi?: BrokerApiOption | null;
+  /** A management API source given as is (tests), instead of one opened from brokerApi. */
+  management?: ManagementSource | null;
 }
 
 /** A URL no transport reads: unknown scheme, or wrong for its transport. The message names no secret. */
@@ -64,13 +70,34 @@ const redis: TransportEntry = {
       throw e instanceof RedisUrlError ? new BrokerUrlError(e.message) : e;
     }
   },
-  openBroker: (url, target, transportOptions) => new RedisBroker({ url, target, transportOptions }),
-  openResultBackend: (url, target, options) => new RedisResultBackend({ url, target, masterName: options.master_name }),
+  openBroker: (url, target, transportOptions) => new RedisBroker({ url, target: target as RedisTarget, transportOptions }),
+  openResultBackend: (url, target, options) => new RedisResultBackend({ url, target: target as RedisTarget, masterName: options.master_name }),
   openPeriodicStore: (broker) => (broker instanceof RedisBroker ? new RedBeatReader(() => broker.commandConnection(), broker.description) : null),
 };
 
-/** Every transport, by scheme. Adding one (AMQP) is one entry here. */
-const TRANSPORTS: readonly TransportEntry[] = [redis];
+const rabbitmq: TransportEntry = {
+  name: "RabbitMQ",
+  schemes: [...AMQP_SCHEMES],
+  aliases: [...AMQP_ALIASES],
+  parse(url) {
+    try {
+      return parseAmqpUrl(url);
+    } catch (e) {
+      throw e instanceof AmqpUrlError ? new BrokerUrlError(e.message) : e;
+    }
+  },
+  openBroker: (url, target, _options, extras) => {
+    const t = target as AmqpTarget;
+    const management = extras.management ?? (extras.brokerApi ? openManagementApi(extras.brokerApi, t) : null);
+    return new AmqpBroker({ url, target: t, management });
+  },
+  // Results on RabbitMQ (rpc://) go to the caller's own queue: no third party can read them.
+  openResultBackend: null,
+  openPeriodicStore: null,
+};
+
+/** Every transport, by scheme. Adding one is one entry here. */
+const TRANSPORTS: readonly TransportEntry[] = [redis, rabbitmq];
 
 /** The schemes a broker URL may have, e.g. ["redis://", "rediss://", "redis+socket://", "sentinel://"]. */
 export function brokerSchemes(): string[] {

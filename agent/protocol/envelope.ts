@@ -28,6 +28,11 @@ export const defaultDecodeLimits: DecodeLimits = { maxBytes: 8 * 1024 * 1024, ma
 
 const JSON_TYPES = new Set(["application/json", "application/x-json", "text/json"]);
 
+/** The content types decoded (JSON); any other (pickle, YAML, msgpack) is named and left alone. */
+export function isJsonContentType(contentType: string): boolean {
+  return JSON_TYPES.has(contentType.toLowerCase());
+}
+
 export function decodeEnvelope(raw: string | Uint8Array, limits: DecodeLimits = defaultDecodeLimits): DecodeResult {
   // A string's length counts UTF-16 units; the limit is in bytes. (The broker hands over Buffers.)
   const size = typeof raw === "string" && raw.length * 3 > limits.maxBytes ? Buffer.byteLength(raw) : raw.length;
@@ -44,7 +49,7 @@ export function decodeEnvelope(raw: string | Uint8Array, limits: DecodeLimits = 
   const headers = isRecord(env.headers) ? env.headers : {};
   const properties = isRecord(env.properties) ? env.properties : {};
   const contentType = typeof env["content-type"] === "string" ? env["content-type"] : "application/json";
-  if (!JSON_TYPES.has(contentType.toLowerCase())) {
+  if (!isJsonContentType(contentType)) {
     return fail("unsupported_content_type", `content type ${contentType} is not decoded`);
   }
   let bodyText: string;

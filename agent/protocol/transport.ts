@@ -37,6 +37,8 @@ export interface BroadcastResult {
   /** True when the call stopped because everyone expected answered, not at the timeout. */
   early: boolean;
   elapsedMs: number;
+  /** Why nobody could be asked, when the transport knows (RabbitMQ: no worker has run on the vhost yet). */
+  note?: string;
 }
 
 export interface ExchangeBinding {

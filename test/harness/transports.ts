@@ -4,9 +4,12 @@
  * it, and how to do to it what only a test does (junk on the event channel, a restart, watching
  * what the agent writes). Adding a transport (RabbitMQ) is one more entry in TRANSPORTS_UNDER_TEST.
  */
+import { connect } from "amqplib";
 import { Redis } from "ioredis";
 import { BrokerKeys, defaultTransportOptions, type TransportOptions } from "../../agent/protocol/redis/keys";
 import { RedisServer } from "./deployment";
+import { RabbitMQNode } from "./rabbitmq";
+import { rabbitSnapshot, unneededRabbitWrites } from "./rabbitmq-watch";
 import { monitorPanelCommands, READS } from "./redis-monitor";
 
 export interface BrokerUnderTest {
@@ -17,6 +20,10 @@ export interface BrokerUnderTest {
   transportOptions: TransportOptions;
   /** Environment for the fixture app's workers and runPython on this broker. */
   env: Record<string, string>;
+  /** False: the broker cannot list bindings without its management API (RabbitMQ). */
+  listsBindings: boolean;
+  /** The least `seen` that shows the watch saw the transport at all (commands on Redis, connections/queues/channels on RabbitMQ). */
+  leastSeen: number;
   /** Publishes `body` raw where Celery's events go. */
   publishOnEventChannel(body: string): Promise<void>;
   /** Stops the broker and starts it again on the same address (empty). */
@@ -45,6 +52,8 @@ function redisTransport(name: string, options: Partial<TransportOptions> = {}): 
         url: server.url(0),
         backend: server.url(1),
         transportOptions,
+        listsBindings: true,
+        leastSeen: 21,
         env: Object.keys(options).length ? { FIXTURE_TRANSPORT_OPTIONS: JSON.stringify(options) } : ({} as Record<string, string>),
         async publishOnEventChannel(body) {
           const c = new Redis(server.port, "127.0.0.1");
@@ -79,7 +88,52 @@ function redisTransport(name: string, options: Partial<TransportOptions> = {}): 
   };
 }
 
+/** The exchanges Celery's own processes declare on the fixture's broker (events, remote control, task queues). */
+const CELERY_EXCHANGES = new Set(["celeryev", "celery.pidbox", "reply.celery.pidbox", "celery", "media", "audit", "contract", "contract-parked"]);
+
+/** kombu's AMQP transport on a private RabbitMQ node; `vhost`/`user` other than guest on "/" when given. */
+function rabbitTransport(name: string, account?: { vhost: string; user: string; password: string }): TransportUnderTest {
+  return {
+    name,
+    async start() {
+      const [node, redis] = await Promise.all([RabbitMQNode.start(), RedisServer.start()]);
+      if (account) await node.addVhostAndUser(account.vhost, account.user, account.password);
+      const vhost = account?.vhost ?? "/";
+      const url = node.url(account ?? {});
+      const before = await rabbitSnapshot(node, vhost);
+      return {
+        url,
+        backend: redis.url(1),
+        transportOptions: defaultTransportOptions,
+        listsBindings: false,
+        leastSeen: 3,
+        env: {},
+        async publishOnEventChannel(body) {
+          const c = await connect(url);
+          try {
+            const ch = await c.createChannel();
+            ch.publish("celeryev", "task.succeeded", Buffer.from(body));
+            await ch.close();
+          } finally {
+            await c.close();
+          }
+        },
+        stop: () => node.stop(),
+        restart: () => node.run(),
+        async watchWrites() {
+          return { stop: () => unneededRabbitWrites(node, vhost, before, CELERY_EXCHANGES) };
+        },
+        async destroy() {
+          await Promise.all([node.destroy(), redis.destroy()]);
+        },
+      };
+    },
+  };
+}
+
 export const TRANSPORTS_UNDER_TEST: readonly TransportUnderTest[] = [
   redisTransport("redis"),
   redisTransport("redis with global_keyprefix", { global_keyprefix: "acme:" }),
+  rabbitTransport("rabbitmq"),
+  rabbitTransport("rabbitmq on vhost prod/eu, a password that needs encoding", { vhost: "prod/eu", user: "panel", password: "p@ss:w/rd%" }),
 ];

@@ -68,10 +68,9 @@ for (const transport of TRANSPORTS_UNDER_TEST) {
     it("events: a real worker's task events arrive through onEvent", async () => {
       const id = await sendTask(QUEUE);
       await eventually(async () => taskEvent(id, "task-received") && taskEvent(id, "task-succeeded"), 30_000, `events of task ${id}`);
-      assert.ok(
-        events.some((e) => e.hostname === WORKER && e.type.startsWith("worker-")),
-        "and the worker's own events",
-      );
+      // On RabbitMQ the worker's worker-online may predate the event queue (celeryev only exists once a
+      // worker has started): its heartbeats, every 2 s, come through.
+      await eventually(async () => events.some((e) => e.hostname === WORKER && e.type.startsWith("worker-")), 10_000, "and the worker's own events");
     });
 
     it("queues: messages nobody consumes are counted; the worker's queue and pidbox are seen", async () => {
@@ -81,8 +80,15 @@ for (const transport of TRANSPORTS_UNDER_TEST) {
       const depths = await inventory.queueDepths([PARKED, "never-declared"]);
       assert.equal(depths.get(PARKED)?.messages, 3);
       assert.equal(depths.get("never-declared")?.messages, 0);
-      const bound = (await inventory.bindings()).map((x) => x.queue);
-      assert.ok(bound.includes(QUEUE), `the worker's queue is bound: ${bound.join(", ")}`);
+      if (b.listsBindings) {
+        const bound = (await inventory.bindings()).map((x) => x.queue);
+        assert.ok(bound.includes(QUEUE), `the worker's queue is bound: ${bound.join(", ")}`);
+      } else {
+        // No bindings without a management API: the broker still tells who consumes the queue.
+        const own = (await inventory.queueDepths([QUEUE])).get(QUEUE);
+        assert.equal(own?.consumers, 1, "the worker consumes its queue");
+        assert.equal(depths.get("never-declared")?.exists, false, "a queue that does not exist is said to be absent");
+      }
       assert.ok((await broker.control.pidboxWorkers()).includes(WORKER), "the worker consumes remote control");
       // A broker that cannot read messages in place says so in its type (messagePeek: null).
       if (inventory.messagePeek) {
@@ -108,7 +114,7 @@ for (const transport of TRANSPORTS_UNDER_TEST) {
 
     it("writes nothing but what remote control needs", async () => {
       const { seen, unneeded } = await writes.stop();
-      assert.ok(seen > 20, `the transport's commands were watched (${seen})`);
+      assert.ok(seen >= b.leastSeen, `the transport's doings were watched (${seen})`);
       assert.deepEqual(unneeded, []);
     });
 

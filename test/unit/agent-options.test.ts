@@ -72,7 +72,7 @@ describe("resolveOptions: defaults, environment, precedence", () => {
     const o = resolve();
     assert.equal(o.broker, "redis://127.0.0.1:6379/0");
     assert.deepEqual(o.brokerTarget.endpoints, [{ host: "127.0.0.1", port: 6379 }]);
-    assert.equal(o.brokerTarget.db, 0);
+    assert.equal("db" in o.brokerTarget && o.brokerTarget.db, 0);
     assert.equal(o.resultBackend, null);
     assert.equal(o.resultBackendTarget, null);
     assert.equal(o.host, "127.0.0.1");
@@ -105,9 +105,9 @@ describe("resolveOptions: defaults, environment, precedence", () => {
     );
     assert.equal(o.broker, "redis://:pw@broker:6380/2");
     assert.equal(o.brokerTarget.password, "pw");
-    assert.equal(o.brokerTarget.db, 2);
+    assert.equal("db" in o.brokerTarget && o.brokerTarget.db, 2);
     assert.equal(o.resultBackend, "redis://results:6379/3");
-    assert.equal(o.resultBackendTarget!.db, 3);
+    assert.equal("db" in o.resultBackendTarget! && o.resultBackendTarget.db, 3);
     assert.equal(o.host, "0.0.0.0");
     assert.equal(o.port, 7000);
     assert.equal(o.token, "tok-123456789");

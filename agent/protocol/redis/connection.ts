@@ -5,6 +5,7 @@
 import { Redis, type RedisOptions } from "ioredis";
 import { BrokerUnavailable, type ConnectionStatus } from "../transport";
 import type { RedisTarget } from "./url";
+import { StatusTracker as SharedStatusTracker } from "../status";
 
 export function redisOptions(target: RedisTarget, masterName: string | undefined, name: string): RedisOptions {
   const common: RedisOptions = {
@@ -28,33 +29,15 @@ export function redisOptions(target: RedisTarget, masterName: string | undefined
   return { ...common, host: ep.host, port: ep.port };
 }
 
-/** Tracks one connection's state as the panel reports it. */
-export class StatusTracker {
-  private current: ConnectionStatus = { state: "connecting", error: null, since: Date.now() };
-  private readonly listeners: ((s: ConnectionStatus) => void)[] = [];
-
-  get(): ConnectionStatus {
-    return this.current;
-  }
-
-  onChange(l: (s: ConnectionStatus) => void): void {
-    this.listeners.push(l);
-  }
-
-  set(state: ConnectionStatus["state"], error: string | null = null): void {
-    if (state === this.current.state && error === this.current.error) return;
-    if (state === this.current.state && state === "unavailable" && error === null) return; // keep the reason
-    this.current = { state, error, since: state === this.current.state ? this.current.since : Date.now() };
-    for (const l of this.listeners) l(this.current);
-  }
-
+/** The shared StatusTracker, fed from an ioredis connection's events. */
+export class StatusTracker extends SharedStatusTracker {
   /** Follow a connection's lifecycle events. */
   watch(conn: Redis): void {
     conn.on("ready", () => this.set("connected"));
     conn.on("error", (e: Error) => this.set("unavailable", describeRedisError(e)));
-    conn.on("close", () => this.set("unavailable", this.current.error ?? "connection closed"));
+    conn.on("close", () => this.set("unavailable", this.get().error ?? "connection closed"));
     conn.on("reconnecting", () => {
-      if (this.current.state !== "unavailable") this.set("unavailable", "reconnecting");
+      if (this.get().state !== "unavailable") this.set("unavailable", "reconnecting");
     });
   }
 }

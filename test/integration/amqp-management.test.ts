@@ -107,13 +107,20 @@ describe("RabbitMQ management API client", () => {
     assert.equal(consumers.find((c) => c.queue === "quorum")?.worker, null);
   });
 
-  it("lists the bindings of exchanges to queues, the default exchange's left out", async () => {
+  it("lists the bindings of exchanges to queues; a queue bound nowhere else by the default exchange; exclusive ones left out", async () => {
     const bindings = await api().bindings();
     assert.deepEqual(
       bindings.filter((b) => b.queue === "parked"),
       [{ exchange: "tasks", routingKey: "parked-key", pattern: "", queue: "parked" }],
     );
-    assert.ok(bindings.every((b) => b.exchange !== ""));
+    assert.deepEqual(
+      bindings.filter((b) => b.queue === "prio"),
+      [{ exchange: "", routingKey: "prio", pattern: "", queue: "prio" }],
+    );
+    assert.equal(
+      bindings.some((b) => b.queue === "w1@host.celery.pidbox"),
+      false,
+    );
   });
 
   it("answers depths from one listing, cached briefly; queues the broker lacks are left out", async () => {

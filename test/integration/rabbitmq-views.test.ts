@@ -106,14 +106,16 @@ describe("RabbitMQ: workers, tasks, overview", () => {
       "add succeeded, with its result",
     );
     assert.equal(task.worker?.startsWith("prefork@rabbit") || task.worker?.startsWith("solo@rabbit"), true);
-    assert.deepEqual(task.result, { format: "json", value: 5 });
+    assert.equal(task.result, "5");
+    assert.deepEqual(task.sources, ["events", "result_backend"]);
     const list = await get(plain, "tasks", "tasks");
     assert.match(list.source, /result backend redis:\/\/.* \+ events on RabbitMQ/);
   });
 
   it("answers the overview", async () => {
     const o = await get(withApi, "overview", "overview");
-    assert.equal(o.broker.state, "connected");
+    assert.equal(o.connections.broker.state, "connected");
+    assert.match(o.connections.broker.url, /^amqp:\/\/panel:\*{8}@/);
   });
 });
 
@@ -163,6 +165,9 @@ describe("RabbitMQ: queues", () => {
     assert.equal(body.note ?? null, null);
     assert.equal(q.get("orphan").unacked, 0);
     assert.equal(q.get("orphan").consumer_count, 0);
+    assert.deepEqual(q.get("orphan").declared_in, ["broker"]);
+    // The agent's own queues and the workers' mailboxes are not task queues.
+    assert.ok([...q.keys()].every((n) => !n.startsWith("celerypanel.") && !n.endsWith(".pidbox") && !n.startsWith("celeryev.")));
     assert.equal(q.get("media").arguments["x-max-priority"], 9);
     assert.equal(q.get("media").queue_type, "classic");
     // A priority queue is one queue on RabbitMQ: no per-priority split.

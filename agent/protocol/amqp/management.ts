@@ -85,7 +85,7 @@ export class ManagementApi {
   private readonly authorization: string | null;
   private readonly user: string | null;
   private readonly vhostPath: string;
-  private cachedQueues: { at: number; queues: Promise<ManagedQueue[]> } | null = null;
+  private listing: { at: number; queues: Promise<ManagedQueue[]> } | null = null;
 
   constructor(private readonly opts: ManagementApiOptions) {
     let base: URL;
@@ -160,12 +160,22 @@ export class ManagementApi {
     return parsed;
   }
 
-  /** Bindings of exchanges to queues (the default exchange's implicit ones left out). */
+  /**
+   * Bindings of exchanges to queues. The default exchange's implicit binding is given only for a
+   * queue bound nowhere else, so that every queue of the vhost is named; exclusive queues (another
+   * client's own: a monitor's, a caller's reply queue) are never task queues and are left out.
+   */
   async bindings(): Promise<ExchangeBinding[]> {
-    const rows = await this.getList(`/api/bindings/${this.vhostPath}?columns=source,destination,destination_type,routing_key`);
-    return rows
+    const [rows, queues] = await Promise.all([
+      this.getList(`/api/bindings/${this.vhostPath}?columns=source,destination,destination_type,routing_key`),
+      this.cachedQueues(),
+    ]);
+    const explicit = rows
       .filter((r) => r.destination_type === "queue" && str(r.source) !== "")
       .map((r) => ({ exchange: str(r.source), routingKey: str(r.routing_key), pattern: "", queue: str(r.destination) }));
+    const bound = new Set(explicit.map((b) => b.queue));
+    const defaultOnly = queues.filter((q) => !q.exclusive && !bound.has(q.name)).map((q) => ({ exchange: "", routingKey: q.name, pattern: "", queue: q.name }));
+    return [...explicit, ...defaultOnly];
   }
 
   /**
@@ -174,13 +184,7 @@ export class ManagementApi {
    * With unacknowledged counts, consumers, arguments and type: all the listing says.
    */
   async queueDepths(names: string[]): Promise<Map<string, QueueDepth>> {
-    const fresh = this.opts.depthsFreshMs ?? 1000;
-    if (!this.cachedQueues || Date.now() - this.cachedQueues.at > fresh) {
-      const queues = this.queues();
-      this.cachedQueues = { at: Date.now(), queues };
-      queues.catch(() => (this.cachedQueues = null));
-    }
-    const byName = new Map((await this.cachedQueues.queues).map((q) => [q.name, q]));
+    const byName = new Map((await this.cachedQueues()).map((q) => [q.name, q]));
     const out = new Map<string, QueueDepth>();
     for (const name of names) {
       const q = byName.get(name);
@@ -196,6 +200,17 @@ export class ManagementApi {
       });
     }
     return out;
+  }
+
+  /** The queue listing, shared by the calls within `depthsFreshMs` (bindings and depths of one request). */
+  private cachedQueues(): Promise<ManagedQueue[]> {
+    const fresh = this.opts.depthsFreshMs ?? 1000;
+    if (!this.listing || Date.now() - this.listing.at > fresh) {
+      const queues = this.queues();
+      this.listing = { at: Date.now(), queues };
+      queues.catch(() => (this.listing = null));
+    }
+    return this.listing.queues;
   }
 
   /** GET a JSON list, paginated or not (a paginated answer is an object with `items` and `page_count`). */

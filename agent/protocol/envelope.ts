@@ -15,7 +15,15 @@ export interface Envelope {
 
 export type DecodeResult = { ok: true; envelope: Envelope } | { ok: false; reason: DecodeFailure; detail: string };
 
-export type DecodeFailure = "too_large" | "not_json" | "not_an_envelope" | "bad_base64" | "unsupported_content_type" | "bad_body" | "too_deep";
+export type DecodeFailure =
+  | "too_large"
+  | "not_json"
+  | "not_an_envelope"
+  | "bad_base64"
+  | "unsupported_content_type"
+  | "unsupported_content_encoding"
+  | "bad_body"
+  | "too_deep";
 
 export interface DecodeLimits {
   /** Largest raw message accepted, in bytes. Bigger ones are counted and dropped unparsed. */

@@ -23,7 +23,7 @@ export function decodeNativeBody(m: NativeMessage, limits: DecodeLimits): BodyRe
   const contentType = m.contentType ?? "application/json";
   if (!isJsonContentType(contentType)) return { ok: false, reason: "unsupported_content_type", detail: `content type ${contentType} is not decoded` };
   const encoding = (m.contentEncoding ?? "utf-8").toLowerCase();
-  if (!TEXT_ENCODINGS.has(encoding)) return { ok: false, reason: "unsupported_content_type", detail: `content encoding ${encoding} is not decoded` };
+  if (!TEXT_ENCODINGS.has(encoding)) return { ok: false, reason: "unsupported_content_encoding", detail: `content encoding ${encoding} is not decoded` };
   let text: string;
   try {
     text = utf8.decode(m.body);

@@ -71,6 +71,7 @@ describe("AMQP transport on a private RabbitMQ node", () => {
     ] as const) {
       const s = await eventually(async () => (b.status().state === "unavailable" && b.status().error ? b.status() : null), 10_000, "unavailable with a reason");
       assert.ok(s.error!.includes(`vhost "${vhost}"`) && s.error!.includes(`user "${USER}"`), s.error!);
+      assert.match(s.error!, vhost === VHOST ? /refused/ : /does not exist/);
       assert.ok(!s.error!.includes(secret) && !s.error!.includes(encodeURIComponent(secret)), `password masked: ${s.error}`);
     }
   });
@@ -144,6 +145,22 @@ describe("AMQP transport on a private RabbitMQ node", () => {
         assert.ok(ev.arguments.includes(arg), `${arg} in ${ev.arguments}`);
     });
 
+    it("its event queue deleted under it: a fresh one on the same connection, and events flow again", async () => {
+      const states: string[] = [];
+      broker.onStatus((st) => states.push(st.state));
+      const old = (await node.queues(vhost)).find((q) => q.name.startsWith("celerypanel.ev."))!.name;
+      await node.ctl("delete_queue", "-p", vhost, old);
+      const fresh = await eventually(
+        async () => (await node.queues(vhost)).find((q) => q.name.startsWith("celerypanel.ev.") && q.name !== old)?.name,
+        15_000,
+        "a fresh event queue",
+      );
+      assert.notEqual(fresh, old);
+      const n = events.length;
+      await eventually(async () => events.length > n, 10_000, "events after the new queue");
+      assert.ok(!states.includes("unavailable"), "the connection stayed up");
+    });
+
     it("junk and pickle on celeryev are rejected by reason, never decoded", async () => {
       const before = broker.events.rejected();
       const c = await connect(url);
@@ -161,6 +178,20 @@ describe("AMQP transport on a private RabbitMQ node", () => {
       }
       const grown = (reason: string) => (broker.events.rejected()[reason] ?? 0) > (before[reason] ?? 0);
       await eventually(async () => grown("bad_body") && grown("unsupported_content_type"), 10_000, "both rejections counted");
+    });
+
+    it("connection.blocked (a memory alarm) is said in the status, and cleared when it lifts", async () => {
+      await node.ctl("set_vm_memory_high_watermark", "0.0000001");
+      try {
+        // The broker blocks a connection when it publishes: the broadcast's request does.
+        await broker.control.broadcast("ping", {}, { timeoutMs: 1000 }).catch(() => undefined);
+        const s = await eventually(async () => (broker.status().error?.includes("blocked") ? broker.status() : null), 15_000, "blocked said");
+        assert.equal(s.state, "connected");
+        await assert.rejects(broker.control.broadcast("ping", {}, { timeoutMs: 1000 }), /blocked/);
+      } finally {
+        await node.ctl("set_vm_memory_high_watermark", "0.4");
+      }
+      await eventually(async () => broker.status().error === null, 15_000, "unblocked");
     });
 
     it("the agent itself on --broker amqp:// lists the worker", async () => {

@@ -246,16 +246,20 @@ export class AmqpConnection {
 
   private explain(e: unknown, refused: boolean): string {
     const where = describeAmqpTarget(this.target);
-    const text = maskString(errorText(e)).replaceAll(this.target.password || "\u0000", "********");
+    let text = maskString(errorText(e)).replaceAll(this.target.password || "\u0000", "********");
+    // amqplib drops the reason of a close at connection.open: it is the vhost (unknown, or not permitted).
+    if (VHOST_REFUSED.test(text)) text = "the broker closed the connection on opening the vhost: it does not exist, or the user has no permission on it";
     if (refused) return `RabbitMQ refused ${where}: ${text} (check the user, its password and its permissions on the vhost)`;
     return `${text} (${where})`;
   }
 }
 
-/** 403 ACCESS_REFUSED (login) or 530 NOT_ALLOWED (unknown vhost, no permission on it). */
+const VHOST_REFUSED = /Expected ConnectionOpenOk; got <ConnectionClose/;
+
+/** 403 ACCESS_REFUSED (login) or 530 NOT_ALLOWED / a close at connection.open (unknown vhost, no permission on it). */
 function isRefused(e: unknown): boolean {
   const msg = errorText(e);
-  return /ACCESS.REFUSED|NOT.ALLOWED|403|530/.test(msg);
+  return /ACCESS.REFUSED|NOT.ALLOWED|403|530/.test(msg) || VHOST_REFUSED.test(msg);
 }
 
 export function errorText(e: unknown): string {

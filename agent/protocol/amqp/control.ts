@@ -61,7 +61,8 @@ export class AmqpRemoteControl implements ChannelRole {
     const q = `celerypanel.reply.${oid}`;
     await ch.assertQueue(q, { exclusive: true, durable: false, autoDelete: true });
     await ch.bindQueue(q, this.replyExchange, oid);
-    await ch.consume(q, (m) => m && this.onReply(m), { noAck: true });
+    // null: the broker cancelled the consumer (queue deleted): a fresh channel and queue, as for events.
+    await ch.consume(q, (m) => (m ? this.onReply(m) : void ch.close().catch(() => undefined)), { noAck: true });
     this.oid = oid;
     this.channel = ch;
     this.setupError = null;

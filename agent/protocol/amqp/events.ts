@@ -66,7 +66,9 @@ export class AmqpEventFeed implements EventFeed, ChannelRole {
     const q = `celerypanel.ev.${randomUUID()}`;
     await ch.assertQueue(q, { exclusive: true, durable: false, autoDelete: true, arguments: { ...EVENT_QUEUE_ARGUMENTS } });
     await ch.bindQueue(q, this.exchange, "#");
-    await ch.consume(q, (m) => m && this.onMessage(m), { noAck: true });
+    // null: the broker cancelled the consumer (the queue was deleted under us): close the channel,
+    // and the connection sets the feed up again on a fresh one with a fresh queue.
+    await ch.consume(q, (m) => (m ? this.onMessage(m) : void ch.close().catch(() => undefined)), { noAck: true });
     this.queueName = q;
     this.channel = ch;
     this.connection.note("events", null);

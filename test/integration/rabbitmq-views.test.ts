@@ -25,6 +25,9 @@ let broker: string;
 let backend: string;
 let plain: AgentProcess;
 let withApi: AgentProcess;
+/** Its management API URL holds a wrong password. */
+let badApi: AgentProcess;
+const WRONG_PASSWORD = "wrong-pw-31337";
 let ids: { add: string; video: string; parked: string[] };
 
 const get = <T = any>(agent: AgentProcess, name: EndpointName, path: string): Promise<T> => contractGet<T>(agent, name, path);
@@ -48,9 +51,10 @@ before(async () => {
   await ch.close();
   await conn.close();
   const agentArgs = ["--broker", broker, "--result-backend", backend, "--name", "rabbit-agent"];
-  [plain, withApi] = await Promise.all([
+  [plain, withApi, badApi] = await Promise.all([
     startAgent(agentArgs),
     startAgent([...agentArgs, "--broker-api", node.managementUrl({ user: USER, password: PASSWORD })]),
+    startAgent([...agentArgs, "--broker-api", node.managementUrl({ user: USER, password: WRONG_PASSWORD })]),
   ]);
   const out = await runPython(
     `
@@ -73,7 +77,7 @@ print(json.dumps(ids))
 });
 
 after(async () => {
-  await Promise.allSettled([plain?.stop(), withApi?.stop()]);
+  await Promise.allSettled([plain?.stop(), withApi?.stop(), badApi?.stop()]);
   await stopAll();
   await redis?.destroy();
   await node?.destroy();
@@ -174,6 +178,16 @@ describe("RabbitMQ: queues", () => {
     assert.equal(q.get("media").messages_by_priority.length, 1);
     assert.equal(q.get("celery").consumer_count, 2);
     assert.match(body.source, /management API http:\/\/panel:\*{8}@127\.0\.0\.1:\d+/);
+  });
+
+  it("a management API that refuses the user: the queues answer 503 naming the user, never the password; the rest is served", async () => {
+    const res = await badApi.get<any>("/api/v1/queues");
+    assert.equal(res.status, 503);
+    assert.match(res.body.error.message, /management API at http:\/\/panel:\*{8}@127\.0\.0\.1:\d+: user "panel" was refused/);
+    assert.doesNotMatch(JSON.stringify(res.body), new RegExp(WRONG_PASSWORD));
+    const workers = await get(badApi, "workers", "workers");
+    assert.ok(workers.workers.length > 0);
+    assert.doesNotMatch(badApi.output(), new RegExp(WRONG_PASSWORD));
   });
 
   it("a queue's detail says waiting positions are unknown instead of an empty list", async () => {

@@ -25,7 +25,9 @@ describe("bad options", () => {
   const cases: [string[], Record<string, string>, RegExp][] = [
     [["--port", "http"], {}, /--port must be a whole number/],
     [["--port", "70000"], {}, /--port must be between 0 and 65535/],
-    [["--broker", "amqp://guest@localhost//"], {}, /--broker: unsupported scheme amqp:/],
+    [["--broker", "kafka://guest@localhost//"], {}, /--broker: unsupported scheme kafka:/],
+    [["--broker", "amqp://guest:hunter2@localhost//?ssl_cert_reqs=sometimes"], {}, /--broker: ssl_cert_reqs must be/],
+    [["--result-backend", "amqp://guest:hunter2@localhost//"], {}, /--result-backend: RabbitMQ is not a result backend/],
     [["--broker", "redis://:hunter2@host/abc"], {}, /database number "abc"/],
     [["--frobnicate", "1"], {}, /unknown option --frobnicate/],
     [["--inspect-timeout", "5"], {}, /--inspect-timeout must be between 50/],

@@ -206,7 +206,8 @@ describe("resolveOptions: errors", () => {
   });
 
   test("bad broker / result backend URL names the option", () => {
-    assert.match(optionError(() => resolve({ broker: "amqp://guest@rabbit//" })).message, /^--broker: unsupported scheme amqp:/);
+    assert.match(optionError(() => resolve({ broker: "kafka://guest@rabbit//" })).message, /^--broker: unsupported scheme kafka:/);
+    assert.match(optionError(() => resolve({ broker: "amqp://guest@rabbit:x//" })).message, /^--broker: port "x" is not a number/);
     assert.match(optionError(() => resolve({}, { CELERY_BROKER_URL: "redis://h/x" })).message, /^--broker: database number "x"/);
     assert.match(optionError(() => resolve({ "result-backend": "db+postgresql://u:p@h/db" })).message, /^--result-backend: unsupported scheme/);
   });
@@ -275,7 +276,9 @@ describe("resolveOptions: errors", () => {
     const pw = "Pr0dSecret";
     const bad: Record<string, string>[] = [
       { broker: `redis://:${pw}@h/x` },
-      { broker: `amqp://user:${pw}@rabbit//` },
+      { broker: `amqp://user:${pw}@rabbit:x//` },
+      { broker: `amqp://user:${pw}@rabbit//?ssl_cert_reqs=sometimes` },
+      { broker: `kafka://user:${pw}@rabbit//` },
       { broker: `redis://:${pw}@h:99999/0` },
       { broker: `rediss://:${pw}@h/0?ssl_cert_reqs=sometimes` },
       { "result-backend": `redis://u:${pw}@h/nope` },

@@ -66,6 +66,7 @@ export class AmqpConnection {
     for (const t of this.roleTimers.values()) clearTimeout(t);
     const c = this.conn;
     this.conn = null;
+    for (const r of this.roles) r.onLost?.(); // broadcasts in flight end now, not at their timeout
     await c?.close().catch(() => undefined);
   }
 

@@ -104,12 +104,16 @@ export class AmqpRemoteControl implements ChannelRole {
     const entry: Pending = { ticket: req.ticket, collector, wake: () => wake() };
     this.pending.set(req.ticket, entry);
     try {
-      channel.publish(this.pidbox, "", Buffer.from(JSON.stringify(req.body)), {
-        contentType: "application/json",
-        contentEncoding: "utf-8",
-        headers: req.headers,
-        deliveryMode: 1,
-      });
+      try {
+        channel.publish(this.pidbox, "", Buffer.from(JSON.stringify(req.body)), {
+          contentType: "application/json",
+          contentEncoding: "utf-8",
+          headers: req.headers,
+          deliveryMode: 1,
+        });
+      } catch (e) {
+        throw new BrokerUnavailable(`cannot publish the request: ${errorText(e)}`); // the channel closed meanwhile
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(0, opts.timeoutMs - (performance.now() - started)));
         wake = () => {

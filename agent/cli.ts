@@ -26,13 +26,21 @@ async function main(): Promise<void> {
   }
   configureLog({ json: options.jsonLogs });
   const agent = new Agent(options);
-  const backend = agent.backendDescription() ?? "to be read from the workers' configuration";
-  log("start", `celery-panel-agent ${VERSION} starting (agent "${options.name}", broker ${agent.brokerDescription()}, result backend ${backend})`, {
-    version: VERSION,
-    name: options.name,
-    broker: agent.brokerDescription(),
-    result_backend: agent.backendDescription(),
-  });
+  const unreadable = agent.unreadableBackend;
+  const backend =
+    agent.backendDescription() ?? (unreadable ? `${unreadable.url} (not read: only its caller can)` : "to be read from the workers' configuration");
+  const api = agent.brokerApiDescription();
+  log(
+    "start",
+    `celery-panel-agent ${VERSION} starting (agent "${options.name}", broker ${agent.brokerKindName()} ${agent.brokerDescription()}${api ? `, management API ${api}` : ""}, result backend ${backend})`,
+    {
+      version: VERSION,
+      name: options.name,
+      broker: agent.brokerDescription(),
+      broker_api: api,
+      result_backend: agent.backendDescription() ?? unreadable?.url ?? null,
+    },
+  );
   await agent.start();
   const webRoot = findWebBuild();
   const app = createApp(agent, webRoot);

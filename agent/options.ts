@@ -2,15 +2,20 @@
  * The agent's options: command line first, then environment variables, then defaults. Validated
  * with zod; a bad value stops the agent with one line naming the option.
  */
+import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { maskUrl } from "./base/mask";
 import {
+  brokerKind,
+  type BrokerApiOption,
   BrokerUrlError,
   defaultTransportOptions,
   parseBrokerUrl,
   parseResultBackendUrl,
+  privateResultBackend,
   brokerSchemes,
   type BrokerTarget,
   type TransportOptions,
@@ -41,6 +46,8 @@ export interface AgentOptions {
   tasksDb: DbTarget | null;
   /** django-celery-beat's database: the periodic-tasks view reads from there. */
   beatDb: DbTarget | null;
+  /** RabbitMQ's management HTTP API (--broker-api): every queue of the vhost, unacked counts. */
+  brokerApi: BrokerApiOption | null;
 }
 
 interface OptionSpec {
@@ -94,6 +101,13 @@ export const OPTION_SPECS: OptionSpec[] = [
     env: "CELERY_PANEL_BEAT_DB",
     help: "django-celery-beat database for periodic tasks: postgres://user:password@host/db or sqlite:///abs/path (read-only)",
   },
+  {
+    flag: "broker-api",
+    env: "CELERY_PANEL_BROKER_API",
+    help: "RabbitMQ management API, http(s)://user:password@host:15672 (credentials default to the broker's): lists every queue of the vhost with unacked counts",
+  },
+  { flag: "broker-api-insecure", env: "CELERY_PANEL_BROKER_API_INSECURE", boolean: true, help: "do not verify the --broker-api server's TLS certificate" },
+  { flag: "broker-api-ca", env: "CELERY_PANEL_BROKER_API_CA", help: "PEM file of the authorities that sign the --broker-api certificate" },
   { flag: "json", env: "CELERY_PANEL_JSON_LOGS", boolean: true, help: "log one JSON object per line (time, level, event, message, fields)" },
 ];
 
@@ -206,7 +220,8 @@ export function resolveOptions(argv: Record<string, string>, env: NodeJS.Process
   const broker = raw("broker")!;
   const brokerTarget = urlTarget("broker", broker, parseBrokerUrl);
   const resultBackend = raw("result-backend") ?? null;
-  const resultBackendTarget = resultBackend ? urlTarget("result-backend", resultBackend, parseResultBackendUrl) : null;
+  // rpc:// is accepted with no target: the agent starts, says why it reads no results, relies on events.
+  const resultBackendTarget = resultBackend && !privateResultBackend(resultBackend) ? urlTarget("result-backend", resultBackend, parseResultBackendUrl) : null;
   let transportOptions = defaultTransportOptions;
   const to = raw("transport-options");
   if (to) {
@@ -263,7 +278,41 @@ export function resolveOptions(argv: Record<string, string>, env: NodeJS.Process
     jsonLogs: booleanOption("json", raw("json") ?? "false"),
     tasksDb: dbTarget("tasks-db", raw("tasks-db")),
     beatDb: dbTarget("beat-db", raw("beat-db")),
+    brokerApi: brokerApiOption(raw, broker),
   };
+}
+
+/** --broker-api and its TLS options: an http(s) URL, only beside a RabbitMQ broker. */
+function brokerApiOption(raw: (flag: string) => string | undefined, broker: string): BrokerApiOption | null {
+  const url = raw("broker-api");
+  const insecure = booleanOption("broker-api-insecure", raw("broker-api-insecure") ?? "false");
+  const caFile = raw("broker-api-ca");
+  if (url === undefined) {
+    if (insecure || caFile !== undefined) throw new OptionError(`--broker-api-insecure and --broker-api-ca need --broker-api`);
+    return null;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new OptionError(`--broker-api: not a URL: ${maskUrl(url)}`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new OptionError(`--broker-api must be an http:// or https:// URL (RabbitMQ's management API), not ${maskUrl(url)}`);
+  }
+  if (brokerKind(broker) !== "amqp") {
+    throw new OptionError(`--broker-api is RabbitMQ's management API: it needs an amqp:// broker, not ${maskUrl(broker)}`);
+  }
+  let ca: string | null = null;
+  if (caFile !== undefined) {
+    try {
+      ca = readFileSync(caFile, "utf8");
+    } catch (e) {
+      throw new OptionError(`--broker-api-ca: cannot read ${caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (!ca.includes("-----BEGIN CERTIFICATE-----")) throw new OptionError(`--broker-api-ca: ${caFile} holds no PEM certificate`);
+  }
+  return { url, verifyTls: !insecure, ca };
 }
 
 /**

@@ -11,6 +11,8 @@
  *
  *   npm run demo                      start it (builds the extension first if dist/ lacks it)
  *   npm run demo -- --port 5581       the agent's port (default 5580, or a free one if taken)
+ *   npm run demo -- --broker rabbitmq a private RabbitMQ node as the broker (results stay in redis),
+ *                                     the agent reading its management API
  *   npm run demo -- --install         as root: apt-get install what is missing
  *   npm run demo -- kill solo         SIGKILL a worker of the running demo (solo or prefork)
  *   npm run demo -- restart solo      start it again
@@ -23,6 +25,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { FIXTURE_DIR, PYTHON, REPO_ROOT, fixtureEnv, freePort } from "../test/harness/deployment";
+import { RabbitMQNode } from "../test/harness/rabbitmq";
 import { CONTROL_ACTIONS, DEMO_DIR_PREFIX, KEYS_HELP, commandsHelp, listenToKeys, sendControl, serveControl, type ControlCommand } from "./demo/control";
 import { Services, type Service, type ServiceExit } from "./demo/services";
 import { installDebianPackages, missingDebianPackages } from "./demo/system-deps";
@@ -31,22 +34,27 @@ const DEMO_DIR = join(REPO_ROOT, "scripts", "demo");
 const DEFAULT_AGENT_PORT = 5580;
 const BUILD_OUTPUTS = ["dist/chrome/manifest.json", "dist/firefox/manifest.json", "dist/web/index.html"];
 
+const BROKERS = ["redis", "rabbitmq"] as const;
+
 interface DemoOptions {
   install: boolean;
   port: number | null;
+  broker: (typeof BROKERS)[number];
 }
 
 function readOptions(args: string[]): DemoOptions {
-  const usage = `usage: npm run demo [-- --port N] [-- --install], or to a running demo:\n  ${commandsHelp()}`;
+  const usage = `usage: npm run demo [-- --port N] [-- --broker redis|rabbitmq] [-- --install], or to a running demo:\n  ${commandsHelp()}`;
   try {
     const { values } = parseArgs({
       args,
-      options: { install: { type: "boolean", default: false }, port: { type: "string" } },
+      options: { install: { type: "boolean", default: false }, port: { type: "string" }, broker: { type: "string", default: "redis" } },
       strict: true,
       allowPositionals: false,
     });
     if (values.port !== undefined && !/^\d+$/.test(values.port)) throw new Error(`--port "${values.port}" is not a port number`);
-    return { install: values.install, port: values.port === undefined ? null : Number(values.port) };
+    const broker = BROKERS.find((b) => b === values.broker);
+    if (!broker) throw new Error(`--broker "${values.broker}" is not one of ${BROKERS.join(", ")}`);
+    return { install: values.install, port: values.port === undefined ? null : Number(values.port), broker };
   } catch (error) {
     console.error(`demo: ${(error as Error).message}; ${usage}`);
     process.exit(2);
@@ -61,8 +69,8 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-function ensureSystemPackages(install: boolean): void {
-  const missing = missingDebianPackages();
+function ensureSystemPackages(install: boolean, broker: DemoOptions["broker"]): void {
+  const missing = missingDebianPackages({ rabbitmq: broker === "rabbitmq" });
   if (missing.length) installDebianPackages(missing, install);
 }
 
@@ -79,6 +87,22 @@ function celeryService(name: string, args: string[], broker: string, backend: st
   return { name, command: PYTHON, args: ["-m", "celery", "-A", "demo_app", ...args], cwd: DEMO_DIR, env };
 }
 
+/** A private RabbitMQ node (test/harness/rabbitmq.ts) run as one of the demo's services; its files go with the demo's. */
+async function startRabbitMQ(services: Services, show: (started: Service[]) => void): Promise<{ broker: string; api: string }> {
+  const node = await RabbitMQNode.prepare();
+  process.on("exit", () => rmSync(node.dataDir, { recursive: true, force: true }));
+  show(
+    await services.start({
+      name: "rabbitmq-server",
+      ...node.command({ logToStdout: true }),
+      ready: /Server startup complete/,
+      readyTimeoutMs: 60_000,
+      graceMs: 15_000,
+    }),
+  );
+  return { broker: node.url(), api: node.managementUrl() };
+}
+
 async function startEverything(services: Services, options: DemoOptions): Promise<{ agentUrl: string; broker: string }> {
   const show = (started: Service[]) => {
     for (const s of started) console.log(`  started ${s.spec.name.padEnd(22)} pid ${s.pid}`);
@@ -93,7 +117,9 @@ async function startEverything(services: Services, options: DemoOptions): Promis
       readyTimeoutMs: 10_000,
     }),
   );
-  const broker = `redis://127.0.0.1:${redisPort}/0`;
+  // On RabbitMQ the results stay in redis: rpc:// results could not be read by the agent.
+  const rabbit = options.broker === "rabbitmq" ? await startRabbitMQ(services, show) : null;
+  const broker = rabbit?.broker ?? `redis://127.0.0.1:${redisPort}/0`;
   const backend = `redis://127.0.0.1:${redisPort}/1`;
   const worker = ["worker", "--loglevel=INFO", "-E", "--without-mingle", "--without-gossip"];
   const ready = /\bready\./;
@@ -120,7 +146,10 @@ async function startEverything(services: Services, options: DemoOptions): Promis
     await services.start({
       name: "agent",
       command: process.execPath,
-      args: ["--import", "tsx", join(REPO_ROOT, "agent", "cli.ts"), "--broker", broker, "--result-backend", backend, "--port", String(port), "--name", "demo"],
+      args: [
+        ...["--import", "tsx", join(REPO_ROOT, "agent", "cli.ts"), "--broker", broker, "--result-backend", backend, "--port", String(port), "--name", "demo"],
+        ...(rabbit ? ["--broker-api", rabbit.api] : []),
+      ],
       cwd: REPO_ROOT,
       ready: /listening on/,
       echo: true,
@@ -147,7 +176,7 @@ Celery Panel demo is running. Ctrl-C stops it and everything it started.
 
   agent:      ${agentUrl}
   web panel:  ${agentUrl}/  (open it in a browser)
-  broker:     ${broker}  (a private redis-server; results in db 1)
+  broker:     ${broker}  (${broker.startsWith("amqp") ? "a private RabbitMQ node; results in a private redis-server" : "a private redis-server; results in db 1"})
   logs:       ${join(dir, "logs")}
 
 Load the extension, then add the agent ${agentUrl} from its toolbar popup:
@@ -181,7 +210,7 @@ function reportDeadWorker(service: Service, exit: ServiceExit, logTail: string, 
 /** The demo's kill, restart and status commands, from keys or its control socket. */
 async function runCommand(services: Services, command: ControlCommand): Promise<string> {
   if (command.action === "status") {
-    const names = ["redis-server", "worker prefork@demo", "worker solo@demo", "celery beat", "agent", "load generator"];
+    const names = ["rabbitmq-server", "redis-server", "worker prefork@demo", "worker solo@demo", "celery beat", "agent", "load generator"];
     return names
       .map((name) => services.find(name))
       .filter((s) => s !== undefined)
@@ -206,7 +235,7 @@ async function main(): Promise<void> {
   if ((CONTROL_ACTIONS as readonly string[]).includes(argv[0] ?? "")) process.exit(await sendControl(argv));
   const options = readOptions(argv);
   try {
-    ensureSystemPackages(options.install);
+    ensureSystemPackages(options.install, options.broker);
     ensureBuild();
   } catch (error) {
     console.error(`demo: ${(error as Error).message}`);

@@ -7,7 +7,7 @@ import { VERSION } from "../version";
 import { CONFIG_FORBIDDEN, type Access } from "./access";
 import { groupConfig } from "./present/config";
 import { periodicSource } from "./periodic";
-import { sourceOfTasks, sourceOfWorkers, workerConf, type Ctx } from "./context";
+import { sourceOfQueues, sourceOfTasks, sourceOfWorkers, workerConf, type Ctx } from "./context";
 import { HttpError } from "./errors";
 
 export async function getConfig(ctx: Ctx, access: Access): Promise<Config> {
@@ -36,7 +36,13 @@ export async function getConfig(ctx: Ctx, access: Access): Promise<Config> {
       name: o.name,
       version: VERSION,
       broker: ctx.brokerDescription(),
-      result_backend: backend ? `${backend}${ctx.backendOrigin === "workers" ? " (the workers' result_backend)" : ""}` : null,
+      broker_kind: ctx.brokerKindName(),
+      broker_api: ctx.brokerApiDescription(),
+      result_backend: backend
+        ? `${backend}${ctx.backendOrigin === "workers" ? " (the workers' result_backend)" : ""}`
+        : ctx.unreadableBackend
+          ? `${ctx.unreadableBackend.url} (not read: ${ctx.unreadableBackend.reason})`
+          : null,
       listen: `${o.host}:${o.port}`,
       token_required: o.token !== null || o.limitedTokens.length > 0,
       transport_options: maskSecrets(o.transportOptions) as Record<string, unknown>,
@@ -48,7 +54,7 @@ export async function getConfig(ctx: Ctx, access: Access): Promise<Config> {
         { view: "overview", source: "worker events + inspect + task store + broker lists" },
         { view: "workers", source: sourceOfWorkers(ctx) },
         { view: "tasks", source: sourceOfTasks(ctx) },
-        { view: "queues", source: `broker bindings and lists on ${ctx.brokerDescription()} + active_queues + task_queues` },
+        { view: "queues", source: sourceOfQueues(ctx) },
         { view: "config", source: "inspect conf + task events seen (task events on, routing keys used)" },
         { view: "periodic-tasks", source: periodicSource(ctx) },
       ],

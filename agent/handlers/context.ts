@@ -30,14 +30,34 @@ export async function workerConf(ctx: Ctx): Promise<{ conf: Record<string, unkno
   return { conf: first ? perWorker.get(first)! : null, perWorker };
 }
 
+/** e.g. "RabbitMQ amqp://guest:********@host:5672/prod": the broker's kind, then where it is. */
+export function brokerLabel(ctx: Ctx): string {
+  return `${ctx.brokerKindName()} ${ctx.brokerDescription()}`;
+}
+
+/** The broker cannot list its queues by itself (RabbitMQ without --broker-api): only named queues are seen. */
+export function queuesListedByName(ctx: Ctx): boolean {
+  return ctx.broker.kind === "amqp" && ctx.options.brokerApi === null;
+}
+
 export function sourceOfTasks(ctx: Ctx): string {
   const backend = ctx.backendDescription();
+  const unreadable = ctx.unreadableBackend;
+  if (!backend && unreadable && !ctx.options.tasksDb) return `events only on ${brokerLabel(ctx)} (result backend ${unreadable.url}: ${unreadable.reason})`;
   // django-celery-results' table is the history; the live store adds what the table does not say yet.
   if (ctx.options.tasksDb)
     return `django-celery-results on ${ctx.options.tasksDb.description} + live store (events${backend ? `, result backend ${backend}` : ""})`;
-  return backend ? `result backend ${backend} + events` : `events only (no result backend) on ${ctx.brokerDescription()}`;
+  return backend ? `result backend ${backend} + events on ${brokerLabel(ctx)}` : `events only (no result backend) on ${brokerLabel(ctx)}`;
 }
 
 export function sourceOfWorkers(ctx: Ctx): string {
-  return `remote control (inspect) + worker events on ${ctx.brokerDescription()}`;
+  return `remote control (inspect) + worker events on ${brokerLabel(ctx)}`;
+}
+
+export function sourceOfQueues(ctx: Ctx): string {
+  const workers = "workers' active_queues + task_queues";
+  const api = ctx.brokerApiDescription();
+  if (api && ctx.broker.kind === "amqp") return `RabbitMQ management API ${api} (every queue of the vhost) + ${workers} on ${brokerLabel(ctx)}`;
+  if (queuesListedByName(ctx)) return `passive queue.declare on ${brokerLabel(ctx)} + ${workers} + task-sent events`;
+  return `broker bindings and lists on ${brokerLabel(ctx)} + ${workers}`;
 }

@@ -12,9 +12,13 @@ function connection(url: string | null, s: ConnectionStatus | null): Health["bro
 
 /** The agent's own connections: whether what it serves is live (the overview carries them too). */
 export function connections(ctx: Ctx): Pick<Health, "broker" | "result_backend"> {
+  const unreadable = ctx.backend ? null : ctx.unreadableBackend;
   return {
     broker: connection(ctx.brokerDescription(), ctx.broker.status()),
-    result_backend: connection(ctx.backendDescription(), ctx.backend?.status() ?? null),
+    // rpc://: nothing to connect to; "disabled", saying why no result is read.
+    result_backend: unreadable
+      ? { url: unreadable.url, state: "disabled", error: unreadable.reason, since: null }
+      : connection(ctx.backendDescription(), ctx.backend?.status() ?? null),
   };
 }
 
@@ -27,6 +31,7 @@ export function health(ctx: Ctx, access: Access = FULL_ACCESS): Health {
       uptime_seconds: Math.round((Date.now() - ctx.startedAt) / 1000),
     },
     ...connections(ctx),
+    broker_api: ctx.options.brokerApi ? { url: ctx.brokerApiDescription()!, tls_verified: ctx.options.brokerApi.verifyTls } : null,
     last_event_at: iso(ctx.lastEventAt),
     tasks_held: ctx.tasks.size,
     max_tasks: ctx.options.maxTasks,

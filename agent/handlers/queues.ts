@@ -5,12 +5,14 @@ import { countQueues, mergeQueues, readQueueDeclaration, type QueueDeclaration }
 import { queueSummary, waitingRead } from "./present/queues";
 import { hideRowPayloads, taskRow } from "./present/tasks";
 import { payloadHidden, type Access } from "./access";
-import { atMost, workerConf, type Ctx } from "./context";
+import { atMost, queuesListedByName, sourceOfQueues, workerConf, type Ctx } from "./context";
 import { notFound } from "./errors";
 
-function sourceOfQueues(ctx: Ctx): string {
-  return `broker bindings and lists on ${ctx.brokerDescription()} + workers' active_queues + task_queues`;
-}
+const UNNAMED_QUEUES_NOTE =
+  "RabbitMQ cannot list its queues over AMQP: a queue no worker consumes and no task-sent event named is not shown here. " +
+  "Give its management API (--broker-api) to see every queue of the vhost, with unacknowledged counts and arguments.";
+const NO_POSITIONS_NOTE =
+  "RabbitMQ cannot show waiting messages without taking them: which tasks wait, and in what order, is unknown (the count is the queue's ready messages).";
 
 /** task_routes as a dict of pattern -> route (a router function comes back as a repr: ignored). */
 function routesOf(conf: Record<string, unknown> | null): { pattern: string; route: Record<string, unknown> }[] {
@@ -53,6 +55,8 @@ async function allQueues(ctx: Ctx, opts: QueueListOptions = {}): Promise<{ summa
     activeQueues,
     configured,
     routed,
+    // RabbitMQ without its management API lists no queues: the ones tasks were sent to are named by their events.
+    sentTo: queuesListedByName(ctx) ? [...ctx.tasks.facet("queue").keys()] : undefined,
     online: (w) => ctx.liveness(w).status === "online",
     prefetch: (w) => {
       const s = stats.replies.get(w)?.value;
@@ -64,7 +68,7 @@ async function allQueues(ctx: Ctx, opts: QueueListOptions = {}): Promise<{ summa
 
 export async function listQueues(ctx: Ctx, opts: QueueListOptions = {}): Promise<QueueList> {
   const { summaries } = await allQueues(ctx, opts);
-  return { queues: summaries, source: sourceOfQueues(ctx) };
+  return { queues: summaries, source: sourceOfQueues(ctx), note: queuesListedByName(ctx) ? UNNAMED_QUEUES_NOTE : null };
 }
 
 /** How long a request waits for the waiting messages to be read again before answering with the last read. */
@@ -90,6 +94,12 @@ export async function queueDetail(ctx: Ctx, name: string, access: Access): Promi
   const q = summaries.find((s) => s.name === name);
   if (!q) throw notFound(`no queue named "${name}" in the broker's bindings, the workers' queues or task_queues`);
   const routed_tasks = routesOf(conf).filter((r) => r.route.queue === name || (q.exchange !== null && r.route.exchange === q.exchange && !r.route.queue));
+  if (!ctx.broker.queues?.messagePeek) {
+    const recentRows = ctx.tasks.query({ queue: name }, { by: "received", order: "desc" }, RECENT, null).tasks.map(taskRow);
+    const hidden = payloadHidden(access);
+    const recent_tasks = hidden ? recentRows.map((r) => hideRowPayloads(r, hidden)) : recentRows;
+    return { ...q, routed_tasks, recent_tasks, waiting_note: NO_POSITIONS_NOTE, source: sourceOfQueues(ctx) };
+  }
   const waiting = await readWaiting(ctx, summaries);
   const waitingRows = ctx.waiting
     .inQueue(name)

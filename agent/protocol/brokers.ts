@@ -11,20 +11,34 @@ import { RedBeatReader } from "./redis/redbeat";
 import { RedisResultBackend } from "./redis/result-backend";
 import { parseRedisUrl, RedisUrlError, type RedisTarget } from "./redis/url";
 import { AmqpBroker } from "./amqp/broker";
+import { openManagementApi } from "./amqp/management";
 import type { ManagementSource } from "./amqp/queue-probe";
 import { AMQP_ALIASES, AMQP_SCHEMES, AmqpUrlError, parseAmqpUrl, type AmqpTarget } from "./amqp/url";
 
 /** Where a broker URL points, as its transport parsed it (one type per transport; `kind` tells them apart). */
 export type BrokerTarget = RedisTarget | AmqpTarget;
 
-/** What a broker may be given beside its URL: RabbitMQ's management HTTP API (--broker-api). */
-export interface BrokerExtras {
-  management?: ManagementSource | null;
-}
-
 /** Celery's broker_transport_options as the agent reads them (the Redis transport's keys). */
 export type TransportOptions = RedisTransportOptions;
 export const defaultTransportOptions: TransportOptions = redisTransportOptions;
+
+/** RabbitMQ's management HTTP API as the options give it (--broker-api): the RabbitMQ transport opens it. */
+export interface BrokerApiOption {
+  /** http(s)://[user:password@]host:port; mask it (maskUrl) wherever it is shown. */
+  url: string;
+  /** false with --broker-api-insecure. */
+  verifyTls: boolean;
+  /** PEM of --broker-api-ca, trusted instead of the system's authorities. */
+  ca: string | null;
+}
+
+/** What a broker may be given beside its URL. */
+export interface BrokerExtras {
+  /** RabbitMQ's management API (--broker-api); other transports ignore it. */
+  brokerApi?: BrokerApiOption | null;
+  /** A management API source given as is (tests), instead of one opened from brokerApi. */
+  management?: ManagementSource | null;
+}
 
 /** A URL no transport reads: unknown scheme, or wrong for its transport. The message names no secret. */
 export class BrokerUrlError extends Error {}
@@ -72,7 +86,11 @@ const rabbitmq: TransportEntry = {
       throw e instanceof AmqpUrlError ? new BrokerUrlError(e.message) : e;
     }
   },
-  openBroker: (url, target, _options, extras) => new AmqpBroker({ url, target: target as AmqpTarget, management: extras.management ?? null }),
+  openBroker: (url, target, _options, extras) => {
+    const t = target as AmqpTarget;
+    const management = extras.management ?? (extras.brokerApi ? openManagementApi(extras.brokerApi, t) : null);
+    return new AmqpBroker({ url, target: t, management });
+  },
   // Results on RabbitMQ (rpc://) go to the caller's own queue: no third party can read them.
   openResultBackend: null,
   openPeriodicStore: null,
@@ -100,9 +118,34 @@ function transportFor(url: string): TransportEntry {
   return entry;
 }
 
+/** Which transport reads `url`, by its usual scheme (as BrokerConnection.kind says it), e.g. "redis" or "amqp". */
+export function brokerKind(url: string): string {
+  return transportFor(url).schemes[0]!;
+}
+
+/** The name users know a transport by ("Redis", "RabbitMQ") from its kind (BrokerConnection.kind). */
+export function transportName(kind: string): string {
+  return TRANSPORTS.find((t) => t.schemes[0] === kind)?.name ?? kind;
+}
+
 /** Checks a broker URL and says where it points; throws BrokerUrlError naming the problem. */
 export function parseBrokerUrl(url: string): BrokerTarget {
   return transportFor(url).parse(url);
+}
+
+/** Result backends whose results only the caller can read, by scheme, and why. */
+const PRIVATE_RESULT_BACKENDS: Record<string, string> = {
+  rpc: "rpc:// sends each result to the reply queue of the client that sent the task: no third party can read it (the agent relies on task events)",
+  amqp: "amqp:// results go to queues of the client that sent the task: no third party can read them without taking them (the agent relies on task events)",
+};
+
+/**
+ * Why the agent cannot read results kept at `url` (rpc://, amqp://: results sent to the caller's
+ * own queues, which a monitor must never consume), or null for any other URL.
+ */
+export function privateResultBackend(url: string): string | null {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url.trim())?.[1]?.toLowerCase() ?? "";
+  return PRIVATE_RESULT_BACKENDS[scheme === "amqps" || scheme === "pyamqp" ? "amqp" : scheme] ?? null;
 }
 
 /** Checks a result backend URL: a transport that is also a result backend must read it. */

@@ -56,6 +56,12 @@ export interface QueueDepth {
   consumers?: number;
   /** False: the broker has no such queue (RabbitMQ; on Redis an empty queue and no queue are the same). */
   exists?: boolean;
+  /** Delivered and not yet acknowledged, where the broker counts them per queue (RabbitMQ's management API). */
+  unacknowledged?: number;
+  /** The queue's arguments as declared (x-max-priority, x-queue-type, TTLs), where the broker tells them. */
+  arguments?: Record<string, unknown>;
+  /** classic, quorum, stream (RabbitMQ). */
+  queueType?: string;
 }
 
 /** One priority list of a queue to peek at (`step` as in QueueDepth), and how many of its next messages to read. */

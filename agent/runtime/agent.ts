@@ -7,7 +7,8 @@
  * backend-history.ts (the result backend: discovery, backfill, catch-up), liveness-sweep.ts (tasks
  * marked LOST), worker-queues.ts (which queue a task came from), clock-skew.ts, connection-log.ts.
  */
-import { openBroker, openPeriodicStore } from "../protocol/brokers";
+import { openBroker, openPeriodicStore, transportName } from "../protocol/brokers";
+import { maskUrl } from "../base/mask";
 import type { CeleryEvent } from "../protocol/events";
 import type { BrokerTransport, ConnectionStatus, ResultBackend } from "../protocol/transport";
 import type { AgentOptions } from "../options";
@@ -65,7 +66,7 @@ export class Agent {
   private bindingsReadAt = 0;
 
   constructor(readonly options: AgentOptions) {
-    this.broker = openBroker(options.broker, options.transportOptions);
+    this.broker = openBroker(options.broker, options.transportOptions, { brokerApi: options.brokerApi });
     this.periodicStore = new PeriodicStoreSource(this.broker, openPeriodicStore(this.broker));
     this.tasks = new TaskStore(options.maxTasks);
     this.waiting = new WaitingMessages(this.broker.queues?.messagePeek ?? null, this.tasks);
@@ -114,6 +115,11 @@ export class Agent {
   /** The result backend, given or discovered from the workers (null until then). */
   get backend(): ResultBackend | null {
     return this.history.backend;
+  }
+
+  /** The result backend keeps results only their caller can read (rpc://): its masked URL and why. */
+  get unreadableBackend(): { url: string; reason: string } | null {
+    return this.history.unreadable;
   }
 
   /** Where the result backend URL came from. */
@@ -195,6 +201,16 @@ export class Agent {
 
   brokerDescription(): string {
     return this.broker.description;
+  }
+
+  /** The broker's kind as users know it: "Redis", "RabbitMQ". */
+  brokerKindName(): string {
+    return transportName(this.broker.kind);
+  }
+
+  /** RabbitMQ's management API (--broker-api), masked; null when not given. */
+  brokerApiDescription(): string | null {
+    return this.options.brokerApi ? maskUrl(this.options.brokerApi.url) : null;
   }
 
   backendDescription(): string | null {

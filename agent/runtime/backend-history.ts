@@ -6,7 +6,7 @@
  * the live subscription, so a task that finished while the agent was not listening is shown
  * finished. Results' times are put on the agent's clock where their worker's is off.
  */
-import { openResultBackend, parseResultBackendUrl } from "../protocol/brokers";
+import { openResultBackend, parseResultBackendUrl, privateResultBackend } from "../protocol/brokers";
 import type { ResultBackend } from "../protocol/transport";
 import { isRecord } from "../protocol/envelope";
 import type { AgentOptions } from "../options";
@@ -46,6 +46,8 @@ export class BackendHistory {
   /** Where the result backend URL came from. */
   origin: "option" | "workers" | null = null;
   backfill: BackfillState = { state: "disabled", scanned: 0, loaded: 0, error: null };
+  /** The result backend in use keeps results only their caller can read (rpc://): its URL and why. */
+  unreadable: { url: string; reason: string } | null = null;
   private backfillAgain = false;
   private started = false;
   private stopped = false;
@@ -53,6 +55,17 @@ export class BackendHistory {
   constructor(private readonly deps: BackendHistoryDeps) {
     const o = deps.options;
     if (o.resultBackend && o.resultBackendTarget) this.use(o.resultBackend, "option");
+    else if (o.resultBackend) this.noteUnreadable(o.resultBackend);
+  }
+
+  /** rpc://: nothing to open; health and the tasks view say why results are not read. */
+  private noteUnreadable(url: string): boolean {
+    const reason = privateResultBackend(url);
+    if (reason && !this.unreadable) {
+      this.unreadable = { url: maskUrl(url), reason };
+      log("result_backend.private", `result backend ${maskUrl(url)}: ${reason}`, { url: maskUrl(url) });
+    }
+    return reason !== null;
   }
 
   async start(): Promise<void> {
@@ -61,7 +74,7 @@ export class BackendHistory {
 
   /** On every broker (re)connection: the workers may name the result backend, if none is known. */
   async brokerConnected(): Promise<void> {
-    if (!this.backend && !this.deps.options.resultBackend) await this.discover().catch(() => undefined);
+    if (!this.backend && !this.unreadable && !this.deps.options.resultBackend) await this.discover().catch(() => undefined);
   }
 
   async stop(): Promise<void> {
@@ -79,6 +92,10 @@ export class BackendHistory {
     for (const { value } of conf.replies.values()) {
       const url = isRecord(value) ? value.result_backend : null;
       if (typeof url !== "string" || url.includes("********")) continue;
+      if (this.noteUnreadable(url)) {
+        this.deps.healthChanged();
+        continue;
+      }
       try {
         parseResultBackendUrl(url);
       } catch {

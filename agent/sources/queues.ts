@@ -1,7 +1,9 @@
 /**
- * Every queue, merged from three places: the broker's bindings (`_kombu.binding.*`, including queues
- * nobody consumes), the workers' `active_queues`, and the configured `task_queues`. Depths come from
- * the broker's priority lists, read in one pipeline.
+ * Every queue, merged from three places: the broker's bindings (on Redis `_kombu.binding.*`; on
+ * RabbitMQ the management API's, when given: both include queues nobody consumes), the workers'
+ * `active_queues`, and the configured `task_queues`. Depths come from the broker: Redis's priority
+ * lists in one pipeline, RabbitMQ's passive declares or management API (with unacked counts,
+ * consumer counts and arguments).
  */
 import { isRecord } from "../protocol/envelope";
 import { num, str } from "../protocol/events";
@@ -45,6 +47,8 @@ export interface QueueInputs {
   configured: QueueDeclaration[];
   /** Queue names that routes send to (they exist for producers even if undeclared). */
   routed: string[];
+  /** Queue names tasks were sent to (task-sent events), where the broker cannot list its queues. */
+  sentTo?: string[];
   online: (worker: string) => boolean;
   prefetch: (worker: string) => number | null;
 }
@@ -52,7 +56,7 @@ export interface QueueInputs {
 export interface MergedQueue extends QueueDeclaration {
   bindings: { exchange: string; routing_key: string; pattern: string }[];
   consumers: { worker: string; online: boolean; prefetch_count: number | null }[];
-  declaredIn: Set<"broker" | "workers" | "config">;
+  declaredIn: Set<"broker" | "workers" | "config" | "events">;
 }
 
 export function mergeQueues(inp: QueueInputs): Map<string, MergedQueue> {
@@ -95,6 +99,7 @@ export function mergeQueues(inp: QueueInputs): Map<string, MergedQueue> {
     if (b.pattern) q.exchangeType ??= "topic";
   }
   for (const name of inp.routed) if (!out.has(name)) get(name).declaredIn.add("config");
+  for (const name of inp.sentTo ?? []) get(name).declaredIn.add("events");
   return out;
 }
 
@@ -168,9 +173,11 @@ export async function countQueues(
     ? await Promise.all([transport.queueDepths(names), transport.unackedReader?.unacked() ?? null])
     : [new Map<string, QueueDepth>(), null];
   const perQueue = unacked?.complete ? unackedPerQueue(merged, unacked) : null;
-  return names.map((name) => ({
-    queue: merged.get(name)!,
-    depth: depths.get(name) ?? null,
-    unacked: perQueue ? (perQueue.get(name) ?? { count: 0, oldest: null }) : null,
-  }));
+  return names.map((name) => {
+    const d = depths.get(name) ?? null;
+    // Counted per queue by the broker itself (RabbitMQ's management API), else read from the unacked index (Redis).
+    const counted = d?.unacknowledged;
+    const unackedOf = counted !== undefined ? { count: counted, oldest: null } : perQueue ? (perQueue.get(name) ?? { count: 0, oldest: null }) : null;
+    return { queue: merged.get(name)!, depth: d, unacked: unackedOf };
+  });
 }

@@ -20,9 +20,9 @@ export interface RunningDemo {
   interrupt(graceMs?: number): Promise<DemoExit>;
 }
 
-/** `readyTimeoutMs` is generous: without dist/ the demo builds the extension first. */
-export async function runDemo(port: number, readyTimeoutMs = 180_000): Promise<RunningDemo> {
-  const child = spawn("npm", ["run", "demo", "--", "--port", String(port)], { cwd: REPO_ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+/** `readyTimeoutMs` is generous: without dist/ the demo builds the extension first. `args`: more demo options (`--broker rabbitmq`). */
+export async function runDemo(port: number, readyTimeoutMs = 180_000, args: string[] = []): Promise<RunningDemo> {
+  const child = spawn("npm", ["run", "demo", "--", "--port", String(port), ...args], { cwd: REPO_ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));

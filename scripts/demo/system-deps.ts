@@ -6,10 +6,13 @@
 import { spawnSync } from "node:child_process";
 import { PYTHON } from "../../test/harness/deployment";
 
-export function missingDebianPackages(): string[] {
+export function missingDebianPackages(opts: { rabbitmq?: boolean } = {}): string[] {
   const missing: string[] = [];
+  if (opts.rabbitmq && spawnSync("sh", ["-c", "command -v rabbitmq-server || test -x /usr/sbin/rabbitmq-server"], { stdio: "ignore" }).status !== 0)
+    missing.push("rabbitmq-server");
   if (spawnSync("sh", ["-c", "command -v redis-server"], { stdio: "ignore" }).status !== 0) missing.push("redis-server");
   if (spawnSync(PYTHON, ["-c", "import celery, redis"], { stdio: "ignore" }).status !== 0) missing.push("python3-celery", "python3-redis");
+  if (opts.rabbitmq && spawnSync(PYTHON, ["-c", "import amqp"], { stdio: "ignore" }).status !== 0) missing.push("python3-amqp");
   return missing;
 }
 

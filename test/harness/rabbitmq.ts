@@ -15,6 +15,9 @@ import { freePort, stopChild, track } from "./deployment";
 const run = promisify(execFile);
 const RABBITMQ_SERVER = "/usr/sbin/rabbitmq-server";
 const RABBITMQCTL = "/usr/sbin/rabbitmqctl";
+/** What Debian's /usr/sbin/rabbitmq-server wraps (the wrapper sends its output to a file of the machine's). */
+const RABBITMQ_SERVER_SCRIPT = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+const RABBITMQ_HOME = "/var/lib/rabbitmq";
 
 export interface RabbitQueueRow {
   name: string;
@@ -36,6 +39,8 @@ let sequence = 0;
 export class RabbitMQNode {
   private child: ChildProcess | null = null;
   readonly nodeName: string;
+  /** Its data, logs and configuration (destroy() removes it). */
+  readonly dataDir: string;
 
   private constructor(
     readonly port: number,
@@ -43,10 +48,18 @@ export class RabbitMQNode {
     private readonly distPort: number,
     private readonly dir: string,
   ) {
+    this.dataDir = dir;
     this.nodeName = `panel-test-${process.pid}-${++sequence}-${port}@localhost`;
   }
 
   static async start(): Promise<RabbitMQNode> {
+    const node = await RabbitMQNode.prepare();
+    await node.run();
+    return node;
+  }
+
+  /** Its directories and ports, not started: run() starts it, or another runner starts command() (the demo). */
+  static async prepare(): Promise<RabbitMQNode> {
     const dir = mkdtempSync(join(tmpdir(), "celery-panel-rabbit-"));
     chmodSync(dir, 0o755);
     const node = new RabbitMQNode(await freePort(), await freePort(), await freePort(), dir);
@@ -55,8 +68,18 @@ export class RabbitMQNode {
     writeFileSync(join(dir, "rabbitmq.conf"), "loopback_users = none\n");
     const { uid, gid } = await rabbitmqIds();
     for (const p of [dir, join(dir, "mnesia"), join(dir, "log"), join(dir, "enabled_plugins"), join(dir, "rabbitmq.conf")]) chownSync(p, uid, gid);
-    await node.run();
     return node;
+  }
+
+  /**
+   * How to start it: rabbitmq-server as the rabbitmq user, with this node's name, ports and
+   * directories. `logToStdout`: its log on stdout (where "Server startup complete" says it is up),
+   * which Debian's wrapper would send to the machine's /var/log/rabbitmq/startup_log: the real
+   * script is run instead, from the rabbitmq user's home as the wrapper does.
+   */
+  command(opts: { logToStdout?: boolean } = {}): { command: string; args: string[]; env: NodeJS.ProcessEnv; cwd: string } {
+    if (!opts.logToStdout) return { command: "runuser", args: ["-u", "rabbitmq", "--", RABBITMQ_SERVER], env: this.env(), cwd: RABBITMQ_HOME };
+    return { command: "runuser", args: ["-u", "rabbitmq", "--", RABBITMQ_SERVER_SCRIPT], env: { ...this.env(), RABBITMQ_LOGS: "-" }, cwd: RABBITMQ_HOME };
   }
 
   private env(): NodeJS.ProcessEnv {
@@ -72,13 +95,14 @@ export class RabbitMQNode {
       RABBITMQ_CONFIG_FILE: join(this.dir, "rabbitmq"),
       RABBITMQ_ENABLED_PLUGINS_FILE: join(this.dir, "enabled_plugins"),
       RABBITMQ_SERVER_START_ARGS: `-rabbitmq_management listener [{port,${this.managementPort}},{ip,"127.0.0.1"}]`,
-      HOME: "/var/lib/rabbitmq",
+      HOME: RABBITMQ_HOME,
     };
   }
 
   /** Starts (or restarts, on the same ports and data) the node; resolves when AMQP and the management API answer. */
   async run(): Promise<void> {
-    this.child = track(spawn("runuser", ["-u", "rabbitmq", "--", RABBITMQ_SERVER], { env: this.env(), stdio: ["ignore", "pipe", "pipe"], detached: true }));
+    const { command, args, env, cwd } = this.command();
+    this.child = track(spawn(command, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"], detached: true }));
     let output = "";
     this.child.stdout?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
     this.child.stderr?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4000)));

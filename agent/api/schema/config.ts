@@ -31,6 +31,10 @@ export const ConfigSchema = z.looseObject({
     name: z.string(),
     version: z.string(),
     broker: z.string(),
+    /** The broker's kind as users know it: Redis, RabbitMQ. */
+    broker_kind: z.optional(z.string()),
+    /** RabbitMQ's management API (--broker-api), masked; null when not given. */
+    broker_api: z.optional(z.nullable(z.string())),
     result_backend: z.nullable(z.string()),
     listen: z.string(),
     token_required: z.boolean(),

@@ -12,6 +12,8 @@ export const HealthSchema = z.looseObject({
   }),
   broker: ConnectionSchema,
   result_backend: ConnectionSchema,
+  /** RabbitMQ's management API (--broker-api), masked, or null; absent from older agents. */
+  broker_api: z.optional(z.nullable(z.looseObject({ url: z.string(), tls_verified: z.boolean() }))),
   last_event_at: NullableTime,
   tasks_held: z.number(),
   max_tasks: z.number(),

@@ -23,8 +23,14 @@ export const QueueSummarySchema = z.looseObject({
   unacked: z.nullable(z.number()),
   oldest_unacked_at: NullableTime,
   consumers: z.array(QueueConsumerSchema),
-  /** Where the queue was found: broker bindings, workers' active_queues, the configured task_queues, list keys. */
-  declared_in: z.array(z.enum(["broker", "workers", "config"])),
+  /** Where the queue was found: broker bindings, workers' active_queues, the configured task_queues, tasks sent to it (task-sent events). */
+  declared_in: z.array(z.enum(["broker", "workers", "config", "events"])),
+  /** Consumers the broker counts on the queue (RabbitMQ), whoever they are; null or absent: not told. */
+  consumer_count: z.optional(z.nullable(z.number())),
+  /** The queue's arguments as the broker holds them (RabbitMQ: x-max-priority, x-queue-type, TTLs). */
+  arguments: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
+  /** RabbitMQ's queue type: classic, quorum or stream. */
+  queue_type: z.optional(z.nullable(z.string())),
 });
 
 export const QueueDetailSchema = z.extend(QueueSummarySchema, {
@@ -33,10 +39,17 @@ export const QueueDetailSchema = z.extend(QueueSummarySchema, {
   /** Its messages waiting in the broker, next first (bounded: see `waiting`). */
   waiting_tasks: z.optional(z.array(TaskRowSchema)),
   waiting: z.optional(WaitingReadSchema),
+  /** Why `waiting_tasks` is absent (RabbitMQ cannot read waiting messages without taking them: positions unknown). */
+  waiting_note: z.optional(z.nullable(z.string())),
   source: z.string(),
 });
 
-export const QueueListSchema = z.looseObject({ queues: z.array(QueueSummarySchema), source: z.string() });
+export const QueueListSchema = z.looseObject({
+  queues: z.array(QueueSummarySchema),
+  source: z.string(),
+  /** What this listing cannot show on this broker (RabbitMQ without --broker-api: queues nobody named). */
+  note: z.optional(z.nullable(z.string())),
+});
 
 export type QueueSummary = z.infer<typeof QueueSummarySchema>;
 export type QueueDetail = z.infer<typeof QueueDetailSchema>;

@@ -11,14 +11,23 @@ export function queueSummary({ queue: q, depth: d, unacked: u }: CountedQueue): 
     routing_key: q.routingKey,
     bindings: q.bindings.map((b) => ({ exchange: b.exchange, routing_key: b.routing_key })),
     durable: q.durable,
-    max_priority: q.maxPriority,
+    // RabbitMQ's management API tells a queue's arguments even when no worker declared it.
+    max_priority: q.maxPriority ?? maxPriorityArgument(d?.arguments),
     messages: d ? d.messages : null,
     messages_by_priority: d ? d.byPriority : [],
     unacked: u ? u.count : null,
     oldest_unacked_at: u?.oldest ? new Date(u.oldest * 1000).toISOString() : null,
     consumers: q.consumers,
     declared_in: [...q.declaredIn].sort() as QueueSummary["declared_in"],
+    consumer_count: d?.consumers ?? null,
+    arguments: d?.arguments ?? null,
+    queue_type: d?.queueType ?? null,
   };
+}
+
+function maxPriorityArgument(args: Record<string, unknown> | undefined): number | null {
+  const v = args?.["x-max-priority"];
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
 
 export function waitingRead({ readAt, ...counts }: WaitingReadSummary): WaitingRead {

@@ -133,13 +133,22 @@ export class AmqpRemoteControl implements ChannelRole {
   private onReply(m: ConsumeMessage): void {
     const p = m.properties;
     const decoded = decodeNativeEnvelope({ body: m.content, contentType: p.contentType, contentEncoding: p.contentEncoding, headers: p.headers }, this.limits);
-    if (!decoded.ok) return this.count(`reply_${decoded.reason}`);
+    if (!decoded.ok) {
+      this.count(`reply_${decoded.reason}`);
+      return;
+    }
     const ticket = decoded.envelope.headers.ticket;
     const entry = typeof ticket === "string" ? this.pending.get(ticket) : undefined;
     const entries = entry ? readControlReply(decoded.envelope, entry.ticket) : null;
     // A reply after its call ended (a slow worker) is expected, not junk: only a malformed one counts.
-    if (!entry) return typeof ticket === "string" ? undefined : this.count("reply_wrong_ticket");
-    if (!entries) return this.count("reply_not_object");
+    if (!entry) {
+      if (typeof ticket !== "string") this.count("reply_wrong_ticket");
+      return;
+    }
+    if (!entries) {
+      this.count("reply_not_object");
+      return;
+    }
     for (const [worker, reply] of entries) entry.collector.add(worker, reply);
     entry.wake();
   }

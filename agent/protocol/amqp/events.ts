@@ -94,7 +94,10 @@ export class AmqpEventFeed implements EventFeed, ChannelRole {
   private onMessage(m: ConsumeMessage): void {
     const p = m.properties;
     const decoded = decodeNativeBody({ body: m.content, contentType: p.contentType, contentEncoding: p.contentEncoding, headers: p.headers }, this.limits);
-    if (!decoded.ok) return this.count(decoded.reason);
+    if (!decoded.ok) {
+      this.count(decoded.reason);
+      return;
+    }
     const events = eventsFromBody(decoded.body, Date.now(), (why) => this.count(why));
     for (const e of events) {
       if (WORKER_EVENTS.has(e.type)) this.heardWorkers.add(e.hostname);

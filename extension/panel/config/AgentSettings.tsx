@@ -13,7 +13,8 @@ export function AgentSettings({ agent }: { agent: Config["agent"] }) {
         entries={[
           ["Name", agent.name],
           ["Version", agent.version],
-          ["Broker", <span class="mono">{agent.broker}</span>],
+          ["Broker", <span class="mono">{agent.broker_kind ? `${agent.broker_kind} ${agent.broker}` : agent.broker}</span>],
+          ...(agent.broker_api ? [["Broker management API", <span class="mono">{agent.broker_api}</span>] as const] : []),
           ["Result backend", <span class="mono">{agent.result_backend ?? NONE}</span>],
           ["Listening on", <span class="mono">{agent.listen}</span>],
           ["Token required", agent.token_required ? "yes" : "no"],

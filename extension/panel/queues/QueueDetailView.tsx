@@ -2,6 +2,7 @@
 import type { QueueDetail, WaitingRead } from "../../../agent/api/schema";
 import { KeyValueTable, Table } from "../../components/Table";
 import { formatCount, formatJson, formatTimestamp, NONE } from "../../shared/format";
+import { SettingValue } from "../config/SettingValue";
 import { PanelView } from "../ResourceView";
 import { href } from "../router";
 import { TaskTable, WaitingTable, WorkerLink } from "../tasks/TaskTable";
@@ -23,6 +24,9 @@ function QueueBody({ queue }: { queue: QueueDetail }) {
           ["Durable", yesNo(queue.durable)],
           ["Max priority", formatCount(queue.max_priority)],
           ["Found in", queue.declared_in.join(", ") || NONE],
+          // RabbitMQ tells these (the management API: arguments and type).
+          ...(queue.queue_type ? [["Queue type", queue.queue_type] as const] : []),
+          ...(queue.arguments && Object.keys(queue.arguments).length ? [["Arguments", <SettingValue value={queue.arguments} />] as const] : []),
         ]}
       />
       <h2>Depth per priority</h2>
@@ -82,7 +86,7 @@ function QueueBody({ queue }: { queue: QueueDetail }) {
           <WaitingNote queue={queue} read={queue.waiting} />
         </>
       ) : (
-        <div class="dim">This agent does not read waiting messages.</div>
+        <div class="dim waiting-note">{queue.waiting_note ?? "This agent does not read waiting messages."}</div>
       )}
       <h2>Recent tasks</h2>
       <TaskTable label="Recent tasks" tasks={queue.recent_tasks} empty="No recent task went through this queue." />

@@ -39,7 +39,10 @@ const COLUMNS: readonly Column<QueueSummary>[] = [
   {
     label: "Consumers",
     render: (q) =>
-      q.consumers.length ? (
+      // The broker's own count (RabbitMQ), when no worker's active_queues names a consumer.
+      !q.consumers.length && q.consumer_count ? (
+        <span title="counted by the broker">{formatCount(q.consumer_count)}</span>
+      ) : q.consumers.length ? (
         <span title={q.consumers.map((c) => `${c.worker}${c.online ? "" : " (offline)"}`).join("\n")}>
           {formatCount(q.consumers.filter((c) => c.online).length)}
         </span>
@@ -55,13 +58,16 @@ export function QueuesView() {
   return (
     <PanelView name="queues" heading="Queues" resource={queues} what="queues">
       {(data) => (
-        <Table
-          label="Queues"
-          columns={COLUMNS}
-          rows={data.queues}
-          rowKey={(q) => q.name}
-          empty="No queue found in the broker, the workers or the configuration."
-        />
+        <>
+          {data.note ? <p class="dim queues-note">{data.note}</p> : null}
+          <Table
+            label="Queues"
+            columns={COLUMNS}
+            rows={data.queues}
+            rowKey={(q) => q.name}
+            empty="No queue found in the broker, the workers or the configuration."
+          />
+        </>
       )}
     </PanelView>
   );

@@ -162,12 +162,12 @@ describe("RabbitMQ: queues", () => {
         const b = await get(withApi, "queues", "queues");
         return byName(b).get("orphan")?.messages === 2 && byName(b).get("parked")?.messages === 3 ? b : null;
       },
-      20_000,
+      45_000,
       "orphan holding 2 and parked 3",
     );
     const q = byName(body);
     assert.equal(body.note ?? null, null);
-    assert.equal(q.get("orphan").unacked, 0);
+    assert.equal(q.get("orphan").unacked, 0, JSON.stringify(q.get("orphan")));
     assert.equal(q.get("orphan").consumer_count, 0);
     assert.deepEqual(q.get("orphan").declared_in, ["broker"]);
     // The agent's own queues and the workers' mailboxes are not task queues.
@@ -176,7 +176,7 @@ describe("RabbitMQ: queues", () => {
     assert.equal(q.get("media").queue_type, "classic");
     // A priority queue is one queue on RabbitMQ: no per-priority split.
     assert.equal(q.get("media").messages_by_priority.length, 1);
-    assert.equal(q.get("celery").consumer_count, 2);
+    assert.equal(q.get("celery").consumer_count, 2, JSON.stringify(q.get("celery")));
     assert.match(body.source, /management API http:\/\/panel:\*{8}@127\.0\.0\.1:\d+/);
   });
 

@@ -37,7 +37,7 @@ export function brokerLabel(ctx: Ctx): string {
 
 /** The broker cannot list its queues by itself (RabbitMQ without --broker-api): only named queues are seen. */
 export function queuesListedByName(ctx: Ctx): boolean {
-  return ctx.broker.kind === "amqp" && ctx.options.brokerApi === null;
+  return ctx.broker.kind === "amqp" && (ctx.options.brokerApi === null || Boolean(ctx.broker.queues?.fallback?.()));
 }
 
 export function sourceOfTasks(ctx: Ctx): string {

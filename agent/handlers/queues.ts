@@ -68,7 +68,14 @@ async function allQueues(ctx: Ctx, opts: QueueListOptions = {}): Promise<{ summa
 
 export async function listQueues(ctx: Ctx, opts: QueueListOptions = {}): Promise<QueueList> {
   const { summaries } = await allQueues(ctx, opts);
-  return { queues: summaries, source: sourceOfQueues(ctx), note: queuesListedByName(ctx) ? UNNAMED_QUEUES_NOTE : null };
+  return { queues: summaries, source: sourceOfQueues(ctx), note: queuesNote(ctx) };
+}
+
+function queuesNote(ctx: Ctx): string | null {
+  const failing = ctx.broker.queues?.fallback?.();
+  if (failing)
+    return `The management API failed (${failing}): queues are named by the workers and task-sent events and counted by passive probes until it answers again.`;
+  return queuesListedByName(ctx) ? UNNAMED_QUEUES_NOTE : null;
 }
 
 /** How long a request waits for the waiting messages to be read again before answering with the last read. */

@@ -118,6 +118,11 @@ export interface QueueInventory {
   readonly messagePeek: MessagePeek | null;
   /** null: this broker does not tell its unacknowledged messages by routing key. */
   readonly unackedReader: UnackedReader | null;
+  /**
+   * Why the last listing fell back to less than it should have (RabbitMQ's management API failing:
+   * queues then named by workers and events, counted by passive probes), or null.
+   */
+  fallback?(): string | null;
 }
 
 /** Reading the next messages of a queue's lists in place, taking none. */

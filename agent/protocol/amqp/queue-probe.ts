@@ -7,7 +7,8 @@
  * behind it on the same channel).
  *
  * AMQP cannot list queues nor bindings: with a management API given (--broker-api), its answers
- * are preferred; without, bindings are unknown ([]) and depths come from the probes.
+ * are preferred; without, or while it fails (said by fallback()), bindings are unknown ([]) and
+ * depths come from the probes: a failing API costs the view its unnamed queues, not its figures.
  */
 import type { Channel } from "amqplib";
 import { BrokerUnavailable, type ExchangeBinding, type QueueDepth, type QueueInventory } from "../transport";
@@ -41,18 +42,43 @@ export class AmqpQueueInventory implements QueueInventory {
     private readonly management: ManagementSource | null,
   ) {}
 
+  /** The management API's last failure (cleared by its next answer): the listing fell back to the probes. */
+  private managementFailure: string | null = null;
+
+  fallback(): string | null {
+    return this.managementFailure;
+  }
+
   async bindings(): Promise<ExchangeBinding[]> {
-    return this.management ? this.management.bindings() : [];
+    if (!this.management) return [];
+    const listed = await this.fromManagement(() => this.management!.bindings());
+    return listed ?? [];
   }
 
   async queueDepths(queues: string[]): Promise<Map<string, QueueDepth>> {
-    if (this.management?.queueDepths) return this.management.queueDepths(queues);
+    const management = this.management;
+    if (management?.queueDepths) {
+      const listed = await this.fromManagement(() => management.queueDepths!(queues));
+      if (listed) return listed;
+    }
     const probes = await this.probe(queues);
     const out = new Map<string, QueueDepth>();
     for (const p of probes) {
       out.set(p.queue, { messages: p.messages, byPriority: [{ priority: 0, messages: p.messages }], consumers: p.consumers, exists: p.exists });
     }
     return out;
+  }
+
+  /** The management API's answer, or null when it failed (remembered, so the view can say why it shows less). */
+  private async fromManagement<T>(ask: () => Promise<T>): Promise<T | null> {
+    try {
+      const answer = await ask();
+      this.managementFailure = null;
+      return answer;
+    } catch (e) {
+      this.managementFailure = e instanceof Error ? e.message : String(e);
+      return null;
+    }
   }
 
   /** Passive declares of `queues` (duplicates probed once), in their order. */

@@ -27,7 +27,7 @@ describe("bad options", () => {
     [["--port", "70000"], {}, /--port must be between 0 and 65535/],
     [["--broker", "kafka://guest@localhost//"], {}, /--broker: unsupported scheme kafka:/],
     [["--broker", "amqp://guest:hunter2@localhost//?ssl_cert_reqs=sometimes"], {}, /--broker: ssl_cert_reqs must be/],
-    [["--result-backend", "amqp://guest:hunter2@localhost//"], {}, /--result-backend: RabbitMQ is not a result backend/],
+    [["--result-backend", "cassandra://guest:hunter2@localhost/"], {}, /--result-backend: unsupported scheme cassandra:/],
     [["--broker", "redis://:hunter2@host/abc"], {}, /database number "abc"/],
     [["--frobnicate", "1"], {}, /unknown option --frobnicate/],
     [["--inspect-timeout", "5"], {}, /--inspect-timeout must be between 50/],

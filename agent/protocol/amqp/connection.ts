@@ -130,9 +130,9 @@ export class AmqpConnection {
       );
     } catch (e) {
       const refused = isRefused(e);
-      this.tracker.set("unavailable", this.explain(e, refused));
-      const untrusted = explainTlsError(e, this.target)?.untrusted ?? false;
-      this.schedule(refused || untrusted ? REFUSED_RETRY_MS : Math.min(100 * 2 ** (this.attempts - 1), RETRY_MAX_MS));
+      const tls = explainTlsError(e, this.target);
+      this.tracker.set("unavailable", this.explain(tls?.text ?? e, refused));
+      this.schedule(refused || tls?.untrusted ? REFUSED_RETRY_MS : Math.min(100 * 2 ** (this.attempts - 1), RETRY_MAX_MS));
       return;
     }
     if (this.closed) return void conn.close().catch(() => undefined);
@@ -228,12 +228,12 @@ export class AmqpConnection {
     await this.setUp(conn, role);
   }
 
+  /** `e`: an error, or an explanation already written (kept whole: errorText cuts long messages). */
   private explain(e: unknown, refused: boolean): string {
     const where = describeAmqpTarget(this.target);
-    let text = maskString(errorText(e)).replaceAll(this.target.password || "\u0000", "********");
+    let text = maskString(typeof e === "string" ? e : errorText(e)).replaceAll(this.target.password || "\u0000", "********");
     // amqplib drops the reason of a close at connection.open: it is the vhost (unknown, or not permitted).
     if (VHOST_REFUSED.test(text)) text = "the broker closed the connection on opening the vhost: it does not exist, or the user has no permission on it";
-    text = explainTlsError(e, this.target)?.text ?? text;
     if (refused) return `RabbitMQ refused ${where}: ${text} (check the user, its password and its permissions on the vhost)`;
     return `${text} (${where})`;
   }

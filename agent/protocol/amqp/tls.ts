@@ -2,7 +2,8 @@
  * amqps:// as kombu's ssl_* URL options ask for it: the socket options amqplib hands to
  * tls.connect, and what a failed handshake means in words a user can act on (Node's own messages,
  * "self-signed certificate in certificate chain", say neither that the broker was not trusted nor
- * what to change).
+ * what to change), including a scheme that does not match the port (amqps:// to a plain listener,
+ * amqp:// to a TLS one).
  */
 import { readFileSync } from "node:fs";
 import { BrokerUnavailable } from "../transport";
@@ -32,13 +33,20 @@ export function tlsSocketOptions(t: AmqpTarget): Record<string, unknown> {
 const UNTRUSTED = /^(UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO_SELF_SIGNED|CERT_|ERR_TLS_CERT_ALTNAME|HOSTNAME_MISMATCH)/;
 
 /**
- * What a TLS failure of this target means, or null when `e` is no TLS failure. A certificate not
- * trusted is a setting to change, so the caller retries it slowly, as a refused login.
+ * What a failure to open a connection to this target means when TLS is the cause (or may be), or
+ * null. A certificate not trusted is a setting to change: the caller retries it slowly, as a refused login.
  */
 export function explainTlsError(e: unknown, t: AmqpTarget): { text: string; untrusted: boolean } | null {
-  if (!t.tls) return null;
-  const code = String((e as { code?: unknown } | null)?.code ?? "");
-  const reason = e instanceof Error ? e.message : String(e);
+  const err = (e ?? {}) as { code?: unknown; reason?: unknown; message?: unknown };
+  const code = String(err.code ?? "");
+  // OpenSSL's errors carry a short `reason` ("wrong version number") beside a message of internals.
+  const reason = String(err.reason ?? err.message ?? e);
+  if (!t.tls) {
+    // A TLS listener drops a plain AMQP header unanswered: amqplib sees the socket closed, or reset.
+    if (code === "ECONNRESET" || /closed abruptly during opening handshake/.test(reason))
+      return { text: `${reason}: if this port is the broker's TLS listener, use amqps://`, untrusted: false };
+    return null;
+  }
   if (UNTRUSTED.test(code)) {
     const trusting = t.caFile ? `the CA in ssl_ca_certs=${t.caFile}` : "the system's CAs (no ssl_ca_certs given)";
     return {

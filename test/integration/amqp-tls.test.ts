@@ -132,9 +132,9 @@ describe("amqps:// on a private RabbitMQ node's TLS listener", () => {
 
   it("a Celery worker over TLS (broker_use_ssl) is seen online by the agent over TLS", async () => {
     const caQuery = `ssl_ca_certs=${encodeURIComponent(node.tls!.caFile)}&ssl_cert_reqs=CERT_REQUIRED`;
-    // py-amqp takes its TLS settings from broker_use_ssl, not from ssl_* in the URL (see the report).
+    // py-amqp refuses ssl_* in the URL (a TypeError in its SSLTransport): Celery on RabbitMQ takes them from broker_use_ssl.
     const brokerUseSsl = { ca_certs: node.tls!.caFile, cert_reqs: PY_CERT_REQUIRED };
-    await CeleryWorker.start({
+    const worker = await CeleryWorker.start({
       name: WORKER,
       pool: "solo",
       queues: ["tls"],
@@ -157,7 +157,7 @@ describe("amqps:// on a private RabbitMQ node's TLS listener", () => {
       const tls = await tlsConnections();
       assert.ok(tls.filter((u) => u === USER).length >= 2, `the worker's and the agent's connections are TLS: ${tls.join(", ")}`);
     } finally {
-      await agent.stop();
+      await Promise.allSettled([agent.stop(), worker.stop()]);
     }
   });
 });

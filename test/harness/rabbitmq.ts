@@ -3,6 +3,8 @@
  * name, ports and directories of its own (beside the machine's node on 5672, never touching it),
  * with the management plugin on a free port. Ready in about 5 s. `rabbitmqctl` against it lists
  * what exists (queues, exchanges), which is how tests prove the agent declared only its own queues.
+ * With `tls`, it also listens for amqps:// on another free port, presenting a certificate for
+ * 127.0.0.1/localhost signed by a CA made for this run (`tls.caFile`).
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -11,6 +13,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { freePort, stopChild, track } from "./deployment";
+import { makeServerCertificates, type ServerCertificates } from "./tls-certs";
 
 const run = promisify(execFile);
 const RABBITMQ_SERVER = "/usr/sbin/rabbitmq-server";
@@ -34,6 +37,18 @@ export interface RabbitExchangeRow {
   type: string;
 }
 
+/** RabbitMQ's ssl_options.verify: verify_peer asks clients for a certificate (fail_if_no_peer_cert stays false). */
+export type TlsVerify = "verify_none" | "verify_peer";
+
+export interface NodeOptions {
+  tls?: { verify: TlsVerify };
+}
+
+/** The TLS listener of a node started with `tls`. */
+export interface TlsListener extends ServerCertificates {
+  port: number;
+}
+
 let sequence = 0;
 
 export class RabbitMQNode {
@@ -41,6 +56,8 @@ export class RabbitMQNode {
   readonly nodeName: string;
   /** Its data, logs and configuration (destroy() removes it). */
   readonly dataDir: string;
+  /** Set when started with `tls`. */
+  tls: TlsListener | null = null;
 
   private constructor(
     readonly port: number,
@@ -52,22 +69,31 @@ export class RabbitMQNode {
     this.nodeName = `panel-test-${process.pid}-${++sequence}-${port}@localhost`;
   }
 
-  static async start(): Promise<RabbitMQNode> {
-    const node = await RabbitMQNode.prepare();
+  static async start(opts: NodeOptions = {}): Promise<RabbitMQNode> {
+    const node = await RabbitMQNode.prepare(opts);
     await node.run();
     return node;
   }
 
   /** Its directories and ports, not started: run() starts it, or another runner starts command() (the demo). */
-  static async prepare(): Promise<RabbitMQNode> {
+  static async prepare(opts: NodeOptions = {}): Promise<RabbitMQNode> {
     const dir = mkdtempSync(join(tmpdir(), "celery-panel-rabbit-"));
     chmodSync(dir, 0o755);
     const node = new RabbitMQNode(await freePort(), await freePort(), await freePort(), dir);
-    for (const sub of ["mnesia", "log"]) mkdirSync(join(dir, sub));
+    const subdirs = ["mnesia", "log", ...(opts.tls ? ["tls"] : [])];
+    for (const sub of subdirs) mkdirSync(join(dir, sub));
     writeFileSync(join(dir, "enabled_plugins"), "[rabbitmq_management].\n");
-    writeFileSync(join(dir, "rabbitmq.conf"), "loopback_users = none\n");
+    const conf = ["loopback_users = none"];
+    if (opts.tls) {
+      node.tls = { port: await freePort(), ...(await makeServerCertificates(join(dir, "tls"))) };
+      conf.push(...tlsConf(node.tls, opts.tls.verify));
+    }
+    writeFileSync(join(dir, "rabbitmq.conf"), `${conf.join("\n")}\n`);
+    // The node runs as rabbitmq: it owns everything here, its private key included (mode 0600 from openssl).
     const { uid, gid } = await rabbitmqIds();
-    for (const p of [dir, join(dir, "mnesia"), join(dir, "log"), join(dir, "enabled_plugins"), join(dir, "rabbitmq.conf")]) chownSync(p, uid, gid);
+    const files = [...subdirs.map((s) => join(dir, s)), join(dir, "enabled_plugins"), join(dir, "rabbitmq.conf")];
+    if (node.tls) files.push(node.tls.caFile, node.tls.certFile, node.tls.keyFile);
+    for (const p of [dir, ...files]) chownSync(p, uid, gid);
     return node;
   }
 
@@ -124,11 +150,17 @@ export class RabbitMQNode {
     }
   }
 
-  /** e.g. amqp://guest:guest@127.0.0.1:5673// (vhost "/"), or another vhost and user. */
-  url(opts: { vhost?: string; user?: string; password?: string } = {}): string {
+  /**
+   * e.g. amqp://guest:guest@127.0.0.1:5673// (vhost "/"), or another vhost and user; with `tls`,
+   * amqps:// to the TLS listener followed by `query` (kombu's ssl_* options).
+   */
+  url(opts: { vhost?: string; user?: string; password?: string; tls?: boolean; query?: string } = {}): string {
     const user = encodeURIComponent(opts.user ?? "guest");
     const password = encodeURIComponent(opts.password ?? "guest");
-    return `amqp://${user}:${password}@127.0.0.1:${this.port}/${encodeURIComponent(opts.vhost ?? "/")}`;
+    if (opts.tls && !this.tls) throw new Error("this node was started without tls");
+    const [scheme, port] = opts.tls ? ["amqps", this.tls!.port] : ["amqp", this.port];
+    const query = opts.query ? `?${opts.query}` : "";
+    return `${scheme}://${user}:${password}@127.0.0.1:${port}/${encodeURIComponent(opts.vhost ?? "/")}${query}`;
   }
 
   /** The management HTTP API's base URL, with guest's credentials unless told otherwise. */
@@ -211,6 +243,18 @@ export class RabbitMQNode {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** rabbitmq.conf lines for a TLS listener on 127.0.0.1 with these certificates. */
+function tlsConf(tls: TlsListener, verify: TlsVerify): string[] {
+  return [
+    `listeners.ssl.default = 127.0.0.1:${tls.port}`,
+    `ssl_options.cacertfile = ${tls.caFile}`,
+    `ssl_options.certfile = ${tls.certFile}`,
+    `ssl_options.keyfile = ${tls.keyFile}`,
+    `ssl_options.verify = ${verify}`,
+    "ssl_options.fail_if_no_peer_cert = false",
+  ];
 }
 
 function basic(user: string, password: string): string {

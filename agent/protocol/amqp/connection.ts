@@ -8,12 +8,13 @@
  * Wrong credentials or an unknown vhost do not spam: the status says which vhost and user (never
  * the password) and attempts slow down to every 5 s. `connection.blocked` (the broker's memory or
  * disk alarm) keeps the state "connected" but sets the status error to say publishing is paused.
+ * A broker certificate not trusted (amqps://) is said as such and retried as slowly as a refused login.
  */
-import { readFileSync } from "node:fs";
 import { connect, type Channel, type ChannelModel } from "amqplib";
 import { maskString } from "../../base/mask";
 import { StatusTracker } from "../status";
 import { BrokerUnavailable } from "../transport";
+import { explainTlsError, tlsSocketOptions } from "./tls";
 import { describeAmqpTarget, type AmqpTarget } from "./url";
 
 /** A role's setup on a fresh channel of a fresh (or the same, after a channel close) connection. */
@@ -125,12 +126,13 @@ export class AmqpConnection {
           heartbeat: this.target.heartbeatSeconds,
         },
         // noDelay: without it Nagle holds small frames (a probe, a channel.open) for tens of ms.
-        { ...this.tlsOptions(), noDelay: true, timeout: this.target.connectTimeoutMs, clientProperties: { connection_name: "celery-panel" } },
+        { ...tlsSocketOptions(this.target), noDelay: true, timeout: this.target.connectTimeoutMs, clientProperties: { connection_name: "celery-panel" } },
       );
     } catch (e) {
       const refused = isRefused(e);
-      this.tracker.set("unavailable", this.explain(e, refused));
-      this.schedule(refused ? REFUSED_RETRY_MS : Math.min(100 * 2 ** (this.attempts - 1), RETRY_MAX_MS));
+      const tls = explainTlsError(e, this.target);
+      this.tracker.set("unavailable", this.explain(tls?.text ?? e, refused));
+      this.schedule(refused || tls?.untrusted ? REFUSED_RETRY_MS : Math.min(100 * 2 ** (this.attempts - 1), RETRY_MAX_MS));
       return;
     }
     if (this.closed) return void conn.close().catch(() => undefined);
@@ -226,29 +228,10 @@ export class AmqpConnection {
     await this.setUp(conn, role);
   }
 
-  private tlsOptions(): Record<string, unknown> {
-    const t = this.target;
-    if (!t.tls) return {};
-    const read = (what: string, path: string | null) => {
-      if (!path) return undefined;
-      try {
-        return readFileSync(path);
-      } catch (e) {
-        throw new BrokerUnavailable(`cannot read ${what} ${path}: ${(e as Error).message}`);
-      }
-    };
-    return {
-      ca: read("ssl_ca_certs", t.caFile),
-      cert: read("ssl_certfile", t.certFile),
-      key: read("ssl_keyfile", t.keyFile),
-      // CERT_OPTIONAL verifies like Python does when a certificate is given: Node cannot tell them apart.
-      rejectUnauthorized: t.tlsVerify !== "none",
-    };
-  }
-
+  /** `e`: an error, or an explanation already written (kept whole: errorText cuts long messages). */
   private explain(e: unknown, refused: boolean): string {
     const where = describeAmqpTarget(this.target);
-    let text = maskString(errorText(e)).replaceAll(this.target.password || "\u0000", "********");
+    let text = maskString(typeof e === "string" ? e : errorText(e)).replaceAll(this.target.password || "\u0000", "********");
     // amqplib drops the reason of a close at connection.open: it is the vhost (unknown, or not permitted).
     if (VHOST_REFUSED.test(text)) text = "the broker closed the connection on opening the vhost: it does not exist, or the user has no permission on it";
     if (refused) return `RabbitMQ refused ${where}: ${text} (check the user, its password and its permissions on the vhost)`;

@@ -7,7 +7,7 @@ import { VERSION } from "../version";
 import { CONFIG_FORBIDDEN, type Access } from "./access";
 import { groupConfig } from "./present/config";
 import { periodicSource } from "./periodic";
-import { sourceOfQueues, sourceOfTasks, sourceOfWorkers, workerConf, type Ctx } from "./context";
+import { sourceOfConfig, sourceOfOverview, sourceOfQueues, sourceOfTasks, sourceOfWorkers, workerConf, type Ctx } from "./context";
 import { HttpError } from "./errors";
 
 export async function getConfig(ctx: Ctx, access: Access): Promise<Config> {
@@ -51,14 +51,14 @@ export async function getConfig(ctx: Ctx, access: Access): Promise<Config> {
       tasks_db: o.tasksDb?.description ?? null,
       beat_db: o.beatDb?.description ?? null,
       sources: [
-        { view: "overview", source: "worker events + inspect + task store + broker lists" },
+        { view: "overview", source: sourceOfOverview(ctx) },
         { view: "workers", source: sourceOfWorkers(ctx) },
         { view: "tasks", source: sourceOfTasks(ctx) },
         { view: "queues", source: sourceOfQueues(ctx) },
-        { view: "config", source: "inspect conf + task events seen (task events on, routing keys used)" },
+        { view: "config", source: sourceOfConfig(ctx, perWorker.size) },
         { view: "periodic-tasks", source: periodicSource(ctx) },
       ],
     },
-    source: perWorker.size ? `inspect conf from ${perWorker.size} worker${perWorker.size > 1 ? "s" : ""}` : "no worker answered inspect conf",
+    source: sourceOfConfig(ctx, perWorker.size),
   };
 }

@@ -50,6 +50,15 @@ export function sourceOfTasks(ctx: Ctx): string {
   return backend ? `result backend ${backend} + events on ${brokerLabel(ctx)}` : `events only (no result backend) on ${brokerLabel(ctx)}`;
 }
 
+export function sourceOfOverview(ctx: Ctx): string {
+  return `worker events + inspect + task store (${ctx.backendDescription() ? "result backend + events" : "events"}) + queues on ${brokerLabel(ctx)}`;
+}
+
+export function sourceOfConfig(ctx: Ctx, workers: number): string {
+  const asked = workers ? `inspect conf from ${workers} worker${workers > 1 ? "s" : ""}` : "no worker answered inspect conf";
+  return `${asked} on ${brokerLabel(ctx)} + task events seen`;
+}
+
 export function sourceOfWorkers(ctx: Ctx): string {
   return `remote control (inspect) + worker events on ${brokerLabel(ctx)}`;
 }

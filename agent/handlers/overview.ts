@@ -1,7 +1,7 @@
 import type { Overview } from "../api/schema";
 import { hideRowPayloads, taskRow } from "./present/tasks";
 import { FULL_ACCESS, payloadHidden, type Access } from "./access";
-import { atMost, handlerState, type Ctx } from "./context";
+import { atMost, handlerState, sourceOfOverview, type Ctx } from "./context";
 import { summaries } from "./workers";
 import { listQueues } from "./queues";
 import { listPeriodicTasks } from "./periodic";
@@ -95,7 +95,7 @@ async function compute(ctx: Ctx, state: OverviewState): Promise<Overview> {
     periodic_tasks: periodic?.periodic_tasks.length ?? 0,
     pending: [...(queues ? [] : (["queues"] as const)), ...(periodic ? [] : (["periodic_tasks"] as const))],
     generated_at: new Date().toISOString(),
-    source: `worker events + inspect + task store (${ctx.backendDescription() ? "result backend + events" : "events"}) + broker lists`,
+    source: sourceOfOverview(ctx),
     connections: connections(ctx),
     task_totals: taskTotals(ctx),
   };

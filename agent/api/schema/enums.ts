@@ -75,5 +75,12 @@ export const FINDING_KINDS = [
   "acks_late_without_reject_on_worker_lost",
   "visibility_timeout_shorter_than_eta",
   "pickle_accepted",
+  "redelivery_risk",
+  "queue_not_draining",
+  "tasks_lost",
+  "task_running_long",
+  "worker_silent_busy",
+  "worker_prefetch_hoarding",
+  "worker_memory_growing",
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];

@@ -44,12 +44,44 @@ export interface WorkerFacts {
   /** Its settings, defaults included (inspect conf); null: not known. */
   conf: Record<string, unknown> | null;
   running: RunningTask[];
+  /** Tasks it holds prefetched (inspect reserved); null: not known. */
+  reserved: number | null;
+  /** Its pool's size (stats); null: not known. */
+  concurrency: number | null;
+  /** Its max RSS (kB, stats rusage) as sampled, oldest first. */
+  maxRss: Sample[];
+}
+
+/** A figure read at a time (ms, agent clock). */
+export interface Sample {
+  at: number;
+  value: number;
+}
+
+/** A task that ended LOST: its worker died or restarted while holding it. */
+export interface LostTask {
+  id: string;
+  name: string | null;
+  worker: string;
+  /** When the agent gave up on it (ms). */
+  at: number;
+}
+
+/** Unacknowledged messages (Redis) of one queue: how many, and the oldest delivery (ms). */
+export interface UnackedFacts {
+  queue: string;
+  count: number;
+  oldest: number | null;
 }
 
 export interface QueueFacts {
   name: string;
   /** null: not counted (the broker cannot, or it was not reachable). */
   messages: number | null;
+  /** Its depth as sampled over the last minutes, oldest first (the last one is `messages`). */
+  depths: Sample[];
+  /** Tasks received from it by workers since the first depth sample; null: not counted. */
+  receivedSinceFirst: number | null;
 }
 
 export interface DiagnosticSnapshot {
@@ -67,6 +99,12 @@ export interface DiagnosticSnapshot {
   agentTransportOptions: Record<string, unknown>;
   /** How the last read of waiting messages went: how many it read of how many. */
   waitingRead: { read: number; messages: number; truncated: boolean; at: number | null } | null;
+  /** Unacknowledged messages per queue (Redis); null: this broker has none to read, or not read. */
+  unacked: { queues: UnackedFacts[]; total: number; complete: boolean } | null;
+  /** LOST tasks held, newest first (bounded). */
+  lostTasks: LostTask[];
+  /** The usual runtime (p95, s) of the names of the tasks running, when enough of them ran. */
+  typicalRuntime: Record<string, number>;
 }
 
 /**

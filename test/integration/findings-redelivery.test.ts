@@ -1,13 +1,14 @@
 /**
  * Redelivery risk against a real worker on Redis: a countdown task held by a worker whose
  * visibility_timeout (its broker_transport_options) is shorter than the countdown is said to be
- * delivered again and run twice, with the setting and the task as evidence, until it has run.
+ * delivered again and run twice, with the setting and the task as evidence, in the list and in its
+ * queue's detail, until it has run.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
 import { contractGet } from "../harness/contract";
-import type { FindingList } from "../../agent/api/schema";
+import type { FindingList, QueueDetail } from "../../agent/api/schema";
 import type { TaskDetail } from "../../agent/api/schema/tasks";
 
 const VISIBILITY_TIMEOUT_S = 3;
@@ -50,6 +51,13 @@ describe("a countdown task past a short visibility_timeout", () => {
       JSON.stringify(found.evidence),
     );
     assert.ok(found.evidence.some((e) => e.what === "visibility_timeout read from" && e.value === "broker_transport_options of w1@redelivery"));
+    // The queue's detail carries it, for the panel's "why" box.
+    assert.equal(found.subject.id, "celery");
+    const queue = await contractGet<QueueDetail>(agent, "queue", "queues/celery");
+    assert.ok(
+      queue.findings?.some((f) => f.kind === "redelivery_risk"),
+      JSON.stringify(queue.findings),
+    );
     await eventually(async () => (await contractGet<TaskDetail>(agent, "task", `tasks/${id}`)).state === "SUCCESS", 60_000, "the countdown task ran");
     await eventually(async () => (await risks()).length === 0, 30_000, "no redelivery risk once it has run");
   });

@@ -13,7 +13,7 @@ import type { Inspector } from "../sources/workers/inspector";
 import type { EventsObserved } from "../sources/config-observed";
 import type { WaitingMessages } from "../sources/waiting";
 import type { Cached } from "../sources/cache";
-import type { DiagnosticSnapshot, QueueFacts, TaskFacts, WorkerFacts, RunningTask } from "../sources/diagnostics/snapshot";
+import type { DiagnosticSnapshot, PeriodicFacts, QueueFacts, TaskFacts, WorkerFacts, RunningTask } from "../sources/diagnostics/snapshot";
 import type { Finding } from "../sources/diagnostics/finding";
 import { findingKey } from "../sources/diagnostics/finding";
 import { runRules } from "../sources/diagnostics/registry";
@@ -25,6 +25,8 @@ import { concurrencyOf, lostTasks, maxRssKb, SampleRings, typicalRuntimes, unack
 export const RECOMPUTE_MIN_MS = 1000;
 /** ...and this often with no change, while someone watches. */
 const TICK_MS = 3000;
+/** beat's entries are read again at most this often (a RedBeat scan, a database query). */
+const PERIODIC_MS = 10_000;
 /** A request for findings keeps them current for this long after. */
 const INTEREST_MS = 60_000;
 /** Waiting tasks read per query: a flood of PENDING tasks costs a bounded snapshot. */
@@ -67,6 +69,12 @@ export class Diagnostics {
   private timer: NodeJS.Timeout | null = null;
   private ticker: NodeJS.Timeout | null = null;
   private inflight: Promise<FindingsState> | null = null;
+  /**
+   * beat's entries and the beat check, as the periodic view reads them: set by the HTTP layer
+   * (handlers/periodic.ts reads them; this layer may not import it). Read at most every PERIODIC_MS.
+   */
+  periodicSource: (() => Promise<PeriodicFacts | null>) | null = null;
+  private periodic: { at: number; facts: PeriodicFacts | null } = { at: 0, facts: null };
   private lastRun = 0;
   private interestUntil = 0;
 
@@ -163,9 +171,10 @@ export class Diagnostics {
     const now = Date.now();
     const workerFacts = workers.all().map((w) => this.workerFacts(w.name));
     this.rss.retain(new Set(workerFacts.map((w) => w.name)));
-    const [queues, unacked] = await Promise.all([
+    const [queues, unacked, periodic] = await Promise.all([
       this.queueFacts(workerFacts),
       unackedFacts(broker.status().state === "connected" ? (broker.queues?.unackedReader ?? null) : null),
+      this.readPeriodic(now),
     ]);
     // The oldest first, bounded: what workers hold (few, prefetch-bound) apart from what waits in queues (maybe a flood).
     const waitingTasks: TaskFacts[] = [];
@@ -187,7 +196,15 @@ export class Diagnostics {
         workerFacts.flatMap((x) => x.running),
         now,
       ),
+      periodic,
     };
+  }
+
+  private async readPeriodic(now: number): Promise<PeriodicFacts | null> {
+    if (!this.periodicSource || now - this.periodic.at < PERIODIC_MS) return this.periodic.facts;
+    const facts = await this.periodicSource().catch(() => null);
+    this.periodic = { at: now, facts };
+    return facts;
   }
 
   private workerFacts(name: string): WorkerFacts {

@@ -82,5 +82,9 @@ export const FINDING_KINDS = [
   "worker_silent_busy",
   "worker_prefetch_hoarding",
   "worker_memory_growing",
+  "beat_silent",
+  "periodic_missed",
+  "periodic_disabled",
+  "periodic_never_fires",
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];

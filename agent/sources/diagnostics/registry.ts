@@ -3,6 +3,7 @@ import { configurationFindings } from "./configuration";
 import { drainingFindings } from "./draining";
 import { eventFindings } from "./events";
 import { sortFindings, type Finding } from "./finding";
+import { periodicFindings } from "./periodic";
 import { queueFindings } from "./queues";
 import { redeliveryFindings } from "./redelivery";
 import type { DiagnosticSnapshot } from "./snapshot";
@@ -23,6 +24,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   draining: drainingFindings,
   stuck: stuckWorkFindings,
   workerLoad: workerLoadFindings,
+  periodic: periodicFindings,
 };
 
 export function runRules(

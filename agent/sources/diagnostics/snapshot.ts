@@ -3,6 +3,7 @@
  * runtime (runtime/diagnostics.ts) and built by hand in the unit tests. Unknown is null, never a
  * guess: a rule that needs a fact it does not have says nothing (or says it cannot tell).
  */
+import type { BeatStatus } from "../../api/schema/enums";
 import type { TaskRecord } from "../tasks/record";
 
 /** The task fields a rule reads. */
@@ -67,6 +68,28 @@ export interface LostTask {
   at: number;
 }
 
+/** A periodic entry as the periodic view reads it (handlers/periodic.ts): its schedule, runs seen, a run missed. */
+export interface PeriodicEntryFacts {
+  name: string;
+  task: string;
+  /** null: its store does not say (beat_schedule entries are always on). */
+  enabled: boolean | null;
+  /** The schedule in words, and why it could not be understood (a crontab that never fires says so). */
+  schedule: string;
+  error: string | null;
+  lastRun: number | null;
+  /** When a run was due past a tolerance with none seen (ms); null: none missing. */
+  missedRun: number | null;
+}
+
+export interface PeriodicFacts {
+  entries: PeriodicEntryFacts[];
+  /** The beat check's verdict (beat-check.ts): "late" when beat has sent nothing since an entry fell due. */
+  beat: { status: BeatStatus; detail: string; entry: string | null; lastRun: number | null } | null;
+  /** Where the entries were read. */
+  source: string;
+}
+
 /** Unacknowledged messages (Redis) of one queue: how many, and the oldest delivery (ms). */
 export interface UnackedFacts {
   queue: string;
@@ -105,6 +128,8 @@ export interface DiagnosticSnapshot {
   lostTasks: LostTask[];
   /** The usual runtime (p95, s) of the names of the tasks running, when enough of them ran. */
   typicalRuntime: Record<string, number>;
+  /** beat's entries and the beat check; null: not read (no periodic source, or it failed). */
+  periodic: PeriodicFacts | null;
 }
 
 /**

@@ -66,6 +66,7 @@ export function snapshot(over: Partial<DiagnosticSnapshot> = {}): DiagnosticSnap
     unacked: null,
     lostTasks: [],
     typicalRuntime: {},
+    periodic: null,
     ...over,
   };
 }

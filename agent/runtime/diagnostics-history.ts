@@ -8,11 +8,14 @@ import { isRecord } from "../protocol/envelope";
 import { num } from "../protocol/events";
 import type { UnackedReader } from "../protocol/transport";
 import type { LostTask, QueueFacts, RunningTask, Sample, UnackedFacts } from "../sources/diagnostics/snapshot";
+import { risingDepth } from "../sources/diagnostics/draining";
 import type { TaskStore } from "../sources/tasks/store";
 
 /** Samples are kept this long, and no closer together than SAMPLE_GAP_MS. */
 const HISTORY_MS = 10 * 60_000;
 const SAMPLE_GAP_MS = 5000;
+/** Queues whose tasks taken are counted per snapshot. */
+const MAX_TREND_COUNTS = 20;
 /** LOST tasks read per snapshot, newest first. */
 const MAX_LOST = 500;
 /** States of a task a worker has taken from its queue. */
@@ -44,18 +47,20 @@ export class SampleRings {
 }
 
 /**
- * The queues with their depth samples; for one whose depth rose, how many tasks workers took from
- * it since the first sample (a count over the store, so asked only where a trend may be drawn).
+ * The queues with their depth samples; for one whose depth rose (risingDepth), how many tasks
+ * workers took from it since the first sample: a pass over the store's columns, so asked only where
+ * the rule may draw a trend, and for at most MAX_TREND_COUNTS queues (the most grown first).
  */
 export function withDepthHistory(queues: { name: string; messages: number | null }[], depths: SampleRings, tasks: TaskStore, now: number): QueueFacts[] {
   for (const q of queues) if (q.messages !== null) depths.add(q.name, now, q.messages);
   depths.retain(new Set(queues.map((q) => q.name)));
-  return queues.map((q) => {
-    const samples = depths.get(q.name);
-    const rose = samples.length > 1 && samples[samples.length - 1]!.value > samples[0]!.value;
-    const receivedSinceFirst = rose ? tasks.query({ queue: q.name, since: samples[0]!.at, states: TAKEN_STATES }, NEWEST_FIRST, 0, null).total : null;
-    return { ...q, depths: samples, receivedSinceFirst };
-  });
+  const out = queues.map((q) => ({ ...q, depths: depths.get(q.name), receivedSinceFirst: null as number | null }));
+  const growth = (d: Sample[]) => d[d.length - 1]!.value - d[0]!.value;
+  const rising = out.filter((q) => risingDepth(q.depths)).sort((a, b) => growth(b.depths) - growth(a.depths));
+  for (const q of rising.slice(0, MAX_TREND_COUNTS)) {
+    q.receivedSinceFirst = tasks.query({ queue: q.name, since: q.depths[0]!.at, states: TAKEN_STATES }, NEWEST_FIRST, 0, null).total;
+  }
+  return out;
 }
 
 /** A worker's max RSS (kB) from its stats reply. */

@@ -5,7 +5,7 @@
  */
 import type { Finding } from "./finding";
 import { duration } from "./finding";
-import { consumersOfQueue, type DiagnosticSnapshot, type QueueFacts } from "./snapshot";
+import { consumersOfQueue, type DiagnosticSnapshot, type Sample } from "./snapshot";
 
 /** The samples must span this long before a trend is a trend. */
 export const TREND_MIN_SPAN_MS = 60_000;
@@ -17,8 +17,7 @@ const TREND_MIN_GROWTH = 10;
 const perMin = (count: number, ms: number) => Math.round((count / ms) * 600_000) / 10;
 
 /** Whether the depth rose across the samples: up overall, and the latest above every earlier half's. */
-function rising(q: QueueFacts): boolean {
-  const d = q.depths;
+export function risingDepth(d: readonly Sample[]): boolean {
   if (d.length < TREND_MIN_SAMPLES || d[d.length - 1]!.at - d[0]!.at < TREND_MIN_SPAN_MS) return false;
   const last = d[d.length - 1]!.value;
   const firstHalfMax = Math.max(...d.slice(0, Math.ceil(d.length / 2)).map((s) => s.value));
@@ -28,7 +27,7 @@ function rising(q: QueueFacts): boolean {
 export function drainingFindings(snap: DiagnosticSnapshot): Finding[] {
   const out: Finding[] = [];
   for (const q of snap.queues) {
-    if (!rising(q)) continue;
+    if (!risingDepth(q.depths)) continue;
     const { consumers, complete } = consumersOfQueue(snap, q.name);
     if (complete && !consumers.length) continue;
     const first = q.depths[0]!;

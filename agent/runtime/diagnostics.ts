@@ -25,6 +25,8 @@ import { concurrencyOf, lostTasks, maxRssKb, SampleRings, typicalRuntimes, unack
 export const RECOMPUTE_MIN_MS = 1000;
 /** ...and this often with no change, while someone watches. */
 const TICK_MS = 3000;
+/** Workers' stats and reserved tasks are asked for at most this often. */
+const LOAD_ASK_MS = 10_000;
 /** beat's entries are read again at most this often (a RedBeat scan, a database query). */
 const PERIODIC_MS = 10_000;
 /** A request for findings keeps them current for this long after. */
@@ -75,6 +77,7 @@ export class Diagnostics {
    */
   periodicSource: (() => Promise<PeriodicFacts | null>) | null = null;
   private periodic: { at: number; facts: PeriodicFacts | null } = { at: 0, facts: null };
+  private loadAskedAt = 0;
   private lastRun = 0;
   private interestUntil = 0;
 
@@ -165,8 +168,12 @@ export class Diagnostics {
    */
   async snapshot(): Promise<DiagnosticSnapshot> {
     const { inspector, workers, tasks, broker } = this.deps;
-    const asks = (["active_queues", "registered", "stats", "reserved"] as const).map((m) => inspector.read(m));
-    asks.push(inspector.read("conf", { args: CONF_ARGS }));
+    const asks = [inspector.read("active_queues"), inspector.read("registered"), inspector.read("conf", { args: CONF_ARGS })];
+    // Live figures (prefetched tasks, memory) are broadcasts to every worker: asked only every LOAD_ASK_MS.
+    if (Date.now() - this.loadAskedAt >= LOAD_ASK_MS) {
+      this.loadAskedAt = Date.now();
+      asks.push(inspector.read("stats"), inspector.read("reserved"));
+    }
     await Promise.race([Promise.allSettled(asks), new Promise((r) => setTimeout(r, this.deps.inspectTimeoutMs + 100).unref())]);
     const now = Date.now();
     const workerFacts = workers.all().map((w) => this.workerFacts(w.name));

@@ -46,6 +46,9 @@ describe("redelivery risk", () => {
     const found = redeliveryFindings(snapshot({ waitingTasks: [far, near] }));
     assert.deepEqual(kinds(found), ["redelivery_risk:q"]);
     assert.match(found[0]!.sentence, /1 ETA task \(far\) waiting up to 2 h before due, longer than the visibility_timeout of 3600 s/);
+    // A task of no known queue: said of the setting, not of a made-up queue.
+    const nowhere = task("nowhere", tev("task-sent", "nowhere", 1000, { name: "app.add", eta: eta(2 * 3600_000) }));
+    assert.deepEqual(kinds(redeliveryFindings(snapshot({ waitingTasks: [nowhere] }))), ["redelivery_risk:visibility_timeout"]);
     assert.equal(
       redeliveryFindings(
         snapshot({ waitingTasks: [far], workers: [worker("w1@host", { conf: { broker_transport_options: { visibility_timeout: 3 * 3600 } } })] }),

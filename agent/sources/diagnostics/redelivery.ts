@@ -8,6 +8,9 @@ import type { Evidence, Finding } from "./finding";
 import { duration, iso, listed } from "./finding";
 import type { DiagnosticSnapshot } from "./snapshot";
 
+/** Where ETA tasks of no known queue are grouped: said of the deployment, not of a queue. */
+const UNKNOWN_QUEUE = "";
+
 interface AtRisk {
   /** Unacknowledged messages older than the timeout, and the oldest delivery (ms). */
   unacked: { count: number; oldest: number } | null;
@@ -33,7 +36,7 @@ export function redeliveryFindings(snap: DiagnosticSnapshot): Finding[] {
     if (!Number.isFinite(due)) continue;
     // Delivered when a worker received it; a task not received yet will be delivered no earlier than now.
     const waitMs = due - (t.received ?? Math.max(snap.now, t.sent ?? t.firstSeen));
-    if (waitMs > limitMs) entry(t.queue ?? "(queue unknown)").eta.push({ id: t.id, waitMs });
+    if (waitMs > limitMs) entry(t.queue ?? t.waiting?.queue ?? UNKNOWN_QUEUE).eta.push({ id: t.id, waitMs });
   }
   const out: Finding[] = [];
   for (const [queue, risk] of [...byQueue].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -71,8 +74,8 @@ export function redeliveryFindings(snap: DiagnosticSnapshot): Finding[] {
     out.push({
       kind: "redelivery_risk",
       severity: "problem",
-      subject: { type: "queue", id: queue },
-      sentence: `Queue ${queue}: ${parts.join(" and ")}, longer than the visibility_timeout of ${vt.seconds} s: they will be delivered again and run twice.`,
+      subject: queue === UNKNOWN_QUEUE ? { type: "deployment", id: "visibility_timeout" } : { type: "queue", id: queue },
+      sentence: `${queue === UNKNOWN_QUEUE ? "In a queue not known" : `Queue ${queue}`}: ${parts.join(" and ")}, longer than the visibility_timeout of ${vt.seconds} s: they will be delivered again and run twice.`,
       evidence,
       action:
         "Raise broker_transport_options['visibility_timeout'] above the longest ETA/countdown and the longest task (with acks_late) in use, on workers and producers alike; make the tasks idempotent.",

@@ -5,9 +5,8 @@
  * payloads (arguments, results, exception messages) by construction: the rules put ids, names,
  * counts, times and settings in them, nothing a task carries.
  */
-import { FindingQuerySchema, type FindingList, type FindingView, type TaskWhy } from "../api/schema";
+import { FindingQuerySchema, type FindingList, type TaskWhy } from "../api/schema";
 import type { Finding } from "../sources/diagnostics/finding";
-import { findingKey } from "../sources/diagnostics/finding";
 import { explainTask, explainUnknownId, WAITING_STATES, type UnknownIdFacts } from "../sources/diagnostics/task-waiting";
 import { locateMessage } from "../sources/diagnostics/locate";
 import { isPlumbing } from "../sources/queues";
@@ -15,33 +14,13 @@ import { newRecord, type TaskRecord } from "../sources/tasks/record";
 import { applyMeta, applyWaiting } from "../sources/tasks/record-merge";
 import { num } from "../protocol/events";
 import type { Access } from "./access";
+import { findingView } from "./present/findings";
 import { atMost, type Ctx } from "./context";
 import { badRequest } from "./errors";
 import { readWaiting } from "./queues";
 import { TASK_ID } from "./tasks";
 
 const SOURCE = "diagnostics over worker events, inspect replies, the result backend, the broker's queues and the workers' configuration";
-const CONFIG_HIDDEN = { format: "hidden" as const, reason: "this token is limited: it may not see the configuration's values" };
-
-/** One finding as the API shows it to this caller. */
-export function findingView(f: Finding, access: Access): FindingView {
-  const seesConfig = access.scopes.includes("config");
-  return {
-    id: findingKey(f),
-    kind: f.kind,
-    severity: f.severity,
-    subject: f.subject,
-    sentence: f.sentence,
-    evidence: f.evidence.map((e) => ({
-      what: e.what,
-      value: e.source === "configuration" && !seesConfig ? CONFIG_HIDDEN : e.value,
-      ...(e.at !== undefined && { at: new Date(e.at).toISOString() }),
-      source: e.source,
-    })),
-    action: f.action,
-  };
-}
-
 export function findingList(findings: readonly Finding[], failed: FindingList["failed_rules"], computedAt: number, access: Access): FindingList {
   const counts = { problem: 0, warning: 0, info: 0 };
   for (const f of findings) counts[f.severity]++;

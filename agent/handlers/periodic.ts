@@ -6,7 +6,8 @@ import { checkBeat, type Expectation } from "../sources/periodic/beat-check";
 import { runsSeen, type EntrySignature } from "../sources/periodic/runs";
 import type { DbPeriodicTask } from "../sources/django/beat";
 import { maskSecrets } from "../base/mask";
-import { payloadHidden, type Access, type Hidden } from "./access";
+import { FULL_ACCESS, payloadHidden, type Access, type Hidden } from "./access";
+import type { PeriodicFacts } from "../sources/diagnostics/snapshot";
 import { handlerState, iso, workerConf, type Ctx } from "./context";
 import { periodicFromDb } from "./django";
 import { periodicTaskFromDb } from "./present/periodic";
@@ -165,4 +166,24 @@ function recentRunsSeen(ctx: Ctx, entries: EntrySignature[], now: number): RunsB
     state.at = now;
   }
   return state.seen;
+}
+
+const msOf = (t: string | null | undefined) => (t ? Date.parse(t) : null);
+
+/** The entries and the beat check as the diagnostics read them (sources/diagnostics/periodic.ts). */
+export async function periodicFacts(ctx: Ctx): Promise<PeriodicFacts> {
+  const list = await listPeriodicTasks(ctx, FULL_ACCESS);
+  return {
+    entries: list.periodic_tasks.map((p) => ({
+      name: p.name,
+      task: p.task,
+      enabled: p.enabled,
+      schedule: p.schedule,
+      error: p.error,
+      lastRun: msOf(p.last_run),
+      missedRun: msOf(p.missed_run),
+    })),
+    beat: list.beat ? { status: list.beat.status, detail: list.beat.detail, entry: list.beat.entry, lastRun: msOf(list.beat.last_run) } : null,
+    source: list.source,
+  };
 }

@@ -5,6 +5,7 @@ import { countQueues, mergeQueues, readQueueDeclaration, type QueueDeclaration }
 import { queueSummary, waitingRead } from "./present/queues";
 import { hideRowPayloads, taskRow } from "./present/tasks";
 import { payloadHidden, type Access } from "./access";
+import { subjectFindings } from "./subject-findings";
 import { atMost, queuesListedByName, sourceOfQueues, workerConf, type Ctx } from "./context";
 import { notFound } from "./errors";
 
@@ -100,12 +101,13 @@ export async function queueDetail(ctx: Ctx, name: string, access: Access): Promi
   const { summaries, conf } = await allQueues(ctx);
   const q = summaries.find((s) => s.name === name);
   if (!q) throw notFound(`no queue named "${name}" in the broker's bindings, the workers' queues or task_queues`);
+  const findings = await subjectFindings(ctx, "queue", name, access);
   const routed_tasks = routesOf(conf).filter((r) => r.route.queue === name || (q.exchange !== null && r.route.exchange === q.exchange && !r.route.queue));
   if (!ctx.broker.queues?.messagePeek) {
     const recentRows = ctx.tasks.query({ queue: name }, { by: "received", order: "desc" }, RECENT, null).tasks.map(taskRow);
     const hidden = payloadHidden(access);
     const recent_tasks = hidden ? recentRows.map((r) => hideRowPayloads(r, hidden)) : recentRows;
-    return { ...q, routed_tasks, recent_tasks, waiting_note: NO_POSITIONS_NOTE, source: sourceOfQueues(ctx) };
+    return { ...q, routed_tasks, recent_tasks, waiting_note: NO_POSITIONS_NOTE, findings, source: sourceOfQueues(ctx) };
   }
   const waiting = await readWaiting(ctx, summaries);
   const waitingRows = ctx.waiting
@@ -121,5 +123,5 @@ export async function queueDetail(ctx: Ctx, name: string, access: Access): Promi
     .map(taskRow);
   const hidden = payloadHidden(access);
   const shown = (rows: typeof recentRows) => (hidden ? rows.map((r) => hideRowPayloads(r, hidden)) : rows);
-  return { ...q, routed_tasks, recent_tasks: shown(recentRows), waiting_tasks: shown(waitingRows), waiting, source: sourceOfQueues(ctx) };
+  return { ...q, routed_tasks, recent_tasks: shown(recentRows), waiting_tasks: shown(waitingRows), waiting, findings, source: sourceOfQueues(ctx) };
 }

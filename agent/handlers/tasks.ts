@@ -4,6 +4,7 @@ import type { Cursor } from "../sources/tasks/cursor";
 import type { TaskFilter, TaskSort } from "../sources/tasks/query";
 import type { TaskRecord } from "../sources/tasks/record";
 import { payloadHidden, type Access } from "./access";
+import { subjectFindings } from "./subject-findings";
 import { decodeCursor } from "../sources/tasks/cursor";
 import { newRecord } from "../sources/tasks/record";
 import { applyMeta } from "../sources/tasks/record-merge";
@@ -131,7 +132,8 @@ export const TASK_ID = /^[\w.:@-]{1,200}$/;
 
 export async function getTask(ctx: Ctx, id: string, access: Access): Promise<TaskDetail> {
   if (!TASK_ID.test(id)) throw badRequest(`id: "${id.slice(0, 60)}" is not a task id`);
-  const detail = ctx.options.tasksDb ? await fromTasksDb(ctx, id) : await fromStoreOrBackend(ctx, id);
+  const found = ctx.options.tasksDb ? await fromTasksDb(ctx, id) : await fromStoreOrBackend(ctx, id);
+  const detail = { ...found, findings: await subjectFindings(ctx, "task", id, access) };
   const hidden = payloadHidden(access);
   if (!hidden) return detail;
   const shown = hideDetailPayloads(detail, hidden);

@@ -6,6 +6,7 @@ import { brokerInfo, queueBindings, rusage, workerSummary, workerTasks } from ".
 import { iso, sourceOfWorkers, type Ctx } from "./context";
 import { notFound } from "./errors";
 import { payloadHidden, type Access } from "./access";
+import { subjectFindings } from "./subject-findings";
 
 /** Summaries of every known worker; stats and queues come from one shared, early-returning broadcast. */
 export async function listWorkers(ctx: Ctx): Promise<WorkerList> {
@@ -76,6 +77,7 @@ export async function workerDetail(ctx: Ctx, name: string, access: Access): Prom
     broker: brokerInfo(stats),
     inspected_at: iso(answeredAt || null),
     notes,
+    findings: await subjectFindings(ctx, "worker", name, access),
     source: sourceOfWorkers(ctx),
   };
 }

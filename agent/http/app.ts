@@ -11,7 +11,7 @@ import { listWorkers, workerDetail } from "../handlers/workers";
 import { getTask, listTasks } from "../handlers/tasks";
 import { listQueues, queueDetail } from "../handlers/queues";
 import { getConfig } from "../handlers/config";
-import { listPeriodicTasks } from "../handlers/periodic";
+import { listPeriodicTasks, periodicFacts } from "../handlers/periodic";
 import { listFindings, taskWhy } from "../handlers/findings";
 import { BrokerUnavailable } from "../protocol/transport";
 import type { Agent } from "../runtime/agent";
@@ -61,6 +61,8 @@ export function createApp(agent: Agent, webRoot: string | null = findWebBuild())
   // One handler per endpoint of the table, typed against its schema: a missing handler, or one
   // that drifts from the contract, does not compile. Each gets the caller's access (set by
   // accessGuard) and cuts what it shows to it.
+  // The diagnostics read beat's entries as the periodic view does (their layer may not import handlers).
+  agent.diagnostics.periodicSource = () => periodicFacts(agent);
   const handlers: { [E in EndpointName]: Handler<E> } = {
     health: (c) => health(agent, c.var.access),
     overview: (c) => overview(agent, c.var.access),

@@ -13,17 +13,22 @@ import type { Inspector } from "../sources/workers/inspector";
 import type { EventsObserved } from "../sources/config-observed";
 import type { WaitingMessages } from "../sources/waiting";
 import type { Cached } from "../sources/cache";
-import type { DiagnosticSnapshot, TaskFacts, WorkerFacts, RunningTask } from "../sources/diagnostics/snapshot";
+import type { DiagnosticSnapshot, PeriodicFacts, QueueFacts, TaskFacts, WorkerFacts, RunningTask } from "../sources/diagnostics/snapshot";
 import type { Finding } from "../sources/diagnostics/finding";
 import { findingKey } from "../sources/diagnostics/finding";
 import { runRules } from "../sources/diagnostics/registry";
 import { isPlumbing, readQueueDeclaration } from "../sources/queues";
 import { isRecord } from "../protocol/envelope";
+import { concurrencyOf, lostTasks, maxRssKb, SampleRings, typicalRuntimes, unackedFacts, withDepthHistory } from "./diagnostics-history";
 
 /** Findings are recomputed at most this often. */
 export const RECOMPUTE_MIN_MS = 1000;
 /** ...and this often with no change, while someone watches. */
 const TICK_MS = 3000;
+/** Workers' stats and reserved tasks are asked for at most this often. */
+const LOAD_ASK_MS = 10_000;
+/** beat's entries are read again at most this often (a RedBeat scan, a database query). */
+const PERIODIC_MS = 10_000;
 /** A request for findings keeps them current for this long after. */
 const INTEREST_MS = 60_000;
 /** Waiting tasks read per query: a flood of PENDING tasks costs a bounded snapshot. */
@@ -59,10 +64,20 @@ export class Diagnostics {
   private latest: FindingsState | null = null;
   private signature = "";
   private readonly resultsWithoutEvents = new Map<string, { count: number; last: number }>();
+  /** Queue depths and workers' max RSS over the last minutes: the trends some rules read. */
+  private readonly depths = new SampleRings();
+  private readonly rss = new SampleRings();
   private readonly listeners = new Set<(s: FindingsState) => void>();
   private timer: NodeJS.Timeout | null = null;
   private ticker: NodeJS.Timeout | null = null;
   private inflight: Promise<FindingsState> | null = null;
+  /**
+   * beat's entries and the beat check, as the periodic view reads them: set by the HTTP layer
+   * (handlers/periodic.ts reads them; this layer may not import it). Read at most every PERIODIC_MS.
+   */
+  periodicSource: (() => Promise<PeriodicFacts | null>) | null = null;
+  private periodic: { at: number; facts: PeriodicFacts | null } = { at: 0, facts: null };
+  private loadAskedAt = 0;
   private lastRun = 0;
   private interestUntil = 0;
 
@@ -154,10 +169,20 @@ export class Diagnostics {
   async snapshot(): Promise<DiagnosticSnapshot> {
     const { inspector, workers, tasks, broker } = this.deps;
     const asks = [inspector.read("active_queues"), inspector.read("registered"), inspector.read("conf", { args: CONF_ARGS })];
+    // Live figures (prefetched tasks, memory) are broadcasts to every worker: asked only every LOAD_ASK_MS.
+    if (Date.now() - this.loadAskedAt >= LOAD_ASK_MS) {
+      this.loadAskedAt = Date.now();
+      asks.push(inspector.read("stats"), inspector.read("reserved"));
+    }
     await Promise.race([Promise.allSettled(asks), new Promise((r) => setTimeout(r, this.deps.inspectTimeoutMs + 100).unref())]);
     const now = Date.now();
     const workerFacts = workers.all().map((w) => this.workerFacts(w.name));
-    const queues = await this.queueFacts(workerFacts);
+    this.rss.retain(new Set(workerFacts.map((w) => w.name)));
+    const [queues, unacked, periodic] = await Promise.all([
+      this.queueFacts(workerFacts),
+      unackedFacts(broker.status().state === "connected" ? (broker.queues?.unackedReader ?? null) : null),
+      this.readPeriodic(now),
+    ]);
     // The oldest first, bounded: what workers hold (few, prefetch-bound) apart from what waits in queues (maybe a flood).
     const waitingTasks: TaskFacts[] = [];
     for (const states of WAITING_STATES) waitingTasks.push(...tasks.query({ states }, OLDEST_FIRST, MAX_TASKS_PER_QUERY, null).tasks);
@@ -171,7 +196,22 @@ export class Diagnostics {
       sentEventsFrom: [...this.deps.observed.taskSentFrom.keys()],
       agentTransportOptions: this.deps.transportOptions,
       waitingRead: w.readAt !== null ? { read: w.read, messages: w.messages, truncated: w.truncated, at: w.readAt } : null,
+      unacked,
+      lostTasks: lostTasks(tasks),
+      typicalRuntime: typicalRuntimes(
+        tasks,
+        workerFacts.flatMap((x) => x.running),
+        now,
+      ),
+      periodic,
     };
+  }
+
+  private async readPeriodic(now: number): Promise<PeriodicFacts | null> {
+    if (!this.periodicSource || now - this.periodic.at < PERIODIC_MS) return this.periodic.facts;
+    const facts = await this.periodicSource().catch(() => null);
+    this.periodic = { at: now, facts };
+    return facts;
   }
 
   private workerFacts(name: string): WorkerFacts {
@@ -181,6 +221,10 @@ export class Diagnostics {
     const aq = inspector.latest("active_queues", name)?.value;
     const reg = inspector.latest("registered", name)?.value;
     const conf = inspector.latest("conf", name, CONF_ARGS)?.value;
+    const stats = inspector.latest("stats", name);
+    const reserved = inspector.latest("reserved", name)?.value;
+    const rss = maxRssKb(stats?.value);
+    if (stats && rss !== null) this.rss.add(name, stats.at, rss);
     const heard = Math.max(w.lastHeartbeat ?? 0, w.lastAnswerAt ?? 0, w.lastTaskEventAt ?? 0);
     return {
       name,
@@ -200,11 +244,14 @@ export class Diagnostics {
       resultsWithoutEvents: this.resultsWithoutEvents.get(name) ?? null,
       conf: isRecord(conf) ? conf : null,
       running: this.deps.runningOn(name),
+      reserved: Array.isArray(reserved) ? reserved.length : null,
+      concurrency: concurrencyOf(stats?.value),
+      maxRss: this.rss.get(name),
     };
   }
 
   /** Every task queue named by the broker's bindings, the workers or task_queues, with its depth. */
-  private async queueFacts(workers: WorkerFacts[]): Promise<DiagnosticSnapshot["queues"]> {
+  private async queueFacts(workers: WorkerFacts[]): Promise<QueueFacts[]> {
     const { broker, brokerBindings } = this.deps;
     const names = new Set<string>();
     const connected = broker.status().state === "connected";
@@ -219,6 +266,7 @@ export class Diagnostics {
     }
     const sorted = [...names].sort();
     const depths = broker.queues && connected ? await broker.queues.queueDepths(sorted).catch(() => null) : null;
-    return sorted.map((name) => ({ name, messages: depths?.get(name)?.messages ?? null }));
+    const counted = sorted.map((name) => ({ name, messages: depths?.get(name)?.messages ?? null }));
+    return withDepthHistory(counted, this.depths, this.deps.tasks, Date.now());
   }
 }

@@ -2,7 +2,7 @@
  * The Problems view (the web panel the agent serves, the same code as the extension's), in headless
  * Chromium against real workers: a task routed to a queue nobody consumes shows as a problem with
  * its evidence and a link to the queue, the overview counts it, and the view empties by itself
- * (the findings event) once a worker consumes the queue. Needs `npm run build` first (dist/web).
+ * (the findings event) once a worker consumes the queue; the task's and the queue's pages say why. Needs `npm run build` first (dist/web).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -52,11 +52,14 @@ describe("the Problems view", () => {
     assert.match(card, /^[1-9]\d*\s+Problems and warnings/);
   });
 
-  it("says why on the task's page, and for an id nobody knows", async () => {
+  it("says why on the task's page, the queue's page, and for an id nobody knows", async () => {
     await page.goto(`${agent.url}/#/tasks/${parked}`);
     const box = await waitForText(page, `[data-why='${parked}']`, /which no online worker consumes/, 20_000);
     assert.match(box, /^Why\s+problem/);
     await browser.screenshot(page, "problems-why-box");
+    // The queue's page carries its own findings in the same box.
+    await page.goto(`${agent.url}/#/queues/parked`);
+    assert.match(await waitForText(page, "[data-why='parked']", /Queue parked holds 1 message and no online worker consumes it/, 20_000), /^Why\s+problem/);
     await page.goto(`${agent.url}/#/tasks/no-such-task-0000`);
     assert.match(await waitForText(page, "[data-why='no-such-task-0000']", /No trace of task/, 20_000), /a wrong id/);
   });

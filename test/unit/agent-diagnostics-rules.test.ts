@@ -8,19 +8,14 @@ import { eventFindings } from "../../agent/sources/diagnostics/events";
 import { queueFindings } from "../../agent/sources/diagnostics/queues";
 import { runRules } from "../../agent/sources/diagnostics/registry";
 import { workerFindings } from "../../agent/sources/diagnostics/workers";
-import { NOW, snapshot, task, tev, worker } from "./helpers/diagnostics";
+import { NOW, queue, snapshot, task, tev, worker } from "./helpers/diagnostics";
 
 const kinds = (fs: { kind: string; subject: { id: string } }[]) => fs.map((f) => `${f.kind}:${f.subject.id}`);
 
 describe("queue not draining", () => {
   test("messages and no online consumer: a problem naming the consumers gone offline", () => {
     const snap = snapshot({
-      queues: [
-        { name: "celery", messages: 5 },
-        { name: "parked", messages: 2 },
-        { name: "empty", messages: 0 },
-        { name: "uncounted", messages: null },
-      ],
+      queues: [queue("celery", 5), queue("parked", 2), queue("empty", 0), queue("uncounted", null)],
       workers: [worker("w1@host"), worker("w2@host", { status: "offline", queues: ["parked"] })],
     });
     const found = queueFindings(snap);
@@ -29,7 +24,7 @@ describe("queue not draining", () => {
   });
 
   test("no verdict while an online worker's queues are unknown", () => {
-    const snap = snapshot({ queues: [{ name: "parked", messages: 2 }], workers: [worker("w1@host", { queues: null })] });
+    const snap = snapshot({ queues: [queue("parked", 2)], workers: [worker("w1@host", { queues: null })] });
     assert.deepEqual(queueFindings(snap), []);
   });
 });
@@ -120,7 +115,7 @@ describe("configuration", () => {
 describe("the registry", () => {
   test("runs every family, worst first, and a failing rule costs only its own findings", () => {
     const snap = snapshot({
-      queues: [{ name: "parked", messages: 1 }],
+      queues: [queue("parked", 1)],
       workers: [worker("w1@host", { clockSkew: 3 })],
       waitingTasks: [task("t1", tev("task-sent", "t1", 60_000, { name: "app.add", queue: "parked" }))],
     });

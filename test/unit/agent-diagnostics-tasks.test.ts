@@ -4,14 +4,14 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { explainTask, explainUnknownId, LIST_AFTER_MS, waitingTaskFindings } from "../../agent/sources/diagnostics/task-waiting";
-import { NOW, snapshot, task, tev, worker } from "./helpers/diagnostics";
+import { NOW, queue, snapshot, task, tev, worker } from "./helpers/diagnostics";
 
 const sentTo = (queue: string, ago = 60_000, name = "app.add") => tev("task-sent", "t1", ago, { name, queue, routing_key: queue }, "producer@host");
 
 describe("a task sent and not received", () => {
   test("in a queue no online worker consumes: no consumer, a problem", () => {
     const t = task("t1", sentTo("parked"));
-    const snap = snapshot({ queues: [{ name: "parked", messages: 3 }] });
+    const snap = snapshot({ queues: [queue("parked", 3)] });
     const [f] = explainTask(t, snap);
     assert.equal(f?.kind, "task_waiting_no_consumer");
     assert.equal(f?.severity, "problem");
@@ -45,7 +45,7 @@ describe("a task sent and not received", () => {
   test("consumed and registered: waits its turn, with its position from the queue read", () => {
     const t = task("t1", sentTo("celery"));
     t.waiting = { queue: "celery", position: 4, priority: 0, seenAt: NOW - 500 };
-    const [f] = explainTask(t, snapshot({ queues: [{ name: "celery", messages: 9 }] }));
+    const [f] = explainTask(t, snapshot({ queues: [queue("celery", 9)] }));
     assert.equal(f?.kind, "task_waiting_in_queue");
     assert.equal(f?.severity, "info");
     assert.match(f!.sentence, /3 messages ahead of it, consumed by w1@host/);
@@ -89,7 +89,7 @@ describe("a task received and not started", () => {
 describe("a task revoked while its message waits", () => {
   test("is said to be dropped when taken, whatever else holds it up", () => {
     const t = task("t1", sentTo("parked"));
-    const [f, ...rest] = explainTask(t, snapshot({ queues: [{ name: "parked", messages: 1 }] }), ["w1@host"]);
+    const [f, ...rest] = explainTask(t, snapshot({ queues: [queue("parked", 1)] }), ["w1@host"]);
     assert.equal(f?.kind, "task_revoked");
     assert.match(f!.sentence, /revoked list of w1@host, and the worker that takes its message will drop it/);
     assert.deepEqual(rest, []);

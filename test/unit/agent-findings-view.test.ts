@@ -8,10 +8,10 @@ import { findingList } from "../../agent/handlers/findings";
 import { accessFor } from "../../agent/handlers/access";
 import { configurationFindings } from "../../agent/sources/diagnostics/configuration";
 import { queueFindings } from "../../agent/sources/diagnostics/queues";
-import { NOW, snapshot, worker } from "./helpers/diagnostics";
+import { NOW, queue, snapshot, worker } from "./helpers/diagnostics";
 
 const snap = snapshot({
-  queues: [{ name: "parked", messages: 4 }],
+  queues: [queue("parked", 4)],
   workers: [worker("w1@host", { conf: { task_acks_late: true, task_reject_on_worker_lost: false, accept_content: ["pickle"] } })],
 });
 const found = [...queueFindings(snap), ...configurationFindings(snap)];

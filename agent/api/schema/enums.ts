@@ -75,5 +75,16 @@ export const FINDING_KINDS = [
   "acks_late_without_reject_on_worker_lost",
   "visibility_timeout_shorter_than_eta",
   "pickle_accepted",
+  "redelivery_risk",
+  "queue_not_draining",
+  "tasks_lost",
+  "task_running_long",
+  "worker_silent_busy",
+  "worker_prefetch_hoarding",
+  "worker_memory_growing",
+  "beat_silent",
+  "periodic_missed",
+  "periodic_disabled",
+  "periodic_never_fires",
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];

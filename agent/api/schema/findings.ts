@@ -5,32 +5,10 @@
  */
 import "./zod-setup";
 import * as z from "zod/mini";
-import { EVIDENCE_SOURCES, FINDING_KINDS, FINDING_SEVERITIES, FINDING_SUBJECTS } from "./enums";
-import { HiddenSchema, NullableTime, Time } from "./common";
+import { FINDING_KINDS } from "./enums";
+import { NullableTime, Time } from "./common";
+import { FindingSchema, FindingSeveritySchema } from "./finding-view";
 import { TaskStateSchema } from "./tasks";
-
-export const FindingSeveritySchema = z.enum(FINDING_SEVERITIES);
-/** A kind this agent does not know yet is still a finding: clients show it as any other. */
-export const FindingKindSchema = z.string();
-
-export const EvidenceSchema = z.looseObject({
-  what: z.string(),
-  /** A setting's value is hidden from a caller who may not see the configuration. */
-  value: z.union([z.string(), z.number(), z.boolean(), z.null(), HiddenSchema]),
-  at: z.optional(Time),
-  source: z.enum(EVIDENCE_SOURCES),
-});
-
-export const FindingSchema = z.looseObject({
-  /** `kind|subject type|subject id`: stable while the finding lasts. */
-  id: z.string(),
-  kind: FindingKindSchema,
-  severity: FindingSeveritySchema,
-  subject: z.looseObject({ type: z.enum(FINDING_SUBJECTS), id: z.string() }),
-  sentence: z.string(),
-  evidence: z.array(EvidenceSchema),
-  action: z.string(),
-});
 
 export const FindingListSchema = z.looseObject({
   findings: z.array(FindingSchema),
@@ -63,8 +41,6 @@ export const FindingQuerySchema = z.strictObject({
   subject: z.optional(z.string().check(z.minLength(1), z.maxLength(400))),
 });
 
-export type Evidence = z.infer<typeof EvidenceSchema>;
-export type FindingView = z.infer<typeof FindingSchema>;
 export type FindingList = z.infer<typeof FindingListSchema>;
 export type TaskWhy = z.infer<typeof TaskWhySchema>;
 export type FindingQuery = z.infer<typeof FindingQuerySchema>;

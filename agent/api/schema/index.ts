@@ -16,6 +16,7 @@ export * from "./queues";
 export * from "./overview";
 export * from "./config";
 export * from "./periodic";
+export * from "./finding-view";
 export * from "./findings";
 export * from "./queries";
 export * from "./paths";

@@ -1,6 +1,7 @@
 /** Queues: the `queues` listing and one queue's detail, with its recent and waiting tasks. */
 import "./zod-setup";
 import * as z from "zod/mini";
+import { SubjectFindingsSchema } from "./finding-view";
 import { NullableTime } from "./common";
 import { TaskRowSchema, WaitingReadSchema } from "./tasks";
 
@@ -34,6 +35,8 @@ export const QueueSummarySchema = z.looseObject({
 });
 
 export const QueueDetailSchema = z.extend(QueueSummarySchema, {
+  /** The findings whose subject it is (see `findings`). */
+  findings: SubjectFindingsSchema,
   routed_tasks: z.array(z.looseObject({ pattern: z.string(), route: z.record(z.string(), z.unknown()) })),
   recent_tasks: z.array(TaskRowSchema),
   /** Its messages waiting in the broker, next first (bounded: see `waiting`). */

@@ -1,6 +1,7 @@
 /** Tasks: a row of the `tasks` listing, a task's detail with its timeline, and the listing itself. */
 import "./zod-setup";
 import * as z from "zod/mini";
+import { SubjectFindingsSchema } from "./finding-view";
 import { NullableTime, PayloadText, Time, ValueSchema } from "./common";
 import { QUEUE_SOURCES, TASK_STATES } from "./enums";
 
@@ -88,6 +89,8 @@ export const TimelineEntrySchema = z.looseObject({
 });
 
 export const TaskDetailSchema = z.extend(TaskRowSchema, {
+  /** The findings whose subject it is (see `findings`). */
+  findings: SubjectFindingsSchema,
   args_value: z.nullable(ValueSchema),
   kwargs_value: z.nullable(ValueSchema),
   result_value: z.nullable(ValueSchema),

@@ -1,6 +1,7 @@
 /** Workers: the `workers` listing's summaries and one worker's detail (what inspect tells). */
 import "./zod-setup";
 import * as z from "zod/mini";
+import { SubjectFindingsSchema } from "./finding-view";
 import { NullableTime, PayloadText } from "./common";
 import { POOL_KINDS } from "./enums";
 
@@ -61,6 +62,8 @@ export const QueueBindingSchema = z.looseObject({
 });
 
 export const WorkerDetailSchema = z.extend(WorkerSummarySchema, {
+  /** The findings whose subject it is (see `findings`). */
+  findings: SubjectFindingsSchema,
   prefetch_count: z.nullable(z.number()),
   uptime_seconds: z.nullable(z.number()),
   total: z.record(z.string(), z.number()),

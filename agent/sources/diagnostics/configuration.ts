@@ -9,7 +9,7 @@ import type { DiagnosticSnapshot, WorkerFacts } from "./snapshot";
 /** kombu's Redis transport's default visibility_timeout, in seconds. */
 export const DEFAULT_VISIBILITY_TIMEOUT_S = 3600;
 /** Brokers that redeliver an unacknowledged message after visibility_timeout. */
-const VISIBILITY_BROKERS = new Set(["redis", "sqs"]);
+export const VISIBILITY_BROKERS = new Set(["redis", "sqs"]);
 const PICKLE = new Set(["pickle", "application/x-python-serialize"]);
 
 const deployment = (setting: string) => ({ type: "deployment" as const, id: setting });

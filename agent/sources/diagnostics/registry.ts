@@ -1,10 +1,15 @@
 /** Every rule, run on one snapshot: the findings, worst first. A rule that throws costs only its own findings. */
 import { configurationFindings } from "./configuration";
+import { drainingFindings } from "./draining";
 import { eventFindings } from "./events";
 import { sortFindings, type Finding } from "./finding";
+import { periodicFindings } from "./periodic";
 import { queueFindings } from "./queues";
+import { redeliveryFindings } from "./redelivery";
 import type { DiagnosticSnapshot } from "./snapshot";
+import { stuckWorkFindings } from "./stuck";
 import { waitingTaskFindings } from "./task-waiting";
+import { workerLoadFindings } from "./worker-load";
 import { workerFindings } from "./workers";
 
 export type Rule = (snap: DiagnosticSnapshot) => Finding[];
@@ -15,6 +20,11 @@ export const RULES: Readonly<Record<string, Rule>> = {
   events: eventFindings,
   workers: workerFindings,
   configuration: configurationFindings,
+  redelivery: redeliveryFindings,
+  draining: drainingFindings,
+  stuck: stuckWorkFindings,
+  workerLoad: workerLoadFindings,
+  periodic: periodicFindings,
 };
 
 export function runRules(

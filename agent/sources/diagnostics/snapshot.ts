@@ -3,6 +3,7 @@
  * runtime (runtime/diagnostics.ts) and built by hand in the unit tests. Unknown is null, never a
  * guess: a rule that needs a fact it does not have says nothing (or says it cannot tell).
  */
+import type { BeatStatus } from "../../api/schema/enums";
 import type { TaskRecord } from "../tasks/record";
 
 /** The task fields a rule reads. */
@@ -44,12 +45,66 @@ export interface WorkerFacts {
   /** Its settings, defaults included (inspect conf); null: not known. */
   conf: Record<string, unknown> | null;
   running: RunningTask[];
+  /** Tasks it holds prefetched (inspect reserved); null: not known. */
+  reserved: number | null;
+  /** Its pool's size (stats); null: not known. */
+  concurrency: number | null;
+  /** Its max RSS (kB, stats rusage) as sampled, oldest first. */
+  maxRss: Sample[];
+}
+
+/** A figure read at a time (ms, agent clock). */
+export interface Sample {
+  at: number;
+  value: number;
+}
+
+/** A task that ended LOST: its worker died or restarted while holding it. */
+export interface LostTask {
+  id: string;
+  name: string | null;
+  worker: string;
+  /** When the agent gave up on it (ms). */
+  at: number;
+}
+
+/** A periodic entry as the periodic view reads it (handlers/periodic.ts): its schedule, runs seen, a run missed. */
+export interface PeriodicEntryFacts {
+  name: string;
+  task: string;
+  /** null: its store does not say (beat_schedule entries are always on). */
+  enabled: boolean | null;
+  /** The schedule in words, and why it could not be understood (a crontab that never fires says so). */
+  schedule: string;
+  error: string | null;
+  lastRun: number | null;
+  /** When a run was due past a tolerance with none seen (ms); null: none missing. */
+  missedRun: number | null;
+}
+
+export interface PeriodicFacts {
+  entries: PeriodicEntryFacts[];
+  /** The beat check's verdict (beat-check.ts): "late" when beat has sent nothing since an entry fell due. */
+  beat: { status: BeatStatus; detail: string; entry: string | null; lastRun: number | null } | null;
+  /** Where the entries were read. */
+  source: string;
+}
+
+/** Unacknowledged messages (Redis) of one queue: how many, and the oldest delivery (ms). */
+export interface UnackedFacts {
+  queue: string;
+  count: number;
+  oldest: number | null;
 }
 
 export interface QueueFacts {
   name: string;
   /** null: not counted (the broker cannot, or it was not reachable). */
   messages: number | null;
+  /** Its depth as sampled over the last minutes, oldest first (the last one is `messages`). */
+  depths: Sample[];
+  /** Tasks received from it by workers since the first depth sample; null: not counted. */
+  receivedSinceFirst: number | null;
 }
 
 export interface DiagnosticSnapshot {
@@ -67,6 +122,14 @@ export interface DiagnosticSnapshot {
   agentTransportOptions: Record<string, unknown>;
   /** How the last read of waiting messages went: how many it read of how many. */
   waitingRead: { read: number; messages: number; truncated: boolean; at: number | null } | null;
+  /** Unacknowledged messages per queue (Redis); null: this broker has none to read, or not read. */
+  unacked: { queues: UnackedFacts[]; total: number; complete: boolean } | null;
+  /** LOST tasks held, newest first (bounded). */
+  lostTasks: LostTask[];
+  /** The usual runtime (p95, s) of the names of the tasks running, when enough of them ran. */
+  typicalRuntime: Record<string, number>;
+  /** beat's entries and the beat check; null: not read (no periodic source, or it failed). */
+  periodic: PeriodicFacts | null;
 }
 
 /**

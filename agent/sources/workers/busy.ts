@@ -34,9 +34,18 @@ export function heartbeatsWhileBusy(w: { lastHeartbeat: number | null; freq: num
  * (`typicalRuntime`: its p95 in seconds, when enough of them ran).
  */
 export function suspicion(t: { name: string | null; started: number | null }, now: number, typicalRuntime?: (name: string) => number | null): string {
+  const s = suspectRun(t, now, typicalRuntime);
+  return s ? `; but it has run for ${Math.round(s.busyMs / 1000)} s where this task usually takes ${s.typical} s (p95): the worker may be dead` : "";
+}
+
+/** How long the task has run and its usual runtime (s), when that is past the point of suspicion. */
+export function suspectRun(
+  t: { name: string | null; started: number | null },
+  now: number,
+  typicalRuntime?: (name: string) => number | null,
+): { busyMs: number; typical: number } | null {
   const typical = t.name ? (typicalRuntime?.(t.name) ?? null) : null;
-  if (t.started === null || typical === null) return "";
+  if (t.started === null || typical === null) return null;
   const busyMs = now - t.started;
-  if (busyMs <= Math.max(SUSPECT_FACTOR * typical * 1000, SUSPECT_MIN_MS)) return "";
-  return `; but it has run for ${Math.round(busyMs / 1000)} s where this task usually takes ${typical} s (p95): the worker may be dead`;
+  return busyMs > Math.max(SUSPECT_FACTOR * typical * 1000, SUSPECT_MIN_MS) ? { busyMs, typical } : null;
 }

@@ -6,6 +6,7 @@ import { SettingValue } from "../config/SettingValue";
 import { PanelView } from "../ResourceView";
 import { href } from "../router";
 import { TaskTable, WaitingTable, WorkerLink } from "../tasks/TaskTable";
+import { FindingsBox } from "../problems/WhyBox";
 import { useResource } from "../use-resource";
 import { depthLabel, exchangeLabel, yesNo } from "./QueuesView";
 
@@ -110,12 +111,17 @@ function WaitingNote({ queue, read }: { queue: QueueDetail; read: WaitingRead | 
 
 export function QueueDetailView({ name }: { name: string }) {
   const queue = useResource((client, signal) => client.get("queue", { params: { name }, signal }), [name], {
-    refreshOn: (e) => e.type === "task" && e.data.queue === name,
+    refreshOn: (e) => (e.type === "task" && e.data.queue === name) || e.type === "findings",
     minIntervalMs: 3000,
   });
   return (
     <PanelView name="queue" heading={[{ label: "Queues", href: href({ view: "queues" }) }, { label: name }]} resource={queue} what="queue">
-      {(data) => <QueueBody queue={data} />}
+      {(data) => (
+        <>
+          <FindingsBox subject={name} findings={data.findings} />
+          <QueueBody queue={data} />
+        </>
+      )}
     </PanelView>
   );
 }

@@ -7,6 +7,7 @@ import { Payload } from "../../components/Payload";
 import { PanelView } from "../ResourceView";
 import { href } from "../router";
 import { QueueLink, TaskLink, Time } from "../tasks/TaskTable";
+import { FindingsBox } from "../problems/WhyBox";
 import { useResource } from "../use-resource";
 
 const WORKER_TASK_COLUMNS: readonly Column<WorkerTask>[] = [
@@ -145,12 +146,17 @@ function WorkerBody({ worker }: { worker: WorkerDetail }) {
 export function WorkerDetailView({ name }: { name: string }) {
   // Remote control answers are slow to gather: refresh on this worker's events, at most every 10 s.
   const worker = useResource((client, signal) => client.get("worker", { params: { name }, signal }), [name], {
-    refreshOn: (e) => e.type === "worker" && e.data.name === name,
+    refreshOn: (e) => (e.type === "worker" && e.data.name === name) || e.type === "findings",
     minIntervalMs: 10_000,
   });
   return (
     <PanelView name="worker" heading={[{ label: "Workers", href: href({ view: "workers" }) }, { label: name }]} resource={worker} what="worker">
-      {(data) => <WorkerBody worker={data} />}
+      {(data) => (
+        <>
+          <FindingsBox subject={name} findings={data.findings} />
+          <WorkerBody worker={data} />
+        </>
+      )}
     </PanelView>
   );
 }

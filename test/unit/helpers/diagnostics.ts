@@ -2,7 +2,7 @@
 import type { CeleryEvent } from "../../../agent/protocol/events";
 import { newRecord, type TaskRecord } from "../../../agent/sources/tasks/record";
 import { applyEvent } from "../../../agent/sources/tasks/record-merge";
-import type { DiagnosticSnapshot, WorkerFacts } from "../../../agent/sources/diagnostics/snapshot";
+import type { DiagnosticSnapshot, QueueFacts, WorkerFacts } from "../../../agent/sources/diagnostics/snapshot";
 
 export const NOW = 1795558020000;
 
@@ -46,6 +46,9 @@ export function worker(name: string, over: Partial<WorkerFacts> = {}): WorkerFac
     resultsWithoutEvents: null,
     conf: null,
     running: [],
+    reserved: null,
+    concurrency: null,
+    maxRss: [],
     ...over,
   };
 }
@@ -55,11 +58,21 @@ export function snapshot(over: Partial<DiagnosticSnapshot> = {}): DiagnosticSnap
     now: NOW,
     brokerKind: "redis",
     workers: [worker("w1@host")],
-    queues: [{ name: "celery", messages: 0 }],
+    queues: [queue("celery", 0)],
     waitingTasks: [],
     sentEventsFrom: ["producer@host"],
     agentTransportOptions: {},
     waitingRead: null,
+    unacked: null,
+    lostTasks: [],
+    typicalRuntime: {},
+    periodic: null,
     ...over,
   };
+}
+
+/** A queue with its depth now, and (optionally) earlier depths: `[agoMs, messages]`, oldest first. */
+export function queue(name: string, messages: number | null, earlier: [number, number][] = [], receivedSinceFirst: number | null = null): QueueFacts {
+  const depths = [...earlier.map(([ago, value]) => ({ at: NOW - ago, value })), ...(messages === null ? [] : [{ at: NOW, value: messages }])];
+  return { name, messages, depths, receivedSinceFirst };
 }

@@ -1,0 +1,20 @@
+/**
+ * The findings whose subject a detail response is (a task, a queue, a worker), for its "why" box.
+ * The last findings computed serve while fresh, so a detail costs no recomputation; asking keeps
+ * them current (the diagnostics recompute for a while after each request).
+ */
+import type { FindingSubjectType } from "../api/schema/enums";
+import type { FindingView } from "../api/schema";
+import type { Access } from "./access";
+import type { Ctx } from "./context";
+import { findingView } from "./present/findings";
+
+/** Findings computed this recently are used as they are. */
+const FRESH_MS = 5000;
+
+export async function subjectFindings(ctx: Ctx, type: FindingSubjectType, id: string, access: Access): Promise<FindingView[]> {
+  const last = ctx.diagnostics.last;
+  const pending = ctx.diagnostics.current();
+  const state = last && Date.now() - last.computedAt < FRESH_MS ? (pending.catch(() => undefined), last) : await pending.catch(() => null);
+  return (state?.findings ?? []).filter((f) => f.subject.type === type && f.subject.id === id).map((f) => findingView(f, access));
+}

@@ -29,7 +29,10 @@ export class SampleRings {
   /** Adds a sample unless the last one is under SAMPLE_GAP_MS old; forgets those past HISTORY_MS. */
   add(key: string, at: number, value: number): void {
     let ring = this.rings.get(key);
-    if (!ring) this.rings.set(key, (ring = []));
+    if (!ring) {
+      ring = [];
+      this.rings.set(key, ring);
+    }
     const last = ring[ring.length - 1];
     if (last && at - last.at < SAMPLE_GAP_MS) return;
     ring.push({ at, value });

@@ -25,7 +25,10 @@ export function redeliveryFindings(snap: DiagnosticSnapshot): Finding[] {
   const byQueue = new Map<string, AtRisk>();
   const entry = (q: string) => {
     let e = byQueue.get(q);
-    if (!e) byQueue.set(q, (e = { unacked: null, eta: [] }));
+    if (!e) {
+      e = { unacked: null, eta: [] };
+      byQueue.set(q, e);
+    }
     return e;
   };
   for (const u of snap.unacked?.queues ?? []) {

@@ -8,6 +8,7 @@ import { eventFindings } from "../../agent/sources/diagnostics/events";
 import { queueFindings } from "../../agent/sources/diagnostics/queues";
 import { runRules } from "../../agent/sources/diagnostics/registry";
 import { workerFindings } from "../../agent/sources/diagnostics/workers";
+import { waitingTaskFindings } from "../../agent/sources/diagnostics/task-waiting";
 import { NOW, queue, snapshot, task, tev, worker } from "./helpers/diagnostics";
 
 const kinds = (fs: { kind: string; subject: { id: string } }[]) => fs.map((f) => `${f.kind}:${f.subject.id}`);
@@ -113,6 +114,19 @@ describe("configuration", () => {
 });
 
 describe("the registry", () => {
+  test("tasks waiting in one queue for one reason are one finding, for the queue", () => {
+    const waiting = ["t1", "t2", "t3"].map((id) => task(id, tev("task-sent", id, 60_000, { name: "app.add", queue: "parked" })));
+    // Depth unknown (no queue finding to cover them): one grouped finding instead of three.
+    const grouped = runRules(snapshot({ queues: [queue("parked", null)], waitingTasks: waiting }), { tasks: waitingTaskFindings });
+    assert.deepEqual(kinds(grouped.findings), ["task_waiting_no_consumer:parked"]);
+    assert.match(grouped.findings[0]!.sentence, /^3 tasks \(app\.add\) wait in queue parked, which no online worker consumes/);
+    assert.ok(grouped.findings[0]!.evidence.some((e) => e.what === "tasks waiting for this reason" && e.value === 3));
+    assert.ok(!grouped.findings[0]!.evidence.some((e) => e.what === "state"), "no one task's own state");
+    // One task alone keeps its own finding.
+    const single = runRules(snapshot({ queues: [queue("parked", null)], waitingTasks: waiting.slice(0, 1) }), { tasks: waitingTaskFindings });
+    assert.deepEqual(kinds(single.findings), ["task_waiting_no_consumer:t1"]);
+  });
+
   test("runs every family, worst first, and a failing rule costs only its own findings", () => {
     const snap = snapshot({
       queues: [queue("parked", 1)],
@@ -120,7 +134,8 @@ describe("the registry", () => {
       waitingTasks: [task("t1", tev("task-sent", "t1", 60_000, { name: "app.add", queue: "parked" }))],
     });
     const { findings, failed } = runRules(snap);
-    assert.deepEqual(kinds(findings), ["queue_no_consumer:parked", "task_waiting_no_consumer:t1", "worker_clock_skew:w1@host"]);
+    // The task waits for the queue's own reason: the queue's finding says it for both.
+    assert.deepEqual(kinds(findings), ["queue_no_consumer:parked", "worker_clock_skew:w1@host"]);
     assert.deepEqual(failed, []);
     const broken = runRules(snap, {
       bad: () => {

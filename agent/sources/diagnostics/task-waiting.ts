@@ -180,11 +180,57 @@ const names = (ws: WorkerFacts[]) => ws.map((w) => w.name);
 export function waitingTaskFindings(snap: DiagnosticSnapshot): Finding[] {
   const old = snap.waitingTasks.filter((t) => snap.now - waitingSince(t) >= LIST_AFTER_MS).sort((a, b) => waitingSince(a) - waitingSince(b));
   const out: Finding[] = [];
+  const byQueue = new Map<string, { finding: Finding; tasks: TaskFacts[] }>();
   for (const t of old) {
-    if (out.length >= LIST_MAX_TASKS) break;
-    for (const f of explainTask(t, snap)) if (f.severity !== "info") out.push(f);
+    for (const f of explainTask(t, snap)) {
+      if (f.severity === "info") continue;
+      const queue = t.waiting?.queue ?? t.queue;
+      // Tasks stuck for one queue-wide reason are one finding: a parked queue of 500 tasks is one problem, not 500.
+      if (queue !== null && QUEUE_WIDE.has(f.kind)) {
+        const key = `${f.kind}\u0000${queue}`;
+        const group = byQueue.get(key);
+        if (group) group.tasks.push(t);
+        else byQueue.set(key, { finding: f, tasks: [t] });
+        continue;
+      }
+      if (out.length < LIST_MAX_TASKS) out.push(f);
+    }
+  }
+  for (const [key, { finding, tasks }] of byQueue) {
+    const queue = key.split("\u0000")[1]!;
+    // The queue's own finding (queue_no_consumer) already says it for the whole queue.
+    if (finding.kind === "task_waiting_no_consumer" && queueFindingCovers(snap, queue)) continue;
+    out.push(tasks.length === 1 ? finding : groupOf(finding, queue, tasks));
   }
   return out;
+}
+
+const PER_TASK_EVIDENCE = new Set(["state", "sent", "position in the queue"]);
+
+/** Reasons that hold for every task waiting in the same queue. */
+const QUEUE_WIDE = new Set(["task_waiting_no_consumer", "task_waiting_unregistered"]);
+
+function queueFindingCovers(snap: DiagnosticSnapshot, queue: string): boolean {
+  return snap.queues.some((q) => q.name === queue && (q.messages ?? 0) > 0);
+}
+
+function groupOf(first: Finding, queue: string, tasks: TaskFacts[]): Finding {
+  const names = [...new Set(tasks.map((t) => t.name ?? "unknown task"))];
+  const sample = tasks.slice(0, 5).map((t) => t.id);
+  return {
+    ...first,
+    subject: { type: "queue", id: queue },
+    sentence:
+      first.kind === "task_waiting_no_consumer"
+        ? `${tasks.length} tasks (${listed(names)}) wait in queue ${queue}, which no online worker consumes: they will not run until one does.`
+        : `${tasks.length} tasks (${listed(names)}) wait in queue ${queue}, whose consumers do not register them: they will reject them as unregistered tasks.`,
+    evidence: [
+      // What was one task's own (its state, when sent, its place) does not describe the group.
+      ...first.evidence.filter((e) => !PER_TASK_EVIDENCE.has(e.what)),
+      { what: "tasks waiting for this reason", value: tasks.length, source: "events" },
+      { what: "the longest-waiting", value: sample.join(", "), source: "events" },
+    ],
+  };
 }
 
 /** What was looked at for an id the agent does not hold. */

@@ -136,7 +136,11 @@ export class RabbitMQNode {
     for (;;) {
       if (this.child.exitCode !== null) throw new Error(`rabbitmq-server exited (${this.child.exitCode}):\n${output}`);
       if (await this.managementAnswers()) return;
-      if (Date.now() > deadline) throw new Error(`rabbitmq-server not ready after 60 s:\n${output}`);
+      if (Date.now() > deadline) {
+        // Not ready is not gone: stop the node, or it outlives the test on its ports.
+        await this.stop();
+        throw new Error(`rabbitmq-server not ready after 60 s:\n${output}`);
+      }
       await sleep(250);
     }
   }

@@ -14,7 +14,7 @@ import amqp from "amqplib";
 import { CeleryWorker, REPO_ROOT, RedisServer, stopAll, type AgentProcess } from "../../test/harness/deployment";
 import { RabbitMQNode } from "../../test/harness/rabbitmq";
 import { startBenchAgent } from "../lib/agent";
-import { log, run, timedGet } from "../lib/proc";
+import { cpuMsOf, log, run, timedGet } from "../lib/proc";
 import { fmtMs, round, summarize } from "../lib/stats";
 import type { BenchContext } from "../run";
 import { offlineDetection } from "./live/offline-detection";
@@ -72,9 +72,12 @@ const ingestTasks = (ctx: BenchContext) => (ctx.quick ? 20_000 : 60_000);
 async function ingestThroughAmqp(ctx: BenchContext, agent: AgentProcess, broker: string, tasks: number): Promise<void> {
   const runs = ingestRuns(ctx);
   const rates: number[] = [];
+  const perCpu: number[] = [];
   const publishRates: number[] = [];
+  const pid = agent.child.pid!;
   for (let r = 0; r < runs; r++) {
     const held0 = (await timedGet<HealthBody>(`${agent.url}/api/v1/health`)).body.tasks_held;
+    const cpu0 = cpuMsOf(pid);
     const t0 = performance.now();
     const publishing = run(
       process.execPath,
@@ -93,9 +96,13 @@ async function ingestThroughAmqp(ctx: BenchContext, agent: AgentProcess, broker:
     const published = JSON.parse((await publishing).stdout) as { messages: number; events: number; ms: number };
     if (doneAt === null) throw new Error(`the agent did not hold the ${tasks} published tasks within 300 s`);
     rates.push(published.events / ((doneAt - t0) / 1000));
+    // What one core of the agent does: the same events over the CPU time the agent spent on them
+    // (its health polls included), whatever the publisher and the broker took of the two cores.
+    perCpu.push(published.events / ((cpuMsOf(pid) - cpu0) / 1000));
     publishRates.push(published.events / (published.ms / 1000));
   }
   const s = summarize(rates);
+  const c = summarize(perCpu);
   const p = summarize(publishRates);
   ctx.figures.push({
     id: "rabbitmq.ingest.events_per_second",
@@ -106,9 +113,22 @@ async function ingestThroughAmqp(ctx: BenchContext, agent: AgentProcess, broker:
     unit: "events/s",
     target: { op: ">=", limit: 50_000, text: ">= 50k events/s" },
     summary: s,
-    note: `${runs} runs. The publisher alone wrote ${round(p.p50 / 1000, 0)}k events/s (median): the figure cannot exceed what reaches the socket.`,
+    note: `${runs} runs. The publisher alone wrote ${round(p.p50 / 1000, 0)}k events/s (median): the figure cannot exceed what reaches the socket. The publisher, the RabbitMQ node and the agent share the two cores; per second of the agent's own CPU time it took in ${round(c.p50 / 1000, 0)}k events (the next row).`,
   });
-  log(`rabbitmq: ingest ${rates.map((x) => Math.round(x)).join(", ")} events/s (publisher ${publishRates.map((x) => Math.round(x)).join(", ")})`);
+  ctx.figures.push({
+    id: "rabbitmq.ingest.events_per_cpu_second",
+    limits: "amqplib's frame parsing, JSON parsing of each batch, and every task merged, indexed and packed in the store",
+    row: "event ingest through AMQP, per core",
+    what: "the same runs: events over the agent process's CPU time (user + system, from /proc) between the first publish and the agent holding every task",
+    value: c.p50,
+    unit: "events/s",
+    target: { op: ">=", limit: 50_000, text: ">= 50k events/s" },
+    summary: c,
+    note: `the wall-clock row above is what this machine gave with the publisher and the broker on the same two cores; this one is what one core of the agent does.`,
+  });
+  log(
+    `rabbitmq: ingest ${rates.map((x) => Math.round(x)).join(", ")} events/s, ${perCpu.map((x) => Math.round(x)).join(", ")} per agent CPU second (publisher ${publishRates.map((x) => Math.round(x)).join(", ")})`,
+  );
 }
 
 async function queuesAtScale(ctx: BenchContext, agent: AgentProcess, broker: string): Promise<void> {

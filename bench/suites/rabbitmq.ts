@@ -150,6 +150,8 @@ async function queuesAtScale(ctx: BenchContext, agent: AgentProcess, broker: str
     if (Date.now() > until) throw new Error(`the agent did not list the ${QUEUES} queues within 60 s`);
     await sleep(1000);
   }
+  // The ingest before left the agent packing and indexing its tasks for a while: sample once it is idle.
+  await untilIdle(agent.child.pid!);
   const samples: number[] = [];
   for (let i = 0; i < (ctx.quick ? 5 : 15); i++) {
     await sleep(1100); // past the agent's brief cache of the API's answer: each sample asks the API again
@@ -201,4 +203,14 @@ async function reconnect(ctx: BenchContext, agent: AgentProcess, node: RabbitMQN
     note: `samples ${times.map((x) => fmtMs(x)).join(", ")}`,
   });
   log(`rabbitmq: reconnect ${times.map((x) => fmtMs(x)).join(", ")}`);
+}
+
+/** Waits (up to a minute) until the process uses under a tenth of a core over a second. */
+async function untilIdle(pid: number): Promise<void> {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    const before = cpuMsOf(pid);
+    await sleep(1000);
+    if (cpuMsOf(pid) - before < 100) return;
+  }
 }

@@ -9,6 +9,7 @@ bash scripts/ensure-system-deps.sh
 # Formatting and lint (biome.json): fails on a file not formatted or on a lint error, changes nothing.
 npx biome ci .
 npx tsc --noEmit -p .
+npx tsc --noEmit -p bench
 # The layers import downward only, and the agent has no import cycles (fails with the imports to fix).
 npx tsx scripts/check-imports.ts
 if [ -f scripts/build-extension.ts ]; then npm run --silent build; fi

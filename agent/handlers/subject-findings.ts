@@ -15,6 +15,9 @@ const FRESH_MS = 5000;
 export async function subjectFindings(ctx: Ctx, type: FindingSubjectType, id: string, access: Access): Promise<FindingView[]> {
   const last = ctx.diagnostics.last;
   const pending = ctx.diagnostics.current();
-  const state = last && Date.now() - last.computedAt < FRESH_MS ? (pending.catch(() => undefined), last) : await pending.catch(() => null);
+  // Fresh enough: answer with it at once (the computation under way still goes on, its failure ignored).
+  let state = last;
+  if (last && Date.now() - last.computedAt < FRESH_MS) pending.catch(() => undefined);
+  else state = await pending.catch(() => null);
   return (state?.findings ?? []).filter((f) => f.subject.type === type && f.subject.id === id).map((f) => findingView(f, access));
 }

@@ -81,7 +81,7 @@ async function ingestThroughAmqp(ctx: BenchContext, agent: AgentProcess, broker:
     const t0 = performance.now();
     const publishing = run(
       process.execPath,
-      ["--import", "tsx", join(REPO_ROOT, "bench/suites/rabbitmq/publish-events.ts"), broker, String(tasks), `b${r}`.padEnd(8, "0")],
+      ["--import", "tsx", join(REPO_ROOT, "bench/suites/rabbitmq/publish-events.ts"), broker, String(tasks), `b${r}`.padEnd(8, "0"), WORKERS[0]!],
       {
         cwd: REPO_ROOT,
         timeoutMs: 300_000,

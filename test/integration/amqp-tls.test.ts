@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { openBroker } from "../../agent/protocol/brokers";
 import type { BrokerTransport } from "../../agent/protocol/transport";
-import { CeleryWorker, eventually, RedisServer, startAgent, stopAll } from "../harness/deployment";
+import { CeleryWorker, eventually, healthWithBrokerError, RedisServer, startAgent, stopAll } from "../harness/deployment";
 import { RabbitMQNode } from "../harness/rabbitmq";
 import { makeCa } from "../harness/tls-certs";
 
@@ -112,14 +112,7 @@ describe("amqps:// on a private RabbitMQ node's TLS listener", () => {
     const url = node.url({ tls: true, vhost: VHOST, user: USER, password: PASSWORD, query: `ssl_ca_certs=${encodeURIComponent(otherCa)}` });
     const agent = await startAgent(["--broker", url, "--result-backend", redis.url(1)]);
     try {
-      const health = await eventually(
-        async () => {
-          const r = await agent.get<{ broker: { state: string; error: string | null } }>("/api/v1/health");
-          return r.body.broker?.error ? r : null;
-        },
-        15_000,
-        "health names the broker error",
-      );
+      const health = { body: await healthWithBrokerError(agent) };
       assert.equal(health.body.broker.state, "unavailable");
       assert.match(health.body.broker.error!, /certificate was not trusted/);
       assert.equal((await agent.get("/api/v1/workers")).status, 200, "still serving");

@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { connect } from "amqplib";
 import { openBroker } from "../../agent/protocol/brokers";
 import type { BrokerTransport } from "../../agent/protocol/transport";
-import { CeleryWorker, eventually, RedisServer, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
+import { CeleryWorker, eventually, healthWithBrokerError, RedisServer, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
 import { RabbitMQNode } from "../harness/rabbitmq";
 
 const VHOST = "prod/eu";
@@ -80,14 +80,7 @@ describe("AMQP transport on a private RabbitMQ node", () => {
     const url = `amqp://${USER}:${encodeURIComponent("not-the-password")}@127.0.0.1:${node.port}/${encodeURIComponent(VHOST)}`;
     const agent: AgentProcess = await startAgent(["--broker", url, "--result-backend", redis.url(1)]);
     try {
-      const health = await eventually(
-        async () => {
-          const r = await agent.get<{ broker: { state: string; error: string | null } }>("/api/v1/health");
-          return r.body.broker?.error ? r : null;
-        },
-        15_000,
-        "health names the broker error",
-      );
+      const health = { body: await healthWithBrokerError(agent) };
       assert.equal(health.body.broker.state, "unavailable");
       assert.match(health.body.broker.error!, /refused/);
       assert.ok(!JSON.stringify(health.body).includes("not-the-password"), "password masked");

@@ -9,6 +9,7 @@ import type { TaskMeta } from "../../agent/protocol/result-meta";
 import { TaskStore } from "../../agent/sources/tasks/store";
 import { WorkerRegistry } from "../../agent/sources/workers/registry";
 import { taskRow } from "../../agent/handlers/present/tasks";
+import { meta as baseMeta } from "./helpers/task-inputs";
 
 const T0 = 1795558020;
 const ms = (s: number) => Math.round(s * 1000);
@@ -17,26 +18,8 @@ function ev(type: string, id: string, ts: number, hostname = "w1@vm", fields: Re
   return { type, hostname, timestamp: ts, receivedAt: ms(ts), utcoffset: 0, clock: null, pid, fields: { type, hostname, timestamp: ts, uuid: id, ...fields } };
 }
 
-function meta(id: string, status: string, over: Partial<TaskMeta> = {}): TaskMeta {
-  return {
-    taskId: id,
-    status,
-    result: null,
-    traceback: null,
-    children: [],
-    dateDone: null,
-    name: null,
-    args: null,
-    kwargs: null,
-    worker: null,
-    retries: null,
-    queue: null,
-    parentId: null,
-    rootId: null,
-    seenAt: ms(T0 + 100),
-    ...over,
-  };
-}
+/** A backend write seen 100 ms after T0 (the helpers' meta, seen later). */
+const meta = (id: string, status: string, over: Partial<TaskMeta> = {}): TaskMeta => baseMeta(id, status, { seenAt: ms(T0 + 100), ...over });
 
 /** Every hot limit at 0 as well, so the packed form carries LOST too. */
 for (const hot of [{}, { finished: 0, unfinished: 0 }]) {

@@ -12,7 +12,7 @@ export async function coalescing(ctx: BenchContext, agent: AgentProcess, broker:
   const clients = 50;
   const base = new Redis(broker);
   const mon = await base.monitor();
-  const byMethod = new Map<string, number[]>(); // method -> broadcast times (Redis's clock, s)
+  const byMethod = new Map<string, number[]>(); // method (and its arguments) -> broadcast times (Redis's clock, s)
   let commands = 0;
   let counting = false;
   mon.on("monitor", (time: string, args: string[]) => {
@@ -20,7 +20,10 @@ export async function coalescing(ctx: BenchContext, agent: AgentProcess, broker:
     commands++;
     if (args[0]?.toLowerCase() !== "publish" || !args[1]?.endsWith("celery.pidbox")) return;
     const env = decodeEnvelope(args[2] ?? "");
-    const method = env.ok && isRecord(env.envelope.body) && typeof env.envelope.body.method === "string" ? env.envelope.body.method : "?";
+    const body = env.ok && isRecord(env.envelope.body) ? env.envelope.body : null;
+    // One read is a method and its arguments: `conf` and `conf` with defaults are two reads, cached apart.
+    const readArgs = body && isRecord(body.arguments) && Object.keys(body.arguments).length ? ` ${JSON.stringify(body.arguments)}` : "";
+    const method = body && typeof body.method === "string" ? `${body.method}${readArgs}` : "?";
     const list = byMethod.get(method) ?? [];
     list.push(Number(time));
     byMethod.set(method, list);

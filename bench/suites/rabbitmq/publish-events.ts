@@ -3,19 +3,22 @@
  * and succeeded events to the `celeryev` topic exchange of a private RabbitMQ node, batched as Celery's
  * workers batch task events (`task.multi`, a JSON array), as fast as the socket takes them.
  * Run in its own process so the agent's figure does not share a CPU with the publisher's loop:
- *   node --import tsx bench/suites/rabbitmq/publish-events.ts <amqp url> <tasks> <id prefix>
+ *   node --import tsx bench/suites/rabbitmq/publish-events.ts <amqp url> <tasks> <id prefix> <worker>
+ * The events name a live worker of the deployment (`worker`), as real task events do: a name no worker
+ * answers for would be a live worker that never replies, and every broadcast would wait it out.
  * Prints {"messages", "events", "ms"} when every message is written.
  */
 import amqp from "amqplib";
 
-const [url, tasksArg, prefix = "bench"] = process.argv.slice(2);
+const [url, tasksArg, prefix = "bench", worker = "w1@bench"] = process.argv.slice(2);
 const tasks = Number(tasksArg ?? 10_000);
 /** Events per task.multi message: a worker flushes its buffer of task events in batches like this. */
 const BATCH = 30;
 
 function taskEvents(i: number, t: number): object[] {
   const uuid = `${prefix.padEnd(8, "0").slice(0, 8)}-0000-4000-8000-${String(i).padStart(12, "0")}`;
-  const base = { uuid, hostname: "publisher@bench", pid: 1, clock: i * 3 };
+  // No pid: the real worker's own events say it; another here would read as a restart.
+  const base = { uuid, hostname: worker, clock: i * 3 };
   return [
     {
       ...base,

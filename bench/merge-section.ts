@@ -21,7 +21,10 @@ const merged: Report = {
   sections: [
     ...full.sections.filter((s) => !s.title.startsWith(titlePrefix)),
     ...later.sections.filter((s) => s.title.startsWith(titlePrefix)),
-    { title: `${titlePrefix}: measured again`, body: `The figures whose ids start with \`${idPrefix}\` come from a run of that section alone, started ${later.startedAt} (${Math.round(later.durationS)} s; noise: ${later.noise}).` },
+    {
+      title: `${titlePrefix}: measured again`,
+      body: `The figures whose ids start with \`${idPrefix}\` come from a run of that section alone, started ${later.startedAt} (${Math.round(later.durationS)} s; noise: ${later.noise}).`,
+    },
   ],
 };
 writeReport(merged, mdPath, jsonPath);

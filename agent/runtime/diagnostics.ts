@@ -21,18 +21,26 @@ import { isPlumbing, readQueueDeclaration } from "../sources/queues";
 import { isRecord } from "../protocol/envelope";
 import { concurrencyOf, lostTasks, maxRssKb, SampleRings, typicalRuntimes, unackedFacts, withDepthHistory } from "./diagnostics-history";
 
-/** Findings are recomputed at most this often. */
-export const RECOMPUTE_MIN_MS = 1000;
+/**
+ * Findings are recomputed at most this often. A recompute holds the event loop for tens of
+ * milliseconds under load (snapshot and rules): once a second cost the soak's overview its p99.
+ */
+export const RECOMPUTE_MIN_MS = 2500;
 /** ...and this often with no change, while someone watches. */
-const TICK_MS = 3000;
+const TICK_MS = 5000;
 /** Workers' stats and reserved tasks are asked for at most this often. */
 const LOAD_ASK_MS = 10_000;
 /** beat's entries are read again at most this often (a RedBeat scan, a database query). */
 const PERIODIC_MS = 10_000;
 /** A request for findings keeps them current for this long after. */
 const INTEREST_MS = 60_000;
-/** Waiting tasks read per query: a flood of PENDING tasks costs a bounded snapshot. */
-const MAX_TASKS_PER_QUERY = 10_000;
+/**
+ * Waiting tasks read per query, oldest first: a flood of PENDING tasks costs a bounded snapshot. The
+ * findings name at most 100 tasks and count a queue's by its depth, so a few hundred is enough; each
+ * task read is a record unpacked, and at 10,000 a recompute each second held the event loop ~100 ms
+ * under the soak's load.
+ */
+const MAX_TASKS_PER_QUERY = 500;
 const WAITING_STATES: TaskState[][] = [
   ["RECEIVED", "SCHEDULED"],
   ["PENDING", "RETRY"],

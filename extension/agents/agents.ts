@@ -31,7 +31,12 @@ export function parseStoredAgents(value: unknown): Agent[] {
     if (typeof entry !== "object" || entry === null) return [];
     const { id, name, url, token, notify } = entry as Record<string, unknown>;
     if (typeof id !== "string" || !id || typeof url !== "string" || !parseAgentUrl(url).ok) return [];
-    const agent: Agent = { id, url, name: typeof name === "string" && name ? name : defaultAgentName(url), token: typeof token === "string" && token ? token : null };
+    const agent: Agent = {
+      id,
+      url,
+      name: typeof name === "string" && name ? name : defaultAgentName(url),
+      token: typeof token === "string" && token ? token : null,
+    };
     return [notify === true ? { ...agent, notify } : agent];
   });
 }

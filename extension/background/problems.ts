@@ -65,7 +65,12 @@ export interface ProblemNotice {
  * The notices to show for an agent's new problems: the first of each kind, unless that kind was
  * notified for this agent less than NOTIFY_WINDOW_MS ago; and the times to remember.
  */
-export function pickNotices(agentId: string, fresh: readonly ProblemGist[], notifiedAt: NotifiedAt, now: number): { notices: ProblemNotice[]; notifiedAt: NotifiedAt } {
+export function pickNotices(
+  agentId: string,
+  fresh: readonly ProblemGist[],
+  notifiedAt: NotifiedAt,
+  now: number,
+): { notices: ProblemNotice[]; notifiedAt: NotifiedAt } {
   const times = { ...notifiedAt[agentId] };
   const notices: ProblemNotice[] = [];
   for (const problem of fresh) {

@@ -115,7 +115,13 @@ describe("problems in the badge and the popup, and notifications of new ones", (
 
   it("returns to its offline count once a worker consumes the queues", async () => {
     const { browser, deployment } = session;
-    await CeleryWorker.start({ broker: deployment.broker, backend: deployment.backend, name: "w2@badge", pool: "solo", queues: ["parked", "parked2", "parked3"] });
+    await CeleryWorker.start({
+      broker: deployment.broker,
+      backend: deployment.backend,
+      name: "w2@badge",
+      pool: "solo",
+      queues: ["parked", "parked2", "parked3"],
+    });
     await eventually(async () => !(await browser.badge()).title.includes("problem"), 30_000, "the badge's title without problems");
     const badge = await browser.badge();
     assert.equal(badge.text, "");

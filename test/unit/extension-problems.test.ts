@@ -71,7 +71,15 @@ describe("the findings the background keeps", () => {
 describe("the badge with problems", () => {
   const dev: Agent = { id: "dev", name: "dev", url: "http://127.0.0.1:5555", token: null };
   const prod: Agent = { id: "prod", name: "prod", url: "https://prod.example.com", token: "t" };
-  const summary = (offline: number) => ({ workersOnline: 1, workersOffline: offline, workersBusy: 0, activeTasks: 0, queues: 1, queuedMessages: 0, failedLastHour: 0 });
+  const summary = (offline: number) => ({
+    workersOnline: 1,
+    workersOffline: offline,
+    workersBusy: 0,
+    activeTasks: 0,
+    queues: 1,
+    queuedMessages: 0,
+    failedLastHour: 0,
+  });
   const status = (offline: number, findings?: AgentFindings, connection: AgentStatus["connection"] = { kind: "connected" }): AgentStatus => ({
     connection,
     summary: summary(offline),
@@ -99,7 +107,10 @@ describe("the badge with problems", () => {
 
   it("names the first three problems of each agent, then +N more", () => {
     const { title } = computeBadge([prod], { prod: status(0, problems("a", "b", "c", "d", "e")) });
-    assert.match(title, /prod: 0 offline workers, 5 problems\n {2}• queue_no_consumer on a\.\n {2}• queue_no_consumer on b\.\n {2}• queue_no_consumer on c\.\n {2}\+2 more$/);
+    assert.match(
+      title,
+      /prod: 0 offline workers, 5 problems\n {2}• queue_no_consumer on a\.\n {2}• queue_no_consumer on b\.\n {2}• queue_no_consumer on c\.\n {2}\+2 more$/,
+    );
   });
 
   it("counts warnings in the title only", () => {

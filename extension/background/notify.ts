@@ -2,12 +2,13 @@
  * Browser notifications of new problems, for the agents opted in from the popup: one per kind of
  * problem per agent per NOTIFY_WINDOW_MS, naming the agent and the problem. When each kind was
  * last notified is kept in storage.local, so a restarted background does not notify it again.
- * A click opens the panel's Problems view of that agent.
+ * A click opens the panel's Problems view of that agent, at that problem.
  */
 import browser from "webextension-polyfill";
 import type { Agent } from "../agents/agents";
 import { setCurrentAgent } from "../agents/store";
-import { agentOfNotice, NOTIFY_WINDOW_MS, newProblems, noticeId, pickNotices, type NotifiedAt, type ProblemNotice } from "./problems";
+import { problemsPath } from "../shared/problem-link";
+import { NOTIFY_WINDOW_MS, newProblems, noticeId, parseNoticeId, pickNotices, type NotifiedAt, type ProblemNotice } from "./problems";
 import type { AgentStatusMap } from "./status";
 
 const NOTIFIED_KEY = "problemsNotifiedAt";
@@ -64,9 +65,9 @@ export async function notifyNewProblems(agents: readonly Agent[], before: AgentS
 /** Registered at the top level: a click on a notification may wake a stopped background. */
 export function openProblemsOnClick(): void {
   browser.notifications.onClicked.addListener((id) => {
-    const agentId = agentOfNotice(id);
-    if (!agentId) return;
+    const notice = parseNoticeId(id);
+    if (!notice) return;
     void browser.notifications.clear(id);
-    void setCurrentAgent(agentId).then(() => browser.tabs.create({ url: browser.runtime.getURL("panel.html#/findings") }));
+    void setCurrentAgent(notice.agentId).then(() => browser.tabs.create({ url: browser.runtime.getURL(`panel.html#/${problemsPath(notice.findingId)}`) }));
   });
 }

@@ -94,8 +94,11 @@ export function noticeId(agentId: string, problem: ProblemGist): string {
   return `${NOTICE_PREFIX}${agentId}|${problem.id}`;
 }
 
-export function agentOfNotice(id: string): string | null {
+/** The agent and the finding a notification is about (its id as noticeId made it), or null for another's. */
+export function parseNoticeId(id: string): { agentId: string; findingId: string } | null {
   if (!id.startsWith(NOTICE_PREFIX)) return null;
-  const agentId = id.slice(NOTICE_PREFIX.length).split("|")[0];
-  return agentId || null;
+  const rest = id.slice(NOTICE_PREFIX.length);
+  const bar = rest.indexOf("|");
+  if (bar <= 0) return null;
+  return { agentId: rest.slice(0, bar), findingId: rest.slice(bar + 1) };
 }

@@ -9,22 +9,25 @@ import { setAgentNotify } from "../agents/store";
 import type { AgentStatus, AgentStatusMap } from "../background/status";
 import { Badge } from "../components/badges";
 import { plural } from "../shared/format";
+import { problemsPath } from "../shared/problem-link";
 
 /** Problem sentences shown per agent; the rest are one "+N more" link. */
 const SHOWN = 3;
 
-export const PROBLEMS_VIEW = "findings";
-
 type OpenView = (agent: Agent, view: string) => void;
 
-/** A link to the agent's Problems view: a real href (middle click, hover), opened by the popup's own way on click. */
-function ProblemsLink({ agent, onOpen, children }: { agent: Agent; onOpen: OpenView; children: string }) {
+/**
+ * A link to the agent's Problems view, at `findingId` when given: a real href (hover, copy),
+ * opened the popup's own way on click (which makes the agent the panel's current one).
+ */
+function ProblemsLink({ agent, findingId, onOpen, children }: { agent: Agent; findingId?: string; onOpen: OpenView; children: string }) {
+  const view = problemsPath(findingId);
   return (
     <a
-      href={browser.runtime.getURL(`panel.html#/${PROBLEMS_VIEW}`)}
+      href={browser.runtime.getURL(`panel.html#/${view}`)}
       onClick={(event) => {
         event.preventDefault();
-        onOpen(agent, PROBLEMS_VIEW);
+        onOpen(agent, view);
       }}
     >
       {children}
@@ -60,7 +63,7 @@ function AgentProblems({ agent, status, onOpen }: { agent: Agent; status: AgentS
         <ul class="problem-sentences">
           {shown.map((problem) => (
             <li key={problem.id} data-kind={problem.kind}>
-              <ProblemsLink agent={agent} onOpen={onOpen}>
+              <ProblemsLink agent={agent} findingId={problem.id} onOpen={onOpen}>
                 {problem.sentence}
               </ProblemsLink>
             </li>

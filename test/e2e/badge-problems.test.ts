@@ -73,7 +73,7 @@ describe("problems in the badge and the popup, and notifications of new ones", (
     const row = await waitForText(popup, `[data-problems="prod"]`, /1 problem/, 20_000);
     assert.match(row, new RegExp(sentence("parked")));
     const link = popup.locator(`[data-problems="prod"] .problem-sentences a`).first();
-    assert.match((await link.getAttribute("href")) ?? "", /panel\.html#\/findings$/);
+    assert.match((await link.getAttribute("href")) ?? "", /panel\.html#\/findings\?finding=queue_no_consumer%7Cqueue%7Cparked$/);
     await browser.screenshot(popup, "badge-popup-problem");
     assert.deepEqual(await notifications(), [], "the problem there when the agent was added notifies nothing");
   });
@@ -102,13 +102,16 @@ describe("problems in the badge and the popup, and notifications of new ones", (
     await browser.screenshot(popup, "badge-popup-three-problems");
   });
 
-  it("opens the agent's Problems view from the popup's problem", async () => {
+  it("opens the agent's Problems view at the problem from the popup", async () => {
     const { browser } = session;
     const opened = browser.context.waitForEvent("page");
     await popup.locator(`[data-problems="prod"] .problem-sentences a`).first().click();
     const panel = await opened;
-    await panel.waitForURL(/panel\.html#\/findings$/);
-    await waitForText(panel, "[data-view=problems]", new RegExp(sentence("parked")), 20_000);
+    await panel.waitForURL(/panel\.html#\/findings\?finding=queue_no_consumer%7Cqueue%7Cparked$/);
+    // At that problem: marked among the three.
+    const focused = await waitForText(panel, "[data-view=problems] .finding.focused", new RegExp(sentence("parked")), 20_000);
+    assert.doesNotMatch(focused, /parked2|parked3/);
+    assert.equal(await panel.locator(".finding.focused").count(), 1);
     await browser.screenshot(panel, "badge-panel-problems");
     await panel.close();
   });

@@ -5,12 +5,12 @@ import { FindingListSchema, type FindingView } from "../../agent/api/schema";
 import { parseStoredAgents, setNotify, upsertAgent, type Agent } from "../../extension/agents/agents";
 import { FindingGistListSchema, type FindingGistList } from "../../extension/background/payloads";
 import {
-  agentOfNotice,
   findingsOf,
   MAX_PROBLEMS_KEPT,
   newProblems,
   NOTIFY_WINDOW_MS,
   noticeId,
+  parseNoticeId,
   pickNotices,
   type AgentFindings,
   type ProblemGist,
@@ -23,6 +23,8 @@ import {
   computeBadge,
   type AgentStatus,
 } from "../../extension/background/status";
+import { parseRoute } from "../../extension/panel/router";
+import { problemsPath } from "../../extension/shared/problem-link";
 
 function finding(kind: string, subject: string, severity: FindingView["severity"] = "problem"): FindingView {
   return {
@@ -163,9 +165,12 @@ describe("new problems and their notifications", () => {
     assert.equal(later.notifiedAt.prod?.queue_no_consumer, t0 + NOTIFY_WINDOW_MS);
   });
 
-  it("names the agent in the notification's id, for the click", () => {
-    assert.equal(agentOfNotice(noticeId("0f8f-ad5b", gist("queue_no_consumer", "a|b"))), "0f8f-ad5b");
-    assert.equal(agentOfNotice("something-else"), null);
+  it("names the agent and the finding in the notification's id, for the click to open the panel at it", () => {
+    const id = noticeId("0f8f-ad5b", gist("queue_no_consumer", "a|b"));
+    assert.deepEqual(parseNoticeId(id), { agentId: "0f8f-ad5b", findingId: "queue_no_consumer|queue|a|b" });
+    assert.deepEqual(parseRoute(`#/${problemsPath("queue_no_consumer|queue|a|b")}`), { view: "problems", finding: "queue_no_consumer|queue|a|b" });
+    assert.deepEqual(parseRoute(`#/${problemsPath()}`), { view: "problems" });
+    assert.equal(parseNoticeId("something-else"), null);
   });
 });
 

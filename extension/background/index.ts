@@ -41,7 +41,8 @@ function updateStatuses(change: (statuses: AgentStatusMap, agents: readonly Agen
     if (!next) return statuses;
     await writeStatuses(next);
     await applyBadge(next);
-    await notifyNewProblems(agents, statuses, next);
+    // A notification that cannot be shown must not keep the statuses from being stored.
+    await notifyNewProblems(agents, statuses, next).catch(() => undefined);
     return next;
   });
   updates = run.catch(() => undefined);

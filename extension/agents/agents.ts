@@ -7,6 +7,8 @@ export interface Agent {
   url: string;
   /** Kept in storage.local only, never in sync storage. */
   token: string | null;
+  /** Opted in (in the popup) to a browser notification when the agent reports a new problem. */
+  notify?: boolean;
 }
 
 /** What the add/edit form submits. */
@@ -27,9 +29,15 @@ export function parseStoredAgents(value: unknown): Agent[] {
   if (!Array.isArray(value)) return [];
   return value.flatMap((entry: unknown) => {
     if (typeof entry !== "object" || entry === null) return [];
-    const { id, name, url, token } = entry as Record<string, unknown>;
+    const { id, name, url, token, notify } = entry as Record<string, unknown>;
     if (typeof id !== "string" || !id || typeof url !== "string" || !parseAgentUrl(url).ok) return [];
-    return [{ id, url, name: typeof name === "string" && name ? name : defaultAgentName(url), token: typeof token === "string" && token ? token : null }];
+    const agent: Agent = {
+      id,
+      url,
+      name: typeof name === "string" && name ? name : defaultAgentName(url),
+      token: typeof token === "string" && token ? token : null,
+    };
+    return [notify === true ? { ...agent, notify } : agent];
   });
 }
 
@@ -40,14 +48,26 @@ export function upsertAgent(agents: readonly Agent[], input: AgentInput, newId: 
   const twin = agents.find((a) => a.url === parsed.url && a.id !== input.id);
   if (twin) return { ok: false, message: `${parsed.url} is already in the list as "${twin.name}"` };
   if (input.id && !agents.some((a) => a.id === input.id)) return { ok: false, message: "This agent was removed meanwhile" };
+  const before = agents.find((a) => a.id === input.id);
   const agent: Agent = {
     id: input.id ?? newId(),
     name: input.name.trim() || defaultAgentName(parsed.url),
     url: parsed.url,
     token: input.token.trim() || null,
+    // The form does not show the opt-in: an edit keeps it.
+    ...(before?.notify ? { notify: true } : {}),
   };
   const next = input.id ? agents.map((a) => (a.id === input.id ? agent : a)) : [...agents, agent];
   return { ok: true, agents: next, agent, permissionPattern: parsed.permissionPattern, loopback: parsed.loopback };
+}
+
+/** The agent's opt-in to notifications of new problems, on or off. */
+export function setNotify(agents: readonly Agent[], id: string, notify: boolean): Agent[] {
+  return agents.map((a) => {
+    if (a.id !== id) return a;
+    const { notify: _was, ...rest } = a;
+    return notify ? { ...rest, notify } : rest;
+  });
 }
 
 export function removeAgent(agents: readonly Agent[], id: string): Agent[] {

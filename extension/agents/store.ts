@@ -5,7 +5,7 @@
  */
 import browser from "webextension-polyfill";
 import type { AgentStatusMap } from "../background/status";
-import { currentAgent, parseStoredAgents, removeAgent, upsertAgent, type Agent, type AgentEdit, type AgentInput } from "./agents";
+import { currentAgent, parseStoredAgents, removeAgent, setNotify, upsertAgent, type Agent, type AgentEdit, type AgentInput } from "./agents";
 import { parseAgentUrl } from "./agent-url";
 
 const KEYS = { agents: "agents", current: "currentAgentId", statuses: "agentStatus" } as const;
@@ -56,6 +56,12 @@ export async function deleteAgent(id: string): Promise<void> {
   const { [id]: _dropped, ...otherStatuses } = statuses;
   await browser.storage.local.set({ [KEYS.agents]: rest, [KEYS.statuses]: otherStatuses });
   if (removed) await releaseHostAccess(removed.url, rest);
+}
+
+/** Turns the agent's notifications of new problems on or off. */
+export async function setAgentNotify(id: string, notify: boolean): Promise<void> {
+  const { agents } = await readState();
+  await browser.storage.local.set({ [KEYS.agents]: setNotify(agents, id, notify) });
 }
 
 export async function setCurrentAgent(id: string): Promise<void> {

@@ -5,11 +5,14 @@
  * every listener is registered at the top level and reads storage when it runs.
  */
 import browser from "webextension-polyfill";
-import { createAgentClient } from "../api/client";
+import { ENDPOINT_PATHS } from "../../agent/api/schema/paths";
+import { apiPath, createRequester } from "../api/request";
 import type { Agent } from "../agents/agents";
 import { onStateChange, readState, writeStatuses } from "../agents/store";
 import { acceptLinks, handleMessages } from "../shared/messages";
-import { computeBadge, statusFromOverview, type AgentStatus, type AgentStatusMap } from "./status";
+import { notifyNewProblems, openProblemsOnClick } from "./notify";
+import { FindingGistListSchema, OverviewFiguresSchema } from "./payloads";
+import { computeBadge, statusFromOverview, withPolledFindings, type AgentStatus, type AgentStatusMap } from "./status";
 import { watchAgents, type WatchHost } from "./watch";
 
 const POLL_ALARM = "poll-agents";
@@ -38,6 +41,8 @@ function updateStatuses(change: (statuses: AgentStatusMap, agents: readonly Agen
     if (!next) return statuses;
     await writeStatuses(next);
     await applyBadge(next);
+    // A notification that cannot be shown must not keep the statuses from being stored.
+    await notifyNewProblems(agents, statuses, next).catch(() => undefined);
     return next;
   });
   updates = run.catch(() => undefined);
@@ -49,7 +54,14 @@ async function pollAgents(only?: Agent): Promise<AgentStatusMap> {
   const polled = await Promise.all(
     agents
       .filter((agent) => !only || agent.id === only.id)
-      .map(async (agent) => [agent.id, await createAgentClient(agent).get("overview"), Date.now()] as const),
+      .map(async (agent) => {
+        const requester = createRequester(agent);
+        const [overview, findings] = await Promise.all([
+          requester.read(apiPath(ENDPOINT_PATHS.overview), OverviewFiguresSchema),
+          requester.read(apiPath(ENDPOINT_PATHS.findings), FindingGistListSchema),
+        ]);
+        return [agent.id, overview, findings, Date.now()] as const;
+      }),
   );
   return updateStatuses((statuses, latest) => {
     // Agents may have been added or removed while the requests ran: keep the list as it is now.
@@ -58,8 +70,8 @@ async function pollAgents(only?: Agent): Promise<AgentStatusMap> {
       const status = statuses[agent.id];
       if (status) next[agent.id] = status;
     }
-    for (const [id, result, at] of polled) {
-      if (latest.some((agent) => agent.id === id)) next[id] = statusFromOverview(result, at, statuses[id]);
+    for (const [id, overview, findings, at] of polled) {
+      if (latest.some((agent) => agent.id === id)) next[id] = withPolledFindings(statusFromOverview(overview, at, statuses[id]), findings, at);
     }
     return next;
   });
@@ -101,8 +113,18 @@ browser.alarms.onAlarm.addListener((alarm) => {
   void poll();
   void watchStoredAgents();
 });
-browser.runtime.onInstalled.addListener(() => void poll());
-browser.runtime.onStartup.addListener(() => void poll());
+/**
+ * The browser just started (or the extension was installed or updated): the stored findings are
+ * from an earlier session, so the first lists learned now are the baseline, and what they hold is
+ * not notified as new. (A background stopped and restarted within a session keeps them: a problem
+ * that appeared meanwhile is still news.)
+ */
+function forgetFindings(): Promise<unknown> {
+  return updateStatuses((statuses) => Object.fromEntries(Object.entries(statuses).map(([id, s]) => [id, { ...s, findings: null }])));
+}
+browser.runtime.onInstalled.addListener(() => void forgetFindings().then(poll));
+browser.runtime.onStartup.addListener(() => void forgetFindings().then(poll));
+openProblemsOnClick();
 handleMessages({ refresh: () => poll() });
 // An open popup or panel keeps a link: it wants the streams followed.
 acceptLinks(() => void watchStoredAgents());

@@ -1,9 +1,10 @@
 /** What the background learns from polling an agent, and the badge it makes of it. Pure. */
-import type { Overview } from "../../agent/api/schema";
 import { describeFailure, type ApiResult } from "../api/result";
 import type { Agent } from "../agents/agents";
 import { connectionFromResult, degradedReason, type ConnectionState } from "../shared/connection";
 import { plural } from "../shared/format";
+import type { FindingGistList, OverviewFigures } from "./payloads";
+import { findingsOf, sameFindings, type AgentFindings } from "./problems";
 
 export interface AgentSummary {
   workersOnline: number;
@@ -34,11 +35,16 @@ export interface AgentStatus {
    * (while the background runs: pages check that through their link to it).
    */
   live?: boolean;
+  /**
+   * The agent's findings as last learned (its stream's `findings` events, or a poll): absent until
+   * then, and cleared when the browser starts, so that what is there at first is not news.
+   */
+  findings?: AgentFindings | null;
 }
 
 export type AgentStatusMap = Record<string, AgentStatus>;
 
-export function summarize(overview: Overview): AgentSummary {
+export function summarize(overview: OverviewFigures): AgentSummary {
   return {
     workersOnline: overview.workers.online,
     workersOffline: overview.workers.offline,
@@ -50,13 +56,13 @@ export function summarize(overview: Overview): AgentSummary {
   };
 }
 
-function connectionOfOverview(result: ApiResult<Overview>): ConnectionState {
+function connectionOfOverview(result: ApiResult<OverviewFigures>): ConnectionState {
   const degraded = result.kind === "ok" ? degradedReason(result.data.connections) : null;
   return degraded ? { kind: "degraded", ...degraded } : connectionFromResult(result);
 }
 
 /** The status a poll of the overview tells; a failed poll keeps the previous figures as last known. */
-export function statusFromOverview(result: ApiResult<Overview>, checkedAt: number, previous?: AgentStatus): AgentStatus {
+export function statusFromOverview(result: ApiResult<OverviewFigures>, checkedAt: number, previous?: AgentStatus): AgentStatus {
   const ok = result.kind === "ok";
   return {
     connection: connectionOfOverview(result),
@@ -65,6 +71,7 @@ export function statusFromOverview(result: ApiResult<Overview>, checkedAt: numbe
     problem: ok || result.kind === "unreachable" || result.kind === "unauthorized" ? null : describeFailure(result),
     checkedAt,
     live: ok ? (previous?.live ?? false) : false,
+    ...(previous?.findings ? { findings: previous.findings } : {}),
   };
 }
 
@@ -76,42 +83,83 @@ export interface Badge {
 
 export const BADGE_OFFLINE_COLOR = "#d93025";
 export const BADGE_TROUBLE_COLOR = "#e37400";
+/**
+ * An agent reports a problem finding: violet, far from the offline red and the unreachable orange
+ * (and apart from them for red-green colour blindness too), with white text readable on it.
+ */
+export const BADGE_PROBLEM_COLOR = "#7b1fa2";
+/** The badge's text when nothing is offline and nothing unreadable, but an agent has a problem. */
+export const BADGE_PROBLEM_MARK = "•";
+/** Problem sentences named per agent in the badge's title; the rest are "+N more". */
+export const TITLE_PROBLEMS = 3;
 
-function agentLine(agent: Agent, status: AgentStatus | undefined): { line: string; offline: number; trouble: boolean } {
+interface AgentLine {
+  line: string;
+  offline: number;
+  trouble: boolean;
+  /** The agent's problem count (0 when it cannot be read: its list is not current). */
+  problems: number;
+}
+
+function agentLine(agent: Agent, status: AgentStatus | undefined): AgentLine {
   const state = status?.connection ?? { kind: "connecting" as const };
+  const line = (text: string, offline: number, trouble: boolean): AgentLine => ({ line: `${agent.name}: ${text}`, offline, trouble, problems: 0 });
   switch (state.kind) {
     case "connecting":
-      return { line: `${agent.name}: checking…`, offline: 0, trouble: false };
+      return line("checking…", 0, false);
     case "unreachable":
-      return { line: `${agent.name}: unreachable (${state.reason})`, offline: 0, trouble: true };
+      return line(`unreachable (${state.reason})`, 0, true);
     case "unauthorized":
-      return { line: `${agent.name}: unauthorized (${state.message})`, offline: 0, trouble: true };
-    case "degraded": {
+      return line(`unauthorized (${state.message})`, 0, true);
+    case "degraded":
       // Without the broker the agent hears no heartbeats: its offline count is not news, leave it out.
-      const offline = state.brokerDown ? 0 : (status?.summary?.workersOffline ?? 0);
-      return { line: `${agent.name}: degraded, the agent ${state.reason}`, offline, trouble: true };
-    }
+      return withFindings(line(`degraded, the agent ${state.reason}`, state.brokerDown ? 0 : (status?.summary?.workersOffline ?? 0), true), status);
     case "connected": {
-      if (!status?.summary) return { line: `${agent.name}: ${status?.problem ?? "no data"}`, offline: 0, trouble: true };
+      if (!status?.summary) return line(status?.problem ?? "no data", 0, true);
       const offline = status.summary.workersOffline;
-      return { line: `${agent.name}: ${plural(offline, "offline worker")}`, offline, trouble: false };
+      return withFindings(line(plural(offline, "offline worker"), offline, false), status);
     }
   }
 }
 
+/** An agent that answers: its problems and warnings counted on its line, the first problems named below it. */
+function withFindings(line: AgentLine, status: AgentStatus | undefined): AgentLine {
+  const findings = status?.findings;
+  if (!findings || (findings.problem === 0 && findings.warning === 0)) return line;
+  const counts = [findings.problem ? plural(findings.problem, "problem") : "", findings.warning ? plural(findings.warning, "warning") : ""];
+  const named = findings.problems.slice(0, TITLE_PROBLEMS).map((p) => `  • ${p.sentence}`);
+  const more = findings.problem - named.length;
+  return {
+    ...line,
+    line: [`${line.line}, ${counts.filter(Boolean).join(", ")}`, ...named, ...(more > 0 && named.length ? [`  +${more} more`] : [])].join("\n"),
+    problems: findings.problem,
+  };
+}
+
 /**
- * The toolbar badge: the number of offline workers over all agents (red), "!" when an agent
- * cannot be read (both: "2!"), nothing when all is well. The title names each agent's count.
+ * The toolbar badge. Its text is the number of offline workers over all agents, with "!" when an
+ * agent cannot be read (both: "2!"), and "•" when neither but an agent reports a problem: the
+ * number keeps one meaning whatever the colour, and the dot says "look" without a second count to
+ * confuse with it. Its colour: violet when an agent reports a problem (the title names them),
+ * else red for offline workers, else orange. The title names each agent's state.
  */
 export function computeBadge(agents: readonly Agent[], statuses: AgentStatusMap): Badge {
   if (agents.length === 0) return { text: "", color: BADGE_OFFLINE_COLOR, title: "Celery Panel: no agent yet" };
   const lines = agents.map((agent) => agentLine(agent, statuses[agent.id]));
   const offline = lines.reduce((sum, l) => sum + l.offline, 0);
   const trouble = lines.some((l) => l.trouble);
-  const text = `${offline > 0 ? offline : ""}${trouble ? "!" : ""}`;
+  const problems = lines.some((l) => l.problems > 0);
+  const text = `${offline > 0 ? offline : ""}${trouble ? "!" : ""}` || (problems ? BADGE_PROBLEM_MARK : "");
   return {
     text,
-    color: offline > 0 ? BADGE_OFFLINE_COLOR : BADGE_TROUBLE_COLOR,
+    color: problems ? BADGE_PROBLEM_COLOR : offline > 0 ? BADGE_OFFLINE_COLOR : BADGE_TROUBLE_COLOR,
     title: ["Celery Panel", ...lines.map((l) => l.line)].join("\n"),
   };
+}
+
+/** A poll's findings folded into the status: a failed read keeps the last known (and the baseline). */
+export function withPolledFindings(status: AgentStatus, result: ApiResult<FindingGistList>, at: number): AgentStatus {
+  if (result.kind !== "ok") return status;
+  const findings = findingsOf(result.data, at);
+  return sameFindings(status.findings, findings) ? status : { ...status, findings };
 }

@@ -5,11 +5,16 @@
  * The alarm poll stays as the fallback for the times the browser stops the background.
  */
 import browser from "webextension-polyfill";
-import { createAgentClient, type AgentClient } from "../api/client";
-import { followEvents, type StreamEvent, type StreamStatus } from "../api/events";
+import { ENDPOINT_PATHS } from "../../agent/api/schema/paths";
+import { apiPath, createRequester, type Requester } from "../api/request";
+import { followStream, type EventOf, type StreamStatus } from "../api/stream";
 import type { Agent } from "../agents/agents";
 import { degradedReason, type ConnectionState } from "../shared/connection";
+import { BackgroundStreamSchemas, WorkerLivenessListSchema } from "./payloads";
+import { findingsOf, sameFindings } from "./problems";
 import type { AgentStatus } from "./status";
+
+type StreamEvent = EventOf<typeof BackgroundStreamSchemas>;
 
 export interface WatchHost {
   /** Polls the agent's overview now and stores what it tells. */
@@ -44,7 +49,7 @@ function sameConnection(a: ConnectionState, b: ConnectionState): boolean {
 
 /** One agent's stream, and the liveness of each of its workers as the stream last told it. */
 class AgentWatch {
-  private readonly client: AgentClient;
+  private readonly client: Requester;
   private readonly workers = new Map<string, WorkerLiveness>();
   /** The worker list was read after the stream opened: counts from `workers` are complete. */
   private seeded = false;
@@ -56,8 +61,8 @@ class AgentWatch {
     readonly agent: Agent,
     private readonly host: WatchHost,
   ) {
-    this.client = createAgentClient(agent);
-    this.stopStream = followEvents(this.client, {
+    this.client = createRequester(agent);
+    this.stopStream = followStream(this.client, BackgroundStreamSchemas, {
       onStatus: (status) => void this.onStatus(status),
       onEvent: (event) => void this.onEvent(event),
       onActivity: keepAwake,
@@ -84,7 +89,7 @@ class AgentWatch {
     await this.host.update(this.agent.id, (s) =>
       s.connection.kind === "connected" || s.connection.kind === "degraded" ? { ...s, live: true, checkedAt: Date.now() } : s,
     );
-    const list = await this.client.get("workers");
+    const list = await this.client.read(apiPath(ENDPOINT_PATHS.workers), WorkerLivenessListSchema);
     if (list.kind !== "ok") return;
     // Events that came while the list was read are newer than it: keep them.
     for (const w of list.data.workers) if (!this.workers.has(w.name)) this.workers.set(w.name, { online: w.status === "online", busy: w.busy });
@@ -110,6 +115,11 @@ class AgentWatch {
       case "task":
         this.pollForTasks();
         return;
+      case "findings": {
+        const findings = findingsOf(event.data, Date.now());
+        await this.host.update(this.agent.id, (s) => (sameFindings(s.findings, findings) ? s : { ...s, findings }));
+        return;
+      }
     }
   }
 

@@ -66,7 +66,7 @@ function RouteView({ route }: { route: Route }) {
     case "periodic":
       return <PeriodicView />;
     case "problems":
-      return <ProblemsView />;
+      return <ProblemsView focus={route.finding} />;
     case "agents":
       return null;
   }

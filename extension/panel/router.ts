@@ -3,6 +3,7 @@
  * Pure parse/format; `useRoute` is the only part that touches `location`.
  */
 import { useEffect, useState } from "preact/hooks";
+import { FOCUS_PARAM } from "../shared/problem-link";
 import { endpoints, fillPath, SORT_ORDERS, TASK_SORT_KEYS, type SortOrder, type TaskQuery, type TaskSortKey } from "../../agent/api/schema";
 
 /** The tasks list's filters, as the `tasks` endpoint takes them (see TaskQuerySchema), text as in the URL. */
@@ -27,7 +28,8 @@ export type Route =
   | { view: "queue"; name: string }
   | { view: "config" }
   | { view: "periodic" }
-  | { view: "problems" }
+  /** `finding`: the finding to bring into view (a popup's or a notification's link). */
+  | { view: "problems"; finding?: string }
   | { view: "agents" };
 
 export type ViewName = Route["view"];
@@ -89,11 +91,16 @@ export function parseRoute(hash: string): Route {
   // The field is the one the Route of that view has (worker: name, task: id...): the unit test walks every view.
   if (section?.item && tail !== null) return { view: section.item.view, [section.item.field]: tail } as Route;
   if (section?.list === "tasks") return { view: "tasks", filters: parseFilters(new URLSearchParams(query)) };
+  if (section?.list === "problems") {
+    const finding = new URLSearchParams(query).get(FOCUS_PARAM);
+    return finding ? { view: "problems", finding } : { view: "problems" };
+  }
   return section?.list ? ({ view: section.list } as Route) : { view: "overview" };
 }
 
 export function href(route: Route): string {
   const path = `#/${fillPath(VIEW_PATHS[route.view], route)}`;
+  if (route.view === "problems" && route.finding) return `${path}?${new URLSearchParams({ [FOCUS_PARAM]: route.finding })}`;
   if (route.view !== "tasks") return path;
   const search = new URLSearchParams();
   for (const key of FILTER_KEYS) {

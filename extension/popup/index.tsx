@@ -1,4 +1,4 @@
-/** The toolbar popup: the agents with their reachability, the current agent's summary, add/edit/remove. */
+/** The toolbar popup: the current agent's summary, each agent's problems, the agents with their reachability, add/edit/remove. */
 import "../components/theme.css";
 import "./popup.css";
 import { render } from "preact";
@@ -16,6 +16,7 @@ import { useStoredState } from "../components/use-stored-state";
 import { formatAsOf, formatCount, formatRelative, pluralWord } from "../shared/format";
 import { freshnessOf } from "../shared/freshness";
 import { sendMessage } from "../shared/messages";
+import { ProblemsSection } from "./Problems";
 
 async function openPanel(agent: Agent | null, view = "overview"): Promise<void> {
   if (agent) await setCurrentAgent(agent.id);
@@ -102,6 +103,7 @@ function Popup({ stored }: { stored: StoredState }) {
         </button>
       </header>
       {current ? <CurrentSummary agent={current} status={stored.statuses[current.id]} /> : null}
+      <ProblemsSection agents={stored.agents} statuses={stored.statuses} onOpen={(agent, view) => void openPanel(agent, view)} />
       <h2>Agents</h2>
       <AgentList agents={stored.agents} currentId={current?.id ?? null} statuses={stored.statuses} onOpen={(agent) => void openPanel(agent)} />
       {adding ? (

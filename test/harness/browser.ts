@@ -16,9 +16,14 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 declare global {
   /** The bits of the `chrome` API the tests call inside the extension (evaluate runs there, not here). */
   const chrome: {
-    action: { getBadgeText(details: object): Promise<string>; getTitle(details: object): Promise<string> };
+    action: {
+      getBadgeText(details: object): Promise<string>;
+      getTitle(details: object): Promise<string>;
+      getBadgeBackgroundColor(details: object): Promise<[number, number, number, number]>;
+    };
+    notifications: { getAll(): Promise<Record<string, boolean>> };
     alarms: { get(name: string): Promise<unknown> };
-    storage: { local: { set(items: object): Promise<void> } };
+    storage: { local: { set(items: object): Promise<void>; get(key: string): Promise<Record<string, unknown>> } };
     runtime: { sendMessage(message: object): Promise<unknown> };
   };
 }
@@ -29,6 +34,7 @@ export interface StoredAgent {
   name: string;
   url: string;
   token: string | null;
+  notify?: boolean;
 }
 
 /**
@@ -68,6 +74,8 @@ export interface ExtensionBrowser {
   showView(page: Page, hash: string, view: string): Promise<void>;
   /** The toolbar badge text and title, as the background set them. */
   badge(): Promise<{ text: string; title: string }>;
+  /** The toolbar badge's background colour, as `#rrggbb`. */
+  badgeColor(): Promise<string>;
   /** Replaces the stored agents (and picks the current one), as a person would through the popup. */
   setAgents(agents: readonly StoredAgent[], currentId?: string): Promise<void>;
   screenshot(page: Page, name: string): Promise<string>;
@@ -116,6 +124,10 @@ export async function launchExtension(): Promise<ExtensionBrowser> {
     },
     async badge() {
       return (await worker()).evaluate(async () => ({ text: await chrome.action.getBadgeText({}), title: await chrome.action.getTitle({}) }));
+    },
+    async badgeColor() {
+      const [r, g, b] = await (await worker()).evaluate(() => chrome.action.getBadgeBackgroundColor({}));
+      return `#${[r, g, b].map((c) => c.toString(16).padStart(2, "0")).join("")}`;
     },
     async setAgents(agents, currentId) {
       await (await worker()).evaluate(([list, current]) => chrome.storage.local.set({ agents: list, currentAgentId: current }), [

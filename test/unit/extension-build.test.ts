@@ -22,7 +22,7 @@ describe("manifest", () => {
     assert.equal(source.version, pkg.version);
     assert.equal((source.action as { default_popup: string }).default_popup, "popup.html");
     assert.equal(source.devtools_page, "devtools.html");
-    assert.deepEqual(source.permissions, ["storage", "alarms"]);
+    assert.deepEqual(source.permissions, ["storage", "alarms", "notifications"]);
   });
 
   it("grants loopback agents only, on any port, and leaves other origins optional", () => {

@@ -61,6 +61,7 @@ describe("routes", () => {
     { view: "config" },
     { view: "periodic" },
     { view: "problems" },
+    { view: "problems", finding: "queue_no_consumer|queue|a b" },
     { view: "agents" },
   ];
   it("parses what href writes, for every view", () => {

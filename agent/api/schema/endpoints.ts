@@ -1,12 +1,13 @@
 /**
  * The endpoint table: every route under /api/v1, what it answers, and what it takes. The agent
  * mounts its routes from it, the extension's client and panel build their paths from it, and the
- * tests walk it: a route's path is spelled here and nowhere else.
+ * tests walk it. Each path is spelled once, in paths.ts.
  */
 import type * as z from "zod/mini";
 import { ConfigSchema } from "./config";
 import { FindingListSchema, FindingQuerySchema, TaskWhySchema } from "./findings";
 import { HealthSchema } from "./health";
+import { ENDPOINT_PATHS } from "./paths";
 import { OverviewSchema } from "./overview";
 import { PeriodicTaskListSchema } from "./periodic";
 import { TaskQuerySchema } from "./queries";
@@ -19,18 +20,18 @@ import { WorkerDetailSchema, WorkerListSchema, WorkerSummarySchema } from "./wor
  * schema of its response, and, for the endpoints that take query parameters, their schema.
  */
 export const endpoints = {
-  health: { path: "health", schema: HealthSchema },
-  overview: { path: "overview", schema: OverviewSchema },
-  workers: { path: "workers", schema: WorkerListSchema },
-  worker: { path: "workers/:name", schema: WorkerDetailSchema },
-  tasks: { path: "tasks", schema: TaskListSchema, query: TaskQuerySchema },
-  task: { path: "tasks/:id", schema: TaskDetailSchema },
-  taskWhy: { path: "tasks/:id/why", schema: TaskWhySchema },
-  queues: { path: "queues", schema: QueueListSchema },
-  queue: { path: "queues/:name", schema: QueueDetailSchema },
-  config: { path: "config", schema: ConfigSchema },
-  periodicTasks: { path: "periodic-tasks", schema: PeriodicTaskListSchema },
-  findings: { path: "findings", schema: FindingListSchema, query: FindingQuerySchema },
+  health: { path: ENDPOINT_PATHS.health, schema: HealthSchema },
+  overview: { path: ENDPOINT_PATHS.overview, schema: OverviewSchema },
+  workers: { path: ENDPOINT_PATHS.workers, schema: WorkerListSchema },
+  worker: { path: ENDPOINT_PATHS.worker, schema: WorkerDetailSchema },
+  tasks: { path: ENDPOINT_PATHS.tasks, schema: TaskListSchema, query: TaskQuerySchema },
+  task: { path: ENDPOINT_PATHS.task, schema: TaskDetailSchema },
+  taskWhy: { path: ENDPOINT_PATHS.taskWhy, schema: TaskWhySchema },
+  queues: { path: ENDPOINT_PATHS.queues, schema: QueueListSchema },
+  queue: { path: ENDPOINT_PATHS.queue, schema: QueueDetailSchema },
+  config: { path: ENDPOINT_PATHS.config, schema: ConfigSchema },
+  periodicTasks: { path: ENDPOINT_PATHS.periodicTasks, schema: PeriodicTaskListSchema },
+  findings: { path: ENDPOINT_PATHS.findings, schema: FindingListSchema, query: FindingQuerySchema },
 } as const;
 
 export type EndpointName = keyof typeof endpoints;
@@ -46,4 +47,4 @@ export const StreamPayloadSchemas = {
 } as const;
 
 /** The Server-Sent Events stream: its path, and the payload of each event it sends. */
-export const streamEndpoint = { path: "events", payloads: StreamPayloadSchemas } as const;
+export const streamEndpoint = { path: ENDPOINT_PATHS.events, payloads: StreamPayloadSchemas } as const;

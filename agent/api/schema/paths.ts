@@ -5,6 +5,28 @@
 
 export const API_PREFIX = "/api/v1";
 
+/**
+ * Each route's path under API_PREFIX (`:name` marks a part taken from the URL), spelled once: the
+ * endpoint table (endpoints.ts) pairs them with their schemas; the extension's background reads
+ * three of them with schemas of its own, without the table's.
+ */
+export const ENDPOINT_PATHS = {
+  health: "health",
+  overview: "overview",
+  workers: "workers",
+  worker: "workers/:name",
+  tasks: "tasks",
+  task: "tasks/:id",
+  taskWhy: "tasks/:id/why",
+  queues: "queues",
+  queue: "queues/:name",
+  config: "config",
+  periodicTasks: "periodic-tasks",
+  findings: "findings",
+  /** The Server-Sent Events stream. */
+  events: "events",
+} as const;
+
 /** A path with its `:name` parts filled in from `params`, each URL-encoded (a missing one is empty). */
 export function fillPath(path: string, params: { readonly [key: string]: unknown } = {}): string {
   return path.replace(/:([a-z_]+)/g, (_, key: string) => encodeURIComponent(String(params[key] ?? "")));

@@ -3,6 +3,7 @@
  * what to do, and the evidence it rests on (each piece naming its source), linking to its subject.
  * Refreshed when the event stream says the findings changed.
  */
+import { useEffect, useRef } from "preact/hooks";
 import type { FindingList, FindingView } from "../../../agent/api/schema";
 import { Badge, type Tone } from "../../components/badges";
 import { Table } from "../../components/Table";
@@ -39,9 +40,14 @@ function evidenceValue(value: FindingView["evidence"][number]["value"]): string 
   return value === null ? NONE : String(value);
 }
 
-export function FindingItem({ finding }: { finding: FindingView }) {
+/** One finding; `focused` (the one a link named) is marked and scrolled into view once. */
+export function FindingItem({ finding, focused = false }: { finding: FindingView; focused?: boolean }) {
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => {
+    if (focused) ref.current?.scrollIntoView({ block: "center" });
+  }, [focused]);
   return (
-    <article class={`finding ${finding.severity}`} data-finding={finding.kind}>
+    <article ref={ref} class={`finding ${finding.severity}${focused ? " focused" : ""}`} data-finding={finding.kind} data-finding-id={finding.id}>
       <header>
         <Badge tone={SEVERITY_TONES[finding.severity]}>{finding.severity}</Badge> <SubjectLink subject={finding.subject} />{" "}
         <span class="dim mono">{finding.kind}</span>
@@ -69,12 +75,12 @@ export function FindingItem({ finding }: { finding: FindingView }) {
   );
 }
 
-export function FindingItems({ findings, empty }: { findings: readonly FindingView[]; empty: string }) {
+export function FindingItems({ findings, empty, focus }: { findings: readonly FindingView[]; empty: string; focus?: string }) {
   if (!findings.length) return <div class="dim">{empty}</div>;
   return (
     <div class="findings">
       {findings.map((f) => (
-        <FindingItem key={f.id} finding={f} />
+        <FindingItem key={f.id} finding={f} focused={f.id === focus} />
       ))}
     </div>
   );
@@ -90,14 +96,15 @@ function Counts({ data }: { data: FindingList }) {
   );
 }
 
-export function ProblemsView() {
+/** `focus`: the id of the finding a link named (gone by now, it is simply not marked). */
+export function ProblemsView({ focus }: { focus?: string }) {
   const findings = useResource((client, signal) => client.get("findings", { signal }), [], { refreshOn: (e) => e.type === "findings", minIntervalMs: 1000 });
   return (
     <PanelView name="problems" heading="Problems" resource={findings} what="findings">
       {(data) => (
         <>
           <Counts data={data} />
-          <FindingItems findings={data.findings} empty="Nothing looks wrong: no finding." />
+          <FindingItems findings={data.findings} empty="Nothing looks wrong: no finding." focus={focus} />
         </>
       )}
     </PanelView>

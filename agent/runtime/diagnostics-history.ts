@@ -54,12 +54,18 @@ export class SampleRings {
  * workers took from it since the first sample: a pass over the store's columns, so asked only where
  * the rule may draw a trend, and for at most MAX_TREND_COUNTS queues (the most grown first).
  */
-export function withDepthHistory(queues: { name: string; messages: number | null }[], depths: SampleRings, tasks: TaskStore, now: number): QueueFacts[] {
+export function withDepthHistory(
+  queues: { name: string; messages: number | null }[],
+  depths: SampleRings,
+  tasks: TaskStore,
+  now: number,
+  trendWindowMs: number,
+): QueueFacts[] {
   for (const q of queues) if (q.messages !== null) depths.add(q.name, now, q.messages);
   depths.retain(new Set(queues.map((q) => q.name)));
   const out = queues.map((q) => ({ ...q, depths: depths.get(q.name), receivedSinceFirst: null as number | null }));
   const growth = (d: Sample[]) => d[d.length - 1]!.value - d[0]!.value;
-  const rising = out.filter((q) => risingDepth(q.depths)).sort((a, b) => growth(b.depths) - growth(a.depths));
+  const rising = out.filter((q) => risingDepth(q.depths, trendWindowMs)).sort((a, b) => growth(b.depths) - growth(a.depths));
   for (const q of rising.slice(0, MAX_TREND_COUNTS)) {
     q.receivedSinceFirst = tasks.query({ queue: q.name, since: q.depths[0]!.at, states: TAKEN_STATES }, NEWEST_FIRST, 0, null).total;
   }

@@ -53,6 +53,7 @@ describe("diagnostics history", () => {
         rings,
         store,
         NOW - ago,
+        MIN,
       );
     }
     const [busy, calm] = withDepthHistory(
@@ -63,6 +64,7 @@ describe("diagnostics history", () => {
       rings,
       store,
       NOW,
+      MIN,
     );
     assert.deepEqual(
       busy!.depths.map((s) => s.value),

@@ -110,6 +110,24 @@ describe("queue not draining over time", () => {
     );
   });
 
+  test("--trend-window: a rise over 20 s is a trend once the window is 15 s, not with the default minute", () => {
+    const brief = queue(
+      "brief",
+      100,
+      [
+        [20_000, 10],
+        [10_000, 50],
+      ],
+      20,
+    );
+    const workers = [worker("w1@host", { queues: ["brief"] })];
+    assert.deepEqual(drainingFindings(snapshot({ queues: [brief], workers })), []);
+    const found = drainingFindings(snapshot({ queues: [brief], workers, thresholds: { stuckAfterMs: MIN, trendWindowMs: 15_000 } }));
+    assert.deepEqual(kinds(found), ["queue_not_draining:brief"]);
+    // 90 more and 20 taken in 20 s: 330 a minute in, 60 out.
+    assert.match(found[0]!.sentence, /grew from 10 to 100 messages in 20 s \(about 330 a minute in, 60 out\)/);
+  });
+
   test("a queue nobody consumes is queue_no_consumer's, not this rule's", () => {
     const q = queue(
       "orphan",
@@ -148,6 +166,20 @@ describe("lost or stuck work", () => {
     assert.deepEqual(stuckWorkFindings(snapshot({ workers: [worker("w1@host", { running: running(10 * MIN) })] })), []);
     const silent = stuckWorkFindings(snapshot({ typicalRuntime, workers: [worker("solo@host", { busy: true, running: running(3 * MIN) })] }));
     assert.deepEqual(kinds(silent).sort(), ["task_running_long:t1", "worker_silent_busy:solo@host"]);
+  });
+
+  test("--stuck-after lowers the floor: a 1 s task after 8 s, where the default waits a minute", () => {
+    const typicalRuntime = { "app.slow": 1 };
+    const solo = worker("solo@host", { busy: true, running: [{ id: "t1", name: "app.slow", started: NOW - 12_000 }] });
+    assert.deepEqual(stuckWorkFindings(snapshot({ typicalRuntime, workers: [solo] })), []);
+    const thresholds = { stuckAfterMs: 5000, trendWindowMs: MIN };
+    assert.deepEqual(kinds(stuckWorkFindings(snapshot({ typicalRuntime, thresholds, workers: [solo] }))).sort(), [
+      "task_running_long:t1",
+      "worker_silent_busy:solo@host",
+    ]);
+    // Still past its p95 by that much: 5 s is not past a 1 s task plus 5 s, and not ten times it.
+    const early = { ...solo, running: [{ id: "t1", name: "app.slow", started: NOW - 5500 }] };
+    assert.deepEqual(stuckWorkFindings(snapshot({ typicalRuntime, thresholds, workers: [early] })), []);
   });
 });
 

@@ -7,8 +7,7 @@ import type { Finding } from "./finding";
 import { duration } from "./finding";
 import { consumersOfQueue, type DiagnosticSnapshot, type Sample } from "./snapshot";
 
-/** The samples must span this long before a trend is a trend. */
-export const TREND_MIN_SPAN_MS = 60_000;
+/** A trend takes at least this many samples, spanning the snapshot's trendWindowMs. */
 const TREND_MIN_SAMPLES = 3;
 /** ...and grow by at least this many messages. */
 const TREND_MIN_GROWTH = 10;
@@ -16,9 +15,9 @@ const TREND_MIN_GROWTH = 10;
 /** Per minute, to one decimal. */
 const perMin = (count: number, ms: number) => Math.round((count / ms) * 600_000) / 10;
 
-/** Whether the depth rose across the samples: up overall, and the latest above every earlier half's. */
-export function risingDepth(d: readonly Sample[]): boolean {
-  if (d.length < TREND_MIN_SAMPLES || d[d.length - 1]!.at - d[0]!.at < TREND_MIN_SPAN_MS) return false;
+/** Whether the depth rose across samples spanning `minSpanMs`: up overall, and the latest above every earlier half's. */
+export function risingDepth(d: readonly Sample[], minSpanMs: number): boolean {
+  if (d.length < TREND_MIN_SAMPLES || d[d.length - 1]!.at - d[0]!.at < minSpanMs) return false;
   const last = d[d.length - 1]!.value;
   const firstHalfMax = Math.max(...d.slice(0, Math.ceil(d.length / 2)).map((s) => s.value));
   return last - d[0]!.value >= TREND_MIN_GROWTH && last > firstHalfMax;
@@ -27,7 +26,7 @@ export function risingDepth(d: readonly Sample[]): boolean {
 export function drainingFindings(snap: DiagnosticSnapshot): Finding[] {
   const out: Finding[] = [];
   for (const q of snap.queues) {
-    if (!risingDepth(q.depths)) continue;
+    if (!risingDepth(q.depths, snap.thresholds.trendWindowMs)) continue;
     const { consumers, complete } = consumersOfQueue(snap, q.name);
     if (complete && !consumers.length) continue;
     const first = q.depths[0]!;

@@ -1,0 +1,72 @@
+/**
+ * A queue filling faster than it drains, against a real solo worker fed faster than it runs, with
+ * the agent's --trend-window at 15 s (what a deployment of short tasks would choose): the queue is
+ * said not to drain, with the rate in versus out (each naming its source) and the time to empty;
+ * the finding goes once sending stops, and the queue empties.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { QueueDetail } from "../../agent/api/schema";
+import { contractGet } from "../harness/contract";
+import { CeleryWorker, eventually, RedisServer, startAgent, stopAll } from "../harness/deployment";
+import { evidenceOf, FindingsProbe } from "../harness/findings";
+
+const TREND_WINDOW_S = 15;
+/** Each task takes this long on a pool of one: under four a second out... */
+const TASK_S = 0.25;
+/** ...and five a second come in, for this long. */
+const SEND_EVERY_S = 0.2;
+const SEND_FOR_S = 30;
+
+let redis: RedisServer;
+let probe: FindingsProbe;
+
+const depth = async () => (await contractGet<QueueDetail>(probe.agent, "queue", "queues/trickle")).messages;
+
+before(async () => {
+  redis = await RedisServer.start();
+  const [broker, backend] = [redis.url(0), redis.url(1)];
+  await CeleryWorker.start({ broker, backend, name: "slow@draining", pool: "solo", queues: ["trickle"] });
+  const agent = await startAgent(["--broker", broker, "--result-backend", backend, "--name", "draining-agent", "--trend-window", String(TREND_WINDOW_S)]);
+  probe = new FindingsProbe(agent, broker, backend);
+});
+
+after(async () => {
+  await stopAll();
+  await redis?.destroy();
+});
+
+describe("a queue filling faster than its consumer drains it", () => {
+  it("is said not to drain, with rates in and out and the time to empty, until sending stops and it empties", async () => {
+    const sending = probe.send(
+      `import time\nfor _ in range(${Math.round(SEND_FOR_S / SEND_EVERY_S)}):\n    p.sleep_for.apply_async((${TASK_S},), queue="trickle")\n    time.sleep(${SEND_EVERY_S})\nprint("sent")`,
+    );
+    // The findings are read all along: the agent samples the queue's depth while someone watches.
+    const f = await probe.appears("queue_not_draining", "trickle", (SEND_FOR_S + 10) * 1000);
+    assert.equal(f.severity, "warning");
+    assert.match(
+      f.sentence,
+      /^Queue trickle grew from \d+ to \d+ messages in \d+ s \(about [\d.]+ a minute in, [\d.]+ out\): at this rate it never empties; were nothing more sent, its consumers would take \d+ (s|min)\.$/,
+    );
+    const rateIn = evidenceOf(f, "messages in per minute");
+    const rateOut = evidenceOf(f, "tasks received per minute");
+    assert.equal(rateIn?.source, "broker");
+    assert.equal(rateOut?.source, "events");
+    assert.ok(Number(rateIn!.value) > Number(rateOut!.value) && Number(rateOut!.value) > 0, JSON.stringify(f.evidence));
+    const [then, now] = [evidenceOf(f, "messages then"), evidenceOf(f, "messages now")];
+    assert.ok(Number(now?.value) - Number(then?.value) >= 10, JSON.stringify(f.evidence));
+    assert.equal(now?.source, "broker");
+    assert.deepEqual(evidenceOf(f, "consumers online"), { value: 1, source: "inspect" });
+    // The queue's detail carries it, for the panel's "why" box.
+    const queue = await contractGet<QueueDetail>(probe.agent, "queue", "queues/trickle");
+    assert.ok(
+      queue.findings?.some((x) => x.kind === "queue_not_draining"),
+      JSON.stringify(queue.findings),
+    );
+
+    assert.equal(await sending, "sent");
+    await probe.disappears("queue_not_draining", "trickle", 60_000);
+    await eventually(async () => (await depth()) === 0, 60_000, "the queue empty");
+    assert.equal(await probe.find("queue_not_draining", "trickle"), undefined);
+  });
+});

@@ -1,14 +1,15 @@
 /**
  * A queue filling faster than it drains, against a real solo worker fed faster than it runs, with
  * the agent's --trend-window at 15 s (what a deployment of short tasks would choose): the queue is
- * said not to drain, with the rate in versus out (each naming its source) and the time to empty;
- * the finding goes once sending stops, and the queue empties.
+ * said not to drain, with the rate in versus out (each naming its source) and the time to empty,
+ * measured over the rise, not over the time the agent watched it empty before; the finding goes once
+ * sending stops, and the queue empties.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { QueueDetail } from "../../agent/api/schema";
 import { contractGet } from "../harness/contract";
-import { CeleryWorker, eventually, RedisServer, startAgent, stopAll } from "../harness/deployment";
+import { CeleryWorker, eventually, letTimePass, RedisServer, startAgent, stopAll } from "../harness/deployment";
 import { evidenceOf, FindingsProbe } from "../harness/findings";
 
 const TREND_WINDOW_S = 15;
@@ -16,7 +17,9 @@ const TREND_WINDOW_S = 15;
 const TASK_S = 0.25;
 /** ...and five a second come in, for this long. */
 const SEND_EVERY_S = 0.2;
-const SEND_FOR_S = 30;
+const SEND_FOR_S = 26;
+/** The agent watches the queue empty for this long first, as it would have for hours in a deployment. */
+const IDLE_S = 20;
 
 let redis: RedisServer;
 let probe: FindingsProbe;
@@ -38,10 +41,16 @@ after(async () => {
 
 describe("a queue filling faster than its consumer drains it", () => {
   it("is said not to drain, with rates in and out and the time to empty, until sending stops and it empties", async () => {
+    // The findings are read all along: the agent samples the queue's depth while someone watches.
+    for (const until = Date.now() + IDLE_S * 1000; Date.now() < until; ) {
+      assert.equal(await probe.find("queue_not_draining", "trickle"), undefined);
+      await letTimePass(1000, "the agent samples the empty queue for a while");
+    }
+    const sendingFrom = Date.now();
     const sending = probe.send(
       `import time\nfor _ in range(${Math.round(SEND_FOR_S / SEND_EVERY_S)}):\n    p.sleep_for.apply_async((${TASK_S},), queue="trickle")\n    time.sleep(${SEND_EVERY_S})\nprint("sent")`,
     );
-    // The findings are read all along: the agent samples the queue's depth while someone watches.
+    sending.catch(() => undefined); // awaited below; a failed assertion first must not leave it unhandled
     const f = await probe.appears("queue_not_draining", "trickle", (SEND_FOR_S + 10) * 1000);
     assert.equal(f.severity, "warning");
     assert.match(
@@ -56,6 +65,10 @@ describe("a queue filling faster than its consumer drains it", () => {
     const [then, now] = [evidenceOf(f, "messages then"), evidenceOf(f, "messages now")];
     assert.ok(Number(now?.value) - Number(then?.value) >= 10, JSON.stringify(f.evidence));
     assert.equal(now?.source, "broker");
+    // Rates and growth are measured over the rise, not over the quiet seconds the agent watched before:
+    // the rise starts at the last sample of the empty queue (samples are 5 to 7.5 s apart while read).
+    const rose = Date.parse(String(f.evidence.find((e) => e.what === "messages then")?.at));
+    assert.ok(rose > sendingFrom - 12_000, `the rise measured from ${new Date(rose).toISOString()}, sending from ${new Date(sendingFrom).toISOString()}`);
     assert.deepEqual(evidenceOf(f, "consumers online"), { value: 1, source: "inspect" });
     // The queue's detail carries it, for the panel's "why" box.
     const queue = await contractGet<QueueDetail>(probe.agent, "queue", "queues/trickle");

@@ -44,7 +44,7 @@ after(async () => {
 describe("a task name the consumers of its queue do not register", () => {
   it("is said to wait for workers that will reject it, until the worker takes and rejects it", async () => {
     // The solo worker is busy: the message waits in the queue, and no consumer of it knows the name.
-    const busy = await probe.send(`print(p.sleep_for.apply_async((12,), queue="lane").id)`);
+    const busy = await probe.send(`print(p.sleep_for.apply_async((15,), queue="lane").id)`);
     await reachesState(busy, "STARTED");
     const id = await probe.send(`print(p.app.send_task("not.registered", (1,), queue="lane").id)`);
 
@@ -88,7 +88,7 @@ describe("a task name the consumers of its queue do not register", () => {
 
 describe("a task prefetched behind a long one on a prefork worker of one process", () => {
   it("names the worker and the running task, until both have run", async () => {
-    const long = await probe.send(`print(p.sleep_for.apply_async((10,), queue="prefetch").id)`);
+    const long = await probe.send(`print(p.sleep_for.apply_async((15,), queue="prefetch").id)`);
     await reachesState(long, "STARTED");
     const behind = await probe.send(`print(p.add.apply_async((1, 2), queue="prefetch").id)`);
 

@@ -128,6 +128,33 @@ describe("queue not draining over time", () => {
     assert.match(found[0]!.sentence, /grew from 10 to 100 messages in 20 s \(about 330 a minute in, 60 out\)/);
   });
 
+  test("a queue watched empty for minutes before it filled: measured over its rise, not the quiet minutes", () => {
+    const filled = queue(
+      "late",
+      60,
+      [
+        [8 * MIN, 0],
+        [6 * MIN, 0],
+        [4 * MIN, 0],
+        [2 * MIN, 0],
+        [MIN, 30],
+      ],
+      30,
+    );
+    const found = drainingFindings(snapshot({ queues: [filled], workers: [worker("w1@host", { queues: ["late"] })] }));
+    // From its last empty sample: 60 in and 30 taken in 2 min, not in 8.
+    assert.match(found[0]!.sentence, /grew from 0 to 60 messages in 2 min \(about 45 a minute in, 15 out\).* would take 4 min/);
+    assert.ok(found[0]!.evidence.some((e) => e.what === "messages then" && e.at === NOW - 2 * MIN));
+    assert.ok(found[0]!.evidence.some((e) => e.what === "depth samples" && e.value === 3));
+    // Back down to where it rose from: no rise left.
+    const emptied = queue("late", 0, [
+      [4 * MIN, 0],
+      [2 * MIN, 30],
+      [MIN, 60],
+    ]);
+    assert.deepEqual(drainingFindings(snapshot({ queues: [emptied], workers: [worker("w1@host", { queues: ["late"] })] })), []);
+  });
+
   test("a queue nobody consumes is queue_no_consumer's, not this rule's", () => {
     const q = queue(
       "orphan",

@@ -103,8 +103,8 @@ export interface QueueFacts {
   messages: number | null;
   /** Its depth as sampled over the last minutes, oldest first (the last one is `messages`). */
   depths: Sample[];
-  /** Tasks received from it by workers since the first depth sample; null: not counted. */
-  receivedSinceFirst: number | null;
+  /** Tasks received from it by workers since its depth began its current rise (draining.ts currentRise); null: not counted. */
+  receivedInRise: number | null;
 }
 
 /**

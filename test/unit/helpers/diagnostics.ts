@@ -73,7 +73,7 @@ export function snapshot(over: Partial<DiagnosticSnapshot> = {}): DiagnosticSnap
 }
 
 /** A queue with its depth now, and (optionally) earlier depths: `[agoMs, messages]`, oldest first. */
-export function queue(name: string, messages: number | null, earlier: [number, number][] = [], receivedSinceFirst: number | null = null): QueueFacts {
+export function queue(name: string, messages: number | null, earlier: [number, number][] = [], receivedInRise: number | null = null): QueueFacts {
   const depths = [...earlier.map(([ago, value]) => ({ at: NOW - ago, value })), ...(messages === null ? [] : [{ at: NOW, value: messages }])];
-  return { name, messages, depths, receivedSinceFirst };
+  return { name, messages, depths, receivedInRise };
 }

@@ -7,7 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { TaskList } from "../../agent/api/schema";
+import type { TaskList, WorkerDetail } from "../../agent/api/schema";
+import { contractGet } from "../harness/contract";
 import { CeleryWorker, eventually, RedisServer, startAgent, stopAll } from "../harness/deployment";
 import { evidenceOf, FindingsProbe } from "../harness/findings";
 
@@ -78,6 +79,9 @@ describe("a task running far longer than its name's p95", () => {
     assert.match(silent.sentence, new RegExp(`solo@stuck has been silent while running panel_fixture\\.sleep_for \\(${onSolo}\\)`));
     assert.deepEqual(evidenceOf(silent, "running task"), { value: onSolo, source: "events" });
     assert.equal(evidenceOf(silent, "last heard")?.source, "events");
+    // The workers view says it too, with the same threshold.
+    const solo = await contractGet<WorkerDetail>(probe.agent, "worker", "workers/solo@stuck");
+    assert.match(String(solo.status_detail), /the worker may be dead/);
     // The prefork worker heartbeats while busy: it is not silent.
     assert.equal(await probe.find("worker_silent_busy", "beating@stuck"), undefined);
 

@@ -13,10 +13,10 @@ import { CeleryWorker, eventually, letTimePass, RedisServer, startAgent, stopAll
 import { evidenceOf, FindingsProbe } from "../harness/findings";
 
 const TREND_WINDOW_S = 15;
-/** Each task takes this long on a pool of one: under four a second out... */
-const TASK_S = 0.25;
-/** ...and five a second come in, for this long. */
-const SEND_EVERY_S = 0.2;
+/** Each task takes this long on a pool of one: about three a second out... */
+const TASK_S = 0.3;
+/** ...and five a second come in (two at a time), for this long. */
+const SEND_EVERY_S = 0.4;
 const SEND_FOR_S = 26;
 /** The agent watches the queue empty for this long first, as it would have for hours in a deployment. */
 const IDLE_S = 20;
@@ -48,7 +48,7 @@ describe("a queue filling faster than its consumer drains it", () => {
     }
     const sendingFrom = Date.now();
     const sending = probe.send(
-      `import time\nfor _ in range(${Math.round(SEND_FOR_S / SEND_EVERY_S)}):\n    p.sleep_for.apply_async((${TASK_S},), queue="trickle")\n    time.sleep(${SEND_EVERY_S})\nprint("sent")`,
+      `import time\nfor _ in range(${Math.round(SEND_FOR_S / SEND_EVERY_S)}):\n    p.sleep_for.apply_async((${TASK_S},), queue="trickle")\n    p.sleep_for.apply_async((${TASK_S},), queue="trickle")\n    time.sleep(${SEND_EVERY_S})\nprint("sent")`,
     );
     sending.catch(() => undefined); // awaited below; a failed assertion first must not leave it unhandled
     const f = await probe.appears("queue_not_draining", "trickle", (SEND_FOR_S + 10) * 1000);

@@ -14,7 +14,7 @@ import { evidenceOf, FindingsProbe } from "../harness/findings";
 
 const STUCK_AFTER_S = 6;
 const SHORT_RUNS = 20;
-const LONG_S = 18;
+const LONG_S = 22;
 
 let redis: RedisServer;
 let probe: FindingsProbe;

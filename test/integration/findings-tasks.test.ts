@@ -59,7 +59,10 @@ describe("a task name the consumers of its queue do not register", () => {
     assert.deepEqual([w.known, w.state, w.queue], [true, "PENDING", "lane"]);
     const f = w.findings[0]!;
     assert.equal(f.severity, "problem");
-    assert.match(f.sentence, /waits in queue lane, whose consumers \(solo@tasks\) do not register not\.registered/);
+    assert.match(
+      f.sentence,
+      /waits in queue lane, whose consumers \(solo@tasks\) do not register not\.registered: the one that takes it will drop its message and fail it \(NotRegistered\)/,
+    );
     assert.deepEqual(evidenceOf(f, "registered by the consumers"), { value: false, source: "inspect" });
     assert.deepEqual(evidenceOf(f, "consumers online"), { value: 1, source: "inspect" });
     assert.deepEqual(evidenceOf(f, "queue"), { value: "lane", source: "broker" });

@@ -93,18 +93,8 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: "JSON, as Celery's broker_transport_options: global_keyprefix, priority_steps, sep, fanout_prefix, fanout_patterns, master_name",
   },
   { flag: "inspect-timeout", env: "CELERY_PANEL_INSPECT_TIMEOUT", default: "1000", help: "milliseconds to wait for workers' remote-control replies" },
-  {
-    flag: "stuck-after",
-    env: "CELERY_PANEL_STUCK_AFTER",
-    default: "60",
-    help: "seconds a task must run, past its name's usual runtime, before the findings call it stuck (running long; its silent solo worker maybe dead)",
-  },
-  {
-    flag: "trend-window",
-    env: "CELERY_PANEL_TREND_WINDOW",
-    default: "60",
-    help: "seconds a queue's depth must rise (sampled every 5 s) before the findings say it does not drain",
-  },
+  { flag: "stuck-after", env: "CELERY_PANEL_STUCK_AFTER", default: "60", help: "seconds a task runs past its usual runtime before findings call it stuck" },
+  { flag: "trend-window", env: "CELERY_PANEL_TREND_WINDOW", default: "60", help: "seconds a queue's depth rises before findings say it does not drain" },
   { flag: "max-tasks", env: "CELERY_PANEL_MAX_TASKS", default: "100000", help: "tasks held in memory; the oldest finished go first" },
   { flag: "allowed-hosts", env: "CELERY_PANEL_ALLOWED_HOSTS", help: "comma-separated Host header names accepted besides loopback" },
   {

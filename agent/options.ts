@@ -38,6 +38,10 @@ export interface AgentOptions {
   name: string;
   transportOptions: TransportOptions;
   inspectTimeoutMs: number;
+  /** How long a task runs before the diagnostics may call it stuck (ms). */
+  stuckAfterMs: number;
+  /** How long a queue's depth must rise before it is said not to drain (ms). */
+  trendWindowMs: number;
   maxTasks: number;
   allowedHosts: string[];
   /** One JSON object per log line instead of readable lines. */
@@ -89,6 +93,8 @@ export const OPTION_SPECS: OptionSpec[] = [
     help: "JSON, as Celery's broker_transport_options: global_keyprefix, priority_steps, sep, fanout_prefix, fanout_patterns, master_name",
   },
   { flag: "inspect-timeout", env: "CELERY_PANEL_INSPECT_TIMEOUT", default: "1000", help: "milliseconds to wait for workers' remote-control replies" },
+  { flag: "stuck-after", env: "CELERY_PANEL_STUCK_AFTER", default: "60", help: "seconds a task runs past its usual runtime before findings call it stuck" },
+  { flag: "trend-window", env: "CELERY_PANEL_TREND_WINDOW", default: "60", help: "seconds a queue's depth rises before findings say it does not drain" },
   { flag: "max-tasks", env: "CELERY_PANEL_MAX_TASKS", default: "100000", help: "tasks held in memory; the oldest finished go first" },
   { flag: "allowed-hosts", env: "CELERY_PANEL_ALLOWED_HOSTS", help: "comma-separated Host header names accepted besides loopback" },
   {
@@ -273,6 +279,9 @@ export function resolveOptions(argv: Record<string, string>, env: NodeJS.Process
     name: raw("name") ?? defaultName(brokerTarget),
     transportOptions,
     inspectTimeoutMs: intOption("inspect-timeout", raw("inspect-timeout")!, 50, 60_000),
+    stuckAfterMs: intOption("stuck-after", raw("stuck-after")!, 1, 86_400) * 1000,
+    // Three depth samples, five seconds apart, are the least a trend rests on.
+    trendWindowMs: intOption("trend-window", raw("trend-window")!, 10, 600) * 1000,
     maxTasks: intOption("max-tasks", raw("max-tasks")!, 100, 50_000_000),
     allowedHosts,
     jsonLogs: booleanOption("json", raw("json") ?? "false"),

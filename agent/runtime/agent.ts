@@ -70,7 +70,11 @@ export class Agent {
     this.periodicStore = new PeriodicStoreSource(this.broker, openPeriodicStore(this.broker));
     this.tasks = new TaskStore(options.maxTasks);
     this.waiting = new WaitingMessages(this.broker.queues?.messagePeek ?? null, this.tasks);
-    this.workers = new WorkerRegistry({ running: (w) => this.runningOn(w), typicalRuntime: (name) => this.tasks.typicalRuntime(name) });
+    this.workers = new WorkerRegistry({
+      running: (w) => this.runningOn(w),
+      typicalRuntime: (name) => this.tasks.typicalRuntime(name),
+      suspectAfterMs: options.stuckAfterMs,
+    });
     this.inspector = new Inspector(
       this.broker.control,
       options.inspectTimeoutMs,
@@ -108,6 +112,7 @@ export class Agent {
       brokerBindings: this.brokerBindings,
       transportOptions: { ...options.transportOptions },
       inspectTimeoutMs: options.inspectTimeoutMs,
+      thresholds: { stuckAfterMs: options.stuckAfterMs, trendWindowMs: options.trendWindowMs },
       runningOn: (w) => this.runningOn(w),
     });
   }

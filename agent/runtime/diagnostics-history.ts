@@ -8,7 +8,7 @@ import { isRecord } from "../protocol/envelope";
 import { num } from "../protocol/events";
 import type { UnackedReader } from "../protocol/transport";
 import type { LostTask, QueueFacts, RunningTask, Sample, UnackedFacts } from "../sources/diagnostics/snapshot";
-import { risingDepth } from "../sources/diagnostics/draining";
+import { currentRise } from "../sources/diagnostics/draining";
 import type { TaskStore } from "../sources/tasks/store";
 
 /** Samples are kept this long, and no closer together than SAMPLE_GAP_MS. */
@@ -50,18 +50,28 @@ export class SampleRings {
 }
 
 /**
- * The queues with their depth samples; for one whose depth rose (risingDepth), how many tasks
- * workers took from it since the first sample: a pass over the store's columns, so asked only where
+ * The queues with their depth samples; for one whose depth is rising (currentRise), how many tasks
+ * workers took from it since the rise began: a pass over the store's columns, so asked only where
  * the rule may draw a trend, and for at most MAX_TREND_COUNTS queues (the most grown first).
  */
-export function withDepthHistory(queues: { name: string; messages: number | null }[], depths: SampleRings, tasks: TaskStore, now: number): QueueFacts[] {
+export function withDepthHistory(
+  queues: { name: string; messages: number | null }[],
+  depths: SampleRings,
+  tasks: TaskStore,
+  now: number,
+  trendWindowMs: number,
+): QueueFacts[] {
   for (const q of queues) if (q.messages !== null) depths.add(q.name, now, q.messages);
   depths.retain(new Set(queues.map((q) => q.name)));
-  const out = queues.map((q) => ({ ...q, depths: depths.get(q.name), receivedSinceFirst: null as number | null }));
-  const growth = (d: Sample[]) => d[d.length - 1]!.value - d[0]!.value;
-  const rising = out.filter((q) => risingDepth(q.depths)).sort((a, b) => growth(b.depths) - growth(a.depths));
-  for (const q of rising.slice(0, MAX_TREND_COUNTS)) {
-    q.receivedSinceFirst = tasks.query({ queue: q.name, since: q.depths[0]!.at, states: TAKEN_STATES }, NEWEST_FIRST, 0, null).total;
+  const out = queues.map((q) => ({ ...q, depths: depths.get(q.name), receivedInRise: null as number | null }));
+  const growth = (d: readonly Sample[]) => d[d.length - 1]!.value - d[0]!.value;
+  const rising = out.flatMap((q) => {
+    const rise = currentRise(q.depths, trendWindowMs);
+    return rise ? [{ q, rise }] : [];
+  });
+  rising.sort((a, b) => growth(b.rise) - growth(a.rise));
+  for (const { q, rise } of rising.slice(0, MAX_TREND_COUNTS)) {
+    q.receivedInRise = tasks.query({ queue: q.name, since: rise[0]!.at, states: TAKEN_STATES }, NEWEST_FIRST, 0, null).total;
   }
   return out;
 }

@@ -13,7 +13,7 @@ import type { Inspector } from "../sources/workers/inspector";
 import type { EventsObserved } from "../sources/config-observed";
 import type { WaitingMessages } from "../sources/waiting";
 import type { Cached } from "../sources/cache";
-import type { DiagnosticSnapshot, PeriodicFacts, QueueFacts, TaskFacts, WorkerFacts, RunningTask } from "../sources/diagnostics/snapshot";
+import type { DiagnosticSnapshot, DiagnosticThresholds, PeriodicFacts, QueueFacts, TaskFacts, WorkerFacts, RunningTask } from "../sources/diagnostics/snapshot";
 import type { Finding } from "../sources/diagnostics/finding";
 import { findingKey } from "../sources/diagnostics/finding";
 import { runRules } from "../sources/diagnostics/registry";
@@ -58,6 +58,7 @@ export interface DiagnosticsDeps {
   brokerBindings: Cached<ExchangeBinding[]>;
   transportOptions: Record<string, unknown>;
   inspectTimeoutMs: number;
+  thresholds: DiagnosticThresholds;
   runningOn(worker: string): RunningTask[];
 }
 
@@ -197,6 +198,7 @@ export class Diagnostics {
     const w = this.deps.waiting.last();
     return {
       now,
+      thresholds: this.deps.thresholds,
       brokerKind: broker.kind,
       workers: workerFacts,
       queues,
@@ -275,6 +277,6 @@ export class Diagnostics {
     const sorted = [...names].sort();
     const depths = broker.queues && connected ? await broker.queues.queueDepths(sorted).catch(() => null) : null;
     const counted = sorted.map((name) => ({ name, messages: depths?.get(name)?.messages ?? null }));
-    return withDepthHistory(counted, this.depths, this.deps.tasks, Date.now());
+    return withDepthHistory(counted, this.depths, this.deps.tasks, Date.now(), this.deps.thresholds.trendWindowMs);
   }
 }

@@ -29,19 +29,20 @@ describe("diagnostics history", () => {
     assert.deepEqual(r.get("q"), []);
   });
 
-  test("a rising queue gets the count of tasks workers took from it since its first sample", () => {
+  test("a rising queue gets the count of tasks workers took from it since its rise began", () => {
     const store = new TaskStore(1000);
     const taken = (id: string, ago: number, queue: string) => {
       store.applyEvent(tev("task-sent", id, ago + 500, { name: "app.add", queue }));
       store.applyEvent(tev("task-received", id, ago, { name: "app.add" }));
     };
-    taken("early", 5 * MIN, "busy"); // before the first sample: not counted
+    taken("early", 5 * MIN, "busy"); // before the rise (from its low, 4 min ago): not counted
     taken("a", 3 * MIN, "busy");
     taken("b", MIN, "busy");
     taken("c", MIN, "calm");
     store.applyEvent(tev("task-sent", "waiting", 30_000, { name: "app.add", queue: "busy" })); // sent, not taken
     const rings = new SampleRings();
     for (const [ago, busy, calm] of [
+      [6 * MIN, 40, 5],
       [4 * MIN, 10, 5],
       [2 * MIN, 40, 5],
     ] as const) {
@@ -53,6 +54,7 @@ describe("diagnostics history", () => {
         rings,
         store,
         NOW - ago,
+        MIN,
       );
     }
     const [busy, calm] = withDepthHistory(
@@ -63,12 +65,13 @@ describe("diagnostics history", () => {
       rings,
       store,
       NOW,
+      MIN,
     );
     assert.deepEqual(
       busy!.depths.map((s) => s.value),
-      [10, 40, 70],
+      [40, 10, 40, 70],
     );
-    assert.equal(busy!.receivedSinceFirst, 2);
-    assert.equal(calm!.receivedSinceFirst, null, "not rising: not counted");
+    assert.equal(busy!.receivedInRise, 2);
+    assert.equal(calm!.receivedInRise, null, "not rising: not counted");
   });
 });

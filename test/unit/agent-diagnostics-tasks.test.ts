@@ -39,7 +39,7 @@ describe("a task sent and not received", () => {
     const t = task("t1", sentTo("celery", 60_000, "app.missing"));
     const [f] = explainTask(t, snapshot());
     assert.equal(f?.kind, "task_waiting_unregistered");
-    assert.match(f!.sentence, /do not register app\.missing/);
+    assert.match(f!.sentence, /do not register app\.missing: the one that takes it will drop its message and fail it \(NotRegistered\), without running it/);
   });
 
   test("consumed and registered: waits its turn, with its position from the queue read", () => {
@@ -116,6 +116,16 @@ describe("the findings list", () => {
       found.map((f) => [f.kind, f.subject.id]),
       [["task_waiting_no_consumer", "old"]],
     );
+  });
+
+  test("tasks of names their queue's consumers do not register: one finding for the queue, saying what Celery does", () => {
+    const unknown = (id: string) => task(id, tev("task-sent", id, 60_000, { name: "app.missing", queue: "celery" }));
+    const found = waitingTaskFindings(snapshot({ waitingTasks: [unknown("u1"), unknown("u2")] }));
+    assert.deepEqual(
+      found.map((f) => [f.kind, f.subject.type, f.subject.id]),
+      [["task_waiting_unregistered", "queue", "celery"]],
+    );
+    assert.match(found[0]!.sentence, /^2 tasks \(app\.missing\) wait in queue celery, .* fail them \(NotRegistered\), without running them\.$/);
   });
 });
 

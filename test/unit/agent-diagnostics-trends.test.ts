@@ -110,6 +110,51 @@ describe("queue not draining over time", () => {
     );
   });
 
+  test("--trend-window: a rise over 20 s is a trend once the window is 15 s, not with the default minute", () => {
+    const brief = queue(
+      "brief",
+      100,
+      [
+        [20_000, 10],
+        [10_000, 50],
+      ],
+      20,
+    );
+    const workers = [worker("w1@host", { queues: ["brief"] })];
+    assert.deepEqual(drainingFindings(snapshot({ queues: [brief], workers })), []);
+    const found = drainingFindings(snapshot({ queues: [brief], workers, thresholds: { stuckAfterMs: MIN, trendWindowMs: 15_000 } }));
+    assert.deepEqual(kinds(found), ["queue_not_draining:brief"]);
+    // 90 more and 20 taken in 20 s: 330 a minute in, 60 out.
+    assert.match(found[0]!.sentence, /grew from 10 to 100 messages in 20 s \(about 330 a minute in, 60 out\)/);
+  });
+
+  test("a queue watched empty for minutes before it filled: measured over its rise, not the quiet minutes", () => {
+    const filled = queue(
+      "late",
+      60,
+      [
+        [8 * MIN, 0],
+        [6 * MIN, 0],
+        [4 * MIN, 0],
+        [2 * MIN, 0],
+        [MIN, 30],
+      ],
+      30,
+    );
+    const found = drainingFindings(snapshot({ queues: [filled], workers: [worker("w1@host", { queues: ["late"] })] }));
+    // From its last empty sample: 60 in and 30 taken in 2 min, not in 8.
+    assert.match(found[0]!.sentence, /grew from 0 to 60 messages in 2 min \(about 45 a minute in, 15 out\).* would take 4 min/);
+    assert.ok(found[0]!.evidence.some((e) => e.what === "messages then" && e.at === NOW - 2 * MIN));
+    assert.ok(found[0]!.evidence.some((e) => e.what === "depth samples" && e.value === 3));
+    // Back down to where it rose from: no rise left.
+    const emptied = queue("late", 0, [
+      [4 * MIN, 0],
+      [2 * MIN, 30],
+      [MIN, 60],
+    ]);
+    assert.deepEqual(drainingFindings(snapshot({ queues: [emptied], workers: [worker("w1@host", { queues: ["late"] })] })), []);
+  });
+
   test("a queue nobody consumes is queue_no_consumer's, not this rule's", () => {
     const q = queue(
       "orphan",
@@ -148,6 +193,20 @@ describe("lost or stuck work", () => {
     assert.deepEqual(stuckWorkFindings(snapshot({ workers: [worker("w1@host", { running: running(10 * MIN) })] })), []);
     const silent = stuckWorkFindings(snapshot({ typicalRuntime, workers: [worker("solo@host", { busy: true, running: running(3 * MIN) })] }));
     assert.deepEqual(kinds(silent).sort(), ["task_running_long:t1", "worker_silent_busy:solo@host"]);
+  });
+
+  test("--stuck-after lowers the floor: a 1 s task after 8 s, where the default waits a minute", () => {
+    const typicalRuntime = { "app.slow": 1 };
+    const solo = worker("solo@host", { busy: true, running: [{ id: "t1", name: "app.slow", started: NOW - 12_000 }] });
+    assert.deepEqual(stuckWorkFindings(snapshot({ typicalRuntime, workers: [solo] })), []);
+    const thresholds = { stuckAfterMs: 5000, trendWindowMs: MIN };
+    assert.deepEqual(kinds(stuckWorkFindings(snapshot({ typicalRuntime, thresholds, workers: [solo] }))).sort(), [
+      "task_running_long:t1",
+      "worker_silent_busy:solo@host",
+    ]);
+    // Still past its p95 by that much: 5 s is not past a 1 s task plus 5 s, and not ten times it.
+    const early = { ...solo, running: [{ id: "t1", name: "app.slow", started: NOW - 5500 }] };
+    assert.deepEqual(stuckWorkFindings(snapshot({ typicalRuntime, thresholds, workers: [early] })), []);
   });
 });
 

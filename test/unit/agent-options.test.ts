@@ -81,6 +81,7 @@ describe("resolveOptions: defaults, environment, precedence", () => {
     assert.equal(o.name, hostname(), "a loopback broker names nothing: the machine does");
     assert.deepEqual(o.transportOptions, defaultTransportOptions);
     assert.equal(o.inspectTimeoutMs, 1000);
+    assert.deepEqual([o.stuckAfterMs, o.trendWindowMs], [60_000, 60_000]);
     assert.equal(o.maxTasks, 100000);
     assert.deepEqual(o.allowedHosts, []);
     assert.equal(o.jsonLogs, false);
@@ -196,6 +197,13 @@ describe("resolveOptions: errors", () => {
     assert.match(optionError(() => resolve({ "inspect-timeout": "49" })).message, /--inspect-timeout must be between 50 and 60000, not 49/);
     assert.match(optionError(() => resolve({ "inspect-timeout": "60001" })).message, /between 50 and 60000/);
     assert.equal(resolve({ "inspect-timeout": "50" }).inspectTimeoutMs, 50);
+  });
+
+  test("the diagnostics' thresholds: --stuck-after and --trend-window in seconds", () => {
+    assert.deepEqual([resolve({ "stuck-after": "5" }).stuckAfterMs, resolve({ "trend-window": "15" }).trendWindowMs], [5000, 15_000]);
+    assert.match(optionError(() => resolve({ "stuck-after": "0" })).message, /--stuck-after must be between 1 and 86400, not 0/);
+    assert.match(optionError(() => resolve({ "stuck-after": "2m" })).message, /--stuck-after must be a whole number/);
+    assert.match(optionError(() => resolve({ "trend-window": "9" })).message, /--trend-window must be between 10 and 600, not 9/);
   });
 
   test("max tasks: 100..50,000,000, whole numbers only", () => {
@@ -316,7 +324,7 @@ describe("isLoopback", () => {
 describe("helpText", () => {
   test("mentions every option, its environment variable and its default", () => {
     const text = helpText();
-    assert.equal(OPTION_SPECS.length, 18);
+    assert.equal(OPTION_SPECS.length, 20);
     for (const o of OPTION_SPECS) {
       assert.match(text, new RegExp(`--${o.flag}\\s`), o.flag);
       assert.ok(text.includes(`env ${o.env}`), o.env);

@@ -7,8 +7,7 @@ import type { Finding } from "./finding";
 import { duration } from "./finding";
 import { consumersOfQueue, type DiagnosticSnapshot, type Sample } from "./snapshot";
 
-/** The samples must span this long before a trend is a trend. */
-export const TREND_MIN_SPAN_MS = 60_000;
+/** A trend takes at least this many samples, spanning the snapshot's trendWindowMs. */
 const TREND_MIN_SAMPLES = 3;
 /** ...and grow by at least this many messages. */
 const TREND_MIN_GROWTH = 10;
@@ -16,25 +15,34 @@ const TREND_MIN_GROWTH = 10;
 /** Per minute, to one decimal. */
 const perMin = (count: number, ms: number) => Math.round((count / ms) * 600_000) / 10;
 
-/** Whether the depth rose across the samples: up overall, and the latest above every earlier half's. */
-export function risingDepth(d: readonly Sample[]): boolean {
-  if (d.length < TREND_MIN_SAMPLES || d[d.length - 1]!.at - d[0]!.at < TREND_MIN_SPAN_MS) return false;
-  const last = d[d.length - 1]!.value;
-  const firstHalfMax = Math.max(...d.slice(0, Math.ceil(d.length / 2)).map((s) => s.value));
-  return last - d[0]!.value >= TREND_MIN_GROWTH && last > firstHalfMax;
+/**
+ * The samples of the depth's current rise, from its last low (the last sample at the lowest depth
+ * held) to now, when they span `minSpanMs`, grew, and end above every sample of the rise's first half;
+ * else null. A queue watched empty for minutes before it filled rises from its last empty sample:
+ * measured from the first sample held, its rates would be diluted by the quiet minutes.
+ */
+export function currentRise(d: readonly Sample[], minSpanMs: number): readonly Sample[] | null {
+  let low = 0;
+  for (let i = 1; i < d.length; i++) if (d[i]!.value <= d[low]!.value) low = i;
+  const rise = d.slice(low);
+  if (rise.length < TREND_MIN_SAMPLES || rise[rise.length - 1]!.at - rise[0]!.at < minSpanMs) return null;
+  const last = rise[rise.length - 1]!.value;
+  const firstHalfMax = Math.max(...rise.slice(0, Math.ceil(rise.length / 2)).map((s) => s.value));
+  return last - rise[0]!.value >= TREND_MIN_GROWTH && last > firstHalfMax ? rise : null;
 }
 
 export function drainingFindings(snap: DiagnosticSnapshot): Finding[] {
   const out: Finding[] = [];
   for (const q of snap.queues) {
-    if (!risingDepth(q.depths)) continue;
+    const rise = currentRise(q.depths, snap.thresholds.trendWindowMs);
+    if (!rise) continue;
     const { consumers, complete } = consumersOfQueue(snap, q.name);
     if (complete && !consumers.length) continue;
-    const first = q.depths[0]!;
-    const last = q.depths[q.depths.length - 1]!;
+    const first = rise[0]!;
+    const last = rise[rise.length - 1]!;
     const spanMs = last.at - first.at;
     const growth = last.value - first.value;
-    const outCount = q.receivedSinceFirst;
+    const outCount = q.receivedInRise;
     const rateOut = outCount === null ? null : perMin(outCount, spanMs);
     const rateIn = outCount === null ? null : perMin(growth + outCount, spanMs);
     const emptyMs = outCount ? (last.value / outCount) * spanMs : null;
@@ -47,7 +55,7 @@ export function drainingFindings(snap: DiagnosticSnapshot): Finding[] {
       evidence: [
         { what: "messages then", value: first.value, at: first.at, source: "broker" },
         { what: "messages now", value: last.value, at: last.at, source: "broker" },
-        { what: "depth samples", value: q.depths.length, source: "broker" },
+        { what: "depth samples", value: rise.length, source: "broker" },
         ...(rateOut === null
           ? []
           : [

@@ -103,13 +103,27 @@ export interface QueueFacts {
   messages: number | null;
   /** Its depth as sampled over the last minutes, oldest first (the last one is `messages`). */
   depths: Sample[];
-  /** Tasks received from it by workers since the first depth sample; null: not counted. */
-  receivedSinceFirst: number | null;
+  /** Tasks received from it by workers since its depth began its current rise (draining.ts currentRise); null: not counted. */
+  receivedInRise: number | null;
 }
+
+/**
+ * How long the time-judging rules wait before they conclude (the agent's --stuck-after and
+ * --trend-window): a deployment of second-long tasks may want to hear sooner than the defaults.
+ */
+export interface DiagnosticThresholds {
+  /** A running task is not called stuck (running long, its silent solo worker suspect) before it has run this long (ms). */
+  stuckAfterMs: number;
+  /** A queue's rising depth must span this long before the queue is said not to drain (ms). */
+  trendWindowMs: number;
+}
+
+export const DEFAULT_THRESHOLDS: Readonly<DiagnosticThresholds> = { stuckAfterMs: 60_000, trendWindowMs: 60_000 };
 
 export interface DiagnosticSnapshot {
   /** ms, agent clock. */
   now: number;
+  thresholds: DiagnosticThresholds;
   /** The broker's transport ("redis", "amqp"...). */
   brokerKind: string;
   workers: WorkerFacts[];

@@ -10,9 +10,8 @@ import type { DiagnosticSnapshot, LostTask } from "./snapshot";
 
 /** LOST tasks are news for this long. */
 export const LOST_NEWS_MS = 60 * 60_000;
-/** A task runs "far longer" than usual past this many times its p95, and by at least LONG_MIN_EXTRA_MS. */
+/** A task runs "far longer" than usual past this many times its p95, and by at least the snapshot's stuckAfterMs. */
 export const LONG_FACTOR = 3;
-export const LONG_MIN_EXTRA_MS = 60_000;
 
 export function stuckWorkFindings(snap: DiagnosticSnapshot): Finding[] {
   return [...lostFindings(snap), ...runningLongFindings(snap), ...silentBusyFindings(snap)];
@@ -61,7 +60,7 @@ function runningLongFindings(snap: DiagnosticSnapshot): Finding[] {
       const typical = t.name === null ? undefined : snap.typicalRuntime[t.name];
       if (typical === undefined || t.started === null) continue;
       const ranMs = snap.now - t.started;
-      if (ranMs <= Math.max(LONG_FACTOR * typical * 1000, typical * 1000 + LONG_MIN_EXTRA_MS)) continue;
+      if (ranMs <= Math.max(LONG_FACTOR * typical * 1000, typical * 1000 + snap.thresholds.stuckAfterMs)) continue;
       out.push({
         kind: "task_running_long",
         severity: "warning",
@@ -85,7 +84,7 @@ function silentBusyFindings(snap: DiagnosticSnapshot): Finding[] {
   for (const w of snap.workers) {
     if (!w.busy) continue;
     for (const t of w.running) {
-      const s = suspectRun(t, snap.now, (name) => snap.typicalRuntime[name] ?? null);
+      const s = suspectRun(t, snap.now, (name) => snap.typicalRuntime[name] ?? null, snap.thresholds.stuckAfterMs);
       if (!s) continue;
       out.push({
         kind: "worker_silent_busy",

@@ -157,7 +157,9 @@ function inQueue(t: TaskFacts, snap: DiagnosticSnapshot): Finding {
       kind: "task_waiting_unregistered",
       severity: "problem",
       subject: subject(t),
-      sentence: `${label(t)} waits in queue ${queue}, whose consumers (${listed(names(consumers))}) do not register ${t.name}: they will reject it as an unregistered task.`,
+      // What Celery does then (worker/consumer on_unknown_task): rejects the message, not requeued,
+      // and stores and reports a failure, NotRegistered.
+      sentence: `${label(t)} waits in queue ${queue}, whose consumers (${listed(names(consumers))}) do not register ${t.name}: the one that takes it will drop its message and fail it (NotRegistered), without running it.`,
       evidence: [...evidence, { what: "registered by the consumers", value: false, source: "inspect" }],
       action: `Make the workers import the module defining ${t.name} (include / imports), or route it to a queue whose workers know it.`,
     };
@@ -223,7 +225,7 @@ function groupOf(first: Finding, queue: string, tasks: TaskFacts[]): Finding {
     sentence:
       first.kind === "task_waiting_no_consumer"
         ? `${tasks.length} tasks (${listed(names)}) wait in queue ${queue}, which no online worker consumes: they will not run until one does.`
-        : `${tasks.length} tasks (${listed(names)}) wait in queue ${queue}, whose consumers do not register them: they will reject them as unregistered tasks.`,
+        : `${tasks.length} tasks (${listed(names)}) wait in queue ${queue}, whose consumers do not register them: the workers that take them will drop their messages and fail them (NotRegistered), without running them.`,
     evidence: [
       // What was one task's own (its state, when sent, its place) does not describe the group.
       ...first.evidence.filter((e) => !PER_TASK_EVIDENCE.has(e.what)),

@@ -6,9 +6,9 @@
 
 const SOLO_QUIET = "a solo worker sends no heartbeat while a task runs";
 
-/** A busy solo worker is suspect past this many times its task's usual runtime (and at least SUSPECT_MIN_MS). */
+/** A busy solo worker is suspect past this many times its task's usual runtime (and at least `minMs`, --stuck-after). */
 const SUSPECT_FACTOR = 10;
-const SUSPECT_MIN_MS = 60_000;
+export const SUSPECT_MIN_MS = 60_000;
 
 /** Why a silent worker with a running task is taken for busy, not dead. */
 export function busyReason(pool: string | null, everHeard: boolean): string {
@@ -33,8 +33,13 @@ export function heartbeatsWhileBusy(w: { lastHeartbeat: number | null; freq: num
  * them apart is time: a task running ten times longer than that task usually takes
  * (`typicalRuntime`: its p95 in seconds, when enough of them ran).
  */
-export function suspicion(t: { name: string | null; started: number | null }, now: number, typicalRuntime?: (name: string) => number | null): string {
-  const s = suspectRun(t, now, typicalRuntime);
+export function suspicion(
+  t: { name: string | null; started: number | null },
+  now: number,
+  typicalRuntime?: (name: string) => number | null,
+  minMs = SUSPECT_MIN_MS,
+): string {
+  const s = suspectRun(t, now, typicalRuntime, minMs);
   return s ? `; but it has run for ${Math.round(s.busyMs / 1000)} s where this task usually takes ${s.typical} s (p95): the worker may be dead` : "";
 }
 
@@ -43,9 +48,10 @@ export function suspectRun(
   t: { name: string | null; started: number | null },
   now: number,
   typicalRuntime?: (name: string) => number | null,
+  minMs = SUSPECT_MIN_MS,
 ): { busyMs: number; typical: number } | null {
   const typical = t.name ? (typicalRuntime?.(t.name) ?? null) : null;
   if (t.started === null || typical === null) return null;
   const busyMs = now - t.started;
-  return busyMs > Math.max(SUSPECT_FACTOR * typical * 1000, SUSPECT_MIN_MS) ? { busyMs, typical } : null;
+  return busyMs > Math.max(SUSPECT_FACTOR * typical * 1000, minMs) ? { busyMs, typical } : null;
 }

@@ -47,6 +47,8 @@ export interface RunningTaskLookup {
   running(worker: string): { id: string; name: string | null; started: number | null }[];
   /** How long a task of this name usually runs (p95, seconds), when enough of them did. */
   typicalRuntime?(name: string): number | null;
+  /** How long a task must run before its silent worker may be suspect (ms, --stuck-after). */
+  suspectAfterMs?: number;
 }
 
 const DEFAULT_FREQ = 2;
@@ -259,7 +261,7 @@ export class WorkerRegistry {
       return {
         status: "online",
         busy: true,
-        detail: `busy running ${t.name ?? "a task"} (${t.id})${busyReason(pool, !!heard)}${suspicion(t, now, (name) => this.tasks.typicalRuntime?.(name) ?? null)}`,
+        detail: `busy running ${t.name ?? "a task"} (${t.id})${busyReason(pool, !!heard)}${suspicion(t, now, (name) => this.tasks.typicalRuntime?.(name) ?? null, this.tasks.suspectAfterMs)}`,
       };
     }
     if (!heard) return { status: "offline", busy: false, detail: "has a remote-control binding but has not been heard from" };

@@ -2,7 +2,7 @@
 import type { CeleryEvent } from "../../../agent/protocol/events";
 import { newRecord, type TaskRecord } from "../../../agent/sources/tasks/record";
 import { applyEvent } from "../../../agent/sources/tasks/record-merge";
-import type { DiagnosticSnapshot, QueueFacts, WorkerFacts } from "../../../agent/sources/diagnostics/snapshot";
+import { DEFAULT_THRESHOLDS, type DiagnosticSnapshot, type QueueFacts, type WorkerFacts } from "../../../agent/sources/diagnostics/snapshot";
 
 export const NOW = 1795558020000;
 
@@ -56,6 +56,7 @@ export function worker(name: string, over: Partial<WorkerFacts> = {}): WorkerFac
 export function snapshot(over: Partial<DiagnosticSnapshot> = {}): DiagnosticSnapshot {
   return {
     now: NOW,
+    thresholds: { ...DEFAULT_THRESHOLDS },
     brokerKind: "redis",
     workers: [worker("w1@host")],
     queues: [queue("celery", 0)],
@@ -72,7 +73,7 @@ export function snapshot(over: Partial<DiagnosticSnapshot> = {}): DiagnosticSnap
 }
 
 /** A queue with its depth now, and (optionally) earlier depths: `[agoMs, messages]`, oldest first. */
-export function queue(name: string, messages: number | null, earlier: [number, number][] = [], receivedSinceFirst: number | null = null): QueueFacts {
+export function queue(name: string, messages: number | null, earlier: [number, number][] = [], receivedInRise: number | null = null): QueueFacts {
   const depths = [...earlier.map(([ago, value]) => ({ at: NOW - ago, value })), ...(messages === null ? [] : [{ at: NOW, value: messages }])];
-  return { name, messages, depths, receivedSinceFirst };
+  return { name, messages, depths, receivedInRise };
 }

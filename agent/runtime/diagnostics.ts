@@ -63,6 +63,7 @@ export interface FindingsState {
 
 export class Diagnostics {
   private latest: FindingsState | null = null;
+  private lastSnapshot: DiagnosticSnapshot | null = null;
   private signature = "";
   private readonly resultsWithoutEvents = new Map<string, { count: number; last: number }>();
   /** Queue depths and workers' max RSS over the last minutes: the trends some rules read. */
@@ -163,6 +164,7 @@ export class Diagnostics {
     this.lastRun = Date.now();
     this.dirty = false;
     const snap = await this.snapshot();
+    this.lastSnapshot = snap;
     const findings: Finding[] = [];
     const failed: FindingsState["failed"] = [];
     for (const [name, rule] of Object.entries(RULES)) {
@@ -182,6 +184,12 @@ export class Diagnostics {
       for (const l of this.listeners) l(state);
     }
     return state;
+  }
+
+  /** The last recompute's snapshot if under `maxAgeMs` old (findings are as old), else a new one. */
+  async recentSnapshot(maxAgeMs = RECOMPUTE_MIN_MS): Promise<DiagnosticSnapshot> {
+    const last = this.lastSnapshot;
+    return last && Date.now() - last.now < maxAgeMs ? last : this.snapshot();
   }
 
   /**

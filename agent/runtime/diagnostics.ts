@@ -122,11 +122,13 @@ export class Diagnostics {
 
   /**
    * The findings, recomputed unless the last ones are recent: under RECOMPUTE_MIN_MS old, or under
-   * TICK_MS with no change since (what changes with no event, liveness and depths, is read again then).
+   * TICK_MS with no change since (what changes with no event, liveness and depths, is read again then),
+   * or a recompute is already scheduled (a request does not add one to those a burst of changes makes).
    */
   async current(): Promise<FindingsState> {
     this.interestUntil = Date.now() + INTEREST_MS;
-    if (this.latest && Date.now() - this.latest.computedAt < (this.dirty ? RECOMPUTE_MIN_MS : TICK_MS)) return this.latest;
+    const age = this.latest ? Date.now() - this.latest.computedAt : Number.POSITIVE_INFINITY;
+    if (age < (this.dirty ? RECOMPUTE_MIN_MS : TICK_MS) || (this.timer && age < 2 * TICK_MS)) return this.latest!;
     return this.run();
   }
 

@@ -104,15 +104,19 @@ export class Diagnostics {
   /** Told of every new list of findings (a change in any finding), while subscribed. */
   onChange(l: (s: FindingsState) => void): () => void {
     this.listeners.add(l);
-    this.ticker ??= setInterval(() => this.schedule(), TICK_MS);
-    this.ticker.unref();
+    this.keepCurrent();
     this.changed();
-    return () => {
-      this.listeners.delete(l);
-      if (this.listeners.size || !this.ticker) return;
-      clearInterval(this.ticker);
+    return () => this.listeners.delete(l);
+  }
+
+  /** Recomputes each TICK_MS while someone watches or has asked recently, then stops. */
+  private keepCurrent(): void {
+    this.ticker ??= setInterval(() => {
+      if (this.listeners.size || Date.now() <= this.interestUntil) return this.schedule();
+      clearInterval(this.ticker!);
       this.ticker = null;
-    };
+    }, TICK_MS);
+    this.ticker.unref();
   }
 
   /** The last findings computed, if any (for a stream that just opened). */
@@ -123,12 +127,15 @@ export class Diagnostics {
   /**
    * The findings, recomputed unless the last ones are recent: under RECOMPUTE_MIN_MS old, or under
    * TICK_MS with no change since (what changes with no event, liveness and depths, is read again then),
-   * or a recompute is already scheduled (a request does not add one to those a burst of changes makes).
+   * or kept current in the background (the tick, a recompute scheduled after a change): a request
+   * then adds no recompute of its own and waits for none.
    */
   async current(): Promise<FindingsState> {
     this.interestUntil = Date.now() + INTEREST_MS;
     const age = this.latest ? Date.now() - this.latest.computedAt : Number.POSITIVE_INFINITY;
-    if (age < (this.dirty ? RECOMPUTE_MIN_MS : TICK_MS) || (this.timer && age < 2 * TICK_MS)) return this.latest!;
+    const background = this.timer !== null || this.ticker !== null;
+    if (age < (this.dirty ? RECOMPUTE_MIN_MS : TICK_MS) || (background && age < 2 * TICK_MS)) return this.latest!;
+    this.keepCurrent();
     return this.run();
   }
 

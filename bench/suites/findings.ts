@@ -100,7 +100,8 @@ export async function findingsSuite(ctx: BenchContext, metasPath: string): Promi
       target: { op: "<=", limit: 20, text: "p50 <= 20 ms" },
       summary: l,
       note: `${first.body.findings.length} findings (${first.bytes.toLocaleString("en-US")} bytes); the first request took ${fmtMs(first.ms)}. ${setup}.`,
-      limits: "a request finding the last findings stale recomputes them (snapshot of the stores, every rule) before it answers",
+      limits:
+        "the findings are recomputed each second in the background while asked for (1,000 queues' depths read, every rule run), and requests wait for the event loop in between; a request finding them older than 2 s recomputes them first",
     });
 
     // --- the event loop while findings are kept current, nothing changing (a stream open)
@@ -176,8 +177,9 @@ export async function findingsSuite(ctx: BenchContext, metasPath: string): Promi
       unit: "ms",
       target: { op: "<=", limit: 200, text: "<= 200 ms" },
       summary: w,
-      note: `the queues read with LRANGE up to the locate limits, then the result backend, then the workers' revoked lists (one real worker answers).${read ? ` ${read}.` : ""}`,
-      limits: "the bounded LRANGE of the queues (each message's headers parsed) and a remote-control round trip for the revoked lists",
+      note: `the queues read with LRANGE up to the locate limits (in messages and time), then the result backend, then the workers' revoked lists (one real worker answers).${read ? ` ${read} (of the last request).` : ""}`,
+      limits:
+        "the waiting messages' read, the queues' bindings and depths read again, the LRANGE of the queues in batches of 2,500 (the next batch only within 120 ms), the result backend, and a remote-control round trip for the revoked lists",
     });
     log(
       `findings: list p50 ${fmtMs(l.p50)}; loop hold max ${fmtMs(h.max)} (p99 ${fmtMs(p99)}); recompute latency p50 ${fmtMs(a.p50)} (clear ${fmtMs(c.p50)}); why unknown p50 ${fmtMs(w.p50)}`,

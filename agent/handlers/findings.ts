@@ -67,9 +67,9 @@ async function revokedBy(ctx: Ctx, id: string): Promise<string[]> {
 
 export async function taskWhy(ctx: Ctx, id: string, access: Access): Promise<TaskWhy> {
   if (!TASK_ID.test(id)) throw badRequest(`id: "${id.slice(0, 60)}" is not a task id`);
-  // The queues read again (bounded, at most every 1.5 s), so a waiting task has its place.
-  await readWaiting(ctx);
-  const snap = await ctx.diagnostics.snapshot();
+  // The queues read again (bounded, at most every 1.5 s), so a waiting task has its place; meanwhile
+  // what the rules read, the last recompute's when it is recent.
+  const [, snap] = await Promise.all([readWaiting(ctx), ctx.diagnostics.recentSnapshot()]);
   const answer = (t: TaskRecord | null, findings: Finding[], source: string): TaskWhy => ({
     id,
     known: t !== null,

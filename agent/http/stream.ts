@@ -1,7 +1,7 @@
 /**
  * The `events` Server-Sent Events stream: worker and task changes as they happen, batched per
  * quarter second (the latest state of each task or worker only), so a burst never floods a client;
- * and the whole list of findings whenever it changes (recomputed at most once a second).
+ * and the whole list of findings whenever it changes (recomputed within a second of a change).
  *
  * One batcher per agent collects the changes and turns each quarter second's into SSE text once
  * per kind of access (payloads shown or hidden), shared by every open stream: under a thousand

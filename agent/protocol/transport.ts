@@ -69,6 +69,8 @@ export interface ListRead {
   queue: string;
   step: number;
   count: number;
+  /** Messages passed over first, from the next to be delivered (0 when absent). */
+  skip?: number;
 }
 
 export interface UnackedSummary {
@@ -126,9 +128,21 @@ export interface QueueInventory {
 }
 
 /** Reading the next messages of a queue's lists in place, taking none. */
+/** One list's messages read, and those of them that matched. */
+export interface PeekMatches {
+  read: number;
+  matches: { index: number; envelope: Envelope }[];
+}
+
 export interface MessagePeek {
   /** The next messages of each list, next to be delivered first; null: undecodable. */
   peekLists(reads: ListRead[]): Promise<(Envelope | null)[][]>;
+  /**
+   * The same reads, but only the messages whose raw bytes contain `needle` are decoded: per list, how
+   * many were read and those that decode, with their index (0: next to be delivered). Finding one
+   * task among a hundred thousand messages costs a byte search each rather than a JSON parse.
+   */
+  peekContaining?(reads: ListRead[], needle: string): Promise<PeekMatches[]>;
 }
 
 /** The messages delivered to a worker and not yet acknowledged, as the broker keeps them. */

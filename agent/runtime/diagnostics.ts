@@ -1,51 +1,44 @@
 /**
  * The diagnostics layer, running: builds the rules' snapshot (sources/diagnostics/snapshot.ts) from
  * the stores and the workers' held inspect replies, runs the rules, and keeps the findings current
- * while someone watches (an event stream) or has asked recently: recomputed after a change, at most
- * once a second, and every few seconds besides (liveness and queue depths change with no event).
+ * while someone watches (an event stream) or has asked recently: recomputed within a second of a
+ * change (a burst of changes makes one recompute), and each second besides (liveness and queue
+ * depths change with no event). A recompute is made cheap for that: the task store is read again
+ * only after a task changed (diagnostics-task-facts.ts), and the work yields to the event loop
+ * between its pieces, so requests are answered in between rather than after it.
  * It also counts, per worker, results stored with no task event of them: the sign of events off.
  */
+import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { BrokerTransport, ExchangeBinding } from "../protocol/transport";
 import type { TaskStore } from "../sources/tasks/store";
-import type { TaskState } from "../api/schema/enums";
 import type { WorkerRegistry } from "../sources/workers/registry";
 import type { Inspector } from "../sources/workers/inspector";
 import type { EventsObserved } from "../sources/config-observed";
 import type { WaitingMessages } from "../sources/waiting";
 import type { Cached } from "../sources/cache";
-import type { DiagnosticSnapshot, DiagnosticThresholds, PeriodicFacts, QueueFacts, TaskFacts, WorkerFacts, RunningTask } from "../sources/diagnostics/snapshot";
+import type { DiagnosticSnapshot, DiagnosticThresholds, PeriodicFacts, QueueFacts, WorkerFacts, RunningTask } from "../sources/diagnostics/snapshot";
 import type { Finding } from "../sources/diagnostics/finding";
 import { findingKey } from "../sources/diagnostics/finding";
-import { runRules } from "../sources/diagnostics/registry";
+import { RULES, runRule } from "../sources/diagnostics/registry";
+import { sortFindings } from "../sources/diagnostics/finding";
 import { isPlumbing, readQueueDeclaration } from "../sources/queues";
 import { isRecord } from "../protocol/envelope";
-import { concurrencyOf, lostTasks, maxRssKb, SampleRings, typicalRuntimes, unackedFacts, withDepthHistory } from "./diagnostics-history";
+import { concurrencyOf, maxRssKb, SampleRings, typicalRuntimes, unackedFacts, withDepthHistory } from "./diagnostics-history";
+import { TaskFactsCache } from "./diagnostics-task-facts";
 
 /**
- * Findings are recomputed at most this often. A recompute holds the event loop for tens of
- * milliseconds under load (snapshot and rules): once a second cost the soak's overview its p99.
+ * A change is reflected this long after it at most: it schedules a recompute no sooner than this
+ * after the last one started, so a burst of changes (a thousand task events a second) makes one.
  */
-export const RECOMPUTE_MIN_MS = 2500;
-/** ...and this often with no change, while someone watches. */
-const TICK_MS = 5000;
+export const RECOMPUTE_MIN_MS = 750;
+/** ...and findings are recomputed this often with no change, while someone watches. */
+const TICK_MS = 1000;
 /** Workers' stats and reserved tasks are asked for at most this often. */
 const LOAD_ASK_MS = 10_000;
 /** beat's entries are read again at most this often (a RedBeat scan, a database query). */
 const PERIODIC_MS = 10_000;
 /** A request for findings keeps them current for this long after. */
 const INTEREST_MS = 60_000;
-/**
- * Waiting tasks read per query, oldest first: a flood of PENDING tasks costs a bounded snapshot. The
- * findings name at most 100 tasks and count a queue's by its depth, so a few hundred is enough; each
- * task read is a record unpacked, and at 10,000 a recompute each second held the event loop ~100 ms
- * under the soak's load.
- */
-const MAX_TASKS_PER_QUERY = 500;
-const WAITING_STATES: TaskState[][] = [
-  ["RECEIVED", "SCHEDULED"],
-  ["PENDING", "RETRY"],
-];
-const OLDEST_FIRST = { by: "received", order: "asc" } as const;
 const CONF_ARGS = { with_defaults: true };
 
 export interface DiagnosticsDeps {
@@ -71,6 +64,7 @@ export interface FindingsState {
 
 export class Diagnostics {
   private latest: FindingsState | null = null;
+  private lastSnapshot: DiagnosticSnapshot | null = null;
   private signature = "";
   private readonly resultsWithoutEvents = new Map<string, { count: number; last: number }>();
   /** Queue depths and workers' max RSS over the last minutes: the trends some rules read. */
@@ -89,8 +83,12 @@ export class Diagnostics {
   private loadAskedAt = 0;
   private lastRun = 0;
   private interestUntil = 0;
+  /** A task or worker changed since the last recompute started. */
+  private dirty = true;
+  private readonly taskFacts: TaskFactsCache;
 
   constructor(private readonly deps: DiagnosticsDeps) {
+    this.taskFacts = new TaskFactsCache(deps.tasks);
     deps.tasks.onChange((t) => {
       // Finished, as the backend says, on a worker that sent no event of it (a task-sent event from
       // the client does not count: it says nothing of the worker's events).
@@ -107,15 +105,19 @@ export class Diagnostics {
   /** Told of every new list of findings (a change in any finding), while subscribed. */
   onChange(l: (s: FindingsState) => void): () => void {
     this.listeners.add(l);
-    this.ticker ??= setInterval(() => this.changed(), TICK_MS);
-    this.ticker.unref();
+    this.keepCurrent();
     this.changed();
-    return () => {
-      this.listeners.delete(l);
-      if (this.listeners.size || !this.ticker) return;
-      clearInterval(this.ticker);
+    return () => this.listeners.delete(l);
+  }
+
+  /** Recomputes each TICK_MS while someone watches or has asked recently, then stops. */
+  private keepCurrent(): void {
+    this.ticker ??= setInterval(() => {
+      if (this.listeners.size || Date.now() <= this.interestUntil) return this.schedule();
+      clearInterval(this.ticker!);
       this.ticker = null;
-    };
+    }, TICK_MS);
+    this.ticker.unref();
   }
 
   /** The last findings computed, if any (for a stream that just opened). */
@@ -123,10 +125,18 @@ export class Diagnostics {
     return this.latest;
   }
 
-  /** The findings, recomputed unless the last ones are under a second old. */
+  /**
+   * The findings, recomputed unless the last ones are recent: under RECOMPUTE_MIN_MS old, or under
+   * TICK_MS with no change since (what changes with no event, liveness and depths, is read again then),
+   * or kept current in the background (the tick, a recompute scheduled after a change): a request
+   * then adds no recompute of its own and waits for none.
+   */
   async current(): Promise<FindingsState> {
     this.interestUntil = Date.now() + INTEREST_MS;
-    if (this.latest && Date.now() - this.latest.computedAt < RECOMPUTE_MIN_MS) return this.latest;
+    const age = this.latest ? Date.now() - this.latest.computedAt : Number.POSITIVE_INFINITY;
+    const background = this.timer !== null || this.ticker !== null;
+    if (age < (this.dirty ? RECOMPUTE_MIN_MS : TICK_MS) || (background && age < 2 * TICK_MS)) return this.latest!;
+    this.keepCurrent();
     return this.run();
   }
 
@@ -138,6 +148,12 @@ export class Diagnostics {
   }
 
   private changed(): void {
+    this.dirty = true;
+    this.schedule();
+  }
+
+  /** A recompute RECOMPUTE_MIN_MS after the last one started (now, if that is past); one at a time. */
+  private schedule(): void {
     if (this.timer || (!this.listeners.size && Date.now() > this.interestUntil)) return;
     this.timer = setTimeout(
       () => {
@@ -156,9 +172,19 @@ export class Diagnostics {
 
   private async compute(): Promise<FindingsState> {
     this.lastRun = Date.now();
+    this.dirty = false;
     const snap = await this.snapshot();
-    const { findings, failed } = runRules(snap);
-    const state = { findings, failed, computedAt: snap.now };
+    this.lastSnapshot = snap;
+    const findings: Finding[] = [];
+    const failed: FindingsState["failed"] = [];
+    for (const [name, rule] of Object.entries(RULES)) {
+      // Between rule families, requests waiting are answered (a family over a thousand tasks takes a few ms).
+      await yieldToLoop();
+      const r = runRule(name, rule, snap);
+      findings.push(...r.findings);
+      if (r.failed) failed.push(r.failed);
+    }
+    const state = { findings: sortFindings(findings), failed, computedAt: snap.now };
     this.latest = state;
     // What a finding says, not when: sentences say "3 min ago" and evidence is stamped with the
     // time it was read, which would make every recomputation news.
@@ -168,6 +194,12 @@ export class Diagnostics {
       for (const l of this.listeners) l(state);
     }
     return state;
+  }
+
+  /** The last recompute's snapshot if under `maxAgeMs` old (findings are as old), else a new one. */
+  async recentSnapshot(maxAgeMs = RECOMPUTE_MIN_MS): Promise<DiagnosticSnapshot> {
+    const last = this.lastSnapshot;
+    return last && Date.now() - last.now < maxAgeMs ? last : this.snapshot();
   }
 
   /**
@@ -192,9 +224,8 @@ export class Diagnostics {
       unackedFacts(broker.status().state === "connected" ? (broker.queues?.unackedReader ?? null) : null),
       this.readPeriodic(now),
     ]);
-    // The oldest first, bounded: what workers hold (few, prefetch-bound) apart from what waits in queues (maybe a flood).
-    const waitingTasks: TaskFacts[] = [];
-    for (const states of WAITING_STATES) waitingTasks.push(...tasks.query({ states }, OLDEST_FIRST, MAX_TASKS_PER_QUERY, null).tasks);
+    await yieldToLoop();
+    const stored = this.taskFacts.read(now);
     const w = this.deps.waiting.last();
     return {
       now,
@@ -202,12 +233,12 @@ export class Diagnostics {
       brokerKind: broker.kind,
       workers: workerFacts,
       queues,
-      waitingTasks,
+      waitingTasks: stored.waiting,
       sentEventsFrom: [...this.deps.observed.taskSentFrom.keys()],
       agentTransportOptions: this.deps.transportOptions,
       waitingRead: w.readAt !== null ? { read: w.read, messages: w.messages, truncated: w.truncated, at: w.readAt } : null,
       unacked,
-      lostTasks: lostTasks(tasks),
+      lostTasks: stored.lost,
       typicalRuntime: typicalRuntimes(
         tasks,
         workerFacts.flatMap((x) => x.running),

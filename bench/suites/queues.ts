@@ -13,11 +13,11 @@ import type { BenchContext } from "../run";
 
 const SEP = "\x06\x16";
 
-function resp(...args: string[]): string {
+export function resp(...args: string[]): string {
   return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`;
 }
 
-function message(queue: string, priority: number, i: number): string {
+export function message(queue: string, priority: number, i: number): string {
   const body = Buffer.from(JSON.stringify([[i, i + 1], {}, { callbacks: null, errbacks: null, chain: null, chord: null }])).toString("base64");
   return JSON.stringify({
     body,

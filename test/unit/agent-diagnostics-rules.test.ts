@@ -92,24 +92,16 @@ describe("configuration", () => {
     assert.match(found[0]!.sentence, /^a@host acknowledges tasks late/);
   });
 
-  test("an ETA further than the visibility_timeout on Redis: it will run twice", () => {
+  test("an ETA further than the visibility_timeout is said once, by redelivery_risk with the setting", () => {
     const eta = new Date(NOW + 7_200_000).toISOString();
-    const far = task("far", tev("task-sent", "far", 1000, { name: "app.add", eta }), tev("task-received", "far", 900, { eta }));
+    const far = task("far", tev("task-sent", "far", 1000, { name: "app.add", queue: "q", eta }), tev("task-received", "far", 900, { eta }));
     const conf = { broker_transport_options: { visibility_timeout: 3600 } };
-    const found = configurationFindings(snapshot({ waitingTasks: [far], workers: [worker("w1@host", { conf })] }));
-    assert.deepEqual(kinds(found), ["visibility_timeout_shorter_than_eta:visibility_timeout"]);
-    assert.equal(found[0]!.evidence[0]?.value, 3600);
-    assert.match(found[0]!.sentence, /Task far has an ETA 2 h after it was sent, longer than the visibility_timeout in force/);
-    // Under the timeout, or on a broker without one: nothing.
-    assert.deepEqual(
-      configurationFindings(
-        snapshot({ waitingTasks: [far], workers: [worker("w1@host", { conf: { broker_transport_options: { visibility_timeout: 10_000 } } })] }),
-      ),
-      [],
-    );
-    assert.deepEqual(configurationFindings(snapshot({ waitingTasks: [far], brokerKind: "amqp" })), []);
-    // No setting anywhere: kombu's default of an hour.
-    assert.equal(configurationFindings(snapshot({ waitingTasks: [far] })).length, 1);
+    const snap = snapshot({ waitingTasks: [far], workers: [worker("w1@host", { conf })] });
+    assert.deepEqual(configurationFindings(snap), []);
+    const risky = runRules(snap).findings.filter((f) => f.evidence.some((e) => e.what === "visibility_timeout (s)"));
+    assert.deepEqual(kinds(risky), ["redelivery_risk:q"]);
+    assert.match(risky[0]!.sentence, /1 ETA task \(far\) waiting up to 2 h before due, longer than the visibility_timeout of 3600 s/);
+    assert.ok(risky[0]!.evidence.some((e) => e.what === "visibility_timeout read from" && e.value === "broker_transport_options of w1@host"));
   });
 });
 

@@ -73,6 +73,7 @@ export const FINDING_KINDS = [
   "worker_restarted",
   "worker_clock_skew",
   "acks_late_without_reject_on_worker_lost",
+  // No longer made (redelivery_risk says it, with the setting); kept so a panel still reads an older agent.
   "visibility_timeout_shorter_than_eta",
   "pickle_accepted",
   "redelivery_risk",

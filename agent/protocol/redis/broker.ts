@@ -21,6 +21,7 @@ import {
   type EventFeed,
   type ExchangeBinding,
   type ListRead,
+  type PeekMatches,
   type QueueDepth,
   type MessagePeek,
   type QueueInventory,
@@ -340,19 +341,43 @@ export class RedisBroker implements BrokerTransport, EventFeed, RemoteControl, Q
   }
 
   private async peekListsNow(reads: ListRead[]): Promise<(Envelope | null)[][]> {
-    if (!reads.length) return [];
-    const pipe = this.cmd.pipeline();
-    for (const r of reads) pipe.lrangeBuffer(this.keys.queueList(r.queue, r.step), -r.count, -1);
-    const results = (await pipe.exec()) ?? [];
-    return reads.map((_, i) => {
-      const [err, raw] = results[i] ?? [new Error("no reply"), null];
-      if (err) throw err;
-      return (raw as Buffer[]).reverse().map((m) => {
+    return (await this.readLists(reads)).map((list) =>
+      list.map((m) => {
         const d = decodeEnvelope(m, this.limits);
         if (d.ok) return d.envelope;
         this.countOnce(m, `waiting_${d.reason}`);
         return null;
-      });
+      }),
+    );
+  }
+
+  peekContaining(reads: ListRead[], needle: string): Promise<PeekMatches[]> {
+    return unavailableWhenDisconnected(this.peekContainingNow(reads, needle));
+  }
+
+  private async peekContainingNow(reads: ListRead[], needle: string): Promise<PeekMatches[]> {
+    const bytes = Buffer.from(needle);
+    return (await this.readLists(reads)).map((list) => ({
+      read: list.length,
+      matches: list.flatMap((m, index) => {
+        if (!m.includes(bytes)) return [];
+        const d = decodeEnvelope(m, this.limits);
+        return d.ok ? [{ index, envelope: d.envelope }] : [];
+      }),
+    }));
+  }
+
+  /** Each list's next `count` raw messages, the next to be delivered first. */
+  private async readLists(reads: ListRead[]): Promise<Buffer[][]> {
+    if (!reads.length) return [];
+    const pipe = this.cmd.pipeline();
+    // The next to be delivered is at the right end: skipping `skip` of them ends the range that much further left.
+    for (const r of reads) pipe.lrangeBuffer(this.keys.queueList(r.queue, r.step), -(r.skip ?? 0) - r.count, -(r.skip ?? 0) - 1);
+    const results = (await pipe.exec()) ?? [];
+    return reads.map((_, i) => {
+      const [err, raw] = results[i] ?? [new Error("no reply"), null];
+      if (err) throw err;
+      return (raw as Buffer[]).reverse();
     });
   }
 

@@ -1,9 +1,11 @@
 /**
  * Settings known to bite, each with the reason Celery's documentation gives: acks_late without
- * reject_on_worker_lost, a visibility_timeout shorter than the ETAs in use (Redis, SQS), pickle accepted.
+ * reject_on_worker_lost, pickle accepted; and the visibility_timeout in force (Redis, SQS), which
+ * redelivery.ts reads: an ETA task waiting past it is said there, once, with the setting as evidence
+ * (a finding of the setting here as well told the same task's risk twice).
  */
 import type { Finding } from "./finding";
-import { duration, listed } from "./finding";
+import { listed } from "./finding";
 import type { DiagnosticSnapshot, WorkerFacts } from "./snapshot";
 
 /** kombu's Redis transport's default visibility_timeout, in seconds. */
@@ -61,31 +63,6 @@ export function configurationFindings(snap: DiagnosticSnapshot): Finding[] {
       ],
       action: "Use accept_content = ['json'] (and task_serializer / result_serializer 'json'), or sign messages (the auth serializer).",
     });
-  }
-  if (VISIBILITY_BROKERS.has(snap.brokerKind)) {
-    const vt = visibilityTimeout(snap);
-    let longest: { id: string; ms: number } | null = null;
-    for (const t of snap.waitingTasks) {
-      const due = t.eta === null ? NaN : Date.parse(t.eta);
-      if (!Number.isFinite(due)) continue;
-      const ms = due - (t.sent ?? t.received ?? t.firstSeen);
-      if (!longest || ms > longest.ms) longest = { id: t.id, ms };
-    }
-    if (longest && longest.ms > vt.seconds * 1000) {
-      out.push({
-        kind: "visibility_timeout_shorter_than_eta",
-        severity: "problem",
-        subject: deployment("visibility_timeout"),
-        sentence: `Task ${longest.id} has an ETA ${duration(longest.ms)} after it was sent, longer than the visibility_timeout in force (its value is in the evidence): the broker will deliver it again to another worker before it is due, and it will run twice.`,
-        evidence: [
-          { what: "visibility_timeout (s)", value: vt.seconds, source: "configuration" },
-          { what: "visibility_timeout read from", value: vt.from, source: "configuration" },
-          { what: "longest ETA wait (s)", value: Math.round(longest.ms / 1000), source: "events" },
-        ],
-        action:
-          "Raise broker_transport_options['visibility_timeout'] above the longest ETA/countdown in use (on workers and producers), or use periodic tasks instead of long countdowns.",
-      });
-    }
   }
   return out;
 }

@@ -1,7 +1,9 @@
 /**
  * Redelivery risk (Redis, SQS): the broker hands a message to another consumer once it has been
  * unacknowledged longer than `visibility_timeout`. A message delivered that long ago, or an ETA task
- * that will wait longer than that before it runs, will be delivered again and run twice.
+ * that will wait longer than that before it runs, will be delivered again and run twice. The one
+ * finding of that risk: it carries the setting in force and where it was read (configuration.ts
+ * makes no finding of the setting itself), per queue, naming the tasks.
  */
 import { visibilityTimeout, VISIBILITY_BROKERS } from "./configuration";
 import type { Evidence, Finding } from "./finding";

@@ -27,6 +27,15 @@ export const RULES: Readonly<Record<string, Rule>> = {
   periodic: periodicFindings,
 };
 
+/** One rule's findings, or why it failed: a rule that throws costs only its own findings. */
+export function runRule(name: string, rule: Rule, snap: DiagnosticSnapshot): { findings: Finding[]; failed: { rule: string; error: string } | null } {
+  try {
+    return { findings: rule(snap), failed: null };
+  } catch (e) {
+    return { findings: [], failed: { rule: name, error: (e as Error).message } };
+  }
+}
+
 export function runRules(
   snap: DiagnosticSnapshot,
   rules: Readonly<Record<string, Rule>> = RULES,
@@ -34,11 +43,9 @@ export function runRules(
   const findings: Finding[] = [];
   const failed: { rule: string; error: string }[] = [];
   for (const [name, rule] of Object.entries(rules)) {
-    try {
-      findings.push(...rule(snap));
-    } catch (e) {
-      failed.push({ rule: name, error: (e as Error).message });
-    }
+    const r = runRule(name, rule, snap);
+    findings.push(...r.findings);
+    if (r.failed) failed.push(r.failed);
   }
   return { findings: sortFindings(findings), failed };
 }

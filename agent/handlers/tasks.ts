@@ -91,7 +91,11 @@ export async function getTask(ctx: Ctx, id: string, access: Access): Promise<Tas
   }
   const source = sourceOfTasks(ctx, [found.servedBy]);
   const extras = { children: [...ctx.tasks.childrenOf(id)], timeLimit: await timeLimit(ctx), source: found.note ? `${source} (${found.note})` : source };
-  const detail = { ...taskDetail(found.task, extras), ...(found.database ? { database: found.database } : {}), findings: await subjectFindings(ctx, "task", id, access) };
+  const detail = {
+    ...taskDetail(found.task, extras),
+    ...(found.database ? { database: found.database } : {}),
+    findings: await subjectFindings(ctx, "task", id, access),
+  };
   const hidden = payloadHidden(access);
   if (!hidden) return detail;
   const shown = hideDetailPayloads(detail, hidden);

@@ -71,8 +71,9 @@ export class DurableHistory {
     };
     this.source = new HistoryTaskSource(db, (id) => this.tasks.holds(id));
     this.writer.start();
-    // Often enough for a short --retain (tests use seconds), at most every 30 s.
-    this.retention = new Retention(db, { retainMs: s.retainMs, maxRows: s.retainMaxRows }, Math.min(30_000, Math.max(250, s.retainMs / 4)));
+    // Often enough for a short --retain (tests use seconds), and every 5 s for the row limit (a
+    // pass with nothing to delete is two index lookups).
+    this.retention = new Retention(db, { retainMs: s.retainMs, maxRows: s.retainMaxRows }, Math.min(5000, Math.max(250, s.retainMs / 4)));
     this.retention.start();
     log("history.on", `task history in ${s.path} (${db.rows()} tasks${this.payloads ? "" : ", payloads not stored: --redact"})`, {
       path: s.path,
@@ -90,7 +91,13 @@ export class DurableHistory {
 
   health(): HistoryHealth {
     const w = this.writer?.stats;
-    const base = { path: this.path, written: w?.written ?? 0, flushes: w?.flushes ?? 0, pending: this.writer?.pending ?? 0, retained_deleted: this.retention?.deleted ?? 0 };
+    const base = {
+      path: this.path,
+      written: w?.written ?? 0,
+      flushes: w?.flushes ?? 0,
+      pending: this.writer?.pending ?? 0,
+      retained_deleted: this.retention?.deleted ?? 0,
+    };
     if (!this.settings) return { ...base, state: "off", error: "--no-history", tasks: null };
     if (!this.db) return { ...base, state: "failed", error: this.openError, tasks: null };
     let tasks: number | null = null;

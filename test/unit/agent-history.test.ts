@@ -47,7 +47,8 @@ function fill(store: TaskStore, n: number, seed = 7): TaskRecord[] {
     if (end === "RECEIVED") continue;
     store.applyEvent(ev("task-started", id, t + 0.002, {}, w));
     if (end === "SUCCESS") store.applyEvent(ev("task-succeeded", id, t + 0.004, { result: `'ok ${i}'`, runtime: 0.002 + i / 1e6 }, w));
-    if (end === "FAILURE") store.applyEvent(ev("task-failed", id, t + 0.004, { exception: "ValueError('boom')", traceback: "Traceback...\nValueError: boom" }, w));
+    if (end === "FAILURE")
+      store.applyEvent(ev("task-failed", id, t + 0.004, { exception: "ValueError('boom')", traceback: "Traceback...\nValueError: boom" }, w));
     if (end === "RETRY") store.applyEvent(ev("task-retried", id, t + 0.004, { exception: "Retry('later')" }, w));
     if (end === "REVOKED") store.applyEvent(ev("task-revoked", id, t + 0.004, { terminated: true }, w));
   }
@@ -73,7 +74,9 @@ describe("row codec", () => {
   test("a record comes back equal, failures, lost tasks and parents included", () => {
     const s = new TaskStore(1000);
     const tasks = fill(s, 60);
-    s.applyEvent(ev("task-received", "child-1", T0 + 1, { name: "app.add", parent_id: tasks[0]!.id, root_id: tasks[0]!.id, eta: "2026-01-01T00:00:00" }, "w1@vm"));
+    s.applyEvent(
+      ev("task-received", "child-1", T0 + 1, { name: "app.add", parent_id: tasks[0]!.id, root_id: tasks[0]!.id, eta: "2026-01-01T00:00:00" }, "w1@vm"),
+    );
     s.markLost("w2@vm", "worker went offline", Math.round((T0 + 2) * 1000));
     s.applyMeta(meta("only-backend", "SUCCESS", { result: { n: [1, 2] }, children: [] }));
     for (const t of s.query({}, { by: "received", order: "asc" }, 1000, null).tasks) {
@@ -129,10 +132,19 @@ describe("pages and totals", () => {
     [{ states: ["SUCCESS", "RETRY", "REVOKED"] }, { by: "received", order: "desc" }],
     [{ states: ["SUCCESS", "STARTED"] }, { by: "received", order: "asc" }],
     [{ name: "app.mail" }, { by: "received", order: "desc" }],
-    [{ name: "app.mail", states: ["SUCCESS"] }, { by: "received", order: "desc" }],
-    [{ worker: "w2@vm", states: ["FAILURE", "SUCCESS"] }, { by: "received", order: "desc" }],
+    [
+      { name: "app.mail", states: ["SUCCESS"] },
+      { by: "received", order: "desc" },
+    ],
+    [
+      { worker: "w2@vm", states: ["FAILURE", "SUCCESS"] },
+      { by: "received", order: "desc" },
+    ],
     [{ queue: "celery" }, { by: "received", order: "desc" }],
-    [{ since: (T0 + 1) * 1000, until: (T0 + 3) * 1000 }, { by: "received", order: "desc" }],
+    [
+      { since: (T0 + 1) * 1000, until: (T0 + 3) * 1000 },
+      { by: "received", order: "desc" },
+    ],
     [{ q: "boom" }, { by: "received", order: "desc" }],
     [{ q: "task-0012" }, { by: "received", order: "asc" }],
     [{}, { by: "finished", order: "desc" }],

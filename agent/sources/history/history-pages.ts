@@ -37,7 +37,12 @@ export interface HistoryPage {
 
 /** Missing times sort as the smallest, as in the live store. */
 const MISSING = -Number.MAX_SAFE_INTEGER;
-const SORT_EXPR = { received: "recv", started: `ifnull(started, ${MISSING})`, finished: `ifnull(finished, ${MISSING})`, runtime: `ifnull(runtime, ${MISSING})` };
+const SORT_EXPR = {
+  received: "recv",
+  started: `ifnull(started, ${MISSING})`,
+  finished: `ifnull(finished, ${MISSING})`,
+  runtime: `ifnull(runtime, ${MISSING})`,
+};
 const MAX_BATCH = 2000;
 
 interface Where {
@@ -60,8 +65,12 @@ function whereOf(db: HistoryDb, f: TaskFilter, searchPayloads: boolean, states: 
     w.sql.push(`${key} = ?`);
     w.params.push(id);
   }
-  if (f.since !== undefined) w.sql.push("recv >= ?"), w.params.push(Math.floor(f.since));
-  if (f.until !== undefined) w.sql.push("recv <= ?"), w.params.push(Math.ceil(f.until));
+  const add = (sql: string, param: unknown) => {
+    w.sql.push(sql);
+    w.params.push(param);
+  };
+  if (f.since !== undefined) add("recv >= ?", Math.floor(f.since));
+  if (f.until !== undefined) add("recv <= ?", Math.ceil(f.until));
   if (f.q) {
     const name = "ifnull((SELECT value FROM names WHERE names.id = tasks.name), '')";
     w.sql.push(`instr(lower(id || char(1) || ${name}${searchPayloads ? " || char(1) || body" : ""}), ?) > 0`);
@@ -82,11 +91,14 @@ export function historyPage(db: HistoryDb, q: HistoryPageQuery): HistoryPage {
   let last: HistoryPosition | null = q.after;
   for (;;) {
     // The next row in listing order among the walkers' heads.
-    let best: ReturnType<typeof walkers[number]["peek"]> = null;
+    let best: ReturnType<(typeof walkers)[number]["peek"]> = null;
     let from = -1;
     for (let i = 0; i < walkers.length; i++) {
       const head = walkers[i]!.peek();
-      if (head && (best === null || first(head, best))) (best = head), (from = i);
+      if (head && (best === null || first(head, best))) {
+        best = head;
+        from = i;
+      }
     }
     if (!best) return { tasks, next: null };
     if (tasks.length === q.limit) return { tasks, next: last };
@@ -139,11 +151,15 @@ export function historyTotal(db: HistoryDb, filter: TaskFilter, searchPayloads: 
   if (!other) {
     const sql: string[] = [];
     const params: unknown[] = [];
-    if (codes) sql.push(`state IN (${codes.map(() => "?").join(",")})`), params.push(...codes);
+    if (codes) {
+      sql.push(`state IN (${codes.map(() => "?").join(",")})`);
+      params.push(...codes);
+    }
     if (filter.name !== undefined) {
       const id = db.nameId(filter.name);
       if (id === undefined) return 0;
-      sql.push("name = ?"), params.push(id);
+      sql.push("name = ?");
+      params.push(id);
     }
     const text = `SELECT ifnull(sum(n), 0) AS n FROM counts${sql.length ? ` WHERE ${sql.join(" AND ")}` : ""}`;
     return (db.db.prepare(text).get(...params) as { n: number }).n;

@@ -17,6 +17,8 @@ import { retentionStep } from "../../agent/sources/history/retention";
 import { decodeRow, encodeRow } from "../../agent/sources/history/row-codec";
 import { MIGRATIONS, migrate, SchemaTooNew } from "../../agent/sources/history/schema";
 import { parseMaxRows, parseRetain } from "../../agent/sources/history/settings";
+import { OptionError, resolveOptions } from "../../agent/options";
+import { HistoryWriter } from "../../agent/sources/history/writer";
 import { ChainedTaskSource } from "../../agent/sources/chained-source";
 import { LiveTaskSource } from "../../agent/sources/tasks/live-source";
 import type { TaskFilter, TaskSort } from "../../agent/sources/tasks/query";
@@ -221,6 +223,25 @@ describe("the live store chained with the history", () => {
   });
 });
 
+describe("writer", () => {
+  test("writes each changed task once, as the store holds it at the flush, bulk loads included", () => {
+    const store = new TaskStore(10_000);
+    const db = freshDb();
+    const writer = new HistoryWriter(db, (id) => store.get(id), { payloads: true, intervalMs: 300 });
+    store.onWrite((id) => writer.changed(id));
+    const tasks = fill(store, 5000, 13);
+    // A backfill (no listeners told) is written too.
+    store.applyMeta(meta("from-backfill", "SUCCESS", { result: 4 }), false);
+    assert.equal(writer.pending, 5001);
+    writer.stop();
+    assert.equal(writer.pending, 0);
+    assert.equal(db.rows(), 5001);
+    assert.equal(writer.stats.written, 5001, "one write per task, however many events it had");
+    for (const t of [tasks[0]!, tasks[4999]!]) assert.deepEqual(comparable(db.get(t.id)!), comparable(store.get(t.id)!));
+    assert.equal(db.get("from-backfill")?.state, "SUCCESS");
+  });
+});
+
 describe("retention", () => {
   test("by age, then by rows: the oldest go and nothing else, in small steps", () => {
     const s = new TaskStore(10_000);
@@ -252,6 +273,20 @@ describe("settings", () => {
     assert.throws(() => parseRetain("0s"), /at least 1s/);
     assert.equal(parseMaxRows("5_000_000"), 5_000_000);
     assert.throws(() => parseMaxRows("many"), /--retain-max-rows must be a whole number/);
+  });
+
+  test("the agent's options: the data directory, --no-history, and a bad value named", () => {
+    const o = resolveOptions({ broker: "redis://:pw@cache:6379/0" }, { XDG_DATA_HOME: "/srv/data" });
+    assert.match(o.history!.path, /^\/srv\/data\/celery-panel\/cache-6379-0-[0-9a-f]{8}\.sqlite$/);
+    assert.equal(o.history!.retainMs, 14 * 86_400_000);
+    assert.equal(o.history!.retainMaxRows, 5_000_000);
+    assert.equal(resolveOptions({ "data-dir": "/x" }, { CELERY_PANEL_NO_HISTORY: "true" }).history, null);
+    assert.equal(resolveOptions({}, { CELERY_PANEL_DATA_DIR: "/d" }).history!.path.startsWith("/d/"), true);
+    assert.throws(
+      () => resolveOptions({ retain: "forever" }, {}),
+      (e: Error) => e instanceof OptionError && /--retain must be an age/.test(e.message),
+    );
+    assert.throws(() => resolveOptions({ "retain-max-rows": "-3" }, {}), OptionError);
   });
 
   test("one file per deployment, named without credentials", () => {

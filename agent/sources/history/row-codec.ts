@@ -50,9 +50,11 @@ export function encodeRow(t: TaskRecord, opts: { payloads: boolean }): HistoryRo
     if (v !== null && v !== undefined && v !== false) b[key] = v;
   };
   at("a", t.stateAt);
-  at("f", t.firstSeen);
+  // First sight and receipt are most often the received time itself: left out then (null said).
+  if (t.firstSeen !== recv) at("f", t.firstSeen);
+  if (t.received === null) b.r = null;
+  else if (Math.round(t.received) !== recv) at("r", t.received);
   at("s", t.sent);
-  at("r", t.received);
   if (opts.payloads) {
     set("A", storedValue(t.args));
     set("K", storedValue(t.kwargs));
@@ -74,7 +76,10 @@ export function encodeRow(t: TaskRecord, opts: { payloads: boolean }): HistoryRo
   set("o", t.rootId === t.id ? "." : t.rootId);
   set("P", t.parentId);
   if (t.children.length) b.c = t.children;
-  if (t.timeline.length) b.t = t.timeline.map((item) => encodeStep(item, t.worker, recv, opts.payloads));
+  // Most timelines are one run (attempt 1 on every step): said once.
+  const firstRun = t.timeline.length > 0 && t.timeline.every((i) => i.attempt === 1);
+  if (firstRun) b.u = 1;
+  if (t.timeline.length) b.t = t.timeline.map((item) => encodeStep(item, t.worker, recv, opts.payloads, firstRun));
   if (t.lost) b.l = [t.lost.worker, Math.round(t.lost.at) - recv, t.lost.reason];
   set("v", t.fromEvents ? 1 : null);
   set("w", t.fromBackend ? 1 : null);
@@ -93,14 +98,14 @@ export function encodeRow(t: TaskRecord, opts: { payloads: boolean }): HistoryRo
 }
 
 /** [type, at - recv, source code, host (0: the worker, -1: none), detail, attempt], trailing empties dropped. */
-function encodeStep(item: TimelineItem, worker: string | null, recv: number, payloads: boolean): unknown[] {
+function encodeStep(item: TimelineItem, worker: string | null, recv: number, payloads: boolean, firstRun: boolean): unknown[] {
   const step: unknown[] = [
     item.type,
     Math.round(item.at) - recv,
     SOURCES.indexOf(item.source),
     item.hostname === worker ? 0 : (item.hostname ?? -1),
     payloads ? item.detail : null,
-    item.attempt ?? null,
+    firstRun ? null : (item.attempt ?? null),
   ];
   while (step.length > 3 && (step[step.length - 1] === null || step[step.length - 1] === 0)) step.pop();
   return step;
@@ -124,12 +129,12 @@ export function decodeRow(row: HistoryRow, seq: number): TaskRecord {
   const time = (key: string): number | null => (typeof b[key] === "number" ? recv + (b[key] as number) : null);
   const str = (key: string): string | null => (typeof b[key] === "string" ? (b[key] as string) : null);
   const num = (key: string): number | null => (typeof b[key] === "number" ? (b[key] as number) : null);
-  const t = newRecord(row.id, seq, time("f") ?? recv);
+  const t = newRecord(row.id, seq, "f" in b ? (time("f") ?? recv) : recv);
   t.name = row.name;
   t.state = stateOf(row.state);
   t.stateAt = time("a") ?? recv;
   t.sent = time("s");
-  t.received = time("r");
+  t.received = "r" in b ? time("r") : recv;
   t.started = row.started;
   t.finished = row.finished;
   t.runtime = row.runtime;
@@ -154,7 +159,7 @@ export function decodeRow(row: HistoryRow, seq: number): TaskRecord {
   t.rootId = root === "." ? row.id : root;
   t.parentId = str("P");
   t.children = Array.isArray(b.c) ? (b.c as string[]) : [];
-  t.timeline = Array.isArray(b.t) ? (b.t as unknown[][]).map((s) => decodeStep(s, row.worker, recv)) : [];
+  t.timeline = Array.isArray(b.t) ? (b.t as unknown[][]).map((s) => decodeStep(s, row.worker, recv, b.u === 1)) : [];
   if (Array.isArray(b.l)) {
     const [worker, at, reason] = b.l as [string, number, string];
     t.lost = { worker, at: recv + at, reason };
@@ -164,7 +169,7 @@ export function decodeRow(row: HistoryRow, seq: number): TaskRecord {
   return t;
 }
 
-function decodeStep(s: unknown[], worker: string | null, recv: number): TimelineItem {
+function decodeStep(s: unknown[], worker: string | null, recv: number, firstRun: boolean): TimelineItem {
   const host = s[3];
   const item: TimelineItem = {
     type: String(s[0]),
@@ -173,6 +178,7 @@ function decodeStep(s: unknown[], worker: string | null, recv: number): Timeline
     hostname: host === undefined || host === 0 ? worker : host === -1 ? null : String(host),
     detail: typeof s[4] === "string" ? s[4] : null,
   };
-  if (typeof s[5] === "number") item.attempt = s[5];
+  if (firstRun) item.attempt = 1;
+  else if (typeof s[5] === "number") item.attempt = s[5];
   return item;
 }

@@ -1,8 +1,10 @@
 /**
  * Writes what the live store learns into the history: the store says which task changed (every
  * change, the backfill's too), the writer keeps the ids, and every `intervalMs` writes each one's
- * merged record, as the store holds it then, in one transaction. A task that changes ten times
- * between two flushes is written once; a SIGKILL loses at most the changes since the last flush.
+ * merged record, as the store holds it then, in transactions of a few thousand. A task that
+ * changes ten times between two flushes is written once; a SIGKILL loses at most the changes since
+ * the last flush. A flush gives the event loop back after FLUSH_BUDGET_MS and goes on at once
+ * after (a backfill of a hundred thousand tasks is written without holding requests up).
  *
  * A flush that fails (disk full, file gone) keeps its ids for the next one and says why in
  * `lastError`; ingest and the live views go on. Tasks known only from a message waiting in a queue
@@ -11,13 +13,16 @@
 import type { TaskRecord } from "../tasks/record";
 import type { HistoryDb } from "./database";
 
-/** At most this many tasks per transaction, so one flush never holds the event loop long. */
-const MAX_PER_FLUSH = 20_000;
+/** Tasks per transaction. */
+const CHUNK = 2000;
+/** A flush writes chunks for this long, then lets the event loop run before the next. */
+const FLUSH_BUDGET_MS = 50;
 /** Ids kept for a retry while writes fail; beyond this the oldest changes are given up (counted). */
 const MAX_PENDING = 2_000_000;
 
 export interface WriterStats {
   written: number;
+  /** Flushes that wrote every change: each one means everything changed before it began is on disk. */
   flushes: number;
   dropped: number;
   lastFlushAt: number | null;
@@ -27,6 +32,7 @@ export interface WriterStats {
 export class HistoryWriter {
   private dirty = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
+  private again: NodeJS.Immediate | null = null;
   readonly stats: WriterStats = { written: 0, flushes: 0, dropped: 0, lastFlushAt: null, lastError: null };
 
   constructor(
@@ -49,16 +55,33 @@ export class HistoryWriter {
     this.timer.unref();
   }
 
-  /** Writes the changed tasks (up to MAX_PER_FLUSH); returns how many were written. */
+  /** Writes the changed tasks, chunk by chunk, for FLUSH_BUDGET_MS at most; returns how many were written. */
   flush(): number {
-    if (this.dirty.size === 0) {
-      this.stats.flushes++;
-      return 0;
+    const t0 = performance.now();
+    let n = 0;
+    while (this.dirty.size > 0) {
+      const wrote = this.writeChunk();
+      if (wrote === null) return n;
+      n += wrote;
+      if (performance.now() - t0 > FLUSH_BUDGET_MS && this.dirty.size > 0) {
+        this.again ??= setImmediate(() => {
+          this.again = null;
+          this.flush();
+        });
+        return n;
+      }
     }
+    this.stats.flushes++;
+    if (n > 0) this.stats.lastFlushAt = Date.now();
+    return n;
+  }
+
+  /** One transaction of up to CHUNK changed tasks; null when it failed (its ids kept for later). */
+  private writeChunk(): number | null {
     const ids: string[] = [];
     for (const id of this.dirty) {
       ids.push(id);
-      if (ids.length === MAX_PER_FLUSH) break;
+      if (ids.length === CHUNK) break;
     }
     for (const id of ids) this.dirty.delete(id);
     const records: TaskRecord[] = [];
@@ -69,15 +92,13 @@ export class HistoryWriter {
     try {
       const n = this.db.write(records, { payloads: this.opts.payloads });
       this.stats.written += n;
-      this.stats.flushes++;
-      this.stats.lastFlushAt = Date.now();
       this.stats.lastError = null;
       return n;
     } catch (e) {
       this.stats.lastError = (e as Error).message;
       for (const id of ids) this.dirty.add(id);
       if (this.dirty.size > MAX_PENDING) this.giveUp(this.dirty.size - MAX_PENDING);
-      return 0;
+      return null;
     }
   }
 
@@ -92,10 +113,9 @@ export class HistoryWriter {
   /** Stops the timer and writes what is left. */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.again) clearImmediate(this.again);
     this.timer = null;
-    while (this.dirty.size > 0) {
-      this.flush();
-      if (this.stats.lastError !== null) break;
-    }
+    this.again = null;
+    while (this.dirty.size > 0 && this.writeChunk() !== null);
   }
 }

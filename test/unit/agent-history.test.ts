@@ -10,7 +10,7 @@ import BetterSqlite3 from "better-sqlite3";
 
 import type { TaskState } from "../../agent/api/schema";
 import { HistoryDb } from "../../agent/sources/history/database";
-import { historyPage, historyTotal, type HistoryPosition } from "../../agent/sources/history/history-pages";
+import { historyCountsSince, historyPage, historyTotal, type HistoryPosition } from "../../agent/sources/history/history-pages";
 import { HistoryTaskSource } from "../../agent/sources/history/history-source";
 import { historyFileName, withoutCredentials } from "../../agent/sources/history/location";
 import { retentionStep } from "../../agent/sources/history/retention";
@@ -161,6 +161,13 @@ describe("pages and totals", () => {
       assert.equal(historyTotal(db, filter, true), want.length);
     });
   }
+
+  test("tasks per state since a time (the overview's last hour and day)", () => {
+    const since = (T0 + 2) * 1000;
+    const want: Record<string, number> = {};
+    for (const t of tasks) if (Math.round(t.received!) >= since) want[t.state] = (want[t.state] ?? 0) + 1;
+    assert.deepEqual(historyCountsSince(db, since), want);
+  });
 
   test("skipped ids are left out, and a page still fills", () => {
     const skip = (id: string) => Number(id.slice(5, 10)) % 3 !== 0;

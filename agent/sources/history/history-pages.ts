@@ -170,11 +170,17 @@ export function historyTotal(db: HistoryDb, filter: TaskFilter, searchPayloads: 
   return (db.db.prepare(text).get(...where.params) as { n: number }).n;
 }
 
-/** Tasks per state received at or after `since`. */
+/**
+ * Tasks per state received at or after `since`: one range count per state on the (state, recv)
+ * index, which holds both (a GROUP BY over the received-time index would read every row's state
+ * from the table).
+ */
 export function historyCountsSince(db: HistoryDb, since: number): Record<string, number> {
-  const rows = db.db.prepare("SELECT state, count(*) AS n FROM tasks WHERE recv >= ? GROUP BY state").all(Math.floor(since)) as { state: number; n: number }[];
+  const count = db.db.prepare("SELECT count(*) AS n FROM tasks WHERE state = ? AND recv >= ?");
   const out: Record<string, number> = {};
-  const names = [...STATE_CODES.keys()];
-  for (const r of rows) out[names[r.state]!] = r.n;
+  for (const [state, code] of STATE_CODES) {
+    const n = (count.get(code, Math.floor(since)) as { n: number }).n;
+    if (n > 0) out[state] = n;
+  }
   return out;
 }

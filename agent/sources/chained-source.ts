@@ -13,6 +13,7 @@ import { BadCursor } from "./task-source";
 const TAG: Record<string, string> = { live: "l", history: "h" };
 
 export class ChainedTaskSource implements TaskSource {
+  /** The agent's own tasks (each page says which of the two served it, in `servedBy`). */
   readonly kind = "live";
 
   constructor(

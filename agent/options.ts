@@ -21,6 +21,7 @@ import {
   type TransportOptions,
 } from "./protocol/brokers";
 import { DbUrlError, parseDbUrl, type DbTarget } from "./sources/django/db";
+import { HistorySettingError, historySettings, type HistorySettings } from "./sources/history/settings";
 
 export interface AgentOptions {
   broker: string;
@@ -52,6 +53,8 @@ export interface AgentOptions {
   beatDb: DbTarget | null;
   /** RabbitMQ's management HTTP API (--broker-api): every queue of the vhost, unacked counts. */
   brokerApi: BrokerApiOption | null;
+  /** The durable task history (sources/history/); null with --no-history. */
+  history: HistorySettings | null;
 }
 
 interface OptionSpec {
@@ -114,6 +117,14 @@ export const OPTION_SPECS: OptionSpec[] = [
   },
   { flag: "broker-api-insecure", env: "CELERY_PANEL_BROKER_API_INSECURE", boolean: true, help: "do not verify the --broker-api server's TLS certificate" },
   { flag: "broker-api-ca", env: "CELERY_PANEL_BROKER_API_CA", help: "PEM file of the authorities that sign the --broker-api certificate" },
+  {
+    flag: "data-dir",
+    env: "CELERY_PANEL_DATA_DIR",
+    help: "directory of the task history, one SQLite file per broker (default $XDG_DATA_HOME/celery-panel, else ~/.local/share/celery-panel)",
+  },
+  { flag: "no-history", env: "CELERY_PANEL_NO_HISTORY", boolean: true, help: "keep no task history on disk: tasks live in memory only" },
+  { flag: "retain", env: "CELERY_PANEL_RETAIN", default: "14d", help: "how long the history keeps a task, by its received time (s, m, h, d, w)" },
+  { flag: "retain-max-rows", env: "CELERY_PANEL_RETAIN_MAX_ROWS", default: "5000000", help: "most tasks the history keeps; the oldest go first" },
   { flag: "json", env: "CELERY_PANEL_JSON_LOGS", boolean: true, help: "log one JSON object per line (time, level, event, message, fields)" },
 ];
 
@@ -288,7 +299,26 @@ export function resolveOptions(argv: Record<string, string>, env: NodeJS.Process
     tasksDb: dbTarget("tasks-db", raw("tasks-db")),
     beatDb: dbTarget("beat-db", raw("beat-db")),
     brokerApi: brokerApiOption(raw, broker),
+    history: historyOption(raw, broker, env),
   };
+}
+
+function historyOption(raw: (flag: string) => string | undefined, broker: string, env: NodeJS.ProcessEnv): HistorySettings | null {
+  try {
+    return historySettings(
+      {
+        dataDir: raw("data-dir"),
+        noHistory: booleanOption("no-history", raw("no-history") ?? "false"),
+        retain: raw("retain")!,
+        retainMaxRows: raw("retain-max-rows")!,
+      },
+      broker,
+      env,
+    );
+  } catch (e) {
+    if (e instanceof HistorySettingError) throw new OptionError(e.message);
+    throw e;
+  }
 }
 
 /** --broker-api and its TLS options: an http(s) URL, only beside a RabbitMQ broker. */

@@ -4,7 +4,7 @@
  * target (only on a broken run).
  *
  *   npm run bench                         every section
- *   npm run bench -- --only=live,tasks    some sections: build, live, ingest, tasks, queues, django, rabbitmq, findings
+ *   npm run bench -- --only=live,tasks    some sections: build, live, ingest, tasks, queues, django, rabbitmq, findings, history
  *   npm run bench -- --quick              fewer repetitions and smaller data (a smoke run, not for the record)
  *   npm run bench -- --out=DIR            write the results elsewhere (default: bench/)
  */
@@ -20,6 +20,7 @@ import { writeReport, type Figure } from "./lib/report";
 import { buildSuite } from "./suites/build";
 import { djangoSuite } from "./suites/django";
 import { findingsSuite } from "./suites/findings";
+import { historySuite } from "./suites/history";
 import { ingestSuite } from "./suites/ingest";
 import { liveSuite } from "./suites/live";
 import { queuesSuite } from "./suites/queues";
@@ -37,7 +38,7 @@ export interface BenchContext {
   panelFirstPaint: boolean;
 }
 
-const SECTIONS = ["build", "live", "ingest", "tasks", "queues", "django", "rabbitmq", "findings"] as const;
+const SECTIONS = ["build", "live", "ingest", "tasks", "queues", "django", "rabbitmq", "findings", "history"] as const;
 type Section = (typeof SECTIONS)[number];
 
 function readOptions(args: string[]): { only: Set<Section>; quick: boolean; out: string } {
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
     await section("django", () => djangoSuite(ctx));
     await section("rabbitmq", () => rabbitmqSuite(ctx));
     await section("findings", () => findingsSuite(ctx, metasPath));
+    await section("history", () => historySuite(ctx));
   } finally {
     await stopAll();
   }

@@ -2,6 +2,7 @@
 import type { Agent } from "../runtime/agent";
 import { stateKey, type StateKey } from "../runtime/per-agent-state";
 import { isRecord } from "../protocol/envelope";
+import type { TaskSourceKind } from "../sources/task-source";
 
 export type Ctx = Agent;
 
@@ -40,7 +41,18 @@ export function queuesListedByName(ctx: Ctx): boolean {
   return ctx.broker.kind === "amqp" && (ctx.options.brokerApi === null || Boolean(ctx.broker.queues?.fallback?.()));
 }
 
-export function sourceOfTasks(ctx: Ctx): string {
+/**
+ * The tasks' source line. `servedBy`: which sources a page (or a task) came from; the durable
+ * history is named when it served any.
+ */
+export function sourceOfTasks(ctx: Ctx, servedBy: readonly TaskSourceKind[] = ["live"]): string {
+  const live = liveSourceOfTasks(ctx);
+  if (!servedBy.includes("history")) return live;
+  const history = `task history ${ctx.durableHistory.path}`;
+  return servedBy.includes("live") || servedBy.includes("django") ? `${live} + ${history}` : `${history} (seen earlier: ${live})`;
+}
+
+function liveSourceOfTasks(ctx: Ctx): string {
   const backend = ctx.backendDescription();
   const unreadable = ctx.unreadableBackend;
   if (!backend && unreadable && !ctx.options.tasksDb) return `events only on ${brokerLabel(ctx)} (result backend ${unreadable.url}: ${unreadable.reason})`;

@@ -36,6 +36,7 @@ export function health(ctx: Ctx, access: Access = FULL_ACCESS): Health {
     tasks_held: ctx.tasks.size,
     max_tasks: ctx.options.maxTasks,
     backfill: { ...ctx.backfill },
+    history: ctx.durableHistory.health(),
     rejected: ctx.broker.events.rejected(),
     http_rejected: httpRejections(ctx),
     access: { token: access.token, scopes: [...access.scopes], redacted: access.redacted },

@@ -78,7 +78,7 @@ async function compute(ctx: Ctx, state: OverviewState): Promise<Overview> {
         .map((w) => ctx.inspector.latest("registered", w.name))
         .filter((r) => r !== undefined);
   for (const r of registeredReplies) if (Array.isArray(r.value)) for (const n of r.value) if (typeof n === "string") registeredNames.add(n.split(" ")[0]!);
-  const { lastHour, lastDay } = recentActivity(ctx);
+  const { lastHour, lastDay } = await recentActivity(ctx);
   return {
     workers: { online: online.length, offline: workers.length - online.length, busy: online.filter((w) => w.busy).length },
     tasks: {
@@ -101,8 +101,12 @@ async function compute(ctx: Ctx, state: OverviewState): Promise<Overview> {
   };
 }
 
-/** Tasks per state received in the last hour and day: from the store's time index, not a walk over every task. */
-function recentActivity(ctx: Ctx): { lastHour: Record<string, number>; lastDay: Record<string, number> } {
+/**
+ * Tasks per state received in the last hour and day: from the store's time index, not a walk over
+ * every task; with the durable history, from it too (after a restart it knows the earlier run's).
+ */
+async function recentActivity(ctx: Ctx): Promise<{ lastHour: Record<string, number>; lastDay: Record<string, number> }> {
   const now = Date.now();
-  return { lastHour: ctx.tasks.countByStateSince(now - HOUR), lastDay: ctx.tasks.countByStateSince(now - 24 * HOUR) };
+  const [lastHour, lastDay] = await Promise.all([ctx.taskSource.countByStateSince(now - HOUR), ctx.taskSource.countByStateSince(now - 24 * HOUR)]);
+  return { lastHour, lastDay };
 }

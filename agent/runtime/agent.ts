@@ -4,7 +4,8 @@
  *
  * This file is the wiring: it opens the transports (protocol/brokers.ts, from the URL) and builds the stores and routes what the broker
  * says to them. The rest of the agent's running parts sit beside it in this folder:
- * backend-history.ts (the result backend: discovery, backfill, catch-up), liveness-sweep.ts (tasks
+ * backend-history.ts (the result backend: discovery, backfill, catch-up), durable-history.ts (the
+ * task history on disk the agent writes), liveness-sweep.ts (tasks
  * marked LOST), worker-queues.ts (which queue a task came from), clock-skew.ts, connection-log.ts.
  */
 import { openBroker, openPeriodicStore, transportName } from "../protocol/brokers";
@@ -30,6 +31,10 @@ import { WorkerQueues } from "./worker-queues";
 import { eventOnAgentClock } from "./clock-skew";
 import { PerAgentState } from "./per-agent-state";
 import { Diagnostics } from "./diagnostics";
+import { DurableHistory } from "./durable-history";
+import type { TaskSource } from "../sources/task-source";
+import { LiveTaskSource } from "../sources/tasks/live-source";
+import { ChainedTaskSource } from "../sources/chained-source";
 
 export type AgentChange = { kind: "worker"; name: string } | { kind: "task"; task: TaskRecord } | { kind: "health" };
 
@@ -58,7 +63,12 @@ export class Agent {
   readonly state: PerAgentState<Agent> = new PerAgentState<Agent>(this);
   /** The findings: what is wrong, and why tasks wait (see diagnostics.ts). */
   readonly diagnostics: Diagnostics;
-  private readonly history: BackendHistory;
+  /** The result backend's records read into the store (backfill, catch-up): backend-history.ts. */
+  private readonly backendReader: BackendHistory;
+  /** The durable task history on disk (durable-history.ts): what this and earlier runs saw. */
+  readonly durableHistory: DurableHistory;
+  /** Where the tasks view's tasks come from (sources/task-source.ts). */
+  readonly taskSource: TaskSource;
   private readonly queues: WorkerQueues;
   private readonly sweep: LivenessSweep;
   private readonly connectionLog = new ConnectionLog();
@@ -91,7 +101,13 @@ export class Agent {
     this.workers.onChange((w) => this.emit({ kind: "worker", name: w.name }));
     this.sweep = new LivenessSweep(this.workers, this.tasks, (name) => this.emit({ kind: "worker", name }));
     this.django = new DjangoSources(options.tasksDb, options.beatDb);
-    this.history = new BackendHistory({
+    this.durableHistory = new DurableHistory(options.history, this.tasks, !options.redact);
+    // Opened here, before anything reaches the store: a task the history knows is recalled from the first event.
+    this.durableHistory.start();
+    const live = new LiveTaskSource(this.tasks);
+    const durable = this.durableHistory.source;
+    this.taskSource = durable ? new ChainedTaskSource(live, durable) : live;
+    this.backendReader = new BackendHistory({
       options,
       tasks: this.tasks,
       workers: this.workers,
@@ -119,21 +135,21 @@ export class Agent {
 
   /** The result backend, given or discovered from the workers (null until then). */
   get backend(): ResultBackend | null {
-    return this.history.backend;
+    return this.backendReader.backend;
   }
 
   /** The result backend keeps results only their caller can read (rpc://): its masked URL and why. */
   get unreadableBackend(): { url: string; reason: string } | null {
-    return this.history.unreadable;
+    return this.backendReader.unreadable;
   }
 
   /** Where the result backend URL came from. */
   get backendOrigin(): "option" | "workers" | null {
-    return this.history.origin;
+    return this.backendReader.origin;
   }
 
   get backfill(): BackfillState {
-    return this.history.backfill;
+    return this.backendReader.backfill;
   }
 
   onChange(l: (c: AgentChange) => void): () => void {
@@ -148,7 +164,7 @@ export class Agent {
   async start(): Promise<void> {
     await this.django.start();
     await this.broker.start();
-    await this.history.start();
+    await this.backendReader.start();
     this.sweep.start();
     if (this.broker.status().state === "connected") void this.afterBrokerConnected();
   }
@@ -158,7 +174,8 @@ export class Agent {
     this.sweep.stop();
     this.poolProbe.stop();
     this.diagnostics.stop();
-    await Promise.allSettled([this.broker.close(), this.history.stop(), this.django.close()]);
+    await Promise.allSettled([this.broker.close(), this.backendReader.stop(), this.django.close()]);
+    this.durableHistory.stop();
   }
 
   private onEvent(e: CeleryEvent): void {
@@ -181,7 +198,7 @@ export class Agent {
   /** On every (re)connection: learn who should exist, and find the result backend if not given. */
   private async afterBrokerConnected(): Promise<void> {
     await this.refreshBindings(true).catch(() => undefined);
-    await this.history.brokerConnected();
+    await this.backendReader.brokerConnected();
   }
 
   /** Seeds the registry with workers holding a remote-control binding (cached for a few seconds). */
@@ -219,6 +236,6 @@ export class Agent {
   }
 
   backendDescription(): string | null {
-    return this.history.description();
+    return this.backendReader.description();
   }
 }

@@ -77,7 +77,8 @@ describe("the npm package", () => {
     const bin = join(app, "node_modules", ".bin", "celery-panel-agent");
     const agent = spawn(bin, ["--broker", redis.url(0), "--port", String(port), "--json"], {
       cwd: app,
-      env: { ...process.env, CELERY_BROKER_URL: "", CELERY_RESULT_BACKEND: "" },
+      // Its task history in the test's directory, not the user's.
+      env: { ...process.env, CELERY_BROKER_URL: "", CELERY_RESULT_BACKEND: "", CELERY_PANEL_DATA_DIR: join(app, "data") },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";

@@ -23,6 +23,22 @@ export const HealthSchema = z.looseObject({
     loaded: z.number(),
     error: z.nullable(z.string()),
   }),
+  /**
+   * The durable task history on disk: on, off (--no-history) or failed (the file cannot be opened or
+   * written: `error` says why; the live views are served meanwhile). Absent from older agents.
+   */
+  history: z.optional(
+    z.looseObject({
+      state: z.enum(["on", "off", "failed"]),
+      path: z.nullable(z.string()),
+      error: z.nullable(z.string()),
+      tasks: z.nullable(z.number()),
+      written: z.number(),
+      flushes: z.number(),
+      pending: z.number(),
+      retained_deleted: z.number(),
+    }),
+  ),
   /** Broker messages and requests refused as malformed, by reason. */
   rejected: z.record(z.string(), z.number()),
   /** HTTP requests refused, by status and code (e.g. `404 not_found`). Absent from older agents. */

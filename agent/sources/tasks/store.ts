@@ -55,6 +55,13 @@ export class TaskStore {
   /** First-sight sequence: a task's tie-breaker in every order. */
   private seq = 0;
   private readonly listeners: ((t: TaskRecord) => void)[] = [];
+  /** Told the id of every task changed, the bulk loads' too (the durable history's writer). */
+  private readonly writeListeners: ((id: string) => void)[] = [];
+  /**
+   * A task seen again after this store let it go (evicted, or held by a previous run): what is known
+   * of it elsewhere (the durable history), merged into from here on instead of starting empty.
+   */
+  recall: ((id: string) => TaskRecord | null) | null = null;
   private readonly packCold = (slot: number, t: TaskRecord) => this.codec.pack(slot, t);
   private readonly removeSlot = (slot: number) => this.remove(slot);
   /**
@@ -82,6 +89,11 @@ export class TaskStore {
     return this.slots.count;
   }
 
+  /** Whether the task is held (without unpacking it). */
+  holds(id: string): boolean {
+    return this.slots.slotOf.get(id) !== undefined;
+  }
+
   get(id: string): TaskRecord | undefined {
     const slot = this.slots.slotOf.get(id);
     return slot === undefined ? undefined : this.record(slot);
@@ -89,6 +101,11 @@ export class TaskStore {
 
   onChange(l: (t: TaskRecord) => void): void {
     this.listeners.push(l);
+  }
+
+  /** `l` gets the id of every task changed, including by bulk loads nobody is notified of. */
+  onWrite(l: (id: string) => void): void {
+    this.writeListeners.push(l);
   }
 
   // --- changes ---------------------------------------------------------------------------------
@@ -193,7 +210,9 @@ export class TaskStore {
     if (slot === undefined) {
       slot = this.slots.allocate(id);
       this.codec.reserve();
-      t = newRecord(id, ++this.seq, now);
+      const known = this.recall?.(id) ?? null;
+      t = known ?? newRecord(id, 0, now);
+      t.seq = ++this.seq;
       this.line.join(slot, t.seq);
     } else {
       const hot = this.hot.get(slot);
@@ -212,6 +231,7 @@ export class TaskStore {
     else this.hot.keep(slot, t, this.packCold);
     if (this.slots.count > this.maxTasks) this.line.evict(this.slots.count - this.maxTasks, this.removeSlot);
     if (notify) for (const l of this.listeners) l(t);
+    for (const l of this.writeListeners) l(id);
     return t;
   }
 

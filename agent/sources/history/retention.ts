@@ -1,0 +1,71 @@
+/**
+ * Retention: tasks received longer ago than --retain, then the oldest beyond --retain-max-rows,
+ * deleted in small steps (a thousand rows, a few milliseconds each) between which ingest runs. A
+ * pass takes steps for at most PASS_BUDGET_MS, then yields; it comes back at once while there is
+ * more to delete, else after `periodMs`.
+ */
+import type { HistoryDb } from "./database";
+
+export const RETENTION_STEP = 1000;
+const PASS_BUDGET_MS = 25;
+
+export interface RetentionLimits {
+  retainMs: number;
+  maxRows: number;
+}
+
+/** One step: up to `step` rows past the age limit, else the oldest over the row limit. Returns how many went. */
+export function retentionStep(db: HistoryDb, limits: RetentionLimits, now: number, step = RETENTION_STEP): number {
+  const byAge = db.deleteOlderThan(now - limits.retainMs, step);
+  if (byAge > 0) return byAge;
+  const over = db.rows() - limits.maxRows;
+  return over > 0 ? db.deleteOldest(Math.min(over, step)) : 0;
+}
+
+export class Retention {
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  deleted = 0;
+  lastError: string | null = null;
+
+  constructor(
+    private readonly db: HistoryDb,
+    private readonly limits: RetentionLimits,
+    private readonly periodMs: number,
+  ) {}
+
+  start(): void {
+    this.schedule(this.periodMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => this.pass(), ms);
+    this.timer.unref();
+  }
+
+  private pass(): void {
+    const t0 = performance.now();
+    let more = false;
+    try {
+      for (;;) {
+        const n = retentionStep(this.db, this.limits, Date.now());
+        this.deleted += n;
+        if (n === 0) break;
+        if (performance.now() - t0 > PASS_BUDGET_MS) {
+          more = true;
+          break;
+        }
+      }
+      this.lastError = null;
+    } catch (e) {
+      this.lastError = (e as Error).message;
+    }
+    this.schedule(more ? 0 : this.periodMs);
+  }
+}

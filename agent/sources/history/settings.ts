@@ -1,0 +1,51 @@
+/**
+ * The history's settings from the agent's options: where its file is, how long and how many tasks
+ * it keeps. A bad value is a HistorySettingError naming the option (options.ts reports it).
+ */
+import { join, resolve } from "node:path";
+import { defaultDataDir, historyFileName } from "./location";
+
+export interface HistorySettings {
+  dataDir: string;
+  /** The database file: the data directory's file for this broker. */
+  path: string;
+  retainMs: number;
+  retainMaxRows: number;
+}
+
+export class HistorySettingError extends Error {}
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** "14d", "12h", "90m", "30s", "2w" in milliseconds. */
+export function parseRetain(raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(raw.trim().toLowerCase());
+  if (!m) throw new HistorySettingError(`--retain must be an age such as 14d, 12h, 90m or 30s (units s, m, h, d, w), not "${raw}"`);
+  const ms = Number(m[1]) * UNIT_MS[m[2]!]!;
+  if (ms < 1000) throw new HistorySettingError(`--retain must be at least 1s, not "${raw}"`);
+  if (ms > 100 * 365 * 86_400_000) throw new HistorySettingError(`--retain must be at most 100 years, not "${raw}"`);
+  return ms;
+}
+
+export function parseMaxRows(raw: string): number {
+  const text = raw.trim().replace(/[_,]/g, "");
+  if (!/^\d+$/.test(text)) throw new HistorySettingError(`--retain-max-rows must be a whole number of tasks, not "${raw}"`);
+  const n = Number(text);
+  if (n < 1 || n > 10_000_000_000) throw new HistorySettingError(`--retain-max-rows must be between 1 and 10000000000, not ${n}`);
+  return n;
+}
+
+/** null when the history is off (--no-history). */
+export function historySettings(
+  raw: { dataDir?: string; noHistory: boolean; retain: string; retainMaxRows: string },
+  broker: string,
+  env: NodeJS.ProcessEnv,
+): HistorySettings | null {
+  // Checked even when off, so a typo does not wait for the day the history is turned on.
+  const retainMs = parseRetain(raw.retain);
+  const retainMaxRows = parseMaxRows(raw.retainMaxRows);
+  if (raw.noHistory) return null;
+  if (raw.dataDir !== undefined && raw.dataDir.trim() === "") throw new HistorySettingError("--data-dir must name a directory");
+  const dataDir = resolve(raw.dataDir ?? defaultDataDir(env));
+  return { dataDir, path: join(dataDir, historyFileName(broker)), retainMs, retainMaxRows };
+}

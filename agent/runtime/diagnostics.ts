@@ -19,7 +19,7 @@ import { findingKey } from "../sources/diagnostics/finding";
 import { runRules } from "../sources/diagnostics/registry";
 import { isPlumbing, readQueueDeclaration } from "../sources/queues";
 import { isRecord } from "../protocol/envelope";
-import { concurrencyOf, lostTasks, maxRssKb, SampleRings, typicalRuntimes, unackedFacts, withDepthHistory } from "./diagnostics-history";
+import { concurrencyOf, lostTasks, maxRssKb, oldestHeld, SampleRings, typicalRuntimes, unackedFacts, withDepthHistory } from "./diagnostics-history";
 
 /**
  * Findings are recomputed at most this often. A recompute holds the event loop for tens of
@@ -206,6 +206,7 @@ export class Diagnostics {
       waitingRead: w.readAt !== null ? { read: w.read, messages: w.messages, truncated: w.truncated, at: w.readAt } : null,
       unacked,
       lostTasks: lostTasks(tasks),
+      oldestHeld: oldestHeld(tasks),
       typicalRuntime: typicalRuntimes(
         tasks,
         workerFacts.flatMap((x) => x.running),

@@ -75,6 +75,7 @@ export const FINDING_KINDS = [
   "acks_late_without_reject_on_worker_lost",
   "visibility_timeout_shorter_than_eta",
   "pickle_accepted",
+  "result_expires_shorter_than_history",
   "redelivery_risk",
   "queue_not_draining",
   "tasks_lost",

@@ -38,7 +38,8 @@ export function eventFindings(snap: DiagnosticSnapshot): Finding[] {
       action: "Start the worker with -E (or set worker_send_task_events = True), or turn events on now with celery control enable_events.",
     });
   }
-  const known = snap.workers.filter((w) => w.conf);
+  // The settings of workers online now: one gone (replaced, its settings fixed) says nothing any more.
+  const known = snap.workers.filter((w) => w.conf && w.status === "online");
   if (settingOf(known, "task_send_sent_event") === false && !snap.sentEventsFrom.length) {
     out.push({
       kind: "sent_events_off",

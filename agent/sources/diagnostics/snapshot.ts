@@ -128,6 +128,8 @@ export interface DiagnosticSnapshot {
   lostTasks: LostTask[];
   /** The usual runtime (p95, s) of the names of the tasks running, when enough of them ran. */
   typicalRuntime: Record<string, number>;
+  /** When the oldest task the agent holds was received (or sent, or first seen), ms; null: none held. */
+  oldestHeld: number | null;
   /** beat's entries and the beat check; null: not read (no periodic source, or it failed). */
   periodic: PeriodicFacts | null;
 }

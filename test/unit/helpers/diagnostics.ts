@@ -65,6 +65,7 @@ export function snapshot(over: Partial<DiagnosticSnapshot> = {}): DiagnosticSnap
     waitingRead: null,
     unacked: null,
     lostTasks: [],
+    oldestHeld: null,
     typicalRuntime: {},
     periodic: null,
     ...over,

@@ -202,6 +202,7 @@ export class Diagnostics {
       queues,
       waitingTasks,
       sentEventsFrom: [...this.deps.observed.taskSentFrom.keys()],
+      tasksReceived: this.deps.observed.taskReceived.count,
       agentTransportOptions: this.deps.transportOptions,
       waitingRead: w.readAt !== null ? { read: w.read, messages: w.messages, truncated: w.truncated, at: w.readAt } : null,
       unacked,

@@ -62,3 +62,23 @@ describe("result_expires shorter than the history held", () => {
     assert.deepEqual(configurationFindings(snapshot({ oldestHeld: null, workers: conf(5) })), []);
   });
 });
+
+describe("task-sent events off at the senders", () => {
+  test("tasks received with no task-sent event from anyone, though the workers' conf has it on", () => {
+    const workers = [worker("w1@host", { conf: { task_send_sent_event: true } })];
+    const found = eventFindings(snapshot({ sentEventsFrom: [], tasksReceived: 5, workers }));
+    assert.deepEqual(kinds(found), ["sent_events_off:task_send_sent_event"]);
+    assert.match(found[0]!.sentence, /^No task-sent event has arrived though workers received 5 tasks: whatever sends them has task_send_sent_event off/);
+    assert.deepEqual(
+      found[0]!.evidence.map((e) => [e.what, e.value]),
+      [
+        ["task_send_sent_event (workers)", true],
+        ["task-received events seen", 5],
+        ["task-sent events seen", 0],
+      ],
+    );
+    // A few received (sent before the agent started, maybe), or one sender seen: nothing.
+    assert.deepEqual(eventFindings(snapshot({ sentEventsFrom: [], tasksReceived: 4, workers })), []);
+    assert.deepEqual(eventFindings(snapshot({ sentEventsFrom: ["web@host"], tasksReceived: 50, workers })), []);
+  });
+});

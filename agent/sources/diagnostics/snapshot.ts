@@ -118,6 +118,8 @@ export interface DiagnosticSnapshot {
   waitingTasks: TaskFacts[];
   /** Clients seen sending task-sent events. */
   sentEventsFrom: string[];
+  /** task-received events seen since the agent started (tasks were sent, by whoever). */
+  tasksReceived: number;
   /** The agent's own --transport-options (a visibility_timeout there is the one it reads with). */
   agentTransportOptions: Record<string, unknown>;
   /** How the last read of waiting messages went: how many it read of how many. */

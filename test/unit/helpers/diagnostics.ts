@@ -61,6 +61,7 @@ export function snapshot(over: Partial<DiagnosticSnapshot> = {}): DiagnosticSnap
     queues: [queue("celery", 0)],
     waitingTasks: [],
     sentEventsFrom: ["producer@host"],
+    tasksReceived: 0,
     agentTransportOptions: {},
     waitingRead: null,
     unacked: null,

@@ -22,7 +22,7 @@ export function workerLoadFindings(snap: DiagnosticSnapshot): Finding[] {
     if (w.status !== "online") continue;
     const hoard = hoarding(snap, w);
     if (hoard) out.push(hoard);
-    const rss = rssGrowth(snap, w);
+    const rss = rssGrowth(w);
     if (rss) out.push(rss);
   }
   return out;
@@ -66,7 +66,7 @@ function idlePeers(snap: DiagnosticSnapshot, w: WorkerFacts): string[] {
     .map((p) => p.name);
 }
 
-function rssGrowth(snap: DiagnosticSnapshot, w: WorkerFacts): Finding | null {
+function rssGrowth(w: WorkerFacts): Finding | null {
   // Max RSS never falls; growing in every interval, not in one jump at start-up, is what a leak does.
   // Judged on the latest run of rising samples: a worker flat for minutes before its leak began is
   // leaking now, and one whose growth stopped is not.

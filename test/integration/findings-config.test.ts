@@ -42,7 +42,8 @@ after(stopAll);
 // Two deployments side by side: task-sent events are remembered for good once seen, so the client
 // configured apart needs an agent of its own.
 describe("settings findings", { concurrency: true }, () => {
-  describe("a worker with every lax setting", () => {
+  // Its steps follow one another (the parent runs its children side by side, and they inherit that).
+  describe("a worker with every lax setting", { concurrency: false }, () => {
     before(async () => {
       redis = await RedisServer.start();
       lax = await CeleryWorker.start({ broker: redis.url(0), backend: redis.url(1), name: "lax@config", concurrency: 2, env: WORKER_ENV });

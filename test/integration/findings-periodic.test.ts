@@ -24,7 +24,8 @@ const odd = (entries: string) => ({ ...FAST, FIXTURE_ODD_BEAT_ENTRIES: entries }
 after(stopAll);
 
 describe("periodic findings", { concurrency: true }, () => {
-  describe("beat_schedule entries and celery beat", () => {
+  // Its steps follow one another (the parent runs its children side by side, and they inherit that).
+  describe("beat_schedule entries and celery beat", { concurrency: false }, () => {
     let redis: RedisServer;
     let agent: AgentProcess;
     let findings: Findings;

@@ -152,8 +152,9 @@ describe("workers' findings", { concurrency: true }, () => {
       assert.equal(growing.severity, "warning");
       const then = Number(evidence(growing, "max RSS then (kB)", "inspect"));
       const now = Number(evidence(growing, "max RSS now (kB)", "inspect"));
-      // A minute at 2 MB/s: over 100 MB more, whatever the worker's size at the start.
-      assert.ok(now - then > 100 * 1024, `grew from ${then} to ${now} kB`);
+      // What the task kept shows in the figures: at least the 50 MB the rule asks for (how much more
+      // depends on when the samples fell, on a busy machine).
+      assert.ok(now - then >= 50 * 1024, `grew from ${then} to ${now} kB`);
       assert.ok(Number(evidence(growing, "stats samples", "inspect")) >= 3);
       assert.equal(evidence(growing, "worker_max_memory_per_child (kB)", "configuration"), null);
       assert.match(growing.sentence, /^leaky@workers's memory \(max RSS\) grew from \d+ MB to \d+ MB in \d+ s, at every sample/);

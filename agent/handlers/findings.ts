@@ -8,11 +8,11 @@
 import { FindingQuerySchema, type FindingList, type TaskWhy } from "../api/schema";
 import type { Finding } from "../sources/diagnostics/finding";
 import { explainTask, explainUnknownId, WAITING_STATES, type UnknownIdFacts } from "../sources/diagnostics/task-waiting";
+import { resultExpiresSeconds } from "../sources/diagnostics/configuration";
 import { locateMessage } from "../sources/diagnostics/locate";
 import { isPlumbing } from "../sources/queues";
 import { newRecord, type TaskRecord } from "../sources/tasks/record";
 import { applyMeta, applyWaiting } from "../sources/tasks/record-merge";
-import { num } from "../protocol/events";
 import type { Access } from "./access";
 import { findingView } from "./present/findings";
 import { atMost, type Ctx } from "./context";
@@ -114,7 +114,7 @@ export async function taskWhy(ctx: Ctx, id: string, access: Access): Promise<Tas
       return answer(t, explainTask(t, snap), `the result backend ${ctx.backendDescription()}`);
     } else backend = { state: "no_result" };
   }
-  const expires = snap.workers.map((w) => num(w.conf?.result_expires)).find((v) => v !== null) ?? null;
+  const expires = snap.workers.map((w) => resultExpiresSeconds(w.conf?.result_expires)).find((v) => v !== null) ?? null;
   const facts: UnknownIdFacts = { id, revokedBy: await revokedBy(ctx, id), backend, resultExpires: expires, searched, agentStartedAt: ctx.startedAt };
   return answer(null, explainUnknownId(facts, snap.now), `${SOURCE}; not found in any of them`);
 }

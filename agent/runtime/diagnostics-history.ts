@@ -1,7 +1,7 @@
 /**
  * What the diagnostics remember between snapshots (trends need history: a queue's depth over the
  * last minutes, a worker's max RSS across stats replies) and the snapshot parts read from the
- * task store and the broker besides: LOST tasks, usual runtimes, unacknowledged messages.
+ * task store and the broker besides: LOST tasks, usual runtimes, the oldest task held, unacknowledged messages.
  */
 import { TASK_STATES, type TaskState } from "../api/schema/enums";
 import { isRecord } from "../protocol/envelope";
@@ -21,6 +21,7 @@ const MAX_LOST = 500;
 /** States of a task a worker has taken from its queue. */
 const TAKEN_STATES = TASK_STATES.filter((s): s is Exclude<TaskState, "PENDING"> => s !== "PENDING");
 const NEWEST_FIRST = { by: "received", order: "desc" } as const;
+const OLDEST_FIRST = { by: "received", order: "asc" } as const;
 
 /** Per key (a queue, a worker), a figure's samples over the last minutes, oldest first. */
 export class SampleRings {
@@ -90,6 +91,12 @@ export function lostTasks(tasks: TaskStore): LostTask[] {
   return tasks
     .query({ states: ["LOST"] }, NEWEST_FIRST, MAX_LOST, null)
     .tasks.flatMap((t) => (t.lost ? [{ id: t.id, name: t.name, worker: t.lost.worker, at: t.lost.at }] : []));
+}
+
+/** When the oldest task held was received (or sent, or first seen): one step along the received-time index. */
+export function oldestHeld(tasks: TaskStore): number | null {
+  const t = tasks.query({}, OLDEST_FIRST, 1, null).tasks[0];
+  return t ? (t.received ?? t.sent ?? t.firstSeen) : null;
 }
 
 /** The usual runtime of each running task's name, where enough of them ran to say. */

@@ -23,7 +23,7 @@ import { RULES, runRule } from "../sources/diagnostics/registry";
 import { sortFindings } from "../sources/diagnostics/finding";
 import { isPlumbing, readQueueDeclaration } from "../sources/queues";
 import { isRecord } from "../protocol/envelope";
-import { concurrencyOf, maxRssKb, SampleRings, typicalRuntimes, unackedFacts, withDepthHistory } from "./diagnostics-history";
+import { concurrencyOf, maxRssKb, oldestHeld, SampleRings, typicalRuntimes, unackedFacts, withDepthHistory } from "./diagnostics-history";
 import { TaskFactsCache } from "./diagnostics-task-facts";
 
 /**
@@ -235,10 +235,12 @@ export class Diagnostics {
       queues,
       waitingTasks: stored.waiting,
       sentEventsFrom: [...this.deps.observed.taskSentFrom.keys()],
+      tasksReceived: this.deps.observed.taskReceived.count,
       agentTransportOptions: this.deps.transportOptions,
       waitingRead: w.readAt !== null ? { read: w.read, messages: w.messages, truncated: w.truncated, at: w.readAt } : null,
       unacked,
       lostTasks: stored.lost,
+      oldestHeld: oldestHeld(tasks),
       typicalRuntime: typicalRuntimes(
         tasks,
         workerFacts.flatMap((x) => x.running),

@@ -40,6 +40,8 @@ export class EventsObserved {
   readonly taskEventsFrom = new Map<string, Seen>();
   /** task-sent events per sender (a web process, beat, a worker sending subtasks). */
   readonly taskSentFrom = new Map<string, Seen>();
+  /** task-received events, from any worker: tasks were sent, whether or not their senders said so. */
+  readonly taskReceived: Seen = { count: 0, last: 0 };
   /** How each task name was routed, from its task-sent events. */
   readonly sentRouting = new Map<string, SentRouting[]>();
 
@@ -49,6 +51,10 @@ export class EventsObserved {
     if (!e.type.startsWith("task-")) return;
     if (e.type !== "task-sent") {
       bump(this.taskEventsFrom, e.hostname, e.receivedAt);
+      if (e.type === "task-received") {
+        this.taskReceived.count++;
+        this.taskReceived.last = e.receivedAt;
+      }
       return;
     }
     bump(this.taskSentFrom, e.hostname, e.receivedAt);

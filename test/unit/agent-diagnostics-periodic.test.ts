@@ -56,5 +56,8 @@ describe("periodic tasks", () => {
       found[0]!.sentence,
       /can never run: its crontab names no date that exists \(never fires: day_of_month "31" does not occur in month_of_year "2"\)/,
     );
+    // celery beat 5.2 exits on such an entry ("unable to rollover"): every entry stops, so it is a problem.
+    assert.equal(found[0]!.severity, "problem");
+    assert.match(found[0]!.sentence, /celery beat stops on it \("unable to rollover"\), sending no entry at all/);
   });
 });

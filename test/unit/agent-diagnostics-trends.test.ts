@@ -228,4 +228,33 @@ describe("worker load", () => {
     assert.deepEqual(kinds(found), ["worker_memory_growing:w1@host"]);
     assert.match(found[0]!.sentence, /grew from 98 MB to 273 MB in 3 min/);
   });
+
+  test("prefetch hoarding once an idle worker on its queue has drained it: what it holds still waits", () => {
+    const hoarder = worker("w1@host", { reserved: 9, concurrency: 1, running: [{ id: "long", name: "app.slow", started: NOW - 30_000 }] });
+    const idle = worker("w2@host", { reserved: 0, concurrency: 4 });
+    const found = workerLoadFindings(snapshot({ queues: [queue("celery", 0)], workers: [hoarder, idle] }));
+    assert.deepEqual(kinds(found), ["worker_prefetch_hoarding:w1@host"]);
+    assert.match(found[0]!.sentence, /holds 9 prefetched tasks for a pool of 1 while w2@host, which consumes its queues, is idle/);
+    assert.ok(found[0]!.evidence.some((e) => e.what === "idle workers on its queues" && e.value === "w2@host"));
+    // A peer busy, holding tasks, offline, or on other queues is not idle for it.
+    for (const peer of [
+      worker("w2@host", { reserved: 0, running: [{ id: "x", name: "app.add", started: NOW }] }),
+      worker("w2@host", { reserved: 2 }),
+      worker("w2@host", { reserved: null }),
+      worker("w2@host", { reserved: 0, status: "offline" }),
+      worker("w2@host", { reserved: 0, queues: ["other"] }),
+    ]) {
+      assert.deepEqual(workerLoadFindings(snapshot({ queues: [queue("celery", 0)], workers: [hoarder, peer] })), []);
+    }
+  });
+
+  test("memory: judged on the latest streak of growth (flat before a leak began, flat once it stopped)", () => {
+    const rss = (...kb: number[]) => kb.map((value, i) => ({ at: NOW - (kb.length - 1 - i) * 20_000, value }));
+    const flatThenLeaking = worker("w1@host", { maxRss: rss(100_000, 100_000, 100_000, 130_000, 160_000, 190_000, 220_000) });
+    const found = workerLoadFindings(snapshot({ workers: [flatThenLeaking] }));
+    assert.deepEqual(kinds(found), ["worker_memory_growing:w1@host"]);
+    assert.match(found[0]!.sentence, /grew from 98 MB to 215 MB in 80 s/);
+    const stopped = worker("w1@host", { maxRss: rss(100_000, 130_000, 160_000, 190_000, 220_000, 250_000, 250_000) });
+    assert.deepEqual(workerLoadFindings(snapshot({ workers: [stopped] })), [], "its growth stopped at the last sample");
+  });
 });

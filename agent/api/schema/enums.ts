@@ -76,6 +76,7 @@ export const FINDING_KINDS = [
   // No longer made (redelivery_risk says it, with the setting); kept so a panel still reads an older agent.
   "visibility_timeout_shorter_than_eta",
   "pickle_accepted",
+  "result_expires_shorter_than_history",
   "redelivery_risk",
   "queue_not_draining",
   "tasks_lost",

@@ -18,6 +18,9 @@ export function settingOf(workers: readonly WorkerFacts[], key: string): unknown
   return values.size === 1 ? value : null;
 }
 
+/** Tasks received with no task-sent event seen, beyond a few sent before the agent started: senders have it off. */
+export const RECEIVED_WITHOUT_SENT = 5;
+
 export function eventFindings(snap: DiagnosticSnapshot): Finding[] {
   const out: Finding[] = [];
   for (const w of snap.workers) {
@@ -38,16 +41,26 @@ export function eventFindings(snap: DiagnosticSnapshot): Finding[] {
       action: "Start the worker with -E (or set worker_send_task_events = True), or turn events on now with celery control enable_events.",
     });
   }
-  const known = snap.workers.filter((w) => w.conf);
-  if (settingOf(known, "task_send_sent_event") === false && !snap.sentEventsFrom.length) {
+  // The settings of workers online now: one gone (replaced, its settings fixed) says nothing any more.
+  const known = snap.workers.filter((w) => w.conf && w.status === "online");
+  const sentSetting = settingOf(known, "task_send_sent_event");
+  // The workers' setting covers what they send themselves (subtasks); the web processes that send
+  // most tasks are often configured apart. Tasks received with no task-sent event from anyone say
+  // their senders have it off, whatever the workers' conf says.
+  if (!snap.sentEventsFrom.length && (sentSetting === false || snap.tasksReceived >= RECEIVED_WITHOUT_SENT)) {
+    const received = snap.tasksReceived;
     out.push({
       kind: "sent_events_off",
       severity: "info",
       subject: { type: "deployment", id: "task_send_sent_event" },
-      sentence:
-        "task_send_sent_event is off and no task-sent event has arrived: the agent learns of a task only when a worker receives it, so time spent waiting in a queue cannot be measured and a task sent to a queue nobody consumes is not seen.",
+      sentence: `${
+        sentSetting === false
+          ? "task_send_sent_event is off and no task-sent event has arrived"
+          : `No task-sent event has arrived though workers received ${received} tasks: whatever sends them has task_send_sent_event off`
+      }. The agent learns of a task only when a worker receives it, so time spent waiting in a queue cannot be measured and a task sent to a queue nobody consumes is not seen.`,
       evidence: [
-        { what: "task_send_sent_event", value: false, source: "configuration" },
+        ...(sentSetting !== null ? [{ what: "task_send_sent_event (workers)", value: Boolean(sentSetting), source: "configuration" as const }] : []),
+        { what: "task-received events seen", value: received, source: "events" },
         { what: "task-sent events seen", value: 0, source: "events" },
       ],
       action: "Set task_send_sent_event = True in the configuration of whatever sends tasks (web processes, beat), not only the workers'.",

@@ -46,14 +46,15 @@ export function periodicFindings(snap: DiagnosticSnapshot): Finding[] {
     if (e.error !== null && NEVER_FIRES.test(e.error)) {
       out.push({
         kind: "periodic_never_fires",
-        severity: "warning",
+        // Not only this entry: celery beat (5.2) raises "unable to rollover" on it and exits, so nothing runs.
+        severity: "problem",
         subject: entrySubject(e),
-        sentence: `Periodic task ${e.name} (${e.task}) can never run: its crontab names no date that exists (${e.error.replace(/^bad crontab: /, "")}).`,
+        sentence: `Periodic task ${e.name} (${e.task}) can never run: its crontab names no date that exists (${e.error.replace(/^bad crontab: /, "")}), and celery beat stops on it ("unable to rollover"), sending no entry at all.`,
         evidence: [
           { what: "schedule", value: e.schedule, source: "schedule" },
           { what: "why", value: e.error, source: "schedule" },
         ],
-        action: "Fix the crontab's day_of_month / month_of_year (e.g. the last day of February is day 28 or 29).",
+        action: "Fix the crontab's day_of_month / month_of_year (e.g. the last day of February is day 28 or 29), then start beat again.",
       });
       continue;
     }

@@ -132,6 +132,8 @@ export interface DiagnosticSnapshot {
   waitingTasks: TaskFacts[];
   /** Clients seen sending task-sent events. */
   sentEventsFrom: string[];
+  /** task-received events seen since the agent started (tasks were sent, by whoever). */
+  tasksReceived: number;
   /** The agent's own --transport-options (a visibility_timeout there is the one it reads with). */
   agentTransportOptions: Record<string, unknown>;
   /** How the last read of waiting messages went: how many it read of how many. */
@@ -142,6 +144,8 @@ export interface DiagnosticSnapshot {
   lostTasks: LostTask[];
   /** The usual runtime (p95, s) of the names of the tasks running, when enough of them ran. */
   typicalRuntime: Record<string, number>;
+  /** When the oldest task the agent holds was received (or sent, or first seen), ms; null: none held. */
+  oldestHeld: number | null;
   /** beat's entries and the beat check; null: not read (no periodic source, or it failed). */
   periodic: PeriodicFacts | null;
 }

@@ -69,7 +69,7 @@ function intervalFromSeconds(seconds: number, input: unknown): ParsedSchedule | 
 }
 
 /** str(timedelta): "0:05:00", "1 day, 2:00:00", "3 days, 0:00:00.500000", "-1 day, 23:59:00". */
-function parseTimedelta(text: string): number | null {
+export function parseTimedelta(text: string): number | null {
   const m = /^(?:(-?\d+) days?, )?(\d{1,2}):(\d\d):(\d\d)(?:\.(\d{1,6}))?$/.exec(text);
   if (!m) return null;
   const [, days = "0", h, min, s, frac = ""] = m as unknown as string[];

@@ -85,6 +85,7 @@ export class DurableHistory {
   stop(): void {
     this.retention?.stop();
     this.writer?.stop();
+    this.retention?.drain();
     this.db?.close();
     this.db = null;
   }

@@ -8,6 +8,7 @@ import type { HistoryDb } from "./database";
 
 export const RETENTION_STEP = 1000;
 const PASS_BUDGET_MS = 25;
+const DRAIN_STEPS = 20;
 
 export interface RetentionLimits {
   retainMs: number;
@@ -41,6 +42,24 @@ export class Retention {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+  }
+
+  /**
+   * On the way out, after the last flush: a task the memory still held may have been written back
+   * after a pass deleted it (it changed again), so the file is brought within the limits once more
+   * (at most DRAIN_STEPS steps: stopping stays quick).
+   */
+  drain(): void {
+    this.stop();
+    try {
+      for (let i = 0; i < DRAIN_STEPS; i++) {
+        const n = retentionStep(this.db, this.limits, Date.now());
+        this.deleted += n;
+        if (n === 0) break;
+      }
+    } catch (e) {
+      this.lastError = (e as Error).message;
+    }
   }
 
   private schedule(ms: number): void {

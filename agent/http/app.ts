@@ -13,6 +13,7 @@ import { listQueues, queueDetail } from "../handlers/queues";
 import { getConfig } from "../handlers/config";
 import { listPeriodicTasks, periodicFacts } from "../handlers/periodic";
 import { listFindings, taskWhy } from "../handlers/findings";
+import { listFailures, metricsQueues, metricsTasks, metricsWorkers } from "../handlers/metrics";
 import { BrokerUnavailable } from "../protocol/transport";
 import type { Agent } from "../runtime/agent";
 import { accessGuard, extensionCors, hostGuard, type AccessEnv } from "./security";
@@ -76,6 +77,10 @@ export function createApp(agent: Agent, webRoot: string | null = findWebBuild())
     config: (c) => getConfig(agent, c.var.access),
     periodicTasks: (c) => listPeriodicTasks(agent, c.var.access),
     findings: (c) => listFindings(agent, c.req.query(), c.var.access),
+    metricsTasks: (c) => metricsTasks(agent, c.req.query()),
+    metricsQueues: (c) => metricsQueues(agent, c.req.query()),
+    metricsWorkers: (c) => metricsWorkers(agent, c.req.query()),
+    failures: (c) => listFailures(agent, c.req.query(), c.var.access),
   };
   for (const name of Object.keys(endpoints) as EndpointName[]) {
     const handler: Handler<EndpointName> = handlers[name];

@@ -7,6 +7,8 @@ import type * as z from "zod/mini";
 import { ConfigSchema } from "./config";
 import { FindingListSchema, FindingQuerySchema, TaskWhySchema } from "./findings";
 import { HealthSchema } from "./health";
+import { FailureGroupListSchema, QueueMetricsListSchema, TaskMetricsSchema, WorkerMetricsListSchema } from "./metrics";
+import { FailureQuerySchema, MetricsTaskQuerySchema, MetricsWindowQuerySchema } from "./metrics-query";
 import { OverviewSchema } from "./overview";
 import { PeriodicTaskListSchema } from "./periodic";
 import { TaskQuerySchema } from "./queries";
@@ -31,6 +33,10 @@ export const endpoints = {
   config: { path: "config", schema: ConfigSchema },
   periodicTasks: { path: "periodic-tasks", schema: PeriodicTaskListSchema },
   findings: { path: "findings", schema: FindingListSchema, query: FindingQuerySchema },
+  metricsTasks: { path: "metrics/tasks", schema: TaskMetricsSchema, query: MetricsTaskQuerySchema },
+  metricsQueues: { path: "metrics/queues", schema: QueueMetricsListSchema, query: MetricsWindowQuerySchema },
+  metricsWorkers: { path: "metrics/workers", schema: WorkerMetricsListSchema, query: MetricsWindowQuerySchema },
+  failures: { path: "failures", schema: FailureGroupListSchema, query: FailureQuerySchema },
 } as const;
 
 export type EndpointName = keyof typeof endpoints;

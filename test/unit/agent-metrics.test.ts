@@ -6,6 +6,7 @@ import { describe, test } from "node:test";
 
 import { MetricsTaskQuerySchema } from "../../agent/api/schema";
 import type { CeleryEvent } from "../../agent/protocol/events";
+import type { TaskMeta } from "../../agent/protocol/result-meta";
 import { exceptionParts, normaliseMessage } from "../../agent/sources/metrics/failure-groups";
 import { HistogramRing } from "../../agent/sources/metrics/histogram-ring";
 import { binOf, DenseHistogram, RELATIVE_ERROR, readBin } from "../../agent/sources/metrics/log-bins";
@@ -176,22 +177,34 @@ describe("task changes counted once", () => {
       ev("task-succeeded", "a", T0 + 3500, { runtime: 0.5 }),
       ev("task-succeeded", "a", T0 + 3500, { runtime: 0.5 }),
     ]);
-    store.applyMeta({
+    const meta: TaskMeta = {
       taskId: "a",
       status: "SUCCESS",
       result: 1,
       traceback: null,
       children: [],
       dateDone: T0 + 3600,
-      seenAt: T0 + 3600,
       name: "t.add",
-    } as never);
+      args: [],
+      kwargs: {},
+      worker: "w1@host",
+      retries: 0,
+      queue: "q1",
+      parentId: null,
+      rootId: null,
+      seenAt: T0 + 3600,
+    };
+    store.applyMeta(meta);
+    store.applyMeta(meta);
     run("b", [
       ev("task-received", "b", T0 + 1000, { name: "t.add" }),
       ev("task-started", "b", T0 + 2000),
       ev("task-retried", "b", T0 + 2100, { exception: "ValueError('again 1')" }),
       ev("task-received", "b", T0 + 5000, { name: "t.add", retries: 1 }),
       ev("task-started", "b", T0 + 5200, { retries: 1 }),
+      ev("task-failed", "b", T0 + 5300, { exception: "ValueError('order 12 failed')" }),
+      // A late duplicate of the first run's retry (Celery lets RETRY through), then the failure again.
+      ev("task-retried", "b", T0 + 5400, { exception: "ValueError('again 1')", retries: 0 }),
       ev("task-failed", "b", T0 + 5300, { exception: "ValueError('order 12 failed')" }),
     ]);
     const f = metrics.names.byKey.get("t.add")!;

@@ -13,8 +13,7 @@ import {
   type WorkerMetricsList,
 } from "../api/schema";
 import type { KeyFigures } from "../sources/metrics/key-figures";
-import { RELATIVE_ERROR } from "../sources/metrics/log-bins";
-import { countSeries, percentileResolution, percentileSeries, readFigures, runtimeHistogram, type Span } from "../sources/metrics/read";
+import { countSeries, percentileResolution, tierError, percentileSeries, readFigures, runtimeHistogram, type Span } from "../sources/metrics/read";
 import { OTHER_NAMES } from "../sources/metrics/store";
 import { payloadHidden, type Access } from "./access";
 import type { Ctx } from "./context";
@@ -44,7 +43,7 @@ export function metricsTasks(ctx: Ctx, query: Record<string, string>): TaskMetri
   const one = q.name !== undefined ? keys[0] : undefined;
   return {
     ...windowFields(span, q.window),
-    histogram: { relative_error: RELATIVE_ERROR, percentile_step_seconds: resolution.step * 60 },
+    histogram: { relative_error: tierError(resolution.tier), percentile_step_seconds: resolution.step * 60 },
     selection: { name: q.name ?? null, queue: q.queue ?? null },
     names,
     totals: nameMetrics(q.name ?? q.queue ?? "(all)", readFigures(keys, span.from, span.to, resolution.tier)),

@@ -91,7 +91,7 @@ describe("metrics histograms", () => {
 
 describe("metrics minute columns", () => {
   test("sums, counts past 65,535 in a minute, and rollover after 24 hours", () => {
-    const c = new MinuteColumns([false, true]);
+    const c = new MinuteColumns(2);
     c.add(5000, 0, 70_000);
     c.add(5000, 0, 1);
     c.add(5001, 0, 2);

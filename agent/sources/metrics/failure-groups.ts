@@ -74,7 +74,7 @@ export class FailureGroups {
         names: new Map(),
         sampleTaskId: taskId,
         sampleMessage: message.slice(0, MAX_MESSAGE),
-        perMinute: new MinuteColumns([false]),
+        perMinute: new MinuteColumns(1),
       };
       this.groups.set(key, g);
     }

@@ -2,7 +2,7 @@
  * One key's histograms over time at one resolution (a tier): a ring of SLOTS histograms, each
  * `width` minutes wide, sparse. A histogram holds only its non-empty bins, each one 32-bit entry
  * (bin << COUNT_BITS | count), in a region of one arena (a Uint32Array per ring): no object per
- * histogram. A region that fills moves to the arena's end with twice the room; the arena is
+ * histogram. A region that fills moves to the arena's end with half as much room again; the arena is
  * compacted when moved-out regions make up half of it. A slot's region is kept (emptied) when the
  * ring moves past it, as the next histogram there is about as wide.
  *
@@ -101,12 +101,12 @@ export class HistogramRing {
     }
   }
 
-  /** Gives the region of meta offset `m` twice the room, at the arena's end. */
+  /** Gives the region of meta offset `m` half as much room again, at the arena's end. */
   private grow(m: number): void {
     const meta = this.meta;
     const start = meta[m + START]!;
     const used = meta[m + USED]!;
-    const room = Math.max(FIRST_ROOM, meta[m + ROOM]! * 2);
+    const room = Math.max(FIRST_ROOM, meta[m + ROOM]! + (meta[m + ROOM]! >> 1));
     if (start + meta[m + ROOM]! === this.end && start + room <= this.arena.length) {
       // The last region grows where it is.
       this.end = start + room;

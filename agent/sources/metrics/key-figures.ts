@@ -7,14 +7,14 @@
  */
 import { METRIC_COUNTS, type MetricCount } from "../../api/schema/enums";
 import { HistogramRing } from "./histogram-ring";
-import { BIN_COUNT, binOf, boundsOf, type DenseHistogram } from "./log-bins";
+import { BIN_COUNT, binOf, boundsOf, coarsen, type DenseHistogram } from "./log-bins";
 import { MinuteColumns } from "./minute-columns";
 
-/** The histogram tiers: slots x minutes each. */
+/** The histogram tiers: slots x minutes each, and their bins' resolution (log-bins.ts coarsen). */
 export const TIERS = [
-  { slots: 60, width: 1 },
-  { slots: 36, width: 10 },
-  { slots: 24, width: 60 },
+  { slots: 60, width: 1, shift: 0 },
+  { slots: 36, width: 10, shift: 1 },
+  { slots: 24, width: 60, shift: 1 },
 ] as const;
 
 /** The finest tier holding a whole window of `minutes`. */
@@ -56,7 +56,7 @@ export class TieredHistogram {
 
   add(minute: number, seconds: number, fromSent = false): void {
     const bin = binOf(seconds);
-    for (const r of this.tiers) r.add(minute, bin, fromSent);
+    for (let i = 0; i < TIERS.length; i++) this.tiers[i]!.add(minute, coarsen(bin, TIERS[i]!.shift), fromSent);
     this.total.add(bin, seconds);
   }
 
@@ -71,7 +71,7 @@ export class TieredHistogram {
 }
 
 export class KeyFigures {
-  readonly counts = new MinuteColumns(METRIC_COUNTS.map(() => false));
+  readonly counts = new MinuteColumns(METRIC_COUNTS.length);
   readonly totals = new Float64Array(METRIC_COUNTS.length);
   readonly runtime = new TieredHistogram();
   readonly wait = new TieredHistogram();

@@ -6,7 +6,7 @@
  * Histograms of these bins merge by adding counts: any window, any set of names.
  */
 
-/** A percentile read is within this fraction of the true value. */
+/** A percentile read is within this fraction of the true value (at the finest resolution, shift 0). */
 export const RELATIVE_ERROR = 0.02;
 const GAMMA = (1 + RELATIVE_ERROR) / (1 - RELATIVE_ERROR);
 const LOG_GAMMA = Math.log(GAMMA);
@@ -22,20 +22,36 @@ export function binOf(seconds: number): number {
   return i < BIN_COUNT ? i : BIN_COUNT - 1;
 }
 
+/**
+ * Coarser bins for the longer tiers: `shift` 1 merges each pair of bins into one of ratio γ² (the
+ * fine bins 2c-1 and 2c make coarse bin c), about twice the relative error in half the entries.
+ */
+export const coarsen = (bin: number, shift: number) => (shift === 0 ? bin : (bin + (1 << shift) - 1) >> shift);
+const gammaOf = (shift: number) => GAMMA ** (1 << shift);
+/** The relative error of bins at `shift`. */
+export const errorOf = (shift: number) => (gammaOf(shift) - 1) / (gammaOf(shift) + 1);
+
 /** The value a bin reads as (seconds). */
-export function readBin(bin: number): number {
-  return bin === 0 ? 0 : (MIN_SECONDS * 2 * GAMMA ** bin) / (GAMMA + 1);
+export function readBin(bin: number, shift = 0): number {
+  const g = gammaOf(shift);
+  return bin === 0 ? 0 : (MIN_SECONDS * 2 * g ** bin) / (g + 1);
 }
 
 /** The range of a bin (seconds). */
-export function boundsOf(bin: number): { lower: number; upper: number } {
-  return bin === 0 ? { lower: 0, upper: MIN_SECONDS } : { lower: MIN_SECONDS * GAMMA ** (bin - 1), upper: MIN_SECONDS * GAMMA ** bin };
+export function boundsOf(bin: number, shift = 0): { lower: number; upper: number } {
+  const g = gammaOf(shift);
+  return bin === 0 ? { lower: 0, upper: MIN_SECONDS } : { lower: MIN_SECONDS * g ** (bin - 1), upper: MIN_SECONDS * g ** bin };
 }
 
 /** A histogram being read: counts per bin, merged from any number of stored ones. */
 export class DenseHistogram {
-  readonly counts = new Float64Array(BIN_COUNT);
+  readonly counts: Float64Array;
   total = 0;
+
+  /** `shift`: the resolution of the bins it is given (see coarsen). */
+  constructor(readonly shift = 0) {
+    this.counts = new Float64Array(coarsen(BIN_COUNT - 1, shift) + 1);
+  }
 
   clear(): void {
     this.counts.fill(0);
@@ -52,25 +68,20 @@ export class DenseHistogram {
     if (this.total === 0) return null;
     const rank = q * (this.total - 1);
     let seen = 0;
-    for (let bin = 0; bin < BIN_COUNT; bin++) {
+    const n = this.counts.length;
+    for (let bin = 0; bin < n; bin++) {
       seen += this.counts[bin]!;
-      if (seen > rank) return readBin(bin);
+      if (seen > rank) return readBin(bin, this.shift);
     }
-    return readBin(BIN_COUNT - 1);
+    return readBin(n - 1, this.shift);
   }
 
   /** The non-empty bins, low to high. */
   bins(): { lower: number; upper: number; count: number }[] {
     const out: { lower: number; upper: number; count: number }[] = [];
-    for (let bin = 0; bin < BIN_COUNT; bin++) if (this.counts[bin]) out.push({ ...boundsOf(bin), count: this.counts[bin]! });
+    this.counts.forEach((count, bin) => {
+      if (count) out.push({ ...boundsOf(bin, this.shift), count });
+    });
     return out;
-  }
-
-  /** Values at or under `seconds` (for Prometheus' cumulative buckets; exact at bin edges). */
-  countAtMost(seconds: number): number {
-    const last = binOf(seconds);
-    let n = 0;
-    for (let bin = 0; bin <= last; bin++) n += this.counts[bin]!;
-    return n;
   }
 }

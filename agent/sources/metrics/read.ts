@@ -5,7 +5,7 @@
  */
 import { METRIC_COUNTS, type MetricCount, type WaitBasis } from "../../api/schema/enums";
 import { COUNT_INDEX, type KeyFigures, TIERS, tierFor } from "./key-figures";
-import { DenseHistogram } from "./log-bins";
+import { DenseHistogram, errorOf } from "./log-bins";
 
 /** A window: minutes [from, to), in steps of `step` minutes. */
 export interface Span {
@@ -35,6 +35,12 @@ function basisOf(fromSent: number, total: number): WaitBasis | null {
   return fromSent === total ? "sent" : fromSent === 0 ? "received" : "mixed";
 }
 
+/** An empty histogram at a tier's resolution. */
+export const histogramFor = (tier: number) => new DenseHistogram(TIERS[tier]!.shift);
+
+/** The relative error of percentiles read from a tier. */
+export const tierError = (tier: number) => errorOf(TIERS[tier]!.shift);
+
 /** The tier the percentiles of a window of `minutes` come from, and the width of a percentile point. */
 export function percentileResolution(span: Span): { tier: number; step: number } {
   const tier = tierFor(span.to - span.from);
@@ -43,7 +49,7 @@ export function percentileResolution(span: Span): { tier: number; step: number }
 }
 
 /** Counts, runtime and wait percentiles of `keys` together over minutes [from, to). */
-export function readFigures(keys: readonly KeyFigures[], from: number, to: number, tier: number, scratch = new DenseHistogram()): FiguresRead {
+export function readFigures(keys: readonly KeyFigures[], from: number, to: number, tier: number, scratch = histogramFor(tier)): FiguresRead {
   const sums = new Float64Array(NCOUNTS);
   for (const k of keys) for (let i = 0; i < NCOUNTS; i++) sums[i]! += k.counts.sum(from, to, i);
   return { counts: countsOf(sums), ...readPercentiles(keys, from, to, tier, scratch) };
@@ -78,7 +84,7 @@ export function countSeries(keys: readonly KeyFigures[], span: Span): Counts[] {
 export function percentileSeries(keys: readonly KeyFigures[], span: Span): { at: number; runtime: PercentileRead; wait: WaitRead }[] {
   const { tier, step } = percentileResolution(span);
   const out: { at: number; runtime: PercentileRead; wait: WaitRead }[] = [];
-  const scratch = new DenseHistogram();
+  const scratch = histogramFor(tier);
   const first = Math.floor(span.from / step) * step;
   for (let at = first; at < span.to; at += step) {
     out.push({ at, ...readPercentiles(keys, Math.max(at, span.from), Math.min(at + step, span.to), tier, scratch) });
@@ -88,8 +94,9 @@ export function percentileSeries(keys: readonly KeyFigures[], span: Span): { at:
 
 /** One key's runtime histogram over the window (non-empty bins, seconds). */
 export function runtimeHistogram(key: KeyFigures, span: Span): { lower: number; upper: number; count: number }[] {
-  const h = new DenseHistogram();
-  key.runtime.mergeInto(h, percentileResolution(span).tier, span.from, span.to);
+  const tier = percentileResolution(span).tier;
+  const h = histogramFor(tier);
+  key.runtime.mergeInto(h, tier, span.from, span.to);
   return h.bins();
 }
 

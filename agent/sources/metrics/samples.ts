@@ -33,7 +33,7 @@ export class QueueSamples {
     let cols = this.perMinute.get(name);
     if (!cols) {
       if (this.perMinute.size >= MAX_QUEUES) return;
-      cols = new MinuteColumns([true, true, true, true, true]);
+      cols = new MinuteColumns(5);
       this.perMinute.set(name, cols);
     }
     const minute = Math.floor(s.at / 60_000);
@@ -66,7 +66,7 @@ export class WorkerSamples {
     let w = this.byName.get(name);
     if (!w) {
       if (this.byName.size >= MAX_WORKERS) return null;
-      w = { perMinute: new MinuteColumns([true, true, true]), concurrency: null, finished: 0 };
+      w = { perMinute: new MinuteColumns(3), concurrency: null, finished: 0 };
       this.byName.set(name, w);
     }
     return w;

@@ -81,9 +81,10 @@ export function newBefore(): TaskBefore {
  * How many runs have a step of each of RUN_COUNTS: a run's event and its backend record, in any
  * order or repeated, are one. A step of no known run (attempt undefined) counts as one run.
  */
+const seen = new Int32Array(RUN_COUNTS.length);
 function countRuns(timeline: TaskFacts["timeline"], into: Int32Array): void {
   into.fill(0);
-  const seen = new Int32Array(RUN_COUNTS.length);
+  seen.fill(0);
   for (const item of timeline) {
     const i = STEP_COUNT.get(item.type);
     if (i === undefined) continue;

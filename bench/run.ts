@@ -4,7 +4,7 @@
  * target (only on a broken run).
  *
  *   npm run bench                         every section
- *   npm run bench -- --only=live,tasks    some sections: build, live, ingest, tasks, queues, django, rabbitmq
+ *   npm run bench -- --only=live,tasks    some sections: build, live, ingest, tasks, queues, django, rabbitmq, metrics
  *   npm run bench -- --quick              fewer repetitions and smaller data (a smoke run, not for the record)
  *   npm run bench -- --out=DIR            write the results elsewhere (default: bench/)
  */
@@ -21,6 +21,7 @@ import { buildSuite } from "./suites/build";
 import { djangoSuite } from "./suites/django";
 import { ingestSuite } from "./suites/ingest";
 import { liveSuite } from "./suites/live";
+import { metricsSuite } from "./suites/metrics";
 import { queuesSuite } from "./suites/queues";
 import { rabbitmqSuite } from "./suites/rabbitmq";
 import { tasksSuite } from "./suites/tasks";
@@ -36,7 +37,7 @@ export interface BenchContext {
   panelFirstPaint: boolean;
 }
 
-const SECTIONS = ["build", "live", "ingest", "tasks", "queues", "django", "rabbitmq"] as const;
+const SECTIONS = ["build", "live", "ingest", "tasks", "queues", "django", "rabbitmq", "metrics"] as const;
 type Section = (typeof SECTIONS)[number];
 
 function readOptions(args: string[]): { only: Set<Section>; quick: boolean; out: string } {
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
     await section("queues", () => queuesSuite(ctx));
     await section("django", () => djangoSuite(ctx));
     await section("rabbitmq", () => rabbitmqSuite(ctx));
+    await section("metrics", () => metricsSuite(ctx));
   } finally {
     await stopAll();
   }

@@ -83,7 +83,11 @@ export class MinuteColumns {
   }
 
   private store(col: number, slot: number, v: number): void {
-    let c = this.cols[col] ?? (this.cols[col] = new Uint8Array(MINUTES));
+    let c = this.cols[col];
+    if (!c) {
+      c = new Uint8Array(MINUTES);
+      this.cols[col] = c;
+    }
     if (v > 0xff && c instanceof Uint8Array) c = this.widen(col, new Uint16Array(MINUTES));
     if (v > 0xffff && !(c instanceof Uint32Array)) c = this.widen(col, new Uint32Array(MINUTES));
     c[slot] = Math.min(v, 0xffffffff);

@@ -3,8 +3,8 @@
  * `width` minutes wide, sparse. A histogram holds only its non-empty bins, each one 32-bit entry
  * (bin << COUNT_BITS | count), in a region of one arena (a Uint32Array per ring): no object per
  * histogram. A region that fills moves to the arena's end with half as much room again; the arena is
- * compacted when moved-out regions make up half of it. A slot's region is kept (emptied) when the
- * ring moves past it, as the next histogram there is about as wide.
+ * compacted when moved-out regions make up a quarter of it, and each time the ring moves on to a
+ * new period (then every region keeps room for its entries only: the periods behind are done).
  *
  * Each histogram also counts how many of its values were measured from a sent time (queue waits:
  * see WAIT_BASES), so a window can say what its wait figure is measured from.
@@ -99,6 +99,8 @@ export class HistogramRing {
       this.meta[m + USED] = 0;
       this.meta[m + FROM_SENT] = 0;
     }
+    // The periods behind are (nearly) done growing: each keeps just its entries.
+    if (this.end > 0) this.compact();
   }
 
   /** Gives the region of meta offset `m` half as much room again, at the arena's end. */
@@ -113,8 +115,8 @@ export class HistogramRing {
       meta[m + ROOM] = room;
       return;
     }
-    if (this.garbage > this.end / 2) this.compact();
-    if (this.end + room > this.arena.length) this.resize(Math.max(this.end + room, Math.ceil(this.arena.length * 1.5)));
+    if (this.garbage > this.end / 4) this.compact();
+    if (this.end + room > this.arena.length) this.resize(Math.max(this.end + room, Math.ceil(this.arena.length * 1.25)));
     const at = this.end;
     this.arena.copyWithin(at, meta[m + START]!, meta[m + START]! + used);
     this.garbage += meta[m + ROOM]!;
@@ -129,17 +131,19 @@ export class HistogramRing {
     this.arena = next;
   }
 
-  /** Packs every region to the front, each keeping its room. */
+  /** Packs every region to the front with room for its entries only, in an arena of that size and an eighth more. */
   private compact(): void {
-    const next = new Uint32Array(this.arena.length);
+    let live = 0;
+    for (let m = 0; m < this.meta.length; m += META) live += this.meta[m + USED]!;
+    const next = new Uint32Array(live + Math.max(16, live >> 3));
     let at = 0;
     for (let m = 0; m < this.meta.length; m += META) {
-      const room = this.meta[m + ROOM]!;
-      if (!room) continue;
+      const used = this.meta[m + USED]!;
       const start = this.meta[m + START]!;
-      next.set(this.arena.subarray(start, start + this.meta[m + USED]!), at);
+      next.set(this.arena.subarray(start, start + used), at);
       this.meta[m + START] = at;
-      at += room;
+      this.meta[m + ROOM] = used;
+      at += used;
     }
     this.arena = next;
     this.end = at;

@@ -78,5 +78,7 @@ export async function metricsSuite(ctx: BenchContext): Promise<void> {
     target: { op: "<=", limit: 100, text: "<= 100 ms" },
     summary: scrape,
   });
-  log(`metrics: ${round(mem.p50, 1)} MB, ${Math.round(on.p50)} vs ${Math.round(off.p50)} events/s, query ${round(one.p50, 2)} ms, /metrics ${round(scrape.p50, 1)} ms`);
+  log(
+    `metrics: ${round(mem.p50, 1)} MB, ${Math.round(on.p50)} vs ${Math.round(off.p50)} events/s, query ${round(one.p50, 2)} ms, /metrics ${round(scrape.p50, 1)} ms`,
+  );
 }

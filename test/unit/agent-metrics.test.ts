@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { MetricsTaskQuerySchema } from "../../agent/api/schema";
+import { escapeLabel, keyedFamilies } from "../../agent/handlers/prometheus-text";
 import type { CeleryEvent } from "../../agent/protocol/events";
 import type { TaskMeta } from "../../agent/protocol/result-meta";
 import { exceptionParts, normaliseMessage } from "../../agent/sources/metrics/failure-groups";
@@ -219,5 +220,27 @@ describe("task changes counted once", () => {
     const groups = metrics.failures.inWindow(minute, minute + 60);
     assert.equal(groups.length, 1);
     assert.equal(groups[0]!.group.pattern, "order <num> failed");
+  });
+});
+
+describe("/metrics text", () => {
+  test("label values escaped; counters and exact histogram buckets per name", () => {
+    const metrics = new MetricsStore();
+    const now = Date.now();
+    const odd = 'app.weird"name\\with\nnewline';
+    metrics.count(odd, 'q"1', "succeeded", now);
+    metrics.runtime(odd, 'q"1', null, 0.3, now);
+    const text = keyedFamilies(metrics).join("\n");
+    assert.ok(text.includes('celery_tasks_total{name="app.weird\\"name\\\\with\\nnewline",state="succeeded"} 1'), text.slice(0, 400));
+    assert.ok(text.includes('celery_queue_tasks_total{queue="q\\"1",state="succeeded"} 1'));
+    const buckets = text.split("\n").filter((l) => l.startsWith("celery_task_runtime_seconds_bucket"));
+    const counts = buckets.map((l) => Number(l.split(" ").pop()));
+    const bounds = buckets.map((l) => /le="([^"]+)"/.exec(l)![1]!);
+    // Cumulative, 0 under 0.3 s and 1 from the first bound over it, to +Inf.
+    assert.deepEqual(
+      counts,
+      bounds.map((b) => (b === "+Inf" || Number(b) >= 0.3 ? 1 : 0)),
+    );
+    assert.equal(escapeLabel('a"b\\c\nd'), 'a\\"b\\\\c\\nd');
   });
 });

@@ -4,7 +4,7 @@
  * target (only on a broken run).
  *
  *   npm run bench                         every section
- *   npm run bench -- --only=live,tasks    some sections: build, live, ingest, tasks, queues, django, rabbitmq, findings, history
+ *   npm run bench -- --only=live,tasks    some sections: build, live, ingest, tasks, queues, django, rabbitmq, findings, history, metrics
  *   npm run bench -- --quick              fewer repetitions and smaller data (a smoke run, not for the record)
  *   npm run bench -- --out=DIR            write the results elsewhere (default: bench/)
  */
@@ -23,6 +23,7 @@ import { findingsSuite } from "./suites/findings";
 import { historySuite } from "./suites/history";
 import { ingestSuite } from "./suites/ingest";
 import { liveSuite } from "./suites/live";
+import { metricsSuite } from "./suites/metrics";
 import { queuesSuite } from "./suites/queues";
 import { rabbitmqSuite } from "./suites/rabbitmq";
 import { tasksSuite } from "./suites/tasks";
@@ -38,7 +39,7 @@ export interface BenchContext {
   panelFirstPaint: boolean;
 }
 
-const SECTIONS = ["build", "live", "ingest", "tasks", "queues", "django", "rabbitmq", "findings", "history"] as const;
+const SECTIONS = ["build", "live", "ingest", "tasks", "queues", "django", "rabbitmq", "findings", "history", "metrics"] as const;
 type Section = (typeof SECTIONS)[number];
 
 function readOptions(args: string[]): { only: Set<Section>; quick: boolean; out: string } {
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
     await section("rabbitmq", () => rabbitmqSuite(ctx));
     await section("findings", () => findingsSuite(ctx, metasPath));
     await section("history", () => historySuite(ctx));
+    await section("metrics", () => metricsSuite(ctx));
   } finally {
     await stopAll();
   }

@@ -13,6 +13,8 @@ import { listQueues, queueDetail } from "../handlers/queues";
 import { getConfig } from "../handlers/config";
 import { listPeriodicTasks, periodicFacts } from "../handlers/periodic";
 import { listFindings, taskWhy } from "../handlers/findings";
+import { listFailures, metricsQueues, metricsTasks, metricsWorkers } from "../handlers/metrics";
+import { prometheusText } from "../handlers/prometheus";
 import { BrokerUnavailable } from "../protocol/transport";
 import type { Agent } from "../runtime/agent";
 import { accessGuard, extensionCors, hostGuard, type AccessEnv } from "./security";
@@ -22,6 +24,8 @@ import { findWebBuild, mountWebPanel } from "./static";
 import { log } from "../base/log";
 
 const MAX_URL = 4096;
+/** Prometheus' conventional scrape path (outside the API: scrapers expect it at the root). */
+const PROMETHEUS_PATH = "/metrics";
 
 type Handler<E extends EndpointName> = (c: Context<AccessEnv>) => EndpointResponse<E> | Promise<EndpointResponse<E>>;
 
@@ -48,6 +52,8 @@ export function createApp(agent: Agent, webRoot: string | null = findWebBuild())
   });
   app.use(`${API_PREFIX}/*`, extensionCors());
   app.use(`${API_PREFIX}/*`, accessGuard(o));
+  // Prometheus' scrape: the same token as the API (Prometheus sends it with `authorization` / bearer_token).
+  app.use(PROMETHEUS_PATH, accessGuard(o));
   // Only the endpoints with a `query` in the table (tasks, findings) take query parameters: anything given to
   // another is a mistake worth saying.
   api.use("*", async (c, next) => {
@@ -76,6 +82,10 @@ export function createApp(agent: Agent, webRoot: string | null = findWebBuild())
     config: (c) => getConfig(agent, c.var.access),
     periodicTasks: (c) => listPeriodicTasks(agent, c.var.access),
     findings: (c) => listFindings(agent, c.req.query(), c.var.access),
+    metricsTasks: (c) => metricsTasks(agent, c.req.query()),
+    metricsQueues: (c) => metricsQueues(agent, c.req.query()),
+    metricsWorkers: (c) => metricsWorkers(agent, c.req.query()),
+    failures: (c) => listFailures(agent, c.req.query(), c.var.access),
   };
   for (const name of Object.keys(endpoints) as EndpointName[]) {
     const handler: Handler<EndpointName> = handlers[name];
@@ -83,6 +93,11 @@ export function createApp(agent: Agent, webRoot: string | null = findWebBuild())
   }
   api.get(`/${streamEndpoint.path}`, (c) => eventStream(c, agent, c.var.access));
   app.route(API_PREFIX, api);
+  app.get(PROMETHEUS_PATH, async (c) => {
+    if (Object.keys(c.req.query()).length) throw new HttpError(400, "bad_request", `${PROMETHEUS_PATH} takes no query parameters`);
+    const { text, contentType } = await prometheusText(agent);
+    return c.body(text, 200, { "Content-Type": contentType });
+  });
   mountWebPanel(app, webRoot);
 
   app.notFound((c) => c.json({ error: { code: "not_found", message: `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));

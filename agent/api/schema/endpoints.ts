@@ -8,6 +8,8 @@ import { ConfigSchema } from "./config";
 import { FindingListSchema, FindingQuerySchema, TaskWhySchema } from "./findings";
 import { HealthSchema } from "./health";
 import { ENDPOINT_PATHS } from "./paths";
+import { FailureGroupListSchema, QueueMetricsListSchema, TaskMetricsSchema, WorkerMetricsListSchema } from "./metrics";
+import { FailureQuerySchema, MetricsTaskQuerySchema, MetricsWindowQuerySchema } from "./metrics-query";
 import { OverviewSchema } from "./overview";
 import { PeriodicTaskListSchema } from "./periodic";
 import { TaskQuerySchema } from "./queries";
@@ -32,6 +34,10 @@ export const endpoints = {
   config: { path: ENDPOINT_PATHS.config, schema: ConfigSchema },
   periodicTasks: { path: ENDPOINT_PATHS.periodicTasks, schema: PeriodicTaskListSchema },
   findings: { path: ENDPOINT_PATHS.findings, schema: FindingListSchema, query: FindingQuerySchema },
+  metricsTasks: { path: ENDPOINT_PATHS.metricsTasks, schema: TaskMetricsSchema, query: MetricsTaskQuerySchema },
+  metricsQueues: { path: ENDPOINT_PATHS.metricsQueues, schema: QueueMetricsListSchema, query: MetricsWindowQuerySchema },
+  metricsWorkers: { path: ENDPOINT_PATHS.metricsWorkers, schema: WorkerMetricsListSchema, query: MetricsWindowQuerySchema },
+  failures: { path: ENDPOINT_PATHS.failures, schema: FailureGroupListSchema, query: FailureQuerySchema },
 } as const;
 
 export type EndpointName = keyof typeof endpoints;

@@ -90,3 +90,23 @@ export const FINDING_KINDS = [
   "periodic_never_fires",
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
+
+/**
+ * What the metrics count per task name, queue and minute (`metrics/tasks`): a state counts once per
+ * task and run (duplicate events and backend records do not count again); `sent` only with task-sent
+ * events on; `lost` is the agent's verdict (see LOST above).
+ */
+export const METRIC_COUNTS = ["sent", "received", "started", "succeeded", "failed", "retried", "revoked", "lost"] as const;
+export type MetricCount = (typeof METRIC_COUNTS)[number];
+
+/**
+ * What a queue-wait figure measures from: `sent` (task-sent event to task-started, the true wait in
+ * the queue) or `received` (a worker received it to task-started: the wait in the worker's prefetch
+ * only, when task-sent events are off); `mixed` when the window holds both kinds.
+ */
+export const WAIT_BASES = ["sent", "received", "mixed"] as const;
+export type WaitBasis = (typeof WAIT_BASES)[number];
+
+/** How a queue's rate in was told: counted from task-sent events, or from what went out plus the depth's change. */
+export const RATE_IN_BASES = ["sent_events", "depth_change"] as const;
+export type RateInBasis = (typeof RATE_IN_BASES)[number];

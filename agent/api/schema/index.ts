@@ -18,6 +18,8 @@ export * from "./config";
 export * from "./periodic";
 export * from "./finding-view";
 export * from "./findings";
+export * from "./metrics";
+export * from "./metrics-query";
 export * from "./queries";
 export * from "./paths";
 export * from "./endpoints";

@@ -23,6 +23,10 @@ export const ENDPOINT_PATHS = {
   config: "config",
   periodicTasks: "periodic-tasks",
   findings: "findings",
+  metricsTasks: "metrics/tasks",
+  metricsQueues: "metrics/queues",
+  metricsWorkers: "metrics/workers",
+  failures: "failures",
   /** The Server-Sent Events stream. */
   events: "events",
 } as const;

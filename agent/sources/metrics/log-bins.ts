@@ -1,0 +1,87 @@
+/**
+ * Log-scaled bins for durations: bin i holds the values in (MIN·γ^(i-1), MIN·γ^i] seconds, and reads
+ * back as the point of that range whose relative distance to both ends is RELATIVE_ERROR, so any
+ * value read from a bin is within RELATIVE_ERROR of every value that went in (the DDSketch rule).
+ * Bin 0 holds everything at or under MIN (read as 0), the last bin everything beyond the range.
+ * Histograms of these bins merge by adding counts: any window, any set of names.
+ */
+
+/** A percentile read is within this fraction of the true value (at the finest resolution, shift 0). */
+export const RELATIVE_ERROR = 0.02;
+const GAMMA = (1 + RELATIVE_ERROR) / (1 - RELATIVE_ERROR);
+const LOG_GAMMA = Math.log(GAMMA);
+/** 0.1 ms: shorter is read as 0. */
+const MIN_SECONDS = 1e-4;
+/** Up to about 12 days; longer is counted in the last bin. */
+export const BIN_COUNT = Math.ceil(Math.log(1e6 / MIN_SECONDS) / LOG_GAMMA) + 1;
+
+/** The bin of a duration in seconds. */
+export function binOf(seconds: number): number {
+  if (!(seconds > MIN_SECONDS)) return 0;
+  const i = Math.ceil(Math.log(seconds / MIN_SECONDS) / LOG_GAMMA);
+  return i < BIN_COUNT ? i : BIN_COUNT - 1;
+}
+
+/**
+ * Coarser bins for the longer tiers: `shift` 1 merges each pair of bins into one of ratio γ² (the
+ * fine bins 2c-1 and 2c make coarse bin c), about twice the relative error in half the entries.
+ */
+export const coarsen = (bin: number, shift: number) => (shift === 0 ? bin : (bin + (1 << shift) - 1) >> shift);
+const gammaOf = (shift: number) => GAMMA ** (1 << shift);
+/** The relative error of bins at `shift`. */
+export const errorOf = (shift: number) => (gammaOf(shift) - 1) / (gammaOf(shift) + 1);
+
+/** The value a bin reads as (seconds). */
+export function readBin(bin: number, shift = 0): number {
+  const g = gammaOf(shift);
+  return bin === 0 ? 0 : (MIN_SECONDS * 2 * g ** bin) / (g + 1);
+}
+
+/** The range of a bin (seconds). */
+export function boundsOf(bin: number, shift = 0): { lower: number; upper: number } {
+  const g = gammaOf(shift);
+  return bin === 0 ? { lower: 0, upper: MIN_SECONDS } : { lower: MIN_SECONDS * g ** (bin - 1), upper: MIN_SECONDS * g ** bin };
+}
+
+/** A histogram being read: counts per bin, merged from any number of stored ones. */
+export class DenseHistogram {
+  readonly counts: Float64Array;
+  total = 0;
+
+  /** `shift`: the resolution of the bins it is given (see coarsen). */
+  constructor(readonly shift = 0) {
+    this.counts = new Float64Array(coarsen(BIN_COUNT - 1, shift) + 1);
+  }
+
+  clear(): void {
+    this.counts.fill(0);
+    this.total = 0;
+  }
+
+  add(bin: number, n: number): void {
+    this.counts[bin]! += n;
+    this.total += n;
+  }
+
+  /** The q-quantile (0..1) in seconds, or null when empty. */
+  quantile(q: number): number | null {
+    if (this.total === 0) return null;
+    const rank = q * (this.total - 1);
+    let seen = 0;
+    const n = this.counts.length;
+    for (let bin = 0; bin < n; bin++) {
+      seen += this.counts[bin]!;
+      if (seen > rank) return readBin(bin, this.shift);
+    }
+    return readBin(n - 1, this.shift);
+  }
+
+  /** The non-empty bins, low to high. */
+  bins(): { lower: number; upper: number; count: number }[] {
+    const out: { lower: number; upper: number; count: number }[] = [];
+    this.counts.forEach((count, bin) => {
+      if (count) out.push({ ...boundsOf(bin, this.shift), count });
+    });
+    return out;
+  }
+}

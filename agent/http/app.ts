@@ -14,6 +14,7 @@ import { getConfig } from "../handlers/config";
 import { listPeriodicTasks, periodicFacts } from "../handlers/periodic";
 import { listFindings, taskWhy } from "../handlers/findings";
 import { listFailures, metricsQueues, metricsTasks, metricsWorkers } from "../handlers/metrics";
+import { prometheusText } from "../handlers/prometheus";
 import { BrokerUnavailable } from "../protocol/transport";
 import type { Agent } from "../runtime/agent";
 import { accessGuard, extensionCors, hostGuard, type AccessEnv } from "./security";
@@ -23,6 +24,8 @@ import { findWebBuild, mountWebPanel } from "./static";
 import { log } from "../base/log";
 
 const MAX_URL = 4096;
+/** Prometheus' conventional scrape path (outside the API: scrapers expect it at the root). */
+const PROMETHEUS_PATH = "/metrics";
 
 type Handler<E extends EndpointName> = (c: Context<AccessEnv>) => EndpointResponse<E> | Promise<EndpointResponse<E>>;
 
@@ -49,6 +52,8 @@ export function createApp(agent: Agent, webRoot: string | null = findWebBuild())
   });
   app.use(`${API_PREFIX}/*`, extensionCors());
   app.use(`${API_PREFIX}/*`, accessGuard(o));
+  // Prometheus' scrape: the same token as the API (Prometheus sends it with `authorization` / bearer_token).
+  app.use(PROMETHEUS_PATH, accessGuard(o));
   // Only the endpoints with a `query` in the table (tasks, findings) take query parameters: anything given to
   // another is a mistake worth saying.
   api.use("*", async (c, next) => {
@@ -88,6 +93,11 @@ export function createApp(agent: Agent, webRoot: string | null = findWebBuild())
   }
   api.get(`/${streamEndpoint.path}`, (c) => eventStream(c, agent, c.var.access));
   app.route(API_PREFIX, api);
+  app.get(PROMETHEUS_PATH, async (c) => {
+    if (Object.keys(c.req.query()).length) throw new HttpError(400, "bad_request", `${PROMETHEUS_PATH} takes no query parameters`);
+    const { text, contentType } = await prometheusText(agent);
+    return c.body(text, 200, { "Content-Type": contentType });
+  });
   mountWebPanel(app, webRoot);
 
   app.notFound((c) => c.json({ error: { code: "not_found", message: `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));

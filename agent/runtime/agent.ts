@@ -30,6 +30,10 @@ import { WorkerQueues } from "./worker-queues";
 import { eventOnAgentClock } from "./clock-skew";
 import { PerAgentState } from "./per-agent-state";
 import { Diagnostics } from "./diagnostics";
+import { MetricsStore } from "../sources/metrics/store";
+import { observeChange } from "../sources/metrics/transitions";
+import { MetricsSampler } from "./metrics-sampler";
+import { concurrencyOf, maxRssKb } from "./diagnostics-history";
 
 export type AgentChange = { kind: "worker"; name: string } | { kind: "task"; task: TaskRecord } | { kind: "health" };
 
@@ -50,6 +54,8 @@ export class Agent {
   /** django-celery-results / django-celery-beat databases, when --tasks-db / --beat-db are given. */
   readonly django: DjangoSources;
   lastEventAt: number | null = null;
+  /** Celery events received (for /metrics). */
+  eventsReceived = 0;
   /** What the events show about the deployment's settings (task events on, routing keys used). */
   readonly observed = new EventsObserved();
   /** Exchange bindings change rarely and cost a SCAN: shared for a few seconds. */
@@ -58,6 +64,10 @@ export class Agent {
   readonly state: PerAgentState<Agent> = new PerAgentState<Agent>(this);
   /** The findings: what is wrong, and why tasks wait (see diagnostics.ts). */
   readonly diagnostics: Diagnostics;
+  /** Figures over time (tasks per name and queue, runtimes, waits, queues, workers, failures): sources/metrics/. */
+  readonly metrics = new MetricsStore();
+  /** Samples the queues into the metrics every few seconds. */
+  readonly metricsSampler: MetricsSampler;
   private readonly history: BackendHistory;
   private readonly queues: WorkerQueues;
   private readonly sweep: LivenessSweep;
@@ -69,6 +79,8 @@ export class Agent {
     this.broker = openBroker(options.broker, options.transportOptions, { brokerApi: options.brokerApi });
     this.periodicStore = new PeriodicStoreSource(this.broker, openPeriodicStore(this.broker));
     this.tasks = new TaskStore(options.maxTasks);
+    // Every change of a task, with what it was before: a state counts once per task and run.
+    this.tasks.observer = (t, before) => observeChange(this.metrics, t, before, Date.now());
     this.waiting = new WaitingMessages(this.broker.queues?.messagePeek ?? null, this.tasks);
     this.workers = new WorkerRegistry({ running: (w) => this.runningOn(w), typicalRuntime: (name) => this.tasks.typicalRuntime(name) });
     this.inspector = new Inspector(
@@ -77,8 +89,10 @@ export class Agent {
       () => this.workers.responsive(),
       (method, worker, value, at) => {
         this.workers.answered(worker, at);
-        if (method === "stats") this.workers.setPool(worker, poolKind(value));
-        else if (method === "active_queues") this.queues.activeQueues(worker, value);
+        if (method === "stats") {
+          this.workers.setPool(worker, poolKind(value));
+          this.metrics.workers.stats(worker, at, concurrencyOf(value), maxRssKb(value));
+        } else if (method === "active_queues") this.queues.activeQueues(worker, value);
         else if (method === "active" || method === "reserved" || method === "scheduled") this.queues.heldTasks(worker, value);
       },
     );
@@ -109,6 +123,14 @@ export class Agent {
       transportOptions: { ...options.transportOptions },
       inspectTimeoutMs: options.inspectTimeoutMs,
       runningOn: (w) => this.runningOn(w),
+    });
+    this.metricsSampler = new MetricsSampler({
+      broker: this.broker,
+      tasks: this.tasks,
+      workers: this.workers,
+      inspector: this.inspector,
+      brokerBindings: this.brokerBindings,
+      metrics: this.metrics,
     });
   }
 
@@ -145,12 +167,14 @@ export class Agent {
     await this.broker.start();
     await this.history.start();
     this.sweep.start();
+    this.metricsSampler.start();
     if (this.broker.status().state === "connected") void this.afterBrokerConnected();
   }
 
   async stop(): Promise<void> {
     this.connectionLog.stop();
     this.sweep.stop();
+    this.metricsSampler.stop();
     this.poolProbe.stop();
     this.diagnostics.stop();
     await Promise.allSettled([this.broker.close(), this.history.stop(), this.django.close()]);
@@ -158,6 +182,7 @@ export class Agent {
 
   private onEvent(e: CeleryEvent): void {
     this.lastEventAt = e.receivedAt;
+    this.eventsReceived++;
     this.workers.applyEvent(e);
     this.poolProbe.heard(e);
     this.observed.apply(e);

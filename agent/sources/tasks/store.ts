@@ -32,6 +32,7 @@ import { EvictionLine } from "./eviction";
 import { QueryPlanner } from "./query-plan";
 import { RuntimeStats } from "./runtime-stats";
 import { eachNamed, type NamedTask } from "./named-tasks";
+import { captureBefore, type TaskBefore } from "../metrics/transitions";
 
 export interface TaskPage {
   tasks: TaskRecord[];
@@ -62,6 +63,9 @@ export class TaskStore {
    * active_queues): every task that worker received came from it.
    */
   workerQueue: (worker: string) => string | null = () => null;
+  /** Told of every change with the fields as they were before it (the metrics: sources/metrics/transitions.ts). */
+  observer: ((t: TaskRecord, before: TaskBefore) => void) | null = null;
+  private readonly before: TaskBefore = { state: "PENDING", sent: null, received: null, started: null, runtime: null, finished: null, failureKnown: false };
 
   /** `hot`: how many tasks stay unpacked (tests set 0 to exercise the packed form everywhere). */
   constructor(
@@ -202,11 +206,14 @@ export class TaskStore {
       if (hot) this.hot.take(slot);
       else this.codec.unpacked(slot);
     }
+    const observer = this.observer;
+    if (observer) captureBefore(this.before, t);
     apply(t);
     if (t.queue === null && t.worker !== null) {
       const q = this.workerQueue(t.worker);
       if (q !== null) inferQueue(t, q, "worker_queues");
     }
+    if (observer) observer(t, this.before);
     this.sync(slot, t, fresh);
     if (!notify && isFinished(t)) this.codec.pack(slot, t);
     else this.hot.keep(slot, t, this.packCold);

@@ -134,11 +134,31 @@ export function failureFilters(group: Pick<FailureGroup, "exception_type" | "mes
 }
 
 /** Histogram bins as chart columns: the bin's index on x (bins are log-wide, so evenly spaced reads best), counts on y. */
-export function histogramColumns(bins: readonly HistogramBin[]): { x: number[]; counts: number[]; labels: string[] } {
-  return { x: bins.map((_, i) => i), counts: bins.map((b) => b.count), labels: bins.map(formatBin) };
+export function histogramColumns(bins: readonly HistogramBin[]): { x: number[]; counts: number[]; labels: string[]; ticks: string[] } {
+  return { x: bins.map((_, i) => i), counts: bins.map((b) => b.count), labels: bins.map(formatBin), ticks: bins.map((b) => formatDuration(b.lower)) };
 }
 
 /** "12 tasks", or a dash for nothing: a chart's hover value for counts. */
 export function formatTasks(n: number | null | undefined): string {
   return n === null || n === undefined ? NONE : `${formatCount(n)} ${n === 1 ? "task" : "tasks"}`;
+}
+
+/** Indexes of values with no value either side: a line cannot draw them, so the chart marks them with a dot. */
+export function isolatedIndexes(values: ArrayLike<number | null | undefined>): number[] {
+  const out: number[] = [];
+  const empty = (i: number) => i < 0 || i >= values.length || values[i] === null || values[i] === undefined;
+  for (let i = 0; i < values.length; i++) if (!empty(i) && empty(i - 1) && empty(i + 1)) out.push(i);
+  return out;
+}
+
+/** The last point where any series has a value (else the last point): what a legend shows when not hovered. */
+export function latestIndex(columns: readonly ArrayLike<number | null | undefined>[], length: number): number | null {
+  for (let i = length - 1; i >= 0; i--) if (columns.some((c) => c[i] !== null && c[i] !== undefined)) return i;
+  return length ? length - 1 : null;
+}
+
+/** A chart's time in local time, 24-hour like the rest of the panel: "09:05". */
+export function formatClock(unixSeconds: number): string {
+  const at = new Date(unixSeconds * 1000);
+  return `${String(at.getHours()).padStart(2, "0")}:${String(at.getMinutes()).padStart(2, "0")}`;
 }

@@ -9,10 +9,13 @@ import {
   failureSearchText,
   formatBin,
   formatBytes,
+  formatClock,
   formatRate,
   formatShare,
   hasData,
   histogramColumns,
+  isolatedIndexes,
+  latestIndex,
   sortNames,
   timesOf,
 } from "../../extension/shared/chart-data";
@@ -49,6 +52,8 @@ describe("chart data", () => {
     assert.deepEqual(timesOf(points), [Date.UTC(2026, 11, 1, 10) / 1000, Date.UTC(2026, 11, 1, 10, 5) / 1000]);
     assert.deepEqual(countColumn(points, "succeeded", 300), [2, 0]);
     assert.deepEqual(countColumn(points, "failed", 60), [0, 5]);
+    const local = new Date(2026, 11, 1, 9, 5).getTime() / 1000;
+    assert.equal(formatClock(local), "09:05");
   });
 
   it("tells an all-empty chart from one with data", () => {
@@ -80,6 +85,15 @@ describe("chart data", () => {
     assert.deepEqual(columns.x, [0, 1]);
     assert.deepEqual(columns.counts, [3, 7]);
     assert.deepEqual(columns.labels, ["500–520 ms", "1–1.04 s"]);
+    assert.deepEqual(columns.ticks, ["500 ms", "1 s"]);
+  });
+
+  it("marks the points a line cannot draw, and shows the latest point at rest", () => {
+    assert.deepEqual(isolatedIndexes([null, 3, null, 4, 5, null, 0]), [1, 6]);
+    assert.deepEqual(isolatedIndexes([]), []);
+    assert.equal(latestIndex([[1, null, null], [null, 2, null]], 3), 1);
+    assert.equal(latestIndex([[null, null]], 2), 1);
+    assert.equal(latestIndex([[]], 0), null);
   });
 
   it("sorts names by a column, unknown figures last in either order", () => {

@@ -13,7 +13,7 @@ import { UPlot } from "./UPlot";
 
 const FONT = "11px system-ui, sans-serif";
 
-function buildOptions(theme: ChartTheme, labels: readonly string[]): Omit<uPlot.Options, "width" | "height"> {
+function buildOptions(theme: ChartTheme, labels: readonly string[], ticks: readonly string[]): Omit<uPlot.Options, "width" | "height"> {
   const label = (i: number) => labels[Math.round(i)] ?? "";
   return {
     legend: { live: true },
@@ -25,10 +25,10 @@ function buildOptions(theme: ChartTheme, labels: readonly string[]): Omit<uPlot.
         font: FONT,
         grid: { show: false },
         ticks: { stroke: theme.grid, width: 1, size: 3 },
-        // Whole bins only, as many as fit: a range label is about 80 px wide.
-        space: 80,
+        // Whole bins only, as many as fit, each labelled by where it starts.
+        space: 60,
         incrs: [1, 2, 5, 10, 20, 50],
-        values: (_u, splits) => splits.map((i) => (Number.isInteger(i) ? label(i).replace(/–.*$/, "") : "")),
+        values: (_u, splits) => splits.map((i) => (Number.isInteger(i) ? (ticks[i] ?? "") : "")),
       },
       {
         stroke: theme.text,
@@ -58,7 +58,7 @@ export function Histogram({ label, bins, empty, height = 140 }: { label: string;
   const theme = useChartTheme();
   const columns = useMemo(() => histogramColumns(bins), [bins]);
   const labelKey = columns.labels.join("|");
-  const options = useMemo(() => buildOptions(theme, columns.labels), [theme, labelKey]);
+  const options = useMemo(() => buildOptions(theme, columns.labels, columns.ticks), [theme, labelKey]);
   const data = useMemo(() => [columns.x, columns.counts] as uPlot.AlignedData, [columns]);
   if (bins.length === 0) {
     return (

@@ -5,7 +5,7 @@
  */
 import { useMemo } from "preact/hooks";
 import type uPlot from "uplot";
-import { type Column, hasData } from "../../shared/chart-data";
+import { type Column, formatClock, hasData, isolatedIndexes, latestIndex } from "../../shared/chart-data";
 import { NONE } from "../../shared/format";
 import { type ChartColor, type ChartTheme, useChartTheme, withAlpha } from "./chart-theme";
 import { UPlot } from "./UPlot";
@@ -21,6 +21,8 @@ export interface TimeSeries {
   /** Shade the area under the line (one or two series of a chart at most, or it turns to mud). */
   fill?: boolean;
   dashed?: boolean;
+  /** Counted in whole numbers (messages, consumers): no tick at 0.5. */
+  whole?: boolean;
 }
 
 export interface TimeChartProps {
@@ -35,8 +37,12 @@ export interface TimeChartProps {
 const FONT = "11px system-ui, sans-serif";
 
 /** Tick labels of an axis: its first series' format, compact. */
-function axis(theme: ChartTheme, format: (v: number) => string, side: 1 | 3, scale: string): uPlot.Axis {
+const WHOLE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 1_000_000];
+
+function axis(theme: ChartTheme, series: TimeSeries, side: 1 | 3, scale: string): uPlot.Axis {
+  const { format } = series;
   return {
+    ...(series.whole ? { incrs: WHOLE_STEPS } : {}),
     scale,
     side,
     stroke: theme.text,
@@ -49,6 +55,12 @@ function axis(theme: ChartTheme, format: (v: number) => string, side: 1 | 3, sca
   };
 }
 
+function showLatest(u: uPlot): void {
+  if (u.cursor.idx !== null && u.cursor.idx !== undefined) return;
+  const idx = latestIndex(u.data.slice(1), u.data[0].length);
+  if (idx !== null) u.setLegend({ idx }, false);
+}
+
 /** A value scale from zero: rates, counts and durations are read against zero, not against their minimum. */
 const fromZero: uPlot.Scale = { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] };
 
@@ -56,18 +68,27 @@ export function buildTimeOptions(theme: ChartTheme, series: readonly TimeSeries[
   const left = series.find((s) => !s.right);
   const right = series.find((s) => s.right);
   const axes: uPlot.Axis[] = [
-    { stroke: theme.text, font: FONT, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid, width: 1, size: 3 }, space: 60 },
+    {
+      stroke: theme.text,
+      font: FONT,
+      grid: { stroke: theme.grid, width: 1 },
+      ticks: { stroke: theme.grid, width: 1, size: 3 },
+      space: 50,
+      values: (_u, splits) => splits.map(formatClock),
+    },
   ];
-  if (left) axes.push(axis(theme, left.format, 3, "y"));
-  if (right) axes.push(axis(theme, right.format, 1, "right"));
+  if (left) axes.push(axis(theme, left, 3, "y"));
+  if (right) axes.push(axis(theme, right, 1, "right"));
   return {
     legend: { live: true },
+    // Not hovered, the legend shows the latest values rather than dashes.
+    hooks: { ready: [showLatest], setData: [showLatest], setCursor: [showLatest] },
     cursor: { points: { size: 6 }, drag: { x: false, y: false } },
     scales: { x: { time: true }, y: fromZero, right: fromZero },
     axes,
     series: [
       // The time at the cursor, in local time like the axis.
-      { value: (_u, v) => (v === null ? NONE : new Date(v * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })) },
+      { value: (_u, v) => (v === null ? NONE : formatClock(v)) },
       ...series.map(
         (s): uPlot.Series => ({
           label: s.label,
@@ -77,7 +98,8 @@ export function buildTimeOptions(theme: ChartTheme, series: readonly TimeSeries[
           dash: s.dashed ? [4, 3] : undefined,
           fill: s.fill ? withAlpha(theme[s.color], 0.15) : undefined,
           spanGaps: false,
-          points: { show: false },
+          // Only a point with no neighbour gets a dot: a line cannot draw it (one busy minute in an idle hour).
+          points: { show: true, size: 5, fill: theme[s.color], filter: (u, i) => isolatedIndexes(u.data[i]!) },
           value: (_u, v) => (v === null ? NONE : s.format(v)),
         }),
       ),

@@ -20,8 +20,8 @@ function Charts({ queue, sampleEvery }: { queue: QueueMetrics; sampleEvery: numb
           label="Depth and consumers"
           times={times}
           series={[
-            { label: "Messages", color: "accent", values: queue.series.map((p) => p.messages), format: (n) => `${formatCount(n)} msgs`, fill: true },
-            { label: "Consumers", color: "violet", values: queue.series.map((p) => p.consumers), format: (n) => formatCount(n), right: true },
+            { label: "Messages", color: "accent", values: queue.series.map((p) => p.messages), format: (n) => `${formatCount(n)} msgs`, fill: true, whole: true },
+            { label: "Consumers", color: "violet", values: queue.series.map((p) => p.consumers), format: (n) => formatCount(n), right: true, whole: true },
           ]}
           empty={`No sample of this queue yet: the agent reads its depth every ${formatDuration(sampleEvery)}.`}
         />

@@ -13,14 +13,32 @@ export function timesOf(points: readonly { at: string }[]): number[] {
   return points.map((p) => Date.parse(p.at) / 1000);
 }
 
-/** A count per step as a rate per minute (a step of 5 minutes holding 10 tasks: 2/min). */
-export function perMinute(count: number | null, stepSeconds: number): number | null {
-  return count === null ? null : count / (stepSeconds / 60);
+/** The least time a step under way is taken to have run: one task in its first second is not a burst of 60/min. */
+const MIN_ELAPSED_SECONDS = 10;
+
+/**
+ * How much of a point's step had passed at `nowMs`: 1 for a step that is over; for the step under
+ * way (the last of a series), the time since it began. The agent counts that step's figures so far
+ * over the whole step, so without this the last point of every chart would dip.
+ */
+export function elapsedShare(at: string, stepSeconds: number, nowMs: number): number {
+  const elapsed = (nowMs - Date.parse(at)) / 1000;
+  return Math.min(1, Math.max(MIN_ELAPSED_SECONDS, elapsed) / stepSeconds);
 }
 
-/** Counts of `key` across the points of a series, per minute. */
-export function countColumn(points: readonly { counts: MetricCounts }[], key: MetricCount, stepSeconds: number): Column {
-  return points.map((p) => perMinute(p.counts[key], stepSeconds));
+/** A count per step as a rate per minute (a step of 5 minutes holding 10 tasks: 2/min), `share` of the step having passed. */
+export function perMinute(count: number | null, stepSeconds: number, share = 1): number | null {
+  return count === null ? null : count / ((stepSeconds * share) / 60);
+}
+
+/** Counts of `key` across the points of a series, per minute (the step under way: per minute so far). */
+export function countColumn(points: readonly { at: string; counts: MetricCounts }[], key: MetricCount, stepSeconds: number, nowMs = Date.now()): Column {
+  return points.map((p) => perMinute(p.counts[key], stepSeconds, elapsedShare(p.at, stepSeconds, nowMs)));
+}
+
+/** Figures the agent gives over a whole step (rates, busy share), the step under way's over the time so far. */
+export function soFar(points: readonly { at: string }[], values: Column, stepSeconds: number, nowMs = Date.now()): Column {
+  return values.map((v, i) => (v === null ? null : v / elapsedShare(points[i]!.at, stepSeconds, nowMs)));
 }
 
 /** Whether any point of the columns has a value other than null or 0: a chart of nothing says so instead. */

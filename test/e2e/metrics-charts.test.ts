@@ -70,7 +70,11 @@ for i in range(${PARKED}):
         const sleeps = names.find((n) => n.name === "panel_fixture.sleep_for");
         const fails = names.find((n) => n.name === "panel_fixture.fail");
         const queues = (await agent.get<any>("/api/v1/metrics/queues")).body.queues as { name: string; current: { messages: number } | null }[];
-        return sleeps?.counts.succeeded === SHORT + LONG && fails?.counts.failed === FAILURES.length && queues.find((q) => q.name === "parked")?.current?.messages === PARKED;
+        return (
+          sleeps?.counts.succeeded === SHORT + LONG &&
+          fails?.counts.failed === FAILURES.length &&
+          queues.find((q) => q.name === "parked")?.current?.messages === PARKED
+        );
       },
       60_000,
       "the agent's figures of every run and the parked queue",

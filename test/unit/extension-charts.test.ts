@@ -5,6 +5,7 @@ import type { TaskNameMetrics } from "../../agent/api/schema";
 import { sparklinePaths } from "../../extension/components/charts/Sparkline";
 import {
   countColumn,
+  soFar,
   failureFilters,
   failureSearchText,
   formatBin,
@@ -52,6 +53,12 @@ describe("chart data", () => {
     assert.deepEqual(timesOf(points), [Date.UTC(2026, 11, 1, 10) / 1000, Date.UTC(2026, 11, 1, 10, 5) / 1000]);
     assert.deepEqual(countColumn(points, "succeeded", 300), [2, 0]);
     assert.deepEqual(countColumn(points, "failed", 60), [0, 5]);
+    // The step under way (10:05 to 10:10, 2 minutes in): its 5 failures are 2.5/min so far, not 1/min.
+    const now = Date.UTC(2026, 11, 1, 10, 7);
+    assert.deepEqual(countColumn(points, "failed", 300, now), [0, 2.5]);
+    assert.deepEqual(soFar(points, [1, 1], 300, now), [1, 2.5]);
+    // Its first seconds count as ten: one task is not a burst.
+    assert.deepEqual(countColumn(points, "failed", 300, Date.UTC(2026, 11, 1, 10, 5, 1)), [0, 30]);
     const local = new Date(2026, 11, 1, 9, 5).getTime() / 1000;
     assert.equal(formatClock(local), "09:05");
   });
@@ -91,7 +98,16 @@ describe("chart data", () => {
   it("marks the points a line cannot draw, and shows the latest point at rest", () => {
     assert.deepEqual(isolatedIndexes([null, 3, null, 4, 5, null, 0]), [1, 6]);
     assert.deepEqual(isolatedIndexes([]), []);
-    assert.equal(latestIndex([[1, null, null], [null, 2, null]], 3), 1);
+    assert.equal(
+      latestIndex(
+        [
+          [1, null, null],
+          [null, 2, null],
+        ],
+        3,
+      ),
+      1,
+    );
     assert.equal(latestIndex([[null, null]], 2), 1);
     assert.equal(latestIndex([[]], 0), null);
   });

@@ -1,15 +1,16 @@
 /** A queue's figures over the last hour: its depth and consumers as the agent sampled them, and the rate in versus out. */
 import type { QueueMetrics } from "../../../agent/api/schema";
 import { TimeChart } from "../../components/charts/TimeChart";
-import { formatRate, timesOf } from "../../shared/chart-data";
+import { formatRate, soFar, timesOf } from "../../shared/chart-data";
 import { formatCount, formatDuration } from "../../shared/format";
 import { ResourceView } from "../ResourceView";
 import { useMetrics } from "../metrics/use-metrics";
 
 const perSecondToMinute = (v: number | null) => (v === null ? null : v * 60);
 
-function Charts({ queue, sampleEvery }: { queue: QueueMetrics; sampleEvery: number }) {
+function Charts({ queue, sampleEvery, step }: { queue: QueueMetrics; sampleEvery: number; step: number }) {
   const times = timesOf(queue.series);
+  const rate = (values: (number | null)[]) => soFar(queue.series, values.map(perSecondToMinute), step);
   const inBasis =
     queue.rate_in_basis === "sent_events" ? "counted from task-sent events" : "told from what went out and the change of depth (task-sent events are off)";
   return (
@@ -20,7 +21,14 @@ function Charts({ queue, sampleEvery }: { queue: QueueMetrics; sampleEvery: numb
           label="Depth and consumers"
           times={times}
           series={[
-            { label: "Messages", color: "accent", values: queue.series.map((p) => p.messages), format: (n) => `${formatCount(n)} msgs`, fill: true, whole: true },
+            {
+              label: "Messages",
+              color: "accent",
+              values: queue.series.map((p) => p.messages),
+              format: (n) => `${formatCount(n)} msgs`,
+              fill: true,
+              whole: true,
+            },
             { label: "Consumers", color: "violet", values: queue.series.map((p) => p.consumers), format: (n) => formatCount(n), right: true, whole: true },
           ]}
           empty={`No sample of this queue yet: the agent reads its depth every ${formatDuration(sampleEvery)}.`}
@@ -32,8 +40,8 @@ function Charts({ queue, sampleEvery }: { queue: QueueMetrics; sampleEvery: numb
           label="Rate in and out"
           times={times}
           series={[
-            { label: "In", color: "accent", values: queue.series.map((p) => perSecondToMinute(p.rate_in)), format: formatRate },
-            { label: "Out", color: "ok", values: queue.series.map((p) => perSecondToMinute(p.rate_out)), format: formatRate, dashed: true },
+            { label: "In", color: "accent", values: rate(queue.series.map((p) => p.rate_in)), format: formatRate },
+            { label: "Out", color: "ok", values: rate(queue.series.map((p) => p.rate_out)), format: formatRate, dashed: true },
           ]}
           empty="No task went into or out of this queue in the last hour."
         />
@@ -51,7 +59,7 @@ export function QueueCharts({ name }: { name: string }) {
         {(data) => {
           const queue = data.queues.find((q) => q.name === name);
           return queue ? (
-            <Charts queue={queue} sampleEvery={data.sample_interval_seconds} />
+            <Charts queue={queue} sampleEvery={data.sample_interval_seconds} step={data.step_seconds} />
           ) : (
             <div class="chart-empty" data-chart-empty="queue">
               No figures for this queue yet: the agent samples the queues it knows every {formatDuration(data.sample_interval_seconds)}.

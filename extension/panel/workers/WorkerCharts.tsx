@@ -2,7 +2,7 @@
 import type { WorkerMetrics } from "../../../agent/api/schema";
 import { Sparkline } from "../../components/charts/Sparkline";
 import { TimeChart } from "../../components/charts/TimeChart";
-import { type Column, formatBytes, formatRate, formatShare, perMinute, timesOf } from "../../shared/chart-data";
+import { type Column, elapsedShare, formatBytes, formatRate, formatShare, perMinute, soFar, timesOf } from "../../shared/chart-data";
 import { ResourceView } from "../ResourceView";
 import { NO_TASK_EVENTS } from "../metrics/charts";
 import { useMetrics } from "../metrics/use-metrics";
@@ -20,7 +20,15 @@ function Charts({ worker, step }: { worker: WorkerMetrics; step: number }) {
         <TimeChart
           label="Worker tasks per minute"
           times={times}
-          series={[{ label: "Finished", color: "ok", values: worker.series.map((p) => perMinute(p.tasks, step)), format: formatRate, fill: true }]}
+          series={[
+            {
+              label: "Finished",
+              color: "ok",
+              values: worker.series.map((p) => perMinute(p.tasks, step, elapsedShare(p.at, step, Date.now()))),
+              format: formatRate,
+              fill: true,
+            },
+          ]}
           empty={NO_TASK_EVENTS}
         />
       </div>
@@ -29,7 +37,19 @@ function Charts({ worker, step }: { worker: WorkerMetrics; step: number }) {
         <TimeChart
           label="Busy share"
           times={times}
-          series={[{ label: "Busy", color: "warn", values: worker.series.map((p) => p.busy_share), format: formatShare, fill: true }]}
+          series={[
+            {
+              label: "Busy",
+              color: "warn",
+              values: soFar(
+                worker.series,
+                worker.series.map((p) => p.busy_share),
+                step,
+              ).map((v) => (v === null ? null : Math.min(1, v))),
+              format: formatShare,
+              fill: true,
+            },
+          ]}
           empty={worker.concurrency === null ? "The pool's size is not known yet: no share to tell." : "The pool was idle in the last hour."}
         />
       </div>
@@ -67,7 +87,10 @@ export function WorkerCharts({ name }: { name: string }) {
 export function useWorkerActivity(): { columns: Map<string, Column>; step: number } {
   const metrics = useMetrics("metricsWorkers", { window: "1h" });
   const step = metrics.data?.step_seconds ?? 60;
-  return { columns: new Map((metrics.data?.workers ?? []).map((w) => [w.name, w.series.map((p) => perMinute(p.tasks, step))])), step };
+  return {
+    columns: new Map((metrics.data?.workers ?? []).map((w) => [w.name, w.series.map((p) => perMinute(p.tasks, step, elapsedShare(p.at, step, Date.now())))])),
+    step,
+  };
 }
 
 export function ActivitySparkline({ values }: { values: Column | undefined }) {

@@ -62,11 +62,12 @@ export function formatRate(perMin: number | null | undefined): string {
   return `${Number(perMin.toFixed(digits)).toLocaleString("en-US")}/min`;
 }
 
-/** A share 0..1 as a percentage: "42 %". */
+/** A share 0..1 as a percentage: "42 %", "2.5 %" (a tenth under 10 %, so an axis at 2.5 % does not read 3 %). */
 export function formatShare(share: number | null | undefined): string {
   if (share === null || share === undefined || !Number.isFinite(share)) return NONE;
   const percent = share * 100;
-  return `${percent > 0 && percent < 1 ? "<1" : Math.round(percent)} %`;
+  if (percent > 0 && percent < 0.1) return "<0.1 %";
+  return `${percent < 10 ? Number(percent.toFixed(1)) : Math.round(percent)} %`;
 }
 
 /** Bytes as people read memory: "512 KB", "45.3 MB". */

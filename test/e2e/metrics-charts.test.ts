@@ -2,7 +2,7 @@
  * The metrics charts in headless Chromium (the web panel the agent serves) against real workers that
  * ran known tasks: sleeps of 0.2 s and 1 s, failures whose messages differ only in a number, and
  * messages parked on a queue nobody consumes. The overview's chart, the per-name table and a name's
- * page, the failure groups and a queue's depth chart show what the workers did; hovering a chart
+ * page, the failure groups, a worker's charts and a queue's depth chart show what the workers did; hovering a chart
  * shows a value with its unit. Screenshots, light and dark, wide and at devtools' narrow width, go
  * to test-artifacts/. Needs `npm run build` first (dist/web).
  */
@@ -160,6 +160,20 @@ for i in range(${PARKED}):
     await page.locator('[data-view="tasks"]').waitFor();
     const listed = await waitForText(page, ".total", new RegExp(`of ${FAILURES.length} matching tasks`));
     assert.match(listed, /shown/);
+  });
+
+  it("draws a worker's tasks per minute and busy share, and a sparkline in the workers list", async () => {
+    const page = session.page;
+    await page.goto(`${agent.url}/#/workers`);
+    await page.locator("table[aria-label=Workers] tr", { hasText: "charts@panel" }).locator("[data-sparkline]").waitFor({ timeout: 20_000 });
+    await page.goto(`${agent.url}/#/workers/charts@panel`);
+    await page.locator('[data-chart="Worker tasks per minute"] canvas').first().waitFor({ timeout: 20_000 });
+    await hoverUntil(page, "Worker tasks per minute", "Finished", /^[1-9][\d.]*\/min$/);
+    // Its pool of two ran sleeps of several seconds in all: a share above zero.
+    await hoverUntil(page, "Busy share", "Busy", /^(<0\.1|[\d.]*[1-9][\d.]*) %$/);
+    await page.mouse.move(0, 0);
+    await page.locator('[data-section="worker-charts"]').scrollIntoViewIfNeeded();
+    await shoot("charts-worker");
   });
 
   it("draws a queue's depth as the agent sampled it", async () => {

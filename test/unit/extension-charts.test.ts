@@ -75,7 +75,9 @@ describe("chart data", () => {
     assert.equal(formatRate(3), "3/min");
     assert.equal(formatRate(null), "—");
     assert.equal(formatShare(0.423), "42 %");
-    assert.equal(formatShare(0.004), "<1 %");
+    assert.equal(formatShare(0.025), "2.5 %");
+    assert.equal(formatShare(0.0004), "<0.1 %");
+    assert.equal(formatShare(0), "0 %");
     assert.equal(formatShare(null), "—");
     assert.equal(formatBytes(512), "512 B");
     assert.equal(formatBytes(47_500_000), "45.3 MB");

@@ -7,7 +7,7 @@
  */
 import { Registry } from "prom-client";
 import { METRIC_COUNTS } from "../api/schema/enums";
-import { CumulativeHistogram, PROMETHEUS_BOUNDS } from "../sources/metrics/key-figures";
+import { type CumulativeHistogram, PROMETHEUS_BOUNDS } from "../sources/metrics/key-figures";
 import { handlerState, type Ctx } from "./context";
 
 type Labels = Record<string, string | number>;
@@ -40,12 +40,18 @@ function buildRegistry(ctx: Ctx): Registry {
   const m = ctx.metrics;
   family(r, "celery_tasks_total", "Tasks per name reaching each state since the agent started (a state counts once per task and run).", "counter", () => {
     const out: Value[] = [];
-    for (const [name, f] of m.names.byKey) METRIC_COUNTS.forEach((state, i) => f.totals[i] && out.push({ labels: { name, state }, value: f.totals[i]! }));
+    for (const [name, f] of m.names.byKey)
+      METRIC_COUNTS.forEach((state, i) => {
+        if (f.totals[i]) out.push({ labels: { name, state }, value: f.totals[i]! });
+      });
     return out;
   });
   family(r, "celery_queue_tasks_total", "Tasks per queue reaching each state since the agent started.", "counter", () => {
     const out: Value[] = [];
-    for (const [queue, f] of m.queues.byKey) METRIC_COUNTS.forEach((state, i) => f.totals[i] && out.push({ labels: { queue, state }, value: f.totals[i]! }));
+    for (const [queue, f] of m.queues.byKey)
+      METRIC_COUNTS.forEach((state, i) => {
+        if (f.totals[i]) out.push({ labels: { queue, state }, value: f.totals[i]! });
+      });
     return out;
   });
   for (const [metric, kind, help] of [

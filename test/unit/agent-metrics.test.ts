@@ -6,9 +6,10 @@ import { describe, test } from "node:test";
 
 import { MetricsTaskQuerySchema } from "../../agent/api/schema";
 import type { CeleryEvent } from "../../agent/protocol/events";
+import type { TaskMeta } from "../../agent/protocol/result-meta";
 import { exceptionParts, normaliseMessage } from "../../agent/sources/metrics/failure-groups";
 import { HistogramRing } from "../../agent/sources/metrics/histogram-ring";
-import { binOf, DenseHistogram, RELATIVE_ERROR, valueOf } from "../../agent/sources/metrics/log-bins";
+import { binOf, DenseHistogram, RELATIVE_ERROR, readBin } from "../../agent/sources/metrics/log-bins";
 import { MinuteColumns, MINUTES } from "../../agent/sources/metrics/minute-columns";
 import { readFigures } from "../../agent/sources/metrics/read";
 import { MetricsStore } from "../../agent/sources/metrics/store";
@@ -18,7 +19,10 @@ import { TaskStore } from "../../agent/sources/tasks/store";
 /** A deterministic pseudo-random sequence (the tests must not vary run to run). */
 function random(seed: number): () => number {
   let s = seed;
-  return () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  return () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 2 ** 32;
+  };
 }
 
 const exactQuantile = (sorted: number[], q: number) => sorted[Math.floor(q * (sorted.length - 1))]!;
@@ -30,9 +34,9 @@ describe("metrics histograms", () => {
     const next = random(1);
     for (let i = 0; i < 5000; i++) {
       const v = 10 ** (next() * 8 - 3);
-      within(valueOf(binOf(v)), v, `value ${v}`);
+      within(readBin(binOf(v)), v, `value ${v}`);
     }
-    assert.equal(valueOf(binOf(0)), 0);
+    assert.equal(readBin(binOf(0)), 0);
   });
 
   test("percentiles within the error, and merging equals one histogram of every value", () => {
@@ -45,7 +49,10 @@ describe("metrics histograms", () => {
       (i % 3 ? a : b).add(binOf(v), 1);
     });
     const merged = new DenseHistogram();
-    for (const h of [a, b]) h.counts.forEach((n, bin) => n && merged.add(bin, n));
+    for (const h of [a, b])
+      h.counts.forEach((n, bin) => {
+        if (n) merged.add(bin, n);
+      });
     const sorted = [...values].sort((x, y) => x - y);
     for (const q of [0.5, 0.95, 0.99]) {
       within(whole.quantile(q), exactQuantile(sorted, q), `p${q * 100}`);
@@ -159,7 +166,9 @@ describe("task changes counted once", () => {
 
   test("duplicates and backend records do not count again; retries count each run", () => {
     const { store, metrics } = fed();
-    const run = (id: string, events: CeleryEvent[]) => events.forEach((e) => store.applyEvent(e));
+    const run = (_id: string, events: CeleryEvent[]) => {
+      for (const e of events) store.applyEvent(e);
+    };
     run("a", [
       ev("task-sent", "a", T0, { name: "t.add", queue: "q1" }),
       ev("task-received", "a", T0 + 1000, { name: "t.add" }),
@@ -168,22 +177,34 @@ describe("task changes counted once", () => {
       ev("task-succeeded", "a", T0 + 3500, { runtime: 0.5 }),
       ev("task-succeeded", "a", T0 + 3500, { runtime: 0.5 }),
     ]);
-    store.applyMeta({
+    const meta: TaskMeta = {
       taskId: "a",
       status: "SUCCESS",
       result: 1,
       traceback: null,
       children: [],
       dateDone: T0 + 3600,
-      seenAt: T0 + 3600,
       name: "t.add",
-    } as never);
+      args: [],
+      kwargs: {},
+      worker: "w1@host",
+      retries: 0,
+      queue: "q1",
+      parentId: null,
+      rootId: null,
+      seenAt: T0 + 3600,
+    };
+    store.applyMeta(meta);
+    store.applyMeta(meta);
     run("b", [
       ev("task-received", "b", T0 + 1000, { name: "t.add" }),
       ev("task-started", "b", T0 + 2000),
       ev("task-retried", "b", T0 + 2100, { exception: "ValueError('again 1')" }),
       ev("task-received", "b", T0 + 5000, { name: "t.add", retries: 1 }),
       ev("task-started", "b", T0 + 5200, { retries: 1 }),
+      ev("task-failed", "b", T0 + 5300, { exception: "ValueError('order 12 failed')" }),
+      // A late duplicate of the first run's retry (Celery lets RETRY through), then the failure again.
+      ev("task-retried", "b", T0 + 5400, { exception: "ValueError('again 1')", retries: 0 }),
       ev("task-failed", "b", T0 + 5300, { exception: "ValueError('order 12 failed')" }),
     ]);
     const f = metrics.names.byKey.get("t.add")!;

@@ -7,7 +7,7 @@
  */
 import { METRIC_COUNTS, type MetricCount } from "../../api/schema/enums";
 import { HistogramRing } from "./histogram-ring";
-import { BIN_COUNT, binOf, boundsOf, DenseHistogram } from "./log-bins";
+import { BIN_COUNT, binOf, boundsOf, type DenseHistogram } from "./log-bins";
 import { MinuteColumns } from "./minute-columns";
 
 /** The histogram tiers: slots x minutes each. */

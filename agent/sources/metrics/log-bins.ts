@@ -23,7 +23,7 @@ export function binOf(seconds: number): number {
 }
 
 /** The value a bin reads as (seconds). */
-export function valueOf(bin: number): number {
+export function readBin(bin: number): number {
   return bin === 0 ? 0 : (MIN_SECONDS * 2 * GAMMA ** bin) / (GAMMA + 1);
 }
 
@@ -54,9 +54,9 @@ export class DenseHistogram {
     let seen = 0;
     for (let bin = 0; bin < BIN_COUNT; bin++) {
       seen += this.counts[bin]!;
-      if (seen > rank) return valueOf(bin);
+      if (seen > rank) return readBin(bin);
     }
-    return valueOf(BIN_COUNT - 1);
+    return readBin(BIN_COUNT - 1);
   }
 
   /** The non-empty bins, low to high. */

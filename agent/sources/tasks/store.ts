@@ -32,7 +32,7 @@ import { EvictionLine } from "./eviction";
 import { QueryPlanner } from "./query-plan";
 import { RuntimeStats } from "./runtime-stats";
 import { eachNamed, type NamedTask } from "./named-tasks";
-import { captureBefore, type TaskBefore } from "../metrics/transitions";
+import { captureBefore, newBefore, type TaskBefore } from "../metrics/transitions";
 
 export interface TaskPage {
   tasks: TaskRecord[];
@@ -65,7 +65,7 @@ export class TaskStore {
   workerQueue: (worker: string) => string | null = () => null;
   /** Told of every change with the fields as they were before it (the metrics: sources/metrics/transitions.ts). */
   observer: ((t: TaskRecord, before: TaskBefore) => void) | null = null;
-  private readonly before: TaskBefore = { state: "PENDING", sent: null, received: null, started: null, runtime: null, finished: null, failureKnown: false };
+  private readonly before: TaskBefore = newBefore();
 
   /** `hot`: how many tasks stay unpacked (tests set 0 to exercise the packed form everywhere). */
   constructor(

@@ -104,6 +104,10 @@ for i in range(${PARKED}):
     await page.locator("table[aria-label='Queue depths'] tr", { hasText: "parked" }).locator("[data-sparkline]").waitFor();
     await page.mouse.move(0, 0);
     await shoot("charts-overview");
+    await page.setViewportSize({ width: 420, height: 900 });
+    await page.locator("table[aria-label='Queue depths']").scrollIntoViewIfNeeded();
+    await shoot("charts-overview-queues-narrow");
+    await page.setViewportSize({ width: 1100, height: 900 });
   });
 
   it("lists each name's counts as the workers ran them, and sorts them", async () => {

@@ -43,10 +43,12 @@ export function Sparkline({ values, format, label, width = 90, height = 18 }: Sp
   return (
     <svg class="sparkline" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={title} data-sparkline={label}>
       <title>{title}</title>
+      {/* The zero line, so a cell with one sample (a dot) still reads as a chart. */}
+      <line class="base" x1={0} y1={height - 0.5} x2={width} y2={height - 0.5} />
       {sparklinePaths(values, width, height).map((points) => {
         // A lone sample (nothing either side) is a dot: a polyline of one point draws nothing.
         const [x, y] = points.split(",");
-        return points.includes(" ") ? <polyline key={points} points={points} /> : <circle key={points} cx={x} cy={y} r={1.5} />;
+        return points.includes(" ") ? <polyline key={points} points={points} /> : <circle key={points} cx={x} cy={y} r={2} />;
       })}
     </svg>
   );

@@ -2,26 +2,26 @@
 import type { ComponentChildren } from "preact";
 import type { SortOrder, TaskSortKey } from "../../agent/api/schema";
 
-export interface Column<T> {
+export interface Column<T, K extends string = TaskSortKey> {
   label: string;
   render: (row: T) => ComponentChildren;
   className?: string;
-  /** Set when the column can sort the list (the agent sorts: only `tasks` does); the table shows and reports it. */
-  sortKey?: TaskSortKey;
+  /** Set when the column can sort the list (by the agent for `tasks`, in the panel for figures per name); the table shows and reports it. */
+  sortKey?: K;
 }
 
-export interface TableProps<T> {
-  columns: readonly Column<T>[];
+export interface TableProps<T, K extends string = TaskSortKey> {
+  columns: readonly Column<T, K>[];
   rows: readonly T[];
   rowKey: (row: T) => string;
   rowClass?: (row: T) => string | undefined;
   /** Shown in place of the body when there are no rows: never an empty box. */
   empty: ComponentChildren;
-  sort?: { key: TaskSortKey; order: SortOrder; onSort: (key: TaskSortKey) => void };
+  sort?: { key: K; order: SortOrder; onSort: (key: K) => void };
   label?: string;
 }
 
-export function Table<T>({ columns, rows, rowKey, rowClass, empty, sort, label }: TableProps<T>) {
+export function Table<T, K extends string = TaskSortKey>({ columns, rows, rowKey, rowClass, empty, sort, label }: TableProps<T, K>) {
   if (rows.length === 0) return <div class="state-line empty">{empty}</div>;
   return (
     <table class="grid" aria-label={label}>

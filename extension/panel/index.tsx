@@ -29,6 +29,9 @@ import { ServedApp, servedAgent } from "./served";
 import { QueueDetailView } from "./queues/QueueDetailView";
 import { QueuesView } from "./queues/QueuesView";
 import { href, navigate, useRoute, type Route, type ViewName } from "./router";
+import { FailuresView } from "./failures/FailuresView";
+import { TaskNameView } from "./task-names/TaskNameView";
+import { TaskNamesView } from "./task-names/TaskNamesView";
 import { TaskDetailView } from "./tasks/TaskDetailView";
 import { TasksView } from "./tasks/TasksView";
 import { POLL_FALLBACK_MS, useResource } from "./use-resource";
@@ -39,7 +42,7 @@ const TABS: readonly { label: string; route: Route; covers: readonly ViewName[] 
   { label: "Overview", route: { view: "overview" }, covers: ["overview"] },
   { label: "Problems", route: { view: "problems" }, covers: ["problems"] },
   { label: "Workers", route: { view: "workers" }, covers: ["workers", "worker"] },
-  { label: "Tasks", route: { view: "tasks", filters: {} }, covers: ["tasks", "task"] },
+  { label: "Tasks", route: { view: "tasks", filters: {} }, covers: ["tasks", "task", "taskNames", "taskName", "failures"] },
   { label: "Queues", route: { view: "queues" }, covers: ["queues", "queue"] },
   { label: "Configuration", route: { view: "config" }, covers: ["config"] },
   { label: "Periodic Tasks", route: { view: "periodic" }, covers: ["periodic"] },
@@ -57,6 +60,12 @@ function RouteView({ route }: { route: Route }) {
       return <TasksView filters={route.filters} />;
     case "task":
       return <TaskDetailView id={route.id} />;
+    case "taskNames":
+      return <TaskNamesView />;
+    case "taskName":
+      return <TaskNameView name={route.name} />;
+    case "failures":
+      return <FailuresView />;
     case "queues":
       return <QueuesView />;
     case "queue":

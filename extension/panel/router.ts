@@ -24,6 +24,9 @@ export type Route =
   | { view: "worker"; name: string }
   | { view: "tasks"; filters: TaskFilters }
   | { view: "task"; id: string }
+  | { view: "taskNames" }
+  | { view: "taskName"; name: string }
+  | { view: "failures" }
   | { view: "queues" }
   | { view: "queue"; name: string }
   | { view: "config" }
@@ -44,6 +47,10 @@ const VIEW_PATHS: Record<ViewName, string> = {
   worker: endpoints.worker.path,
   tasks: endpoints.tasks.path,
   task: endpoints.task.path,
+  // The tasks' figures per name (metrics/tasks, whose name is a query parameter): a path of the panel's own.
+  taskNames: "task-names",
+  taskName: "task-names/:name",
+  failures: endpoints.failures.path,
   queues: endpoints.queues.path,
   queue: endpoints.queue.path,
   config: endpoints.config.path,

@@ -8,6 +8,8 @@ import { PanelView } from "../ResourceView";
 import { href } from "../router";
 import { QueueLink, TaskTable, WorkerLink } from "../tasks/TaskTable";
 import { useResource } from "../use-resource";
+import { DepthSparkline, OverviewThroughput, useQueueDepths } from "./OverviewCharts";
+import type { Column } from "../../shared/chart-data";
 
 /** A number over its label, singular under a 1 ("1 / Worker offline"); `many` names the card (data-card). */
 function Card({ one, many, count, link, tone }: { one: string; many: string; count: number | null; link: string; tone?: string }) {
@@ -87,7 +89,7 @@ function FindingsCard({ count }: { count: number | null }) {
   return <Card one="Problem or warning" many="Problems and warnings" count={count} link={href({ view: "problems" })} tone={count ? "bad" : undefined} />;
 }
 
-function OverviewBody({ data, findings }: { data: Overview; findings: number | null }) {
+function OverviewBody({ data, findings, depths }: { data: Overview; findings: number | null; depths: Map<string, Column> }) {
   // Right after the agent starts, some parts are not read yet: unknown, not zero.
   const pending = new Set(data.pending ?? []);
   const queued = pending.has("queues") ? null : data.queues.reduce((sum, q) => sum + (q.messages ?? 0), 0);
@@ -119,6 +121,7 @@ function OverviewBody({ data, findings }: { data: Overview; findings: number | n
         <Card one="Queued message" many="Queued messages" count={queued} link={href({ view: "queues" })} />
         <Card one="Periodic task" many="Periodic tasks" count={pending.has("periodic_tasks") ? null : data.periodic_tasks} link={href({ view: "periodic" })} />
       </div>
+      <OverviewThroughput />
       <h2>Recent activity</h2>
       <StateCounts counts={data.tasks.last_hour} title="Last hour" />
       <StateCounts counts={data.tasks.last_day} title="Last day" />
@@ -134,6 +137,7 @@ function OverviewBody({ data, findings }: { data: Overview; findings: number | n
           { label: "Queue", render: (q) => <QueueLink name={q.name} /> },
           { label: "Messages", render: (q) => formatCount(q.messages), className: "num" },
           { label: "Consumers", render: (q) => formatCount(q.consumers), className: "num" },
+          { label: "Last hour", render: (q) => <DepthSparkline depths={depths.get(q.name)} /> },
         ]}
         rows={data.queues}
         rowKey={(q) => q.name}
@@ -168,6 +172,7 @@ export function OverviewView() {
   // (an idle deployment may send none for a long time).
   const findings = useResource((client, signal) => client.get("findings", { signal }), [], { refreshOn: (e) => e.type === "findings", minIntervalMs: 1000 });
   const findingCount = findings.data ? findings.data.counts.problem + findings.data.counts.warning : null;
+  const depths = useQueueDepths();
   const pending = overview.data?.pending?.length ?? 0;
   useEffect(() => {
     if (!pending) return;
@@ -176,7 +181,7 @@ export function OverviewView() {
   }, [overview.data]);
   return (
     <PanelView name="overview" heading="Overview" resource={overview} what="overview">
-      {(data) => <OverviewBody data={data} findings={findingCount} />}
+      {(data) => <OverviewBody data={data} findings={findingCount} depths={depths} />}
     </PanelView>
   );
 }

@@ -8,6 +8,7 @@ import { href } from "../router";
 import { TaskTable, WaitingTable, WorkerLink } from "../tasks/TaskTable";
 import { FindingsBox } from "../problems/WhyBox";
 import { useResource } from "../use-resource";
+import { QueueCharts } from "./QueueCharts";
 import { depthLabel, exchangeLabel, yesNo } from "./QueuesView";
 
 function QueueBody({ queue }: { queue: QueueDetail }) {
@@ -30,6 +31,7 @@ function QueueBody({ queue }: { queue: QueueDetail }) {
           ...(queue.arguments && Object.keys(queue.arguments).length ? [["Arguments", <SettingValue value={queue.arguments} />] as const] : []),
         ]}
       />
+      <QueueCharts name={queue.name} />
       <h2>Depth per priority</h2>
       <Table
         label="Depth per priority"

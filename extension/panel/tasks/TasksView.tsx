@@ -7,6 +7,7 @@ import { PanelView } from "../ResourceView";
 import { href, navigate, type TaskFilters } from "../router";
 import { useResource } from "../use-resource";
 import { TaskTable } from "./TaskTable";
+import { TasksTabs } from "./TasksTabs";
 
 export const PAGE_SIZE = 50;
 
@@ -88,7 +89,18 @@ export function TasksView({ filters }: { filters: TaskFilters }) {
   const onSort = (column: TaskSortKey) =>
     navigate({ view: "tasks", filters: withFilters(filters, { sort: column, order: column === sort && order === "desc" ? "asc" : "desc" }) });
   return (
-    <PanelView name="tasks" heading="Tasks" resource={tasks} what="tasks" tools={<Filters filters={filters} />}>
+    <PanelView
+      name="tasks"
+      heading="Tasks"
+      resource={tasks}
+      what="tasks"
+      tools={
+        <>
+          <TasksTabs current="tasks" />
+          <Filters filters={filters} />
+        </>
+      }
+    >
       {(data) => (
         <>
           <TaskTable

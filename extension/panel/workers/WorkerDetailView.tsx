@@ -9,6 +9,7 @@ import { href } from "../router";
 import { QueueLink, TaskLink, Time } from "../tasks/TaskTable";
 import { FindingsBox } from "../problems/WhyBox";
 import { useResource } from "../use-resource";
+import { WorkerCharts } from "./WorkerCharts";
 
 const WORKER_TASK_COLUMNS: readonly Column<WorkerTask>[] = [
   { label: "ID", render: (t) => <TaskLink id={t.id} /> },
@@ -78,6 +79,7 @@ function WorkerBody({ worker }: { worker: WorkerDetail }) {
           ["Inspected", formatTimestamp(worker.inspected_at)],
         ]}
       />
+      <WorkerCharts name={worker.name} />
       <h2>Totals per task</h2>
       <Table
         label="Totals per task"

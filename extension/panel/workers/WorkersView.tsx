@@ -6,6 +6,7 @@ import { formatCount, formatLoad, NONE } from "../../shared/format";
 import { PanelView } from "../ResourceView";
 import { Time, WorkerLink } from "../tasks/TaskTable";
 import { useResource } from "../use-resource";
+import { ActivitySparkline, useWorkerActivity } from "./WorkerCharts";
 
 const COLUMNS: readonly Column<WorkerSummary>[] = [
   { label: "Status", render: (w) => <WorkerStatusBadge worker={w} /> },
@@ -26,12 +27,17 @@ function byStatusThenName(a: WorkerSummary, b: WorkerSummary): number {
 
 export function WorkersView() {
   const workers = useResource((client, signal) => client.get("workers", { signal }), [], { refreshOn: (e) => e.type === "worker" });
+  const activity = useWorkerActivity();
+  const columns: Column<WorkerSummary>[] = [
+    ...COLUMNS,
+    { label: "Tasks, last hour", render: (w) => <ActivitySparkline values={activity.columns.get(w.name)} /> },
+  ];
   return (
     <PanelView name="workers" heading="Workers" resource={workers} what="workers">
       {(data) => (
         <Table
           label="Workers"
-          columns={COLUMNS}
+          columns={columns}
           rows={[...data.workers].sort(byStatusThenName)}
           rowKey={(w) => w.name}
           rowClass={(w) => (w.status === "offline" ? "offline" : undefined)}

@@ -1,4 +1,5 @@
 import type { BeatCheck, PeriodicTask, PeriodicTaskList } from "../api/schema";
+import { findingsAbout } from "./subject-findings";
 import { isRecord } from "../protocol/envelope";
 import { str } from "../protocol/events";
 import { computeSchedule } from "../sources/periodic";
@@ -63,6 +64,13 @@ function fromDbRow(p: DbPeriodicTask, hidden: Hidden | null): Listed {
     schedule: p.schedule.raw,
     timeZone: p.timeZone,
   };
+}
+
+/** The periodic view: the entries, and the findings about beat and them. */
+export async function periodicTasksView(ctx: Ctx, access: Access): Promise<PeriodicTaskList> {
+  const list = await listPeriodicTasks(ctx, access);
+  const findings = await findingsAbout(ctx, (s) => s.type === "periodic_task" || (s.type === "deployment" && s.id === "beat"), access);
+  return { ...list, findings };
 }
 
 /** `runs`: false skips the runs seen and the beat check (the overview only counts entries). */

@@ -11,7 +11,7 @@ import { listWorkers, workerDetail } from "../handlers/workers";
 import { getTask, listTasks } from "../handlers/tasks";
 import { listQueues, queueDetail } from "../handlers/queues";
 import { getConfig } from "../handlers/config";
-import { listPeriodicTasks, periodicFacts } from "../handlers/periodic";
+import { periodicFacts, periodicTasksView } from "../handlers/periodic";
 import { listFindings, taskWhy } from "../handlers/findings";
 import { listFailures, metricsQueues, metricsTasks, metricsWorkers } from "../handlers/metrics";
 import { prometheusText } from "../handlers/prometheus";
@@ -80,7 +80,7 @@ export function createApp(agent: Agent, webRoot: string | null = findWebBuild())
     queues: () => listQueues(agent),
     queue: (c) => queueDetail(agent, c.req.param("name") ?? "", c.var.access),
     config: (c) => getConfig(agent, c.var.access),
-    periodicTasks: (c) => listPeriodicTasks(agent, c.var.access),
+    periodicTasks: (c) => periodicTasksView(agent, c.var.access),
     findings: (c) => listFindings(agent, c.req.query(), c.var.access),
     metricsTasks: (c) => metricsTasks(agent, c.req.query()),
     metricsQueues: (c) => metricsQueues(agent, c.req.query()),

@@ -17,6 +17,8 @@ import { after, before, describe, it } from "node:test";
 import { CeleryBeat, CeleryWorker, RedisServer, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
 import { migrateAsync, runDjangoAsync } from "../harness/django";
 import { evidence, FindingsProbe } from "../harness/findings";
+import { contractGet } from "../harness/contract";
+import type { PeriodicTaskList } from "../../agent/api/schema";
 
 const FAST = { FIXTURE_FAST_BEAT_SECONDS: "2" };
 const odd = (entries: string) => ({ ...FAST, FIXTURE_ODD_BEAT_ENTRIES: entries });
@@ -61,6 +63,10 @@ describe("periodic findings", { concurrency: true }, () => {
       assert.equal(never.severity, "problem");
       assert.match(String(evidence(never, "why", "schedule")), /never fires: day_of_month "31" does not occur in month_of_year "2"/);
       assert.match(never.sentence, /celery beat stops on it/);
+      // The periodic view carries them, for its "why" box.
+      const list = await contractGet<PeriodicTaskList>(agent, "periodicTasks", "periodic-tasks");
+      const about = new Set((list.findings ?? []).map((f) => `${f.kind} ${f.subject.id}`));
+      assert.ok(about.has("periodic_missed forgotten") && about.has("periodic_never_fires feb-31"), [...about].join(", "));
     });
 
     it("beat stopped while its entries are due: beat is silent", async () => {

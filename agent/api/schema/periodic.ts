@@ -3,6 +3,7 @@ import "./zod-setup";
 import * as z from "zod/mini";
 import { NullableTime } from "./common";
 import { BEAT_STATUSES } from "./enums";
+import { SubjectFindingsSchema } from "./finding-view";
 
 /** Where a periodic entry's last run and run count come from: its scheduler's store, or the tasks the agent saw. */
 export const LastRunSourceSchema = z.enum(["beat store", "tasks seen"]);
@@ -49,6 +50,8 @@ export const PeriodicTaskListSchema = z.looseObject({
   source: z.string(),
   /** Whether beat looks alive (absent when the runs were not looked at). */
   beat: z.optional(BeatCheckSchema),
+  /** The findings about beat and its entries (missed, silent, disabled, never firing). */
+  findings: SubjectFindingsSchema,
 });
 
 export type PeriodicTask = z.infer<typeof PeriodicTaskSchema>;

@@ -8,6 +8,7 @@ import { Badge, type Tone } from "../../components/badges";
 import { Table, type Column } from "../../components/Table";
 import { formatCount, formatJson, isHidden, NONE } from "../../shared/format";
 import { PanelView } from "../ResourceView";
+import { FindingsBox } from "../problems/WhyBox";
 import { href } from "../router";
 import { TaskLink, Time } from "../tasks/TaskTable";
 import { useResource } from "../use-resource";
@@ -118,6 +119,7 @@ export function PeriodicView() {
     >
       {(data) => (
         <>
+          <FindingsBox subject="periodic" findings={data.findings} />
           {data.beat ? <BeatLine beat={data.beat} /> : null}
           <div class="dim">Times in the schedule's time zone: {data.timezone}</div>
           <Table

@@ -17,6 +17,8 @@ import { migrate } from "./schema";
 
 type Driver = typeof BetterSqlite3;
 let driver: Driver | null = null;
+/** Distinct list queries kept prepared (filters and sorts combine into a few dozen shapes). */
+const MAX_STATEMENTS = 200;
 const loadDriver = (): Driver => (driver ??= createRequire(import.meta.url)("better-sqlite3") as Driver);
 
 /** A row as read: the columns, names still as interned ids. */
@@ -62,6 +64,7 @@ export class HistoryDb {
   private readonly rowTotal: BetterSqlite3.Statement;
   private readonly oldOf: BetterSqlite3.Statement;
   private readonly addCount: BetterSqlite3.Statement;
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
   /** The schema version the file had when opened (0: created now). */
   readonly openedAtVersion: number;
 
@@ -91,6 +94,20 @@ export class HistoryDb {
     this.oldOf = db.prepare("SELECT state, name FROM tasks WHERE id = ?");
     this.addCount = db.prepare("INSERT INTO counts VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n");
     this.loadNames();
+  }
+
+  /**
+   * The statement for `text`, prepared once: the list's queries are built from its filters, and
+   * preparing (parsing and planning) on every request cost more than running them.
+   */
+  statement(text: string): BetterSqlite3.Statement {
+    let st = this.statements.get(text);
+    if (!st) {
+      if (this.statements.size >= MAX_STATEMENTS) this.statements.clear();
+      st = this.db.prepare(text);
+      this.statements.set(text, st);
+    }
+    return st;
   }
 
   private loadNames(): void {

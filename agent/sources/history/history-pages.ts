@@ -127,7 +127,7 @@ function walker(db: HistoryDb, q: HistoryPageQuery, states: number[] | null) {
     }
     const order = desc ? "DESC" : "ASC";
     const text = `SELECT ${ROW_COLUMNS}, ${expr} AS key FROM tasks${sql.length ? ` WHERE ${sql.join(" AND ")}` : ""} ORDER BY ${expr} ${order}, rowid ${order} LIMIT ?`;
-    rows = db.db.prepare(text).all(...params, batch) as (RawRow & { key: number })[];
+    rows = db.statement(text).all(...params, batch) as (RawRow & { key: number })[];
     at = 0;
     done = rows.length < batch;
     batch = Math.min(batch * 4, MAX_BATCH);
@@ -162,12 +162,12 @@ export function historyTotal(db: HistoryDb, filter: TaskFilter, searchPayloads: 
       params.push(id);
     }
     const text = `SELECT ifnull(sum(n), 0) AS n FROM counts${sql.length ? ` WHERE ${sql.join(" AND ")}` : ""}`;
-    return (db.db.prepare(text).get(...params) as { n: number }).n;
+    return (db.statement(text).get(...params) as { n: number }).n;
   }
   const where = whereOf(db, filter, searchPayloads, codes);
   if (!where) return 0;
   const text = `SELECT count(*) AS n FROM tasks${where.sql.length ? ` WHERE ${where.sql.join(" AND ")}` : ""}`;
-  return (db.db.prepare(text).get(...where.params) as { n: number }).n;
+  return (db.statement(text).get(...where.params) as { n: number }).n;
 }
 
 /**
@@ -176,7 +176,7 @@ export function historyTotal(db: HistoryDb, filter: TaskFilter, searchPayloads: 
  * from the table).
  */
 export function historyCountsSince(db: HistoryDb, since: number): Record<string, number> {
-  const count = db.db.prepare("SELECT count(*) AS n FROM tasks WHERE state = ? AND recv >= ?");
+  const count = db.statement("SELECT count(*) AS n FROM tasks WHERE state = ? AND recv >= ?");
   const out: Record<string, number> = {};
   for (const [state, code] of STATE_CODES) {
     const n = (count.get(code, Math.floor(since)) as { n: number }).n;

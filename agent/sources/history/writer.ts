@@ -1,7 +1,7 @@
 /**
  * Writes what the live store learns into the history: the store says which task changed (every
  * change, the backfill's too), the writer keeps the ids, and every `intervalMs` writes each one's
- * merged record, as the store holds it then, in transactions of a few thousand. A task that
+ * merged record, as the store holds it then, in transactions of a few hundred. A task that
  * changes ten times between two flushes is written once; a SIGKILL loses at most the changes since
  * the last flush. A flush gives the event loop back after FLUSH_BUDGET_MS and goes on at once
  * after (a backfill of a hundred thousand tasks is written without holding requests up).
@@ -14,9 +14,9 @@ import type { TaskRecord } from "../tasks/record";
 import type { HistoryDb } from "./database";
 
 /** Tasks per transaction. */
-const CHUNK = 2000;
+const CHUNK = 250;
 /** A flush writes chunks for this long, then lets the event loop run before the next. */
-const FLUSH_BUDGET_MS = 50;
+const FLUSH_BUDGET_MS = 10;
 /** Ids kept for a retry while writes fail; beyond this the oldest changes are given up (counted). */
 const MAX_PENDING = 2_000_000;
 

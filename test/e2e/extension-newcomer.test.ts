@@ -99,8 +99,8 @@ print(flaky.delay(1).id)
       sizes[hash] = (await panel.evaluate(`(() => {
         const size = (el) => getComputedStyle(el).fontSize;
         const leaves = [...document.querySelectorAll("main *")].filter((el) => el.childElementCount === 0 && el.textContent.trim());
-        // Body text: table cells and paragraphs that are not code.
-        const body = [...document.querySelectorAll("main td, main p, main .dim")].filter((el) => !el.closest("code, pre, .mono, .badge, .breadcrumbs, .card"));
+        // Body text: table cells and paragraphs that are not code (nor a chart's legend, a table of labels).
+        const body = [...document.querySelectorAll("main td, main p, main .dim")].filter((el) => !el.closest("code, pre, .mono, .badge, .breadcrumbs, .card, .uplot"));
         const offScale = leaves.filter((el) => !${JSON.stringify(TYPE_SCALE)}.includes(size(el))).slice(0, 3).map((el) => size(el) + " " + el.outerHTML.slice(0, 120));
         return { all: [...new Set(leaves.map(size))], offScale, body: [...new Set(body.map(size))], title: [...document.querySelectorAll(".breadcrumbs")].map(size) };
       })()`)) as { all: string[]; offScale: string[]; body: string[]; title: string[] };

@@ -28,6 +28,8 @@ const ENTRIES = {
   popup: "extension/popup/index.tsx",
   panel: "extension/panel/index.tsx",
   devtools: "extension/panel/devtools.ts",
+  // The "This page" view's machinery, loaded by the panel only in devtools (panel/page/page-script.ts).
+  page: "extension/panel/page/entry.ts",
 };
 
 const PAGES = {
@@ -37,7 +39,7 @@ const PAGES = {
 };
 
 /** Gzipped size limits of each bundle (JS + CSS), in bytes. */
-export const BUNDLE_BUDGETS: Record<string, number> = { panel: 80 * 1024, popup: 40 * 1024, background: 22 * 1024 };
+export const BUNDLE_BUDGETS: Record<string, number> = { panel: 80 * 1024, popup: 40 * 1024, background: 22 * 1024, page: 8 * 1024 };
 
 const options: esbuild.BuildOptions = {
   absWorkingDir: ROOT,

@@ -66,7 +66,7 @@ export function PageView() {
   if (!page) return <p class="dim">This view shows the tasks the inspected page's requests started: open it in the browser's devtools.</p>;
   const shown = page.requests.filter((r) => r.ids.some((id) => page.tasks.has(id)));
   return (
-    <>
+    <div data-view="page">
       <div class="view-header">
         <h1>This page</h1>
         <label>
@@ -81,6 +81,6 @@ export function PageView() {
       ) : (
         <p class="dim">No request of the inspected page has started a task the agent knows yet. Requests are read while this panel is open.</p>
       )}
-    </>
+    </div>
   );
 }

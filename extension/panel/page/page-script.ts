@@ -17,7 +17,10 @@ export function pageTasksClass(): PageTasksClass | null {
 
 /** Calls `then` once page.js has loaded (or failed: the panel works without it), at once outside devtools. */
 export function loadPageScript(then: () => void): void {
-  if (!pageNetwork()) return then();
+  if (!pageNetwork()) {
+    then();
+    return;
+  }
   const script = document.createElement("script");
   script.src = "page.js";
   script.onload = script.onerror = () => then();

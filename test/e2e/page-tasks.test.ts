@@ -36,6 +36,9 @@ const FAKE_DEVTOOLS_NETWORK = `
   chrome.devtools = { network: { onRequestFinished: event(finished), onNavigated: event(navigated) } };
   globalThis.testNetwork = {
     listeners: () => finished.size,
+    navigate(url) {
+      for (const listener of navigated) listener(url);
+    },
     finish(entry) {
       const { body, ...har } = entry;
       for (const listener of finished) listener({ ...har, getContent: (callback) => callback(body, "") });
@@ -92,7 +95,9 @@ describe("This page: the tasks a page's requests started", () => {
     const orders = `[data-request$="/orders"]`;
     const reports = `[data-request$="/reports"]`;
     await waitForText(panel, orders, /POST\s+http:\/\/127\.0\.0\.1:\d+\/orders\s+201/, 20_000);
-    // Live: sent, then started, then SUCCESS, from the event stream (sleep_for runs 1.5 s).
+    // Live: the lookup answers once; later states come only from the event stream (sleep_for runs 1.5 s).
+    const firstState = await panel.locator(`[data-task="${orderId}"] [data-state]`).first().getAttribute("data-state", { timeout: 20_000 });
+    console.log(`the order's task first shown as ${firstState}`);
     await waitForText(panel, `${orders} [data-task="${orderId}"]`, /success\s+panel_fixture\.sleep_for/, 30_000);
     assert.equal(await panel.locator(`[data-task="${userId}"]`).count(), 0, "the user's id is no task: the agent left it out");
 
@@ -108,13 +113,36 @@ describe("This page: the tasks a page's requests started", () => {
     await panel.waitForURL(new RegExp(`#/tasks/${orderId}$`));
   });
 
-  it("clears its list with Clear", async () => {
+  /** How many listeners the panel has on onRequestFinished (0: it reads nothing). */
+  const listening = () => panel.evaluate(() => (globalThis as unknown as { testNetwork: { listeners(): number } }).testNetwork.listeners());
+  const navigate = () =>
+    panel.evaluate(() => (globalThis as unknown as { testNetwork: { navigate(url: string): void } }).testNetwork.navigate("http://app.test/next"));
+
+  it("keeps the list across a navigation only with Preserve log, and clears it with Clear", async () => {
     await panel.goto(panel.url().replace(/#.*$/, "#/page"));
     await panel.locator('[data-view="page"]').waitFor();
     await panel.waitForFunction(() => (globalThis as unknown as { testNetwork: { listeners(): number } }).testNetwork.listeners() > 0);
     await requestFromPage("/orders");
     await waitForText(panel, '[data-view="page"]', /panel_fixture\.sleep_for/, 20_000);
+    await panel.check("text=Preserve log");
+    await navigate();
+    assert.match(await panel.locator('[data-view="page"]').innerText(), /panel_fixture\.sleep_for/, "preserved across the navigation");
+    await panel.uncheck("text=Preserve log");
+    await navigate();
+    await waitForText(panel, '[data-view="page"]', /No request of the inspected page/);
+    await requestFromPage("/orders");
+    await waitForText(panel, '[data-view="page"]', /panel_fixture\.sleep_for/, 20_000);
     await panel.click("button:has-text('Clear')");
     await waitForText(panel, '[data-view="page"]', /No request of the inspected page/);
+  });
+
+  it("stops listening to the page's requests while the panel is hidden", async () => {
+    // What devtools.ts tells the panel page on devtools' panel.onHidden / onShown.
+    const tell = (shown: boolean) => panel.evaluate((detail) => dispatchEvent(new CustomEvent("celery-panel-shown", { detail })), shown);
+    assert.equal(await listening(), 1);
+    await tell(false);
+    assert.equal(await listening(), 0);
+    await tell(true);
+    assert.equal(await listening(), 1);
   });
 });

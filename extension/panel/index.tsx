@@ -24,7 +24,7 @@ import { applyDevtoolsTheme } from "./devtools-env";
 import { LiveFeed, PanelContext, useLiveStatus } from "./live";
 import { OverviewView } from "./overview/OverviewView";
 import { pageNetwork } from "./page/page-network";
-import { loadPageScript, pageTasksClass } from "./page/page-script";
+import { pageTasksClass } from "./page/page-script";
 import { PageView, usePageTasks } from "./page/PageView";
 import { PeriodicView } from "./periodic/PeriodicView";
 import { ProblemsView } from "./problems/ProblemsView";
@@ -209,6 +209,4 @@ function ServedPanel({ agent }: { agent: Agent }) {
 
 applyDevtoolsTheme();
 const served = servedAgent();
-loadPageScript(() =>
-  render(served ? <ServedApp agent={served}>{(agent) => <ServedPanel agent={agent} />}</ServedApp> : <App />, document.getElementById("app")!),
-);
+render(served ? <ServedApp agent={served}>{(agent) => <ServedPanel agent={agent} />}</ServedApp> : <App />, document.getElementById("app")!);

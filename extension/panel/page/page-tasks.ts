@@ -86,6 +86,9 @@ export class PageTasks {
 
   close(): void {
     for (const stop of this.stops) stop();
+    // Pending retries find nothing to ask.
+    this.asked.clear();
+    this.queue.clear();
     clearTimeout(this.flushTimer);
     this.listeners.clear();
   }
@@ -96,15 +99,28 @@ export class PageTasks {
       const ids = taskIdsOf({ ...base, body, encoding });
       if (!ids.length) return;
       const { method, url } = r.request;
-      this.requests = [
-        ...this.requests,
-        { key: this.nextKey++, method, url, status: r.response.status, startedAt: r.startedDateTime, durationMs: r.time, ids },
-      ].slice(-MAX_REQUESTS);
+      const request = { key: this.nextKey++, method, url, status: r.response.status, startedAt: r.startedDateTime, durationMs: r.time, ids };
+      this.requests = [...this.requests, request];
+      if (this.requests.length > MAX_REQUESTS) this.dropOldest();
       this.ask(ids);
     };
     // A body above the limit is not even fetched from devtools.
     if (r.response.content.size > MAX_SCANNED_BODY) keep(null, null);
     else r.getContent((content, encoding) => keep(content, encoding));
+  }
+
+  /** Past MAX_REQUESTS, the oldest request goes, and with it the tasks only it led to. */
+  private dropOldest(): void {
+    this.requests = this.requests.slice(-MAX_REQUESTS);
+    const kept = new Set<string>();
+    const keep = (id: string) => {
+      if (kept.has(id)) return;
+      kept.add(id);
+      for (const child of this.tasks.get(id)?.children ?? []) keep(child);
+    };
+    for (const r of this.requests) for (const id of r.ids) keep(id);
+    for (const id of this.tasks.keys()) if (!kept.has(id)) this.tasks.delete(id);
+    for (const id of this.asked.keys()) if (!kept.has(id)) this.asked.delete(id);
   }
 
   /** Queues ids for the next batched lookup (those not known and not being retried). */

@@ -95,7 +95,7 @@ describe("This page: the tasks a page's requests started", () => {
     const orders = `[data-request$="/orders"]`;
     const reports = `[data-request$="/reports"]`;
     await waitForText(panel, orders, /POST\s+http:\/\/127\.0\.0\.1:\d+\/orders\s+201/, 20_000);
-    // Live: the lookup answers once; later states come only from the event stream (sleep_for runs 1.5 s).
+    // Live: the lookup answers once; later states come only from the event stream (sleep_for runs 3 s).
     const firstState = await panel.locator(`[data-task="${orderId}"] [data-state]`).first().getAttribute("data-state", { timeout: 20_000 });
     console.log(`the order's task first shown as ${firstState}`);
     await waitForText(panel, `${orders} [data-task="${orderId}"]`, /success\s+panel_fixture\.sleep_for/, 30_000);

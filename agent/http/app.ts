@@ -3,12 +3,13 @@
  * `{error: {code, message}}`. No Celery knowledge lives here.
  */
 import { Hono, type Context } from "hono";
-import { API_PREFIX, endpoints, streamEndpoint, type EndpointName, type EndpointResponse } from "../api/schema";
+import { API_PREFIX, endpointMethod, endpoints, streamEndpoint, type EndpointName, type EndpointResponse } from "../api/schema";
 import { HttpError } from "../handlers/errors";
 import { health } from "../handlers/health";
 import { overview } from "../handlers/overview";
 import { listWorkers, workerDetail } from "../handlers/workers";
 import { getTask, listTasks } from "../handlers/tasks";
+import { lookupTasks } from "../handlers/task-lookup";
 import { listQueues, queueDetail } from "../handlers/queues";
 import { getConfig } from "../handlers/config";
 import { periodicFacts, periodicTasksView } from "../handlers/periodic";
@@ -75,6 +76,7 @@ export function createApp(agent: Agent, webRoot: string | null = findWebBuild())
     workers: () => listWorkers(agent),
     worker: (c) => workerDetail(agent, c.req.param("name") ?? "", c.var.access),
     tasks: (c) => listTasks(agent, c.req.query(), c.var.access),
+    taskLookup: async (c) => lookupTasks(agent, await jsonBodyText(c), c.var.access),
     task: (c) => getTask(agent, c.req.param("id") ?? "", c.var.access),
     taskWhy: (c) => taskWhy(agent, c.req.param("id") ?? "", c.var.access),
     queues: () => listQueues(agent),
@@ -89,7 +91,7 @@ export function createApp(agent: Agent, webRoot: string | null = findWebBuild())
   };
   for (const name of Object.keys(endpoints) as EndpointName[]) {
     const handler: Handler<EndpointName> = handlers[name];
-    api.get(`/${endpoints[name].path}`, async (c) => c.json(await handler(c)));
+    api.on(endpointMethod(name), `/${endpoints[name].path}`, async (c) => c.json(await handler(c)));
   }
   api.get(`/${streamEndpoint.path}`, (c) => eventStream(c, agent, c.var.access));
   app.route(API_PREFIX, api);
@@ -110,6 +112,19 @@ export function createApp(agent: Agent, webRoot: string | null = findWebBuild())
     return c.json({ error: { code: "internal", message: "the agent failed to answer this request; see its log" } }, 500);
   });
   return app;
+}
+
+/**
+ * A POST's body as text, once it says it is JSON. Requiring the JSON content type keeps web pages
+ * out: a page may send a "simple" cross-origin POST (text/plain) without asking CORS first, but not
+ * this one, and the preflight answers only extension origins (security.ts).
+ */
+async function jsonBodyText(c: Context<AccessEnv>): Promise<string> {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/json\s*(;|$)/i.test(type)) {
+    throw new HttpError(400, "bad_request", `send the body as JSON with Content-Type: application/json (got "${type.slice(0, 60) || "none"}")`);
+  }
+  return c.req.text();
 }
 
 /** The `code` of an `{error: {code}}` body, without consuming the response. */

@@ -28,7 +28,7 @@ export function extensionCors(): MiddlewareHandler {
     if (c.req.method === "OPTIONS") {
       if (!allowed) return c.body(null, 403);
       c.header("Access-Control-Allow-Origin", origin);
-      c.header("Access-Control-Allow-Methods", "GET, OPTIONS");
+      c.header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
       c.header("Access-Control-Allow-Headers", "Authorization, Content-Type");
       c.header("Access-Control-Max-Age", "600");
       c.header("Vary", "Origin");

@@ -114,7 +114,7 @@ export function createRequester(target: AgentTarget, options: ClientOptions = {}
    * Sends the request with the auth header and a timeout that runs until `done()` is called
    * (after the body for JSON; after the headers for the event stream).
    */
-  async function open(path: string, accept: string, signal?: AbortSignal): Promise<OpenResult> {
+  async function open(path: string, accept: string, signal?: AbortSignal, body?: unknown): Promise<OpenResult> {
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -132,8 +132,10 @@ export function createRequester(target: AgentTarget, options: ClientOptions = {}
     if (signal?.aborted) controller.abort();
     const headers: Record<string, string> = { Accept: accept };
     if (target.token) headers.Authorization = `Bearer ${target.token}`;
+    const sends = body === undefined ? {} : { method: "POST", body: JSON.stringify(body) };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
     try {
-      const response = await doFetch(base + path, { headers, signal: controller.signal, credentials: "omit", cache: "no-store" });
+      const response = await doFetch(base + path, { ...sends, headers, signal: controller.signal, credentials: "omit", cache: "no-store" });
       if (!response.ok) {
         const failure = await failureFromStatus(response, endpoint);
         done();
@@ -145,9 +147,9 @@ export function createRequester(target: AgentTarget, options: ClientOptions = {}
     }
   }
 
-  /** GETs `path` (under API_PREFIX, query included) and checks the body against `schema`. */
-  async function read<S extends Validator>(path: string, schema: S, signal?: AbortSignal): Promise<ApiResult<Parsed<S>>> {
-    const opened = await open(path, "application/json", signal);
+  /** GETs `path` (under API_PREFIX, query included), or POSTs `body` as JSON, and checks the answer against `schema`. */
+  async function read<S extends Validator>(path: string, schema: S, signal?: AbortSignal, postBody?: unknown): Promise<ApiResult<Parsed<S>>> {
+    const opened = await open(path, "application/json", signal, postBody);
     if (opened.kind !== "ok") return opened;
     let text: string;
     try {

@@ -23,6 +23,9 @@ import { ConfigView } from "./config/ConfigView";
 import { applyDevtoolsTheme } from "./devtools-env";
 import { LiveFeed, PanelContext, useLiveStatus } from "./live";
 import { OverviewView } from "./overview/OverviewView";
+import { pageNetwork } from "./page/page-network";
+import { pageTasksClass } from "./page/page-script";
+import { PageView, usePageTasks } from "./page/PageView";
 import { PeriodicView } from "./periodic/PeriodicView";
 import { ProblemsView } from "./problems/ProblemsView";
 import { ServedApp, servedAgent } from "./served";
@@ -76,6 +79,8 @@ function RouteView({ route }: { route: Route }) {
       return <PeriodicView />;
     case "problems":
       return <ProblemsView focus={route.finding} />;
+    case "page":
+      return <PageView />;
     case "agents":
       return null;
   }
@@ -103,18 +108,35 @@ function DegradedNotice() {
 function AgentScope({ agent, children }: { agent: Agent; children: ComponentChildren }) {
   const scope = useMemo(() => {
     const client = createAgentClient(agent);
-    return { agent, client, live: new LiveFeed(client) };
+    const live = new LiveFeed(client);
+    // Only in devtools is there an inspected page whose requests can be read.
+    const network = pageNetwork();
+    const PageTasks = pageTasksClass();
+    return { agent, client, live, page: network && PageTasks ? new PageTasks(client, live, network) : undefined };
   }, [agent.id, agent.url, agent.token]);
-  useEffect(() => () => scope.live.close(), [scope]);
+  useEffect(
+    () => () => {
+      scope.page?.close();
+      scope.live.close();
+    },
+    [scope],
+  );
   return <PanelContext.Provider value={scope}>{children}</PanelContext.Provider>;
 }
 
-/** The views' tabs; Problems first, with its count, while anything is wrong (a problem or a warning). */
+const PAGE_TAB: (typeof TABS)[number] = { label: "This page", route: { view: "page" }, covers: ["page"] };
+
+/**
+ * The views' tabs; Problems first, with its count, while anything is wrong (a problem or a warning);
+ * in devtools, "This page" first while the inspected page has started tasks, else after Overview.
+ */
 function Tabs({ route }: { route: Route }) {
   const findings = useResource((client, signal) => client.get("findings", { signal }), [], { refreshOn: (e) => e.type === "findings", minIntervalMs: 1000 });
   const counts = findings.data?.counts;
   const wrong = counts ? counts.problem + counts.warning : 0;
-  const tabs = wrong ? [...TABS.filter((t) => t.label === "Problems"), ...TABS.filter((t) => t.label !== "Problems")] : TABS;
+  const page = usePageTasks();
+  const ordered = wrong ? [...TABS.filter((t) => t.label === "Problems"), ...TABS.filter((t) => t.label !== "Problems")] : TABS;
+  const tabs = !page ? ordered : page.hasTasks ? [PAGE_TAB, ...ordered] : [ordered[0]!, PAGE_TAB, ...ordered.slice(1)];
   return (
     <>
       {tabs.map((tab) => (

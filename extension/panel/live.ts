@@ -8,6 +8,7 @@ import type { AgentClient } from "../api/client";
 import type { ApiFailure } from "../api/result";
 import { followEvents, type StreamEvent, type StreamStatus } from "../api/events";
 import type { Agent } from "../agents/agents";
+import type { PageTasks } from "./page/page-tasks";
 import type { Health } from "../../agent/api/schema";
 import { degradedReason } from "../shared/connection";
 
@@ -63,6 +64,8 @@ export interface PanelContextValue {
   agent: Agent;
   client: AgentClient;
   live: LiveFeed;
+  /** The inspected page's tasks (page/page-tasks.ts); absent where there is no page (the web panel). */
+  page?: PageTasks;
 }
 
 export const PanelContext = createContext<PanelContextValue | null>(null);

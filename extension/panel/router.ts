@@ -33,7 +33,9 @@ export type Route =
   | { view: "periodic" }
   /** `finding`: the finding to bring into view (a popup's or a notification's link). */
   | { view: "problems"; finding?: string }
-  | { view: "agents" };
+  | { view: "agents" }
+  /** The tasks the inspected page's requests started (devtools only). */
+  | { view: "page" };
 
 export type ViewName = Route["view"];
 
@@ -59,6 +61,8 @@ const VIEW_PATHS: Record<ViewName, string> = {
   problems: endpoints.findings.path,
   // The extension's list of agents: no endpoint.
   agents: "agents",
+  // The inspected page's tasks: no endpoint of its own.
+  page: "page",
 };
 
 /** The first part of a hash path -> the view it lists, and the view of one item under it (`workers/:name`). */

@@ -132,3 +132,33 @@ describe("agent client", () => {
     assert.equal(endpointPath("queue", { name: "a/b" }), "/api/v1/queues/a%2Fb");
   });
 });
+
+describe("agent client: the POST endpoints", () => {
+  it("POSTs the body as JSON to the table's path and validates the answer with the table's schema", async () => {
+    const sent: RequestInit[] = [];
+    const fetch = (async (_input: RequestInfo | URL, init?: RequestInit) => {
+      sent.push(init ?? {});
+      return json({ tasks: [{ id: "not-enough-fields" }] });
+    }) as typeof globalThis.fetch;
+    const client = createAgentClient({ url: "http://127.0.0.1:5555", token: "s3cret" }, { fetch });
+    const result = await client.post("taskLookup", { ids: ["a", "b"] });
+    assert.equal(sent[0]?.method, "POST");
+    assert.equal(sent[0]?.body, JSON.stringify({ ids: ["a", "b"] }));
+    const headers = sent[0]?.headers as Record<string, string>;
+    assert.equal(headers["Content-Type"], "application/json");
+    assert.equal(headers.Authorization, "Bearer s3cret");
+    assert.equal(result.kind, "invalid", "a row missing its fields breaks the contract");
+    assert.equal(result.kind === "invalid" && result.path.startsWith("tasks[0]"), true);
+  });
+
+  it("GETs with no method and no body", async () => {
+    const sent: RequestInit[] = [];
+    const fetch = (async (_input: RequestInfo | URL, init?: RequestInit) => {
+      sent.push(init ?? {});
+      return json({ workers: [], source: "events" });
+    }) as typeof globalThis.fetch;
+    await createAgentClient({ url: "http://127.0.0.1:5555" }, { fetch }).get("workers");
+    assert.equal(sent[0]?.method, undefined);
+    assert.equal(sent[0]?.body, undefined);
+  });
+});

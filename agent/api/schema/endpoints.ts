@@ -15,11 +15,13 @@ import { PeriodicTaskListSchema } from "./periodic";
 import { TaskQuerySchema } from "./queries";
 import { QueueDetailSchema, QueueListSchema } from "./queues";
 import { TaskDetailSchema, TaskListSchema, TaskRowSchema } from "./tasks";
+import { TaskLookupBodySchema, TaskLookupSchema } from "./task-lookup";
 import { WorkerDetailSchema, WorkerListSchema, WorkerSummarySchema } from "./workers";
 
 /**
  * Every JSON endpoint under API_PREFIX (paths.ts): its path (`:name` marks a part taken from the URL), the
- * schema of its response, and, for the endpoints that take query parameters, their schema.
+ * schema of its response, and, for the endpoints that take query parameters, their schema. Every
+ * endpoint is a GET unless it names a `method`; a POST names the schema of its JSON `body`.
  */
 export const endpoints = {
   health: { path: ENDPOINT_PATHS.health, schema: HealthSchema },
@@ -27,6 +29,7 @@ export const endpoints = {
   workers: { path: ENDPOINT_PATHS.workers, schema: WorkerListSchema },
   worker: { path: ENDPOINT_PATHS.worker, schema: WorkerDetailSchema },
   tasks: { path: ENDPOINT_PATHS.tasks, schema: TaskListSchema, query: TaskQuerySchema },
+  taskLookup: { path: ENDPOINT_PATHS.taskLookup, schema: TaskLookupSchema, method: "POST", body: TaskLookupBodySchema },
   task: { path: ENDPOINT_PATHS.task, schema: TaskDetailSchema },
   taskWhy: { path: ENDPOINT_PATHS.taskWhy, schema: TaskWhySchema },
   queues: { path: ENDPOINT_PATHS.queues, schema: QueueListSchema },
@@ -42,6 +45,15 @@ export const endpoints = {
 
 export type EndpointName = keyof typeof endpoints;
 export type EndpointResponse<E extends EndpointName> = z.infer<(typeof endpoints)[E]["schema"]>;
+/** The endpoints read with GET, and those that take a JSON body with POST. */
+export type PostEndpointName = { [E in EndpointName]: (typeof endpoints)[E] extends { method: "POST" } ? E : never }[EndpointName];
+export type GetEndpointName = Exclude<EndpointName, PostEndpointName>;
+export type EndpointBody<E extends PostEndpointName> = z.infer<(typeof endpoints)[E]["body"]>;
+/** The HTTP method of an endpoint of the table. */
+export const endpointMethod = (name: EndpointName): "GET" | "POST" => {
+  const e = endpoints[name];
+  return "method" in e ? e.method : "GET";
+};
 
 /** Payloads of the `events` Server-Sent Events stream, by SSE event name. */
 export const StreamPayloadSchemas = {

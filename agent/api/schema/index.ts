@@ -11,6 +11,7 @@ export * from "./enums";
 export * from "./common";
 export * from "./health";
 export * from "./tasks";
+export * from "./task-lookup";
 export * from "./workers";
 export * from "./queues";
 export * from "./overview";

@@ -16,6 +16,7 @@ export const ENDPOINT_PATHS = {
   workers: "workers",
   worker: "workers/:name",
   tasks: "tasks",
+  taskLookup: "tasks/lookup",
   task: "tasks/:id",
   taskWhy: "tasks/:id/why",
   queues: "queues",

@@ -56,13 +56,25 @@ function network() {
     };
     for (const l of finished) l(entry);
   };
-  return { net, finish, navigate: () => navigated.forEach((l) => l("http://app.test/")), listening: () => finished.size };
+  return {
+    net,
+    finish,
+    navigate: () => {
+      for (const l of navigated) l("http://app.test/");
+    },
+    listening: () => finished.size,
+  };
 }
 
 function live() {
   const listeners = new Set<(e: StreamEvent) => void>();
   const feed = { onEvent: (l: (e: StreamEvent) => void) => (listeners.add(l), () => listeners.delete(l)) } as unknown as LiveFeed;
-  return { feed, emit: (e: StreamEvent) => listeners.forEach((l) => l(e)) };
+  return {
+    feed,
+    emit: (e: StreamEvent) => {
+      for (const l of listeners) l(e);
+    },
+  };
 }
 
 describe("PageTasks", () => {

@@ -47,3 +47,37 @@ print(f.id)`,
     await redis.destroy();
   }
 });
+
+it("follows only its own database's results: a publish whose key lives in another database is not a task", async () => {
+  const redis = await RedisServer.start();
+  try {
+    const agent = await startAgent(["--broker", redis.url(0), "--result-backend", redis.url(1)]);
+    await eventually(async () => ((await agent.get<any>("/api/v1/health")).body.backfill.state === "done" ? true : null), 15_000, "backfill done");
+    const meta = (id: string) =>
+      JSON.stringify({ status: "SUCCESS", result: 42, traceback: null, children: [], date_done: new Date().toISOString(), task_id: id });
+    const ours = "0e1d2c3b-aaaa-4bbb-8ccc-000000000001";
+    const stranger = "0e1d2c3b-aaaa-4bbb-8ccc-000000000002";
+    // Both publishes in one MULTI, so they reach the agent in one read and are checked as one batch.
+    const { Redis } = await import("ioredis");
+    const db1 = new Redis(redis.url(1));
+    const db2 = new Redis(redis.url(2));
+    try {
+      await db1.set(`celery-task-meta-${ours}`, meta(ours));
+      await db2.set(`celery-task-meta-${stranger}`, meta(stranger));
+      await db1.multi().publish(`celery-task-meta-${ours}`, meta(ours)).publish(`celery-task-meta-${stranger}`, meta(stranger)).exec();
+    } finally {
+      db1.disconnect();
+      db2.disconnect();
+    }
+    await eventually(async () => ((await agent.get<any>(`/api/v1/tasks/${ours}`)).status === 200 ? true : null), 10_000, "our task seen");
+    const list = await agent.get<any>("/api/v1/tasks?limit=50");
+    assert.deepEqual(
+      list.body.tasks.map((t: any) => t.id),
+      [ours],
+      "the publish from database 2 is ignored",
+    );
+  } finally {
+    await stopAll();
+    await redis.destroy();
+  }
+});

@@ -78,7 +78,9 @@ export class RedisResultBackend implements ResultBackend {
   /**
    * Pub/sub is not scoped by database: another deployment's backend on the same server publishes on
    * the same channels. Celery stores the key before it publishes (one transaction), so a publish
-   * counts only if its key exists in our database; checks are batched per tick.
+   * counts only if its key exists in our database; checks are batched per tick. One EXISTS over the
+   * batch's keys settles the usual case (all ours) in one command; only a batch with a stranger in
+   * it is checked key by key.
    */
   private onPublish(channel: Buffer, message: Buffer): void {
     const id = channel.toString("utf8").slice(this.prefix.length);
@@ -93,11 +95,18 @@ export class RedisResultBackend implements ResultBackend {
   private async verifyPublished(): Promise<void> {
     const batch = this.unverified;
     this.unverified = [];
-    const pipe = this.cmd.pipeline();
-    for (const m of batch) pipe.exists(this.prefix + m.taskId);
-    const found = await pipe.exec().catch(() => null);
+    const keys = batch.map((m) => this.prefix + m.taskId);
+    // EXISTS counts a key named twice twice: all ours exactly when it counts every key.
+    const all = await this.cmd.exists(...keys).catch(() => null);
+    let ours: (m: TaskMeta, i: number) => boolean = () => all === keys.length;
+    if (all !== null && all !== keys.length) {
+      const pipe = this.cmd.pipeline();
+      for (const k of keys) pipe.exists(k);
+      const found = await pipe.exec().catch(() => null);
+      ours = (_m, i) => found?.[i]?.[1] === 1;
+    }
     batch.forEach((m, i) => {
-      if (found?.[i]?.[1] !== 1) return;
+      if (!ours(m, i)) return;
       for (const l of this.listeners) l(m);
     });
   }

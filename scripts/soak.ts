@@ -14,6 +14,7 @@
  * was sent. Exits 1 when a check fails. SOAK_MIN_RATE (default 0) makes the workers' rate a check.
  */
 import { randomUUID } from "node:crypto";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { encodeEnvelope } from "../agent/protocol/envelope";
@@ -159,10 +160,14 @@ async function main(): Promise<number> {
         .catch(() => undefined);
     }, 2000);
     const samples: Sample[] = [];
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
     const streams = new AbortController();
     const streaming = Array.from({ length: STREAM_CLIENTS }, () => streamClient(agent, streams.signal));
     await Promise.all([producing, sampling, ...Array.from({ length: HTTP_CLIENTS }, (_, n) => pollClient(agent, n, start, until, samples, () => recentIds))]);
     clearInterval(idRefresh);
+    loop.disable();
+    say(`driver loop delay p50 ${round(loop.percentile(50) / 1e6)} ms p99 ${round(loop.percentile(99) / 1e6)} ms max ${round(loop.max / 1e6)} ms`);
     streams.abort();
     const streamResults = await Promise.all(streaming);
     const backlog = await producer.llen("celery");

@@ -54,6 +54,7 @@ export async function listTasks(ctx: Ctx, query: Record<string, string>, access:
   return {
     tasks: hidden ? rows.map((r) => hideRowPayloads(r, hidden)) : rows,
     total: page.total,
+    ...(page.totalAtLeast ? { total_at_least: true } : {}),
     limit: q.limit,
     next_cursor: page.nextCursor,
     source: ctx.options.tasksDb ? source : `${source} + messages waiting in the broker's queues`,

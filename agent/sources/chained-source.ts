@@ -31,13 +31,20 @@ export class ChainedTaskSource implements TaskSource {
       cursor = q.cursor.slice(1) || null;
     }
     const totals = new Map<TaskSource, number>();
+    // A source that stopped counting (a common search text) makes the whole a lower bound.
+    let atLeast = false;
+    const counted = (source: TaskSource, page: SourcePage) => {
+      totals.set(source, page.total);
+      atLeast ||= page.totalAtLeast === true;
+      return page.total;
+    };
     const tasks: SourcePage["tasks"] = [];
     const servedBy = new Set<TaskSourceKind>();
     let nextCursor: string | null = null;
     for (; phase < order.length; phase++, cursor = null) {
       const source = order[phase]!;
       const page = await source.list({ ...q, cursor, limit: q.limit - tasks.length });
-      totals.set(source, page.total);
+      counted(source, page);
       tasks.push(...page.tasks);
       for (const s of page.servedBy) servedBy.add(s);
       if (page.nextCursor) {
@@ -47,15 +54,14 @@ export class ChainedTaskSource implements TaskSource {
       if (tasks.length === q.limit) {
         const following = order[phase + 1];
         if (following) {
-          const total = (await following.list({ ...q, cursor: null, limit: 0 })).total;
-          totals.set(following, total);
+          const total = counted(following, await following.list({ ...q, cursor: null, limit: 0 }));
           if (total > 0) nextCursor = TAG[following.kind]!;
         }
         break;
       }
     }
-    for (const source of order) if (!totals.has(source)) totals.set(source, (await source.list({ ...q, cursor: null, limit: 0 })).total);
-    return { tasks, total: Math.max(...totals.values()), nextCursor, servedBy: [...servedBy] };
+    for (const source of order) if (!totals.has(source)) counted(source, await source.list({ ...q, cursor: null, limit: 0 }));
+    return { tasks, total: Math.max(...totals.values()), ...(atLeast ? { totalAtLeast: true } : {}), nextCursor, servedBy: [...servedBy] };
   }
 
   async get(id: string): Promise<FoundTask | null> {

@@ -27,6 +27,8 @@ export interface SourcePage {
   tasks: TaskRecord[];
   /** Tasks matching the filters, on every page. */
   total: number;
+  /** The count stopped at `total` (a common search text over a large history): there are more. */
+  totalAtLeast?: boolean;
   nextCursor: string | null;
   /** Which sources the page's tasks came from. */
   servedBy: TaskSourceKind[];

@@ -113,6 +113,8 @@ export const TaskListSchema = z.looseObject({
   tasks: z.array(TaskRowSchema),
   /** Number of tasks matching the filters (all pages). */
   total: z.number(),
+  /** true: the count stopped at `total` (a common search text over a large history), there are more. */
+  total_at_least: z.optional(z.boolean()),
   limit: z.number(),
   next_cursor: z.nullable(z.string()),
   source: z.string(),

@@ -14,6 +14,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import type { TaskRecord } from "../tasks/record";
 import { decodeRow, encodeRow, type HistoryRow } from "./row-codec";
 import { migrate } from "./schema";
+import { payloadText, SearchIndexer, textHash } from "./search-index";
 
 type Driver = typeof BetterSqlite3;
 let driver: Driver | null = null;
@@ -64,6 +65,7 @@ export class HistoryDb {
   private readonly rowTotal: BetterSqlite3.Statement;
   private readonly oldOf: BetterSqlite3.Statement;
   private readonly addCount: BetterSqlite3.Statement;
+  private readonly search: SearchIndexer;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   /** The schema version the file had when opened (0: created now). */
   readonly openedAtVersion: number;
@@ -82,16 +84,17 @@ export class HistoryDb {
       throw e;
     }
     this.upsert = db.prepare(
-      `INSERT INTO tasks (id, recv, state, name, worker, queue, started, finished, runtime, body)
-       VALUES (@id, @recv, @state, @name, @worker, @queue, @started, @finished, @runtime, @body)
+      `INSERT INTO tasks (id, recv, state, name, worker, queue, started, finished, runtime, body, sh)
+       VALUES (@id, @recv, @state, @name, @worker, @queue, @started, @finished, @runtime, @body, @sh)
        ON CONFLICT (id) DO UPDATE SET recv = excluded.recv, state = excluded.state, name = excluded.name,
          worker = excluded.worker, queue = excluded.queue, started = excluded.started,
-         finished = excluded.finished, runtime = excluded.runtime, body = excluded.body`,
+         finished = excluded.finished, runtime = excluded.runtime, body = excluded.body, sh = excluded.sh`,
     );
+    this.search = new SearchIndexer(db);
     this.insertName = db.prepare("INSERT INTO names (value) VALUES (?)");
     this.byId = db.prepare(`SELECT ${ROW_COLUMNS} FROM tasks WHERE id = ?`);
     this.rowTotal = db.prepare("SELECT ifnull(sum(n), 0) AS n FROM counts");
-    this.oldOf = db.prepare("SELECT state, name FROM tasks WHERE id = ?");
+    this.oldOf = db.prepare("SELECT rowid AS rid, state, name, sh FROM tasks WHERE id = ?");
     this.addCount = db.prepare("INSERT INTO counts VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n");
     this.loadNames();
   }
@@ -136,6 +139,13 @@ export class HistoryDb {
     return this.nameIds.get(value);
   }
 
+  /** The interned ids of every name, worker and queue containing `q` (lowercase). */
+  idsContaining(q: string): number[] {
+    const out: number[] = [];
+    for (const [value, id] of this.nameIds) if (value.toLowerCase().includes(q)) out.push(id);
+    return out;
+  }
+
   nameOf(id: number | null): string | null {
     return id === null ? null : (this.names.get(id) ?? null);
   }
@@ -148,10 +158,13 @@ export class HistoryDb {
       for (const t of records) {
         const row = encodeRow(t, opts);
         const name = this.intern(row.name);
-        const old = this.oldOf.get(row.id) as { state: number; name: number | null } | undefined;
+        const old = this.oldOf.get(row.id) as { rid: number; state: number; name: number | null; sh: number } | undefined;
         if (old) counts.add(old.state, old.name, -1);
         counts.add(row.state, name, 1);
-        this.upsert.run({ ...row, name, worker: this.intern(row.worker), queue: this.intern(row.queue) });
+        const text = opts.payloads ? payloadText(t) : "";
+        const sh = textHash(text);
+        const done = this.upsert.run({ ...row, name, worker: this.intern(row.worker), queue: this.intern(row.queue), sh });
+        this.search.update(old ? old.rid : done.lastInsertRowid, text, sh, old?.sh ?? 0);
         n++;
       }
       counts.apply(this.addCount);
@@ -193,11 +206,14 @@ export class HistoryDb {
 
   /** Deletes the rows `select` picks, and takes them out of the counts, in one transaction. */
   private delete(select: string, params: unknown[]): number {
-    const statement = this.db.prepare(`DELETE FROM tasks WHERE rowid IN (${select}) RETURNING state, name`);
+    const statement = this.statement(`DELETE FROM tasks WHERE rowid IN (${select}) RETURNING rowid AS rid, state, name, sh`);
     return this.db.transaction(() => {
       const counts = new CountChanges();
-      const gone = statement.all(...params) as { state: number; name: number | null }[];
-      for (const r of gone) counts.add(r.state, r.name, -1);
+      const gone = statement.all(...params) as { rid: number; state: number; name: number | null; sh: number }[];
+      for (const r of gone) {
+        counts.add(r.state, r.name, -1);
+        this.search.forget(r.rid, r.sh);
+      }
       counts.apply(this.addCount);
       return gone.length;
     })();

@@ -11,6 +11,7 @@ import type { TaskFilter, TaskSort } from "../tasks/query";
 import type { TaskRecord } from "../tasks/record";
 import { ROW_COLUMNS, type HistoryDb, type RawRow } from "./database";
 import { STATE_CODES } from "./row-codec";
+import { matchesPlan, type SearchPlan } from "./search-plan";
 
 /** Where a page starts: after the row with this sort key and rowid. */
 export interface HistoryPosition {
@@ -27,6 +28,8 @@ export interface HistoryPageQuery {
   searchPayloads: boolean;
   /** Ids left out of the page (listed from elsewhere). */
   skip?: (id: string) => boolean;
+  /** How the search text is found (planSearch). */
+  search: SearchPlan;
 }
 
 export interface HistoryPage {
@@ -51,7 +54,7 @@ interface Where {
 }
 
 /** The filter as SQL; null when it cannot match (a name the history never saw). */
-function whereOf(db: HistoryDb, f: TaskFilter, searchPayloads: boolean, states: number[] | null): Where | null {
+function whereOf(db: HistoryDb, f: TaskFilter, search: SearchPlan, searchPayloads: boolean, states: number[] | null): Where | null {
   const w: Where = { sql: [], params: [] };
   if (states) {
     w.sql.push(states.length === 1 ? "state = ?" : `state IN (${states.map(() => "?").join(",")})`);
@@ -71,10 +74,12 @@ function whereOf(db: HistoryDb, f: TaskFilter, searchPayloads: boolean, states: 
   };
   if (f.since !== undefined) add("recv >= ?", Math.floor(f.since));
   if (f.until !== undefined) add("recv <= ?", Math.ceil(f.until));
-  if (f.q) {
+  if (search.kind === "rows") add("rowid IN (SELECT value FROM json_each(?))", search.rowids);
+  else if (search.kind === "walk") {
+    // Wider than the search (the body holds more than the payloads): each row is checked again after.
     const name = "ifnull((SELECT value FROM names WHERE names.id = tasks.name), '')";
     w.sql.push(`instr(lower(id || char(1) || ${name}${searchPayloads ? " || char(1) || body" : ""}), ?) > 0`);
-    w.params.push(f.q);
+    w.params.push(search.q);
   }
   return w;
 }
@@ -104,13 +109,15 @@ export function historyPage(db: HistoryDb, q: HistoryPageQuery): HistoryPage {
     if (tasks.length === q.limit) return { tasks, next: last };
     walkers[from]!.take();
     last = { v: best.key, rid: best.rid };
-    if (!q.skip?.(best.id)) tasks.push(db.record(best));
+    if (q.skip?.(best.id)) continue;
+    const t = db.record(best);
+    if (matchesPlan(q.search, t, q.searchPayloads)) tasks.push(t);
   }
 }
 
 /** Rows of one state group in listing order, fetched in batches that grow while rows are skipped. */
 function walker(db: HistoryDb, q: HistoryPageQuery, states: number[] | null) {
-  const where = whereOf(db, q.filter, q.searchPayloads, states);
+  const where = whereOf(db, q.filter, q.search, q.searchPayloads, states);
   const expr = SORT_EXPR[q.sort.by];
   const desc = q.sort.order === "desc";
   let after = q.after;
@@ -144,10 +151,16 @@ function walker(db: HistoryDb, q: HistoryPageQuery, states: number[] | null) {
   };
 }
 
-/** How many tasks match: from the trigger-kept counts when only states and a name filter, else counted. */
-export function historyTotal(db: HistoryDb, filter: TaskFilter, searchPayloads: boolean): number {
+/** A search's count stops here when the text is common (`atLeast`: there are more). */
+export const SEARCH_COUNT_CAP = 10_000;
+
+/**
+ * How many tasks match: from the writer-kept counts when only states and a name filter, else
+ * counted; a common search text is counted up to SEARCH_COUNT_CAP.
+ */
+export function historyTotal(db: HistoryDb, filter: TaskFilter, search: SearchPlan, searchPayloads: boolean): { total: number; atLeast: boolean } {
   const codes = stateCodes(filter);
-  const other = filter.worker !== undefined || filter.queue !== undefined || filter.since !== undefined || filter.until !== undefined || filter.q;
+  const other = filter.worker !== undefined || filter.queue !== undefined || filter.since !== undefined || filter.until !== undefined || search.kind !== "none";
   if (!other) {
     const sql: string[] = [];
     const params: unknown[] = [];
@@ -157,17 +170,20 @@ export function historyTotal(db: HistoryDb, filter: TaskFilter, searchPayloads: 
     }
     if (filter.name !== undefined) {
       const id = db.nameId(filter.name);
-      if (id === undefined) return 0;
+      if (id === undefined) return { total: 0, atLeast: false };
       sql.push("name = ?");
       params.push(id);
     }
     const text = `SELECT ifnull(sum(n), 0) AS n FROM counts${sql.length ? ` WHERE ${sql.join(" AND ")}` : ""}`;
-    return (db.statement(text).get(...params) as { n: number }).n;
+    return { total: (db.statement(text).get(...params) as { n: number }).n, atLeast: false };
   }
-  const where = whereOf(db, filter, searchPayloads, codes);
-  if (!where) return 0;
-  const text = `SELECT count(*) AS n FROM tasks${where.sql.length ? ` WHERE ${where.sql.join(" AND ")}` : ""}`;
-  return (db.statement(text).get(...where.params) as { n: number }).n;
+  const where = whereOf(db, filter, search, searchPayloads, codes);
+  if (!where) return { total: 0, atLeast: false };
+  const cond = where.sql.length ? ` WHERE ${where.sql.join(" AND ")}` : "";
+  if (search.kind !== "walk")
+    return { total: (db.statement(`SELECT count(*) AS n FROM tasks${cond}`).get(...where.params) as { n: number }).n, atLeast: false };
+  const n = (db.statement(`SELECT count(*) AS n FROM (SELECT 1 FROM tasks${cond} LIMIT ?)`).get(...where.params, SEARCH_COUNT_CAP) as { n: number }).n;
+  return { total: n, atLeast: n === SEARCH_COUNT_CAP };
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { FoundTask, SourcePage, TaskListing, TaskSource } from "../task-source";
 import { BadCursor } from "../task-source";
 import type { HistoryDb } from "./database";
+import { planSearch } from "./search-plan";
 import { historyCountsSince, historyPage, historyTotal, type HistoryPosition } from "./history-pages";
 
 /** The overview asks every few seconds; counting a day of history is not free. */
@@ -36,10 +37,12 @@ export class HistoryTaskSource implements TaskSource {
   async list(q: TaskListing): Promise<SourcePage> {
     const after = q.cursor === null ? null : decodePosition(q.cursor);
     if (q.cursor !== null && !after) throw new BadCursor("not a cursor of the task history");
-    const total = historyTotal(this.db, q.filter, q.searchPayloads);
-    if (q.limit === 0) return { tasks: [], total, nextCursor: null, servedBy: [] };
-    const page = historyPage(this.db, { filter: q.filter, sort: q.sort, limit: q.limit, after, searchPayloads: q.searchPayloads, skip: this.held });
-    return { tasks: page.tasks, total, nextCursor: page.next ? encodePosition(page.next) : null, servedBy: page.tasks.length ? ["history"] : [] };
+    const search = planSearch(this.db, q.filter.q, q.searchPayloads);
+    const { total, atLeast } = historyTotal(this.db, q.filter, search, q.searchPayloads);
+    const counted = { total, ...(atLeast ? { totalAtLeast: true } : {}) };
+    if (q.limit === 0) return { tasks: [], ...counted, nextCursor: null, servedBy: [] };
+    const page = historyPage(this.db, { filter: q.filter, sort: q.sort, limit: q.limit, after, searchPayloads: q.searchPayloads, skip: this.held, search });
+    return { tasks: page.tasks, ...counted, nextCursor: page.next ? encodePosition(page.next) : null, servedBy: page.tasks.length ? ["history"] : [] };
   }
 
   async get(id: string): Promise<FoundTask | null> {

@@ -10,6 +10,11 @@
  *     ending in the received time so a filtered page is a walk down one index.
  *   - `counts`: tasks per (state, name), kept by the writer in the same transactions as the rows
  *     (triggers cost a quarter of the write speed), so totals need no count over millions.
+ *
+ * Version 2:
+ *   - `search`: the payloads' trigrams (search-index.ts), and `tasks.sh` the hash of the text each
+ *     row is indexed by. Rows written before are indexed here from their bodies (-1: the hash is
+ *     not known, so the next write indexes the row again).
  */
 import type BetterSqlite3 from "better-sqlite3";
 
@@ -37,6 +42,15 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX tasks_worker ON tasks (worker, recv);
       CREATE INDEX tasks_queue ON tasks (queue, recv);
       CREATE TABLE counts (state INTEGER NOT NULL, name INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (state, name)) WITHOUT ROWID;
+    `),
+  (db) =>
+    db.exec(`
+      ALTER TABLE tasks ADD COLUMN sh INTEGER NOT NULL DEFAULT 0;
+      CREATE VIRTUAL TABLE search USING fts5(text, content='', contentless_delete=1, detail=none, tokenize='trigram');
+      INSERT INTO search (rowid, text)
+        SELECT rowid, lower(concat_ws(char(1), json_extract(body, '$.E'), json_extract(body, '$.A'), json_extract(body, '$.K'), json_extract(body, '$.R')))
+        FROM tasks WHERE coalesce(json_extract(body, '$.E'), json_extract(body, '$.A'), json_extract(body, '$.K'), json_extract(body, '$.R')) IS NOT NULL;
+      UPDATE tasks SET sh = -1 WHERE coalesce(json_extract(body, '$.E'), json_extract(body, '$.A'), json_extract(body, '$.K'), json_extract(body, '$.R')) IS NOT NULL;
     `),
 ];
 

@@ -7,7 +7,7 @@
 import type { FoundTask, SourcePage, TaskListing, TaskSource } from "../task-source";
 import { BadCursor } from "../task-source";
 import { decodeCursor, type Cursor } from "./cursor";
-import type { TaskFilter, TaskSort } from "./query";
+import { matchesVisible, type TaskFilter, type TaskSort } from "./query";
 import type { TaskRecord } from "./record";
 import type { TaskStore } from "./store";
 
@@ -37,7 +37,7 @@ export class LiveTaskSource implements TaskSource {
 
   private searchVisibleFields(filter: TaskFilter, sort: TaskSort, limit: number, from: Cursor | null) {
     const q = filter.q!;
-    const visible = (t: TaskRecord) => t.id.toLowerCase().includes(q) || (t.name?.toLowerCase().includes(q) ?? false);
+    const visible = (t: TaskRecord) => matchesVisible(t, q);
     const walk = (start: Cursor | null, each: (t: TaskRecord) => boolean) => {
       let cursor = start;
       for (;;) {

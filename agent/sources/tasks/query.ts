@@ -21,10 +21,14 @@ export interface TaskSort {
 
 /** Case-insensitive substring search over id, name, args, kwargs, result and exception. */
 export function matchesText(t: TaskRecord, q: string): boolean {
-  if (t.id.toLowerCase().includes(q)) return true;
-  if (t.name?.toLowerCase().includes(q)) return true;
+  if (matchesVisible(t, q)) return true;
   if (t.exception?.toLowerCase().includes(q)) return true;
   return [t.args, t.kwargs, t.result].some((v) => v !== null && valueText(v).toLowerCase().includes(q));
+}
+
+/** The search a caller who may not see payloads gets: ids and names only. */
+export function matchesVisible(t: TaskRecord, q: string): boolean {
+  return t.id.toLowerCase().includes(q) || (t.name?.toLowerCase().includes(q) ?? false);
 }
 
 export function valueText(v: StoredValue): string {

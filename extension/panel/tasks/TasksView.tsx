@@ -110,7 +110,8 @@ export function TasksView({ filters }: { filters: TaskFilters }) {
           />
           <div class="row pager">
             <span class="dim total">
-              {formatCount(data.tasks.length)} shown of {plural(data.total, "matching task")}
+              {formatCount(data.tasks.length)} shown of {data.total_at_least ? "at least " : ""}
+              {plural(data.total, "matching task")}
             </span>
             <span class="spacer" />
             {filters.cursor ? (

@@ -124,6 +124,11 @@ export const OPTION_SPECS: OptionSpec[] = [
   },
   { flag: "no-history", env: "CELERY_PANEL_NO_HISTORY", boolean: true, help: "keep no task history on disk: tasks live in memory only" },
   { flag: "retain", env: "CELERY_PANEL_RETAIN", default: "14d", help: "how long the history keeps a task, by its received time (s, m, h, d, w)" },
+  {
+    flag: "retain-failures",
+    env: "CELERY_PANEL_RETAIN_FAILURES",
+    help: "how long the history keeps failed tasks (FAILURE, LOST, REJECTED), when not --retain",
+  },
   { flag: "retain-max-rows", env: "CELERY_PANEL_RETAIN_MAX_ROWS", default: "5000000", help: "most tasks the history keeps; the oldest go first" },
   { flag: "json", env: "CELERY_PANEL_JSON_LOGS", boolean: true, help: "log one JSON object per line (time, level, event, message, fields)" },
 ];
@@ -310,6 +315,7 @@ function historyOption(raw: (flag: string) => string | undefined, broker: string
         dataDir: raw("data-dir"),
         noHistory: booleanOption("no-history", raw("no-history") ?? "false"),
         retain: raw("retain")!,
+        retainFailures: raw("retain-failures"),
         retainMaxRows: raw("retain-max-rows")!,
       },
       broker,

@@ -73,7 +73,11 @@ export class DurableHistory {
     this.writer.start();
     // Often enough for a short --retain (tests use seconds), and every 5 s for the row limit (a
     // pass with nothing to delete is two index lookups).
-    this.retention = new Retention(db, { retainMs: s.retainMs, maxRows: s.retainMaxRows }, Math.min(5000, Math.max(250, s.retainMs / 4)));
+    this.retention = new Retention(
+      db,
+      { retainMs: s.retainMs, retainFailuresMs: s.retainFailuresMs, maxRows: s.retainMaxRows },
+      Math.min(5000, Math.max(250, Math.min(s.retainMs, s.retainFailuresMs) / 4)),
+    );
     this.retention.start();
     log("history.on", `task history in ${s.path} (${db.rows()} tasks${this.payloads ? "" : ", payloads not stored: --redact"})`, {
       path: s.path,

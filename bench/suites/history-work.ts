@@ -136,7 +136,8 @@ function bigRecord(n: number, at: number): TaskRecord {
   t.runtime = (38 + (n % 300)) / 1000;
   t.stateAt = t.finished;
   t.args = { format: "repr", value: `(${n % 10_000},)` };
-  t.kwargs = { format: "repr", value: "{}" };
+  // An id of the order the task is about, its own: what a search looks for.
+  t.kwargs = { format: "repr", value: `{'order_id': ${n}}` };
   if (failed) {
     t.exception = "ValueError('bad input')";
     t.excType = "ValueError";

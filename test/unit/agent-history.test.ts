@@ -13,7 +13,7 @@ import { HistoryDb } from "../../agent/sources/history/database";
 import { historyCountsSince, historyPage, historyTotal, type HistoryPosition } from "../../agent/sources/history/history-pages";
 import { HistoryTaskSource } from "../../agent/sources/history/history-source";
 import { historyFileName, withoutCredentials } from "../../agent/sources/history/location";
-import { retentionStep } from "../../agent/sources/history/retention";
+import { FAILED_STATES, retentionStep } from "../../agent/sources/history/retention";
 import { planSearch } from "../../agent/sources/history/search-plan";
 import { decodeRow, encodeRow } from "../../agent/sources/history/row-codec";
 import { MIGRATIONS, migrate, SchemaTooNew } from "../../agent/sources/history/schema";
@@ -88,6 +88,20 @@ describe("row codec", () => {
       const back = decodeRow(encodeRow(t, { payloads: true }), 1);
       assert.deepEqual(comparable(back), comparable(t), t.id);
     }
+  });
+
+  test("timeline steps are stored by number when their type is a usual one, and rows of earlier agents (by name) still read", () => {
+    const s = new TaskStore(100);
+    const [t] = fill(s, 1);
+    t!.timeline.push({ type: "something-new", at: t!.timeline[0]!.at + 5, hostname: null, source: "agent", detail: null });
+    const row = encodeRow(t!, { payloads: true });
+    const steps = (JSON.parse(row.body) as { t: unknown[][] }).t;
+    assert.equal(typeof steps[0]![0], "number");
+    assert.equal(steps.at(-1)![0], "something-new");
+    assert.deepEqual(comparable(decodeRow(row, 1)), comparable(t!));
+    const named = JSON.parse(row.body) as { t: unknown[][] };
+    named.t[0]![0] = t!.timeline[0]!.type;
+    assert.equal(decodeRow({ ...row, body: JSON.stringify(named) }, 1).timeline[0]!.type, t!.timeline[0]!.type);
   });
 
   test("with payloads off (--redact) no argument, result, exception text or traceback is kept", () => {
@@ -261,16 +275,34 @@ describe("retention", () => {
     const byAge = [...tasks].sort((a, b) => a.received! - b.received!);
     // Keep what was received in the last 2 s of the fixture's 3.5 s.
     const now = Math.round(byAge.at(-1)!.received!) + 1;
-    const limits = { retainMs: 2000, maxRows: 10_000 };
+    const limits = { retainMs: 2000, retainFailuresMs: 2000, maxRows: 10_000 };
     let steps = 0;
     while (retentionStep(db, limits, now, 50) > 0) steps++;
     const kept = byAge.filter((t) => Math.round(t.received!) >= now - 2000).map((t) => t.id);
     assert.ok(steps > 3, "several small steps");
     assert.deepEqual(walkHistory(db, {}, { by: "received", order: "asc" }, 100), kept);
     // Then by rows: keep the newest 100.
-    while (retentionStep(db, { retainMs: 2000, maxRows: 100 }, now, 50) > 0);
+    while (retentionStep(db, { retainMs: 2000, retainFailuresMs: 2000, maxRows: 100 }, now, 50) > 0);
     assert.deepEqual(walkHistory(db, {}, { by: "received", order: "asc" }, 100), kept.slice(-100));
     assert.equal(db.rows(), 100);
+  });
+
+  test("failed tasks kept longer (--retain-failures): the others go at --retain, failures at their own age", () => {
+    const s = new TaskStore(10_000);
+    const tasks = fill(s, 500, 9);
+    const db = freshDb();
+    db.write(tasks, { payloads: true });
+    const byAge = [...tasks].sort((a, b) => a.received! - b.received!);
+    const now = Math.round(byAge.at(-1)!.received!) + 1;
+    const failed = (t: TaskRecord) => FAILED_STATES.includes(t.state);
+    assert.ok(byAge.filter(failed).length > 20, "the fixture has failures");
+    const limits = { retainMs: 1000, retainFailuresMs: 3000, maxRows: 10_000 };
+    while (retentionStep(db, limits, now, 40) > 0);
+    const recent = (ms: number) => (t: TaskRecord) => Math.round(t.received!) >= now - ms;
+    const kept = byAge.filter((t) => (failed(t) ? recent(3000)(t) : recent(1000)(t))).map((t) => t.id);
+    assert.ok(kept.length < byAge.length && byAge.filter(failed).some((t) => !recent(1000)(t) && recent(3000)(t)), "a failure older than --retain stays");
+    assert.deepEqual(walkHistory(db, {}, { by: "received", order: "asc" }, 100), kept);
+    assert.equal(db.rows(), kept.length);
   });
 });
 
@@ -281,6 +313,7 @@ describe("settings", () => {
     assert.equal(parseRetain("2s"), 2000);
     assert.throws(() => parseRetain("14 days"), /--retain must be an age such as 14d/);
     assert.throws(() => parseRetain("0s"), /at least 1s/);
+    assert.throws(() => parseRetain("forever", "--retain-failures"), /--retain-failures must be an age/);
     assert.equal(parseMaxRows("5_000_000"), 5_000_000);
     assert.throws(() => parseMaxRows("many"), /--retain-max-rows must be a whole number/);
   });

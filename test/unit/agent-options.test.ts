@@ -324,7 +324,7 @@ describe("isLoopback", () => {
 describe("helpText", () => {
   test("mentions every option, its environment variable and its default", () => {
     const text = helpText();
-    assert.equal(OPTION_SPECS.length, 24);
+    assert.equal(OPTION_SPECS.length, 25);
     for (const o of OPTION_SPECS) {
       assert.match(text, new RegExp(`--${o.flag}\\s`), o.flag);
       assert.ok(text.includes(`env ${o.env}`), o.env);

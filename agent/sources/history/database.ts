@@ -194,9 +194,18 @@ export class HistoryDb {
     return (this.rowTotal.get() as { n: number }).n;
   }
 
-  /** Up to `step` tasks received before `cutoff`, oldest first, deleted; returns how many. */
-  deleteOlderThan(cutoff: number, step: number): number {
-    return this.delete("SELECT rowid FROM tasks WHERE recv < ? ORDER BY recv LIMIT ?", [Math.floor(cutoff), step]);
+  /**
+   * Up to `step` tasks of the states `states` received before `cutoff`, oldest first, deleted;
+   * returns how many. One state at a time, down its (state, received) index: rows of the states
+   * kept longer are never walked past.
+   */
+  deleteOlderThan(cutoff: number, step: number, states: readonly number[]): number {
+    let n = 0;
+    for (const state of states) {
+      if (n >= step) break;
+      n += this.delete("SELECT rowid FROM tasks WHERE state = ? AND recv < ? ORDER BY recv LIMIT ?", [state, Math.floor(cutoff), step - n]);
+    }
+    return n;
   }
 
   /** The `n` oldest tasks (by received time) deleted; returns how many. */

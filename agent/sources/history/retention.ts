@@ -1,10 +1,13 @@
 /**
- * Retention: tasks received longer ago than --retain, then the oldest beyond --retain-max-rows,
+ * Retention: tasks received longer ago than --retain (failed ones: --retain-failures), then the
+ * oldest beyond --retain-max-rows, whatever their state,
  * deleted in small steps (a thousand rows, a few milliseconds each) between which ingest runs. A
  * pass takes steps for at most PASS_BUDGET_MS, then yields; it comes back at once while there is
  * more to delete, else after `periodMs`.
  */
+import type { TaskState } from "../../api/schema/enums";
 import type { HistoryDb } from "./database";
+import { STATE_CODES } from "./row-codec";
 
 export const RETENTION_STEP = 1000;
 const PASS_BUDGET_MS = 25;
@@ -12,13 +15,21 @@ const DRAIN_STEPS = 20;
 
 export interface RetentionLimits {
   retainMs: number;
+  retainFailuresMs: number;
   maxRows: number;
 }
 
+/** The states --retain-failures keeps (a task that did not do its work). */
+export const FAILED_STATES: readonly TaskState[] = ["FAILURE", "LOST", "REJECTED"];
+const FAILED_CODES = FAILED_STATES.map((s) => STATE_CODES.get(s)!);
+const OTHER_CODES = [...STATE_CODES.values()].filter((c) => !FAILED_CODES.includes(c));
+
 /** One step: up to `step` rows past the age limit, else the oldest over the row limit. Returns how many went. */
 export function retentionStep(db: HistoryDb, limits: RetentionLimits, now: number, step = RETENTION_STEP): number {
-  const byAge = db.deleteOlderThan(now - limits.retainMs, step);
+  const byAge = db.deleteOlderThan(now - limits.retainMs, step, OTHER_CODES);
   if (byAge > 0) return byAge;
+  const failed = db.deleteOlderThan(now - limits.retainFailuresMs, step, FAILED_CODES);
+  if (failed > 0) return failed;
   const over = db.rows() - limits.maxRows;
   return over > 0 ? db.deleteOldest(Math.min(over, step)) : 0;
 }

@@ -8,7 +8,7 @@
  * With `payloads` false (--redact) the row holds no arguments, result, exception message or
  * traceback, nor the timeline's details (they repeat exception messages).
  */
-import { TASK_STATES, type TaskState } from "../../api/schema/enums";
+import { CELERY_TASK_STATES, TASK_STATES, type TaskState } from "../../api/schema/enums";
 import { newRecord, receivedTime, type StoredValue, type TaskRecord, type TimelineItem } from "../tasks/record";
 
 /** The columns of one row, before names are interned. */
@@ -34,6 +34,25 @@ export function stateOf(code: number): TaskState {
 }
 
 const SOURCES = ["event", "result_backend", "agent"] as const;
+/**
+ * The timeline's usual step types, stored as their index here (a byte where the name took up to
+ * 14; a row's three steps were a tenth of it). Append only: rows on disk hold these numbers. A type
+ * not listed is stored as its text, as every type was before.
+ */
+const STEP_TYPES = [
+  "task-sent",
+  "task-received",
+  "task-started",
+  "task-succeeded",
+  "task-failed",
+  "task-retried",
+  "task-revoked",
+  "task-rejected",
+  "lost",
+  "waiting",
+  ...CELERY_TASK_STATES.map((state) => `backend-${state.toLowerCase()}`),
+];
+const STEP_CODES = new Map(STEP_TYPES.map((type, i) => [type, i]));
 
 type Body = Record<string, unknown>;
 
@@ -100,7 +119,7 @@ export function encodeRow(t: TaskRecord, opts: { payloads: boolean }): HistoryRo
 /** [type, at - recv, source code, host (0: the worker, -1: none), detail, attempt], trailing empties dropped. */
 function encodeStep(item: TimelineItem, worker: string | null, recv: number, payloads: boolean, firstRun: boolean): unknown[] {
   const step: unknown[] = [
-    item.type,
+    STEP_CODES.get(item.type) ?? item.type,
     Math.round(item.at) - recv,
     SOURCES.indexOf(item.source),
     item.hostname === worker ? 0 : (item.hostname ?? -1),
@@ -172,7 +191,7 @@ export function decodeRow(row: HistoryRow, seq: number): TaskRecord {
 function decodeStep(s: unknown[], worker: string | null, recv: number, firstRun: boolean): TimelineItem {
   const host = s[3];
   const item: TimelineItem = {
-    type: String(s[0]),
+    type: typeof s[0] === "number" ? (STEP_TYPES[s[0]] ?? "unknown") : String(s[0]),
     at: recv + Number(s[1]),
     source: SOURCES[Number(s[2])] ?? "agent",
     hostname: host === undefined || host === 0 ? worker : host === -1 ? null : String(host),

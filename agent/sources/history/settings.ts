@@ -10,6 +10,8 @@ export interface HistorySettings {
   /** The database file: the data directory's file for this broker. */
   path: string;
   retainMs: number;
+  /** How long failed tasks (FAILED_STATES) are kept: --retain-failures, else retainMs. */
+  retainFailuresMs: number;
   retainMaxRows: number;
 }
 
@@ -18,12 +20,12 @@ export class HistorySettingError extends Error {}
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /** "14d", "12h", "90m", "30s", "2w" in milliseconds. */
-export function parseRetain(raw: string): number {
+export function parseRetain(raw: string, flag = "--retain"): number {
   const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(raw.trim().toLowerCase());
-  if (!m) throw new HistorySettingError(`--retain must be an age such as 14d, 12h, 90m or 30s (units s, m, h, d, w), not "${raw}"`);
+  if (!m) throw new HistorySettingError(`${flag} must be an age such as 14d, 12h, 90m or 30s (units s, m, h, d, w), not "${raw}"`);
   const ms = Number(m[1]) * UNIT_MS[m[2]!]!;
-  if (ms < 1000) throw new HistorySettingError(`--retain must be at least 1s, not "${raw}"`);
-  if (ms > 100 * 365 * 86_400_000) throw new HistorySettingError(`--retain must be at most 100 years, not "${raw}"`);
+  if (ms < 1000) throw new HistorySettingError(`${flag} must be at least 1s, not "${raw}"`);
+  if (ms > 100 * 365 * 86_400_000) throw new HistorySettingError(`${flag} must be at most 100 years, not "${raw}"`);
   return ms;
 }
 
@@ -37,15 +39,16 @@ export function parseMaxRows(raw: string): number {
 
 /** null when the history is off (--no-history). */
 export function historySettings(
-  raw: { dataDir?: string; noHistory: boolean; retain: string; retainMaxRows: string },
+  raw: { dataDir?: string; noHistory: boolean; retain: string; retainFailures?: string; retainMaxRows: string },
   broker: string,
   env: NodeJS.ProcessEnv,
 ): HistorySettings | null {
   // Checked even when off, so a typo does not wait for the day the history is turned on.
   const retainMs = parseRetain(raw.retain);
+  const retainFailuresMs = raw.retainFailures === undefined ? retainMs : parseRetain(raw.retainFailures, "--retain-failures");
   const retainMaxRows = parseMaxRows(raw.retainMaxRows);
   if (raw.noHistory) return null;
   if (raw.dataDir !== undefined && raw.dataDir.trim() === "") throw new HistorySettingError("--data-dir must name a directory");
   const dataDir = resolve(raw.dataDir ?? defaultDataDir(env));
-  return { dataDir, path: join(dataDir, historyFileName(broker)), retainMs, retainMaxRows };
+  return { dataDir, path: join(dataDir, historyFileName(broker)), retainMs, retainFailuresMs, retainMaxRows };
 }

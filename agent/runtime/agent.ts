@@ -115,7 +115,7 @@ export class Agent {
     this.workers.onChange((w) => this.emit({ kind: "worker", name: w.name }));
     this.sweep = new LivenessSweep(this.workers, this.tasks, (name) => this.emit({ kind: "worker", name }));
     this.django = new DjangoSources(options.tasksDb, options.beatDb);
-    this.durableHistory = new DurableHistory(options.history, this.tasks, !options.redact);
+    this.durableHistory = new DurableHistory(options.history, this.tasks, !options.redact, () => this.emit({ kind: "health" }));
     // Opened here, before anything reaches the store: a task the history knows is recalled from the first event.
     this.durableHistory.start();
     const live = new LiveTaskSource(this.tasks);

@@ -43,6 +43,8 @@ export class DurableHistory {
     private readonly settings: HistorySettings | null,
     private readonly tasks: TaskStore,
     private readonly payloads: boolean,
+    /** What `health()` says changed: writes began failing or succeed again. */
+    private readonly healthChanged: () => void = () => undefined,
   ) {}
 
   get path(): string | null {
@@ -60,7 +62,16 @@ export class DurableHistory {
       return;
     }
     const db = this.db;
-    this.writer = new HistoryWriter(db, (id) => this.tasks.get(id), { payloads: this.payloads, intervalMs: FLUSH_INTERVAL_MS });
+    this.writer = new HistoryWriter(
+      db,
+      (id) => this.tasks.get(id),
+      { payloads: this.payloads, intervalMs: FLUSH_INTERVAL_MS },
+      (error) => {
+        if (error) log("history.write_failed", `task history not written: ${error}; changes kept in memory until writes succeed`, { path: s.path }, "error");
+        else log("history.write_resumed", "task history written again", { path: s.path });
+        this.healthChanged();
+      },
+    );
     this.tasks.onWrite((id) => this.writer!.changed(id));
     this.tasks.recall = (id) => {
       try {

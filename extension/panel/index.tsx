@@ -13,6 +13,7 @@ import type { StoredState } from "../agents/store";
 import { AgentPicker } from "../components/AgentPicker";
 import { LiveIndicator } from "../components/LiveIndicator";
 import { AccessNote } from "./AccessNote";
+import { HistoryNotice } from "./HistoryNotice";
 import { Loading } from "../components/states";
 import { BackgroundLink, useBackgroundLink } from "../components/use-live-statuses";
 import { useStoredState } from "../components/use-stored-state";
@@ -188,6 +189,7 @@ function App() {
     <>
       <NavBar route={route} stored={stored} agent={agent} />
       {agent ? <DegradedNotice /> : null}
+      {agent ? <HistoryNotice /> : null}
       <main>{route.view === "agents" || !agent ? <AgentsView stored={stored} /> : <RouteView key={agent.id} route={route} />}</main>
     </>
   );
@@ -200,6 +202,7 @@ function ServedPanel({ agent }: { agent: Agent }) {
     <AgentScope agent={agent}>
       <NavBar route={route} stored={null} agent={agent} />
       <DegradedNotice />
+      <HistoryNotice />
       <main>
         <RouteView route={route.view === "agents" ? { view: "overview" } : route} />
       </main>

@@ -39,7 +39,15 @@ export class HistoryWriter {
     private readonly db: HistoryDb,
     private readonly read: (id: string) => TaskRecord | undefined,
     private readonly opts: { payloads: boolean; intervalMs: number },
+    /** Told when writes start failing (the error) and when they succeed again (null). */
+    private readonly onErrorChange: (error: string | null) => void = () => undefined,
   ) {}
+
+  private setError(error: string | null): void {
+    if (error === this.stats.lastError) return;
+    this.stats.lastError = error;
+    this.onErrorChange(error);
+  }
 
   /** The task `id` changed: written at the next flush. */
   changed(id: string): void {
@@ -92,10 +100,10 @@ export class HistoryWriter {
     try {
       const n = this.db.write(records, { payloads: this.opts.payloads });
       this.stats.written += n;
-      this.stats.lastError = null;
+      this.setError(null);
       return n;
     } catch (e) {
-      this.stats.lastError = (e as Error).message;
+      this.setError((e as Error).message);
       for (const id of ids) this.dirty.add(id);
       if (this.dirty.size > MAX_PENDING) this.giveUp(this.dirty.size - MAX_PENDING);
       return null;

@@ -1,3 +1,4 @@
+import { durationMs } from "../base/durations";
 import { TaskQuerySchema, type TaskDetail, type TaskList } from "../api/schema";
 import { hideDetailPayloads, hideRowPayloads, taskDetail, taskRow } from "./present/tasks";
 import type { TaskFilter, TaskSort } from "../sources/tasks/query";
@@ -17,10 +18,12 @@ import { dbUnavailable, tasksSource } from "./django";
 import { readWaiting } from "./queues";
 
 /** ISO 8601 or unix seconds; a bad value names the parameter. */
+/** ISO 8601, unix seconds, or an age before now ("-1h", "-15m", "-7d"): a range that stays relative. */
 function parseTime(param: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
-  const ms = /^\d+(\.\d+)?$/.test(v) ? Number(v) * 1000 : Date.parse(v);
-  if (!Number.isFinite(ms)) throw badRequest(`${param}: "${v}" is not a time (ISO 8601 or unix seconds)`);
+  const ago = v.startsWith("-") ? durationMs(v.slice(1)) : null;
+  const ms = ago !== null ? Date.now() - ago : /^\d+(\.\d+)?$/.test(v) ? Number(v) * 1000 : Date.parse(v);
+  if (!Number.isFinite(ms)) throw badRequest(`${param}: "${v}" is not a time (ISO 8601, unix seconds, or an age such as -1h)`);
   return ms;
 }
 

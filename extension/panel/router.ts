@@ -13,6 +13,9 @@ export interface TaskFilters {
   worker?: string;
   queue?: string;
   q?: string;
+  /** Received at or after / before: ISO 8601, or an age before now ("-1h") that stays relative. */
+  since?: string;
+  until?: string;
   sort?: TaskSortKey;
   order?: SortOrder;
   cursor?: string;
@@ -76,7 +79,7 @@ for (const [view, path] of Object.entries(VIEW_PATHS) as [ViewName, string][]) {
 }
 
 /** The query parameters of `tasks` the panel keeps in its URL. */
-const FILTER_KEYS = ["state", "name", "worker", "queue", "q", "sort", "order", "cursor"] as const satisfies readonly (keyof TaskQuery)[];
+const FILTER_KEYS = ["state", "name", "worker", "queue", "q", "since", "until", "sort", "order", "cursor"] as const satisfies readonly (keyof TaskQuery)[];
 
 const oneOf = <T extends string>(values: readonly T[], value: string): value is T => (values as readonly string[]).includes(value);
 

@@ -135,6 +135,24 @@ print(json.dumps(ids))
     assert.match(await panel.locator("table[aria-label=Tasks] tbody").innerText(), /panel_fixture\.encode_video/);
   });
 
+  it("narrows the tasks to a time range: a recent span that stays relative, or a custom one", async () => {
+    await show("tasks", "tasks");
+    await waitForText(panel, "table[aria-label=Tasks]", new RegExp(sent.fail.slice(0, 8)));
+    const rows = () => panel.locator("table[aria-label=Tasks] tbody tr").count();
+    const all = await rows();
+    await panel.selectOption("select[aria-label=Received]", "-1h");
+    await eventually(async () => /since=-1h/.test(panel.url()) && (await rows()) === all, 10_000, "the last hour holds every task");
+    // A custom range starting tomorrow: nothing.
+    await panel.selectOption("select[aria-label=Received]", "custom");
+    const tomorrow = new Date(Date.now() + 86_400_000 - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await panel.fill("input[aria-label='Received from']", tomorrow);
+    await waitForText(panel, "main", /No task matches these filters/);
+    assert.match(panel.url(), /since=20\d\d-/);
+    await browser.screenshot(panel, "panel-tasks-time-range");
+    await panel.selectOption("select[aria-label=Received]", "");
+    await eventually(async () => !/since=/.test(panel.url()) && (await rows()) === all, 10_000, "any time again");
+  });
+
   it("shows a failed task's arguments, error and full traceback", async () => {
     await show(`tasks/${sent.fail}`, "task");
     const text = await waitForText(panel, "main", /Traceback/);

@@ -186,6 +186,14 @@ describe("tasks", () => {
       byException.tasks.map((t: any) => t.id),
       [ids.fail],
     );
+    // A time range relative to now: every task here was received in the last hour, none before it.
+    const all = await api("tasks", "tasks?limit=500");
+    assert.ok(all.total > 0);
+    assert.equal((await api("tasks", "tasks?limit=500&since=-1h")).total, all.total);
+    assert.equal((await api("tasks", "tasks?limit=500&until=-1h")).total, 0);
+    const first = all.tasks.find((t: any) => t.received);
+    const later = await api("tasks", `tasks?limit=500&since=${new Date(Date.parse(first.received) + 1).toISOString()}`);
+    assert.ok(later.total < all.total && later.tasks.every((t: any) => t.id !== first.id), "an absolute since excludes what came before it");
   });
 
   it("paginates with a cursor: every task once, in order", async () => {
@@ -221,6 +229,7 @@ describe("tasks", () => {
       ["state=DONE", "state"],
       ["sort=name", "sort"],
       ["since=yesterday", "since"],
+      ["until=-3y", "until"],
       ["bogus=1", "bogus"],
       ["cursor=xyz", "cursor"],
     ]) {

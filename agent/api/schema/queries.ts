@@ -17,7 +17,7 @@ const csvStates = z.pipe(
   z.array(TaskStateSchema).check(z.minLength(1)),
 );
 
-/** Query parameters of `tasks`. Times are ISO 8601 or unix seconds. */
+/** Query parameters of `tasks`. Times are ISO 8601, unix seconds, or an age before now ("-1h", "-7d"). */
 export const TaskQuerySchema = z.strictObject({
   state: z.optional(csvStates),
   name: z.optional(z.string().check(z.minLength(1), z.maxLength(300))),

@@ -3,6 +3,7 @@
  * it keeps. A bad value is a HistorySettingError naming the option (options.ts reports it).
  */
 import { join, resolve } from "node:path";
+import { durationMs } from "../../base/durations";
 import { defaultDataDir, historyFileName } from "./location";
 
 export interface HistorySettings {
@@ -17,13 +18,10 @@ export interface HistorySettings {
 
 export class HistorySettingError extends Error {}
 
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
 /** "14d", "12h", "90m", "30s", "2w" in milliseconds. */
 export function parseRetain(raw: string, flag = "--retain"): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(raw.trim().toLowerCase());
-  if (!m) throw new HistorySettingError(`${flag} must be an age such as 14d, 12h, 90m or 30s (units s, m, h, d, w), not "${raw}"`);
-  const ms = Number(m[1]) * UNIT_MS[m[2]!]!;
+  const ms = durationMs(raw);
+  if (ms === null) throw new HistorySettingError(`${flag} must be an age such as 14d, 12h, 90m or 30s (units s, m, h, d, w), not "${raw}"`);
   if (ms < 1000) throw new HistorySettingError(`${flag} must be at least 1s, not "${raw}"`);
   if (ms > 100 * 365 * 86_400_000) throw new HistorySettingError(`${flag} must be at most 100 years, not "${raw}"`);
   return ms;

@@ -8,6 +8,7 @@ import { href, navigate, type TaskFilters } from "../router";
 import { useResource } from "../use-resource";
 import { TaskTable } from "./TaskTable";
 import { TasksTabs } from "./TasksTabs";
+import { TimeRange } from "./TimeRange";
 
 export const PAGE_SIZE = 50;
 
@@ -63,6 +64,7 @@ function Filters({ filters }: { filters: TaskFilters }) {
         <FilterInput label="Task name" value={filters.name} onApply={(name) => set({ name })} />
         <FilterInput label="Worker" value={filters.worker} onApply={(worker) => set({ worker })} />
         <FilterInput label="Queue" value={filters.queue} onApply={(queue) => set({ queue })} />
+        <TimeRange since={filters.since} until={filters.until} onChange={(range) => set(range)} />
         {Object.values(filters).some(Boolean) ? <a href={href({ view: "tasks", filters: {} })}>Clear filters</a> : null}
       </div>
       <fieldset class="row state-filter" aria-label="Filter by state">

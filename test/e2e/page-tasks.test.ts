@@ -111,10 +111,13 @@ describe("This page: the tasks a page's requests started", () => {
     const firstState = await panel.locator(`[data-task="${orderId}"] [data-state]`).first().getAttribute("data-state", { timeout: 20_000 });
     console.log(`the order's task first shown as ${firstState}`);
     assert.notEqual(firstState, "SUCCESS", "shown while it still runs (it sleeps 6 s)");
+    // Found while it runs: its chain's next task is not sent yet, and comes to the view through the stream.
+    const reportFirst = await panel.locator(`[data-task="${reportId}"] [data-state]`).first().getAttribute("data-state", { timeout: 20_000 });
+    assert.notEqual(reportFirst, "SUCCESS", "the chain's first task shown while it runs (it sleeps 3 s)");
     await waitForText(panel, `${orders} [data-task="${orderId}"]`, /success\s+panel_fixture\.sleep_for/, 30_000);
     assert.equal(await panel.locator(`[data-task="${userId}"]`).count(), 0, "the user's id is no task: the agent left it out");
 
-    await waitForText(panel, `${reports} [data-task="${reportId}"]`, /success\s+panel_fixture\.add[\s\S]*→ 2/, 30_000);
+    await waitForText(panel, `${reports} [data-task="${reportId}"]`, /success\s+panel_fixture\.sleep_for[\s\S]*→ 3/, 30_000);
     const chain = await waitForText(panel, `${reports} [data-task="${reportId}"] ul`, /success\s+panel_fixture\.add[^\n]*→ 12/, 30_000);
     assert.match(chain, /panel_fixture\.add/);
 
@@ -200,6 +203,8 @@ describe("This page: the tasks a page's requests started", () => {
     const again = await requestFromPage("/orders");
     const againId = JSON.parse(again.body).order.job.task_id as string;
     await waitForText(panel, `[data-task="${againId}"]`, /success\s+panel_fixture\.sleep_for/, 30_000);
+
+    await browser.screenshot(panel, "panel-this-page-agent-choice");
 
     // Its detail view is the local agent's: opening it makes that agent the panel's current one.
     await panel.click(`[data-task="${againId}"] > a`);

@@ -8,7 +8,7 @@ import type { AgentStatusMap } from "../background/status";
 import { currentAgent, parseStoredAgents, removeAgent, setNotify, upsertAgent, type Agent, type AgentEdit, type AgentInput } from "./agents";
 import { parseAgentUrl } from "./agent-url";
 
-const KEYS = { agents: "agents", current: "currentAgentId", statuses: "agentStatus" } as const;
+const KEYS = { agents: "agents", current: "currentAgentId", statuses: "agentStatus", pageAgents: "pageAgentIds" } as const;
 
 export interface StoredState {
   agents: Agent[];
@@ -16,14 +16,22 @@ export interface StoredState {
   /** The agent the panel and popup show: the picked one, else the first. */
   current: Agent | null;
   statuses: AgentStatusMap;
+  /** The agent chosen in devtools' "This page" view for a site: origin -> agent id. */
+  pageAgents: Record<string, string>;
+}
+
+/** Only string-to-string entries of what storage holds (an older or damaged value gives none). */
+function parsePageAgents(value: unknown): Record<string, string> {
+  if (typeof value !== "object" || value === null) return {};
+  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
 }
 
 export async function readState(): Promise<StoredState> {
-  const stored = await browser.storage.local.get([KEYS.agents, KEYS.current, KEYS.statuses]);
+  const stored = await browser.storage.local.get([KEYS.agents, KEYS.current, KEYS.statuses, KEYS.pageAgents]);
   const agents = parseStoredAgents(stored[KEYS.agents]);
   const currentAgentId = typeof stored[KEYS.current] === "string" ? (stored[KEYS.current] as string) : null;
   const statuses = (stored[KEYS.statuses] ?? {}) as AgentStatusMap;
-  return { agents, currentAgentId, current: currentAgent(agents, currentAgentId), statuses };
+  return { agents, currentAgentId, current: currentAgent(agents, currentAgentId), statuses, pageAgents: parsePageAgents(stored[KEYS.pageAgents]) };
 }
 
 export type StateKey = keyof typeof KEYS;
@@ -66,6 +74,12 @@ export async function setAgentNotify(id: string, notify: boolean): Promise<void>
 
 export async function setCurrentAgent(id: string): Promise<void> {
   await browser.storage.local.set({ [KEYS.current]: id });
+}
+
+/** Remembers the agent to ask about the tasks of pages of `origin`. */
+export async function setPageAgent(origin: string, agentId: string): Promise<void> {
+  const { pageAgents } = await readState();
+  await browser.storage.local.set({ [KEYS.pageAgents]: { ...pageAgents, [origin]: agentId } });
 }
 
 export async function writeStatuses(statuses: AgentStatusMap): Promise<void> {

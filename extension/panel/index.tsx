@@ -26,6 +26,7 @@ import { LiveFeed, PanelContext, useLiveStatus } from "./live";
 import { OverviewView } from "./overview/OverviewView";
 import { pageNetwork } from "./page/page-network";
 import { pageTasksClass } from "./page/page-script";
+import { usePageAgent } from "./page/page-agent";
 import { PageView, usePageTasks } from "./page/PageView";
 import { PeriodicView } from "./periodic/PeriodicView";
 import { ProblemsView } from "./problems/ProblemsView";
@@ -105,23 +106,21 @@ function DegradedNotice() {
   );
 }
 
+/** Only in devtools is there an inspected page whose requests can be read; its tasks outlive agent changes. */
+const pageTasks = (() => {
+  const network = pageNetwork();
+  const PageTasks = pageTasksClass();
+  return network && PageTasks ? new PageTasks(network) : undefined;
+})();
+
 /** One client and one event stream per agent (and token), closed when the agent changes. */
-function AgentScope({ agent, children }: { agent: Agent; children: ComponentChildren }) {
+function AgentScope({ agent, stored, children }: { agent: Agent; stored: StoredState | null; children: ComponentChildren }) {
   const scope = useMemo(() => {
     const client = createAgentClient(agent);
-    const live = new LiveFeed(client);
-    // Only in devtools is there an inspected page whose requests can be read.
-    const network = pageNetwork();
-    const PageTasks = pageTasksClass();
-    return { agent, client, live, page: network && PageTasks ? new PageTasks(client, live, network) : undefined };
+    return { agent, client, live: new LiveFeed(client), page: pageTasks };
   }, [agent.id, agent.url, agent.token]);
-  useEffect(
-    () => () => {
-      scope.page?.close();
-      scope.live.close();
-    },
-    [scope],
-  );
+  useEffect(() => () => scope.live.close(), [scope]);
+  usePageAgent(pageTasks, stored, scope);
   return <PanelContext.Provider value={scope}>{children}</PanelContext.Provider>;
 }
 
@@ -193,13 +192,23 @@ function App() {
       <main>{route.view === "agents" || !agent ? <AgentsView stored={stored} /> : <RouteView key={agent.id} route={route} />}</main>
     </>
   );
-  return <BackgroundLink.Provider value={linked}>{agent ? <AgentScope agent={agent}>{page}</AgentScope> : page}</BackgroundLink.Provider>;
+  return (
+    <BackgroundLink.Provider value={linked}>
+      {agent ? (
+        <AgentScope agent={agent} stored={stored}>
+          {page}
+        </AgentScope>
+      ) : (
+        page
+      )}
+    </BackgroundLink.Provider>
+  );
 }
 
 function ServedPanel({ agent }: { agent: Agent }) {
   const route = useRoute();
   return (
-    <AgentScope agent={agent}>
+    <AgentScope agent={agent} stored={null}>
       <NavBar route={route} stored={null} agent={agent} />
       <DegradedNotice />
       <HistoryNotice />

@@ -59,8 +59,8 @@ function network() {
   return {
     net,
     finish,
-    navigate: () => {
-      for (const l of navigated) l("http://app.test/");
+    navigate: (url = "http://app.test/") => {
+      for (const l of navigated) l(url);
     },
     listening: () => finished.size,
   };
@@ -77,12 +77,19 @@ function live() {
   };
 }
 
+/** A PageTasks on the stand-in network, asking agent "a" through `client`; the origin is never known. */
+function connected(client: AgentClient, feed: LiveFeed, net: PageNetwork, askOrigin: (callback: (origin: string | null) => void) => void = () => undefined) {
+  const page = new PageTasks(net, askOrigin);
+  page.connect("a", client, feed);
+  return page;
+}
+
 describe("PageTasks", () => {
   it("asks again about an id the agent did not know yet, and keeps it once known", async () => {
     const known = new Map<string, unknown>();
     const { client, asked } = agent(known);
     const { net, finish } = network();
-    const page = new PageTasks(client, live().feed, net);
+    const page = connected(client, live().feed, net);
     finish("http://app.test/orders", { job: uuid(1) });
     await eventually(async () => asked.get(uuid(1)) === 1, 5000, "the first lookup");
     known.set(uuid(1), row(uuid(1), { state: "SUCCESS" }));
@@ -96,7 +103,7 @@ describe("PageTasks", () => {
     const { client } = agent(known);
     const { net, finish } = network();
     const stream = live();
-    const page = new PageTasks(client, stream.feed, net);
+    const page = connected(client, stream.feed, net);
     finish("http://app.test/orders", { job: uuid(1) });
     await eventually(async () => page.tasks.has(uuid(1)), 5000, "the lookup");
     stream.emit({ type: "task", data: row(uuid(1), { state: "SUCCESS" }) });
@@ -113,7 +120,7 @@ describe("PageTasks", () => {
     for (let i = 1; i <= MAX_REQUESTS + 1; i++) known.set(uuid(i), row(uuid(i)));
     const { client } = agent(known);
     const { net, finish } = network();
-    const page = new PageTasks(client, live().feed, net);
+    const page = connected(client, live().feed, net);
     for (let i = 1; i <= MAX_REQUESTS + 1; i++) finish(`http://app.test/${i}`, { job: uuid(i) });
     await eventually(async () => page.tasks.has(uuid(MAX_REQUESTS + 1)), 5000, "the lookups");
     assert.equal(page.requests.length, MAX_REQUESTS);
@@ -126,7 +133,7 @@ describe("PageTasks", () => {
   it("clears on navigation unless the log is preserved", async () => {
     const { client } = agent(new Map([[uuid(1), row(uuid(1))]]));
     const { net, finish, navigate } = network();
-    const page = new PageTasks(client, live().feed, net);
+    const page = connected(client, live().feed, net);
     finish("http://app.test/orders", { job: uuid(1) });
     await eventually(async () => page.hasTasks, 5000, "the lookup");
     page.setPreserveLog(true);
@@ -141,7 +148,7 @@ describe("PageTasks", () => {
   it("reads no request while the panel is hidden, and none once closed", () => {
     const { client } = agent(new Map());
     const { net, listening } = network();
-    const page = new PageTasks(client, live().feed, net);
+    const page = connected(client, live().feed, net);
     assert.equal(listening(), 1);
     target.dispatchEvent(new CustomEvent(PANEL_SHOWN_EVENT, { detail: false }));
     assert.equal(listening(), 0);
@@ -149,5 +156,50 @@ describe("PageTasks", () => {
     assert.equal(listening(), 1);
     page.close();
     assert.equal(listening(), 0);
+  });
+
+  it("asks another agent about every kept id once connected to it, dropping what the first one said", async () => {
+    const first = agent(new Map([[uuid(1), row(uuid(1), { state: "SUCCESS" })]]));
+    const second = agent(new Map([[uuid(2), row(uuid(2), { state: "STARTED" })]]));
+    const { net, finish } = network();
+    const stream = live();
+    const page = connected(first.client, stream.feed, net);
+    finish("http://app.test/orders", { job: uuid(1), other: uuid(2) });
+    await eventually(async () => page.tasks.has(uuid(1)), 5000, "the first agent's lookup");
+    page.connect("b", second.client, live().feed);
+    assert.equal(page.agentId, "b");
+    await eventually(async () => page.tasks.has(uuid(2)), 5000, "the second agent's lookup");
+    assert.equal(page.tasks.has(uuid(1)), false, "the first agent's task is not the second's");
+    assert.equal(second.asked.get(uuid(1)), 1, "the second agent was asked about every kept id");
+    stream.emit({ type: "task", data: row(uuid(2), { state: "FAILURE" }) });
+    assert.equal(page.tasks.get(uuid(2))?.state, "STARTED", "the first agent's stream is no longer followed");
+    page.close();
+  });
+
+  it("knows the page's origin from devtools, then from each navigation", () => {
+    const { net, navigate } = network();
+    const page = connected(agent(new Map()).client, live().feed, net, (callback) => callback("http://shop.test"));
+    assert.equal(page.origin, "http://shop.test");
+    navigate("https://admin.test:8443/users?x=1");
+    assert.equal(page.origin, "https://admin.test:8443");
+    page.close();
+  });
+
+  it("finds a descendant whose parent it did not know through its root_id", async () => {
+    const known = new Map<string, unknown>([
+      [uuid(1), row(uuid(1), { state: "SUCCESS" })],
+      [uuid(2), row(uuid(2), { state: "SUCCESS", parent_id: uuid(1), root_id: uuid(1), children: [uuid(3)] })],
+    ]);
+    const { client } = agent(known);
+    const { net, finish } = network();
+    const stream = live();
+    const page = connected(client, stream.feed, net);
+    finish("http://app.test/orders", { job: uuid(1) });
+    await eventually(async () => page.tasks.has(uuid(1)), 5000, "the lookup");
+    // Its parent uuid(2) came and went before the lookup (the agent's answer had no children yet).
+    stream.emit({ type: "task", data: row(uuid(3), { state: "STARTED", parent_id: uuid(2), root_id: uuid(1) }) });
+    await eventually(async () => page.tasks.get(uuid(2))?.children.includes(uuid(3)), 5000, "the parent asked for");
+    assert.equal(page.tasks.get(uuid(3))?.state, "STARTED");
+    page.close();
   });
 });

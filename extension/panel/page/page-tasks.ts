@@ -3,12 +3,14 @@
  * of the agent in batches, the known ones kept with their request, their descendants looked up too,
  * and every one kept live from the event stream. Ids the agent does not know yet are asked again a
  * few times over ~10 s (the response can come before the task-sent event). Reads the page only while
- * the panel is shown; keeps the last MAX_REQUESTS requests with tasks.
+ * the panel is shown; keeps the last MAX_REQUESTS requests with tasks. It lives as long as the panel
+ * page: the agent it asks (per the page's origin, page-agent.ts) is given with connect(), and a new
+ * agent is asked about every id kept so far.
  */
 import type { LookedUpTask, TaskRow } from "../../../agent/api/schema";
 import type { AgentClient } from "../../api/client";
 import type { LiveFeed } from "../live";
-import { onPanelShown, pageNetwork, type FinishedRequest, type PageNetwork } from "./page-network";
+import { inspectedOrigin, onPanelShown, originOf, pageNetwork, type FinishedRequest, type PageNetwork } from "./page-network";
 import { MAX_SCANNED_BODY, taskIdsOf } from "./task-ids";
 
 export const MAX_REQUESTS = 50;
@@ -32,6 +34,10 @@ export type PageTask = LookedUpTask;
 
 export class PageTasks {
   requests: PageRequest[] = [];
+  /** The inspected page's origin (null until devtools says, and outside devtools). */
+  origin: string | null = null;
+  /** The id of the agent asked (null before connect()). */
+  agentId: string | null = null;
   readonly tasks = new Map<string, PageTask>();
   preserveLog = false;
   private readonly listeners = new Set<() => void>();
@@ -40,16 +46,18 @@ export class PageTasks {
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private nextKey = 1;
   private readonly stops: (() => void)[] = [];
+  private client: AgentClient | null = null;
+  private stopEvents: () => void = () => undefined;
+  /** Bumped on each connect(): answers from the agent before are dropped. */
+  private generation = 0;
 
-  constructor(
-    private readonly client: AgentClient,
-    live: LiveFeed,
-    network: PageNetwork | null = pageNetwork(),
-  ) {
-    this.stops.push(live.onEvent((e) => e.type === "task" && this.onTaskEvent(e.data)));
+  constructor(network: PageNetwork | null = pageNetwork(), askOrigin: (callback: (origin: string | null) => void) => void = inspectedOrigin) {
     if (!network) return;
     const finished = (r: FinishedRequest) => this.onRequestFinished(r);
-    const navigated = () => !this.preserveLog && this.clear();
+    const navigated = (url: string) => {
+      this.setOrigin(originOf(url));
+      if (!this.preserveLog) this.clear();
+    };
     let listening = false;
     const listen = (on: boolean) => {
       if (on === listening) return;
@@ -57,8 +65,32 @@ export class PageTasks {
       const how = on ? "addListener" : "removeListener";
       network.onRequestFinished[how](finished);
       network.onNavigated[how](navigated);
+      // The page may have gone elsewhere while the panel was hidden.
+      if (on) askOrigin((origin) => this.setOrigin(origin));
     };
     this.stops.push(onPanelShown(listen), () => listen(false));
+  }
+
+  /**
+   * Asks `client` (agent `agentId`) from now on, following `live`. Another agent than before: what
+   * the last one said is dropped and every kept request's ids are asked again.
+   */
+  connect(agentId: string, client: AgentClient, live: LiveFeed): void {
+    const otherAgent = agentId !== this.agentId;
+    this.stopEvents();
+    this.generation++;
+    this.agentId = agentId;
+    this.client = client;
+    this.stopEvents = live.onEvent((e) => e.type === "task" && this.onTaskEvent(e.data));
+    if (otherAgent) {
+      this.tasks.clear();
+      this.asked.clear();
+      this.queue.clear();
+      this.changed();
+    }
+    // The same agent through another stream: events may have been missed in between.
+    this.queue = new Set([...this.requests.flatMap((r) => r.ids), ...this.tasks.keys()]);
+    this.scheduleFlush();
   }
 
   /** Whether any request of the page started a task the agent knows (the tab then comes first). */
@@ -86,11 +118,18 @@ export class PageTasks {
 
   close(): void {
     for (const stop of this.stops) stop();
+    this.stopEvents();
     // Pending retries find nothing to ask.
     this.asked.clear();
     this.queue.clear();
     clearTimeout(this.flushTimer);
     this.listeners.clear();
+  }
+
+  private setOrigin(origin: string | null): void {
+    if (origin === this.origin) return;
+    this.origin = origin;
+    this.changed();
   }
 
   private onRequestFinished(r: FinishedRequest): void {
@@ -135,10 +174,13 @@ export class PageTasks {
 
   private async flush(): Promise<void> {
     this.flushTimer = undefined;
+    const { client, generation } = this;
+    if (!client) return;
     const ids = [...this.queue].slice(0, MAX_BATCH);
     for (const id of ids) this.queue.delete(id);
     this.scheduleFlush();
-    const result = await this.client.post("taskLookup", { ids });
+    const result = await client.post("taskLookup", { ids });
+    if (generation !== this.generation) return;
     const found = result.kind === "ok" ? result.data.tasks : [];
     for (const task of found) this.remember(task);
     // Not known yet (or the agent not reachable): asked again later, a few times.
@@ -165,11 +207,17 @@ export class PageTasks {
     this.ask(task.children);
   }
 
-  /** A task event: a known task's new state, an id still being asked about, or a new child of a known task. */
+  /**
+   * A task event: a known task's new state, an id still being asked about, or a new descendant of a
+   * known task: a child (parent_id), or one further down whose parent is not known here yet (root_id
+   * names a known task: the parent is asked for, and brings it along as its child).
+   */
   private onTaskEvent(row: TaskRow): void {
     const known = this.tasks.get(row.id);
     const parent = row.parent_id ? this.tasks.get(row.parent_id) : undefined;
-    if (!known && !parent && !this.asked.has(row.id)) return;
+    const rootKnown = !known && !parent && row.root_id !== null && this.tasks.has(row.root_id);
+    if (rootKnown && row.parent_id) this.ask([row.parent_id]);
+    if (!known && !parent && !rootKnown && !this.asked.has(row.id)) return;
     this.tasks.set(row.id, { ...row, children: known?.children ?? [] });
     this.asked.delete(row.id);
     if (parent && !parent.children.includes(row.id)) this.tasks.set(parent.id, { ...parent, children: [...parent.children, row.id] });

@@ -4,12 +4,13 @@
  * column shows its range and how many tasks fell in it.
  */
 import { useMemo } from "preact/hooks";
-import uPlot from "uplot";
+import type uPlot from "uplot";
 import type { HistogramBin } from "../../../agent/api/schema";
 import { formatTasks, histogramColumns } from "../../shared/chart-data";
 import { NONE } from "../../shared/format";
 import { type ChartTheme, useChartTheme, withAlpha } from "./chart-theme";
 import { UPlot } from "./UPlot";
+import { uplotNow } from "./uplot-loader";
 
 const FONT = "11px system-ui, sans-serif";
 
@@ -46,7 +47,8 @@ function buildOptions(theme: ChartTheme, labels: readonly string[], ticks: reado
         stroke: theme.accent,
         fill: withAlpha(theme.accent, 0.55),
         width: 1,
-        paths: uPlot.paths.bars?.({ size: [0.9, 40], align: 0 }),
+        // uPlot's own bar builder: loaded by the time the chart draws (UPlot waits for it).
+        paths: (u, seriesIdx, idx0, idx1) => uplotNow()!.paths.bars!({ size: [0.9, 40], align: 0 })(u, seriesIdx, idx0, idx1),
         points: { show: false },
         value: (_u, v) => formatTasks(v),
       },

@@ -3,10 +3,10 @@
  * new data in place (a live refresh keeps the cursor and the legend), and as wide as its container
  * (devtools is often docked narrow: the chart follows it).
  */
-import "uplot/dist/uPlot.min.css";
 import "./charts.css";
 import { useEffect, useRef } from "preact/hooks";
-import uPlot from "uplot";
+import type uPlot from "uplot";
+import { useUplot } from "./uplot-loader";
 
 export interface UPlotProps {
   /** Everything but the size; a new object makes a new chart, so build it in a useMemo. */
@@ -25,10 +25,12 @@ export function UPlot({ options, data, height, label }: UPlotProps) {
   const chart = useRef<uPlot | null>(null);
   const latestData = useRef(data);
   latestData.current = data;
+  const { lib, error } = useUplot();
 
   useEffect(() => {
+    if (!lib) return;
     const el = container.current!;
-    const plot = new uPlot({ ...options, width: widthOf(el), height }, latestData.current, el);
+    const plot = new lib({ ...options, width: widthOf(el), height }, latestData.current, el);
     chart.current = plot;
     const resize = new ResizeObserver(() => {
       if (plot.width !== widthOf(el)) plot.setSize({ width: widthOf(el), height });
@@ -39,12 +41,16 @@ export function UPlot({ options, data, height, label }: UPlotProps) {
       plot.destroy();
       chart.current = null;
     };
-  }, [options, height]);
+  }, [lib, options, height]);
 
   useEffect(() => {
     // The first render's data went in with the chart; later ones replace it, keeping the zoom reset.
     if (chart.current && chart.current.data !== data) chart.current.setData(data);
   }, [data]);
 
-  return <div class="chart" ref={container} role="img" aria-label={label} data-chart={label} />;
+  return (
+    <div class="chart" ref={container} role="img" aria-label={label} data-chart={label} style={lib ? undefined : { minHeight: height }}>
+      {error ? <span class="dim">Chart not drawn: {error}</span> : null}
+    </div>
+  );
 }

@@ -20,7 +20,7 @@ import {
   type BrokerTarget,
   type TransportOptions,
 } from "./protocol/brokers";
-import { DbUrlError, parseDbUrl, type DbTarget } from "./sources/django/db";
+import { DbUrlError, parseDbUrl, type DbTarget } from "./base/sql/db";
 import { HistorySettingError, historySettings, type HistorySettings } from "./sources/history/settings";
 
 export interface AgentOptions {

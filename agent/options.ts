@@ -18,6 +18,7 @@ import {
   privateResultBackend,
   brokerSchemes,
   type BrokerTarget,
+  type ResultBackendTarget,
   type TransportOptions,
 } from "./protocol/brokers";
 import { DbUrlError, parseDbUrl, type DbTarget } from "./base/sql/db";
@@ -27,7 +28,7 @@ export interface AgentOptions {
   broker: string;
   brokerTarget: BrokerTarget;
   resultBackend: string | null;
-  resultBackendTarget: BrokerTarget | null;
+  resultBackendTarget: ResultBackendTarget | null;
   host: string;
   port: number;
   /** Sees everything. */
@@ -209,7 +210,7 @@ function booleanOption(flag: string, raw: string): boolean {
 }
 
 /** The URL checked by the transport its scheme names (protocol/brokers.ts). */
-function urlTarget(flag: string, url: string, parse: (url: string) => BrokerTarget): BrokerTarget {
+function urlTarget<T>(flag: string, url: string, parse: (url: string) => T): T {
   try {
     return parse(url);
   } catch (e) {

@@ -165,6 +165,8 @@ export interface BackfillProgress {
 
 export interface ResultBackend {
   readonly description: string;
+  /** How the tasks view's source line names it when the URL alone does not say (Celery's database backend's table). */
+  readonly label?: string;
   status(): ConnectionStatus;
   start(): Promise<void>;
   close(): Promise<void>;

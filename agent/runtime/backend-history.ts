@@ -103,15 +103,16 @@ export class BackendHistory {
       }
       if (this.backend || this.stopped) return;
       log("result_backend.discovered", `result backend from the workers' configuration: ${maskUrl(url)}`, { url: maskUrl(url) });
-      this.use(url, "workers");
+      this.use(url, "workers", isRecord(value) ? value : null);
       await this.startBackend();
       this.deps.healthChanged();
       return;
     }
   }
 
-  private use(url: string, origin: "option" | "workers"): void {
-    const backend = openResultBackend(url, this.deps.options.transportOptions);
+  /** `conf`: the configuration of the worker that named it (the database backend's table names). */
+  private use(url: string, origin: "option" | "workers", conf: Record<string, unknown> | null = null): void {
+    const backend = openResultBackend(url, this.deps.options.transportOptions, conf);
     this.backend = backend;
     this.origin = origin;
     this.backfill = { state: "pending", scanned: 0, loaded: 0, error: null };

@@ -175,8 +175,12 @@ export interface ResultBackend {
   onMeta(listener: (m: TaskMeta) => void): void;
   /** The live subscription is back after a break: what was stored meanwhile was not seen. */
   onResubscribed(listener: () => void): void;
-  /** Reads every stored result in batches; resolves when done. */
-  backfill(onBatch: (metas: TaskMeta[]) => void, onProgress: (p: BackfillProgress) => void): Promise<void>;
+  /**
+   * Reads every stored result in batches; resolves when done, with where a later backfill may
+   * resume (`resumeFrom`) to read only what was stored since, or null when this backend cannot
+   * (Redis: keys have no order; it reads them all each time).
+   */
+  backfill(onBatch: (metas: TaskMeta[]) => void, onProgress: (p: BackfillProgress) => void, resumeFrom?: string | null): Promise<string | null>;
   get(taskId: string): Promise<TaskMeta | null>;
 }
 

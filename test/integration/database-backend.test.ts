@@ -171,6 +171,54 @@ describe("Celery's database result backend", { concurrency: false }, () => {
     }
   });
 
+  it("the durable history is backfilled at its first start, beyond --max-tasks, and not again at the next", async () => {
+    const redis = await RedisServer.start();
+    const dir = tempDir();
+    const dataDir = tempDir();
+    const backend = `db+sqlite:///${join(dir, "results.db")}`;
+    const workerEnv = { FIXTURE_EXTRA_SETTINGS: EXTENDED };
+    await CeleryWorker.start({ name: "dbw@history", pool: "solo", queues: ["celery"], events: false, broker: redis.url(0), backend, env: workerEnv });
+    const send = (n: number) =>
+      runPython(
+        `import panel_fixture as p\nrs = [p.add.delay(i, 1000) for i in range(${n})]\n[r.get(timeout=60) for r in rs]`,
+        redis.url(0),
+        backend,
+        workerEnv,
+        120_000,
+      );
+    const args = ["--broker", redis.url(0), "--result-backend", backend, "--data-dir", dataDir, "--max-tasks", "100"];
+    const historyTasks = async (agent: AgentProcess, n: number) =>
+      eventually(
+        async () => {
+          const h = (await agent.get<any>("/api/v1/health")).body;
+          return h.history.tasks === n ? h : null;
+        },
+        15_000,
+        `${n} tasks in the history`,
+      );
+    try {
+      await send(150);
+      const first = await startAgent(args);
+      const h1 = await backfilled(first);
+      assert.equal(h1.backfill.scanned, 150);
+      assert.equal(h1.tasks_held, 100, "the store keeps --max-tasks");
+      await historyTasks(first, 150);
+      await first.stop();
+
+      await send(1);
+      const second = await startAgent(args);
+      const h2 = await backfilled(second);
+      assert.equal(h2.backfill.scanned, 1, "only the row stored since the last backfill is read");
+      await historyTasks(second, 151);
+      const list = (await second.get<any>("/api/v1/tasks?limit=500&state=SUCCESS")).body;
+      assert.equal(list.total, 151);
+      await second.stop();
+    } finally {
+      await stopAll();
+      await redis.destroy();
+    }
+  });
+
   it("a db+ URL with a bad path or host: health says so and the agent keeps serving", async () => {
     const redis = await RedisServer.start();
     try {

@@ -8,8 +8,9 @@
  *   - rows seen unfinished (STARTED, RETRY...): re-read by task_id (its unique index), at most
  *     `maxTracked` of them, since Celery updates a task's row in place when it finishes.
  * A poll therefore costs one primary-key range read and up to `maxTracked` task_id lookups,
- * whatever the table's size; nothing scans it. The
- * backfill walks the primary key in batches of `batchSize`, letting the event loop go between them.
+ * whatever the table's size; nothing scans it. The backfill walks the primary key in batches of
+ * `batchSize`, letting the event loop go between them, and says where a later one may resume: the
+ * row id before the oldest row still unfinished (it may change in place), else the last row read.
  */
 import { DbUnavailable, type Db, type DbTarget, type Row } from "../../base/sql/db";
 import { openDb } from "../../base/sql/open";
@@ -41,8 +42,8 @@ export class DatabaseResultBackend implements ResultBackend {
   private current: ConnectionStatus = { state: "connecting", error: null, since: Date.now() };
   /** The highest row id seen; null until the first successful poll. */
   private lastId: number | null = null;
-  /** Unfinished rows by task_id -> the status and date_done they had, oldest first. */
-  private readonly tracked = new Map<string, string>();
+  /** Unfinished rows by task_id -> the status and date_done they had and the row's id, oldest first. */
+  private readonly tracked = new Map<string, { version: string; rowId: number }>();
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private closed = false;
@@ -144,7 +145,7 @@ export class DatabaseResultBackend implements ResultBackend {
         const d = this.db.dialect;
         const rows = await this.query(`SELECT ${taskmetaColumns(d.timeText)} FROM ${this.table} WHERE ${d.inJsonArray("task_id", 1)}`, [ids]);
         // Only what changed since it was last seen.
-        this.emit(rows.filter((r) => this.tracked.get(String(r.task_id)) !== versionOf(r)));
+        this.emit(rows.filter((r) => this.tracked.get(String(r.task_id))?.version !== versionOf(r)));
       }
       this.setStatus("connected", null);
     } catch (e) {
@@ -166,16 +167,17 @@ export class DatabaseResultBackend implements ResultBackend {
     if (!m) return null;
     this.tracked.delete(m.taskId);
     if (isUnfinished(m.status)) {
-      this.tracked.set(m.taskId, versionOf(r));
+      this.tracked.set(m.taskId, { version: versionOf(r), rowId: Number(r.id) });
       if (this.tracked.size > (this.opts.maxTracked ?? 1000)) this.tracked.delete(this.tracked.keys().next().value!);
     }
     return m;
   }
 
-  async backfill(onBatch: (metas: TaskMeta[]) => void, onProgress: (p: BackfillProgress) => void): Promise<void> {
+  async backfill(onBatch: (metas: TaskMeta[]) => void, onProgress: (p: BackfillProgress) => void, resumeFrom: string | null = null): Promise<string | null> {
     const batch = this.opts.batchSize ?? 1000;
     const progress: BackfillProgress = { scanned: 0, loaded: 0, done: false };
-    let after = 0;
+    const resume = Number(resumeFrom);
+    let after = Number.isSafeInteger(resume) && resume > 0 ? resume : 0;
     for (;;) {
       const rows = await this.rowsAfter(after, batch);
       const now = Date.now();
@@ -184,13 +186,15 @@ export class DatabaseResultBackend implements ResultBackend {
       progress.loaded += metas.length;
       if (metas.length) onBatch(metas);
       onProgress({ ...progress });
+      if (rows.length) after = Number(rows[rows.length - 1]!.id);
       if (rows.length < batch) break;
-      after = Number(rows[rows.length - 1]!.id);
       // Let requests run between batches: the backfill must never hold the event loop for long.
       await new Promise((r) => setImmediate(r));
     }
     progress.done = true;
     onProgress({ ...progress });
+    const unfinished = [...this.tracked.values()].map((t) => t.rowId);
+    return String(unfinished.length ? Math.min(after, ...unfinished) - 1 : after);
   }
 
   async get(taskId: string): Promise<TaskMeta | null> {

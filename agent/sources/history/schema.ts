@@ -10,6 +10,10 @@
  *     ending in the received time so a filtered page is a walk down one index.
  *   - `counts`: tasks per (state, name), kept by the writer in the same transactions as the rows
  *     (triggers cost a quarter of the write speed), so totals need no count over millions.
+ *
+ * Version 2:
+ *   - `meta`: small facts about the history itself, e.g. which sources were backfilled into it at
+ *     its first start and where each one's backfill stopped (so a restart does not read them again).
  */
 import type BetterSqlite3 from "better-sqlite3";
 
@@ -38,6 +42,7 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX tasks_queue ON tasks (queue, recv);
       CREATE TABLE counts (state INTEGER NOT NULL, name INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (state, name)) WITHOUT ROWID;
     `),
+  (db) => db.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"),
 ];
 
 export class SchemaTooNew extends Error {}

@@ -74,7 +74,7 @@ export const OPTION_SPECS: OptionSpec[] = [
   {
     flag: "result-backend",
     env: "CELERY_RESULT_BACKEND",
-    help: "result backend URL (default: the workers' own result_backend when it has no password, else none)",
+    help: "result backend URL: redis://, or db+sqlite:////path / db+postgresql:// (default: the workers' own result_backend when it has no password, else none)",
   },
   { flag: "host", env: "CELERY_PANEL_HOST", default: "127.0.0.1", help: "address to listen on" },
   { flag: "port", env: "CELERY_PANEL_PORT", default: "5580", help: "port to listen on" },

@@ -182,6 +182,12 @@ export interface ResultBackend {
    */
   backfill(onBatch: (metas: TaskMeta[]) => void, onProgress: (p: BackfillProgress) => void, resumeFrom?: string | null): Promise<string | null>;
   get(taskId: string): Promise<TaskMeta | null>;
+  /**
+   * A worker's configuration (its `conf` reply), for a backend whose storage it names (Celery's
+   * database backend: database_table_names, database_table_schemas). True when that moved where
+   * the backend reads: what was read before is then to be read again.
+   */
+  followConf?(conf: Record<string, unknown>): boolean;
 }
 
 /** One periodic-task entry as a schedule store (RedBeat) keeps it, parsed out of the store's format. */

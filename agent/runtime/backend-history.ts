@@ -60,6 +60,8 @@ export class BackendHistory {
   /** The result backend in use keeps results only their caller can read (rpc://): its URL and why. */
   unreadable: { url: string; reason: string } | null = null;
   private backfillAgain = false;
+  /** The workers' conf was applied to the backend given by option (once a worker answered). */
+  private confFollowed = false;
   private started = false;
   private stopped = false;
 
@@ -86,6 +88,26 @@ export class BackendHistory {
   /** On every broker (re)connection: the workers may name the result backend, if none is known. */
   async brokerConnected(): Promise<void> {
     if (!this.backend && !this.unreadable && !this.deps.options.resultBackend) await this.discover().catch(() => undefined);
+    else if (this.backend?.followConf && this.origin === "option" && !this.confFollowed) await this.followWorkersConf().catch(() => undefined);
+  }
+
+  /**
+   * A backend given by option whose storage the workers' conf names (Celery's database backend's
+   * table names): the first worker to answer says where to read; a change is read from its start.
+   */
+  private async followWorkersConf(): Promise<void> {
+    const backend = this.backend!;
+    const conf = await this.deps.inspector.read("conf");
+    for (const { value } of conf.replies.values()) {
+      if (!isRecord(value) || this.stopped) continue;
+      this.confFollowed = true;
+      if (!backend.followConf!(value)) return;
+      log("result_backend.tables", `result backend tables from the workers' configuration: ${backend.label ?? backend.description}`, {});
+      // Before the backend started, its first backfill reads the new table anyway.
+      if (this.started) this.catchUp();
+      this.deps.healthChanged();
+      return;
+    }
   }
 
   async stop(): Promise<void> {
@@ -174,7 +196,8 @@ export class BackendHistory {
     this.backfill = { state: "running", scanned: 0, loaded: 0, error: null };
     const startedAt = Date.now();
     let nextLogAt = BACKFILL_LOG_EVERY;
-    const source = `result_backend ${maskUrl(backend.description)}`;
+    // The label names the table too (Celery's database backend): another table is another source.
+    const source = `result_backend ${maskUrl(backend.label ?? backend.description)}`;
     try {
       const resumed = await backend.backfill(
         (metas) => {

@@ -148,6 +148,36 @@ describe("Celery's database result backend", { concurrency: false }, () => {
     }
   });
 
+  it("table names from the workers' conf (database_table_names), the URL given by option", async () => {
+    const redis = await RedisServer.start();
+    const dir = tempDir();
+    const backend = `db+sqlite:///${join(dir, "named.db")}`;
+    const workerEnv = {
+      FIXTURE_EXTRA_SETTINGS: JSON.stringify({ result_extended: true, database_table_names: { task: "panel_taskmeta", group: "panel_groupmeta" } }),
+    };
+    await CeleryWorker.start({ name: "dbw@named", pool: "solo", queues: ["celery"], events: false, broker: redis.url(0), backend, env: workerEnv });
+    try {
+      const ids = await runTasks(redis.url(0), backend, 4, 5, "named-table", workerEnv);
+      const agent = await startAgent(["--broker", redis.url(0), "--result-backend", backend]);
+      const t = await eventually(
+        async () => {
+          const r = await task(agent, ids.add);
+          return r.state === "SUCCESS" ? r : null;
+        },
+        15_000,
+        "the task read from panel_taskmeta",
+      );
+      assert.deepEqual(t.result_value, { format: "json", value: 9 });
+      const list = (await agent.get<any>("/api/v1/tasks?limit=50")).body;
+      assert.match(list.source, /^Celery database backend \(panel_taskmeta\) on db\+sqlite/);
+      assert.deepEqual(list.tasks.map((x: any) => x.id).sort(), [ids.add, ids.fail].sort());
+      await agent.stop();
+    } finally {
+      await stopAll();
+      await redis.destroy();
+    }
+  });
+
   it("db+postgresql: the same, and the table's write counters do not move", async () => {
     const redis = await RedisServer.start();
     const pg = await PostgresCluster.start();

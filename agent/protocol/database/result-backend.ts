@@ -18,7 +18,7 @@ import { maskUrl } from "../../base/mask";
 import type { TaskMeta } from "../result-meta";
 import { BrokerUnavailable, type BackfillProgress, type ConnectionStatus, type ResultBackend } from "../transport";
 import { isUnfinished, metaFromRow, taskmetaColumns } from "./rows";
-import { DEFAULT_TABLES, quotedTable, type TaskmetaTables } from "./url";
+import { DEFAULT_TABLES, quotedTable, tablesFromConf, type TaskmetaTables } from "./url";
 
 export interface DatabaseResultBackendOptions {
   url: string;
@@ -34,9 +34,9 @@ export interface DatabaseResultBackendOptions {
 
 export class DatabaseResultBackend implements ResultBackend {
   readonly description: string;
-  readonly label: string;
+  label: string;
   private db: Db | null = null;
-  private readonly table: string;
+  private table: string;
   private readonly listeners: ((m: TaskMeta) => void)[] = [];
   private readonly statusListeners: ((s: ConnectionStatus) => void)[] = [];
   private current: ConnectionStatus = { state: "connecting", error: null, since: Date.now() };
@@ -53,7 +53,25 @@ export class DatabaseResultBackend implements ResultBackend {
     this.description = maskUrl(opts.url);
     const t = opts.tables ?? DEFAULT_TABLES;
     this.table = quotedTable(t.task, t.taskSchema);
-    this.label = `Celery database backend (${t.taskSchema ? `${t.taskSchema}.` : ""}${t.task}) on ${this.description}`;
+    this.label = labelOf(t, this.description);
+  }
+
+  /** The workers' table names (a name that is no plain identifier is ignored: it would not be safe to quote). */
+  followConf(conf: Record<string, unknown>): boolean {
+    const t = tablesFromConf(conf);
+    let table: string;
+    try {
+      table = quotedTable(t.task, t.taskSchema);
+    } catch {
+      return false;
+    }
+    if (table === this.table) return false;
+    this.table = table;
+    this.label = labelOf(t, this.description);
+    // Another table: the new one is read from its start (by the backfill that follows), and followed from its end.
+    this.lastId = null;
+    this.tracked.clear();
+    return true;
   }
 
   status(): ConnectionStatus {
@@ -207,6 +225,8 @@ export class DatabaseResultBackend implements ResultBackend {
     }
   }
 }
+
+const labelOf = (t: TaskmetaTables, url: string) => `Celery database backend (${t.taskSchema ? `${t.taskSchema}.` : ""}${t.task}) on ${url}`;
 
 /** What tells a row changed: Celery rewrites status and date_done on every save. */
 const versionOf = (r: Row): string => `${String(r.status)}|${String(r.done_text)}`;

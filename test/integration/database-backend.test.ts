@@ -24,9 +24,11 @@ after(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-// The fixture app sets result_extended; the plain case turns it off.
-const EXTENDED = JSON.stringify({ result_extended: true });
-const PLAIN = JSON.stringify({ result_extended: false });
+/** The fixture app sends task events and sets result_extended: every worker here sends none, the plain case stores no extras. */
+const NO_EVENTS = { worker_send_task_events: false, task_send_sent_event: false };
+const settings = (extra: Record<string, unknown>) => JSON.stringify({ ...NO_EVENTS, ...extra });
+const EXTENDED = settings({ result_extended: true });
+const PLAIN = settings({ result_extended: false });
 
 /** Sends add(a, b) and fail(message), waits for both; returns their ids. */
 async function runTasks(
@@ -100,6 +102,7 @@ async function checkAgainst(o: { broker: string; backend: string; agentBackend: 
     "the task finished while the agent ran shows finished",
   );
   assert.deepEqual(live.result_value, { format: "json", value: 42 });
+  assert.deepEqual(live.sources, ["result_backend"], "found by the poll: no events");
   const list = (await agent.get<any>("/api/v1/tasks?limit=50")).body;
   assert.match(list.source, /^Celery database backend \(celery_taskmeta\) on db\+/);
   assert.ok(!list.source.includes("pg-Secret-42"), "the password is masked in the source line");
@@ -114,10 +117,14 @@ describe("Celery's database result backend", { concurrency: false }, () => {
     const redis = await RedisServer.start();
     const dir = tempDir();
     const backend = `db+sqlite:///${join(dir, "results.db")}`;
-    const workerEnv = { FIXTURE_EXTRA_SETTINGS: EXTENDED };
+    // task_track_started: a row written at the start, updated in place at the end (the poll re-reads unfinished rows).
+    const workerEnv = { FIXTURE_EXTRA_SETTINGS: settings({ result_extended: true, task_track_started: true }) };
     await CeleryWorker.start({ name: "dbw@sqlite", pool: "solo", queues: ["celery"], events: false, broker: redis.url(0), backend, env: workerEnv });
     try {
       const agent = await checkAgainst({ broker: redis.url(0), backend, agentBackend: backend, extended: true, workerEnv });
+      const slow = (await runPython("import panel_fixture as p\nprint(p.sleep_for.delay(2).id)", redis.url(0), backend, workerEnv)).trim();
+      await eventually(async () => (await task(agent, slow)).state === "STARTED", 10_000, "the STARTED row seen");
+      await eventually(async () => (await task(agent, slow)).state === "SUCCESS", 10_000, "the same row, updated to SUCCESS, seen");
       // The worker is idle now: whatever changes the file from here on would be the agent's.
       const files = readdirSync(dir).sort();
       const hash = sha(join(dir, "results.db"));
@@ -153,7 +160,7 @@ describe("Celery's database result backend", { concurrency: false }, () => {
     const dir = tempDir();
     const backend = `db+sqlite:///${join(dir, "named.db")}`;
     const workerEnv = {
-      FIXTURE_EXTRA_SETTINGS: JSON.stringify({ result_extended: true, database_table_names: { task: "panel_taskmeta", group: "panel_groupmeta" } }),
+      FIXTURE_EXTRA_SETTINGS: settings({ result_extended: true, database_table_names: { task: "panel_taskmeta", group: "panel_groupmeta" } }),
     };
     await CeleryWorker.start({ name: "dbw@named", pool: "solo", queues: ["celery"], events: false, broker: redis.url(0), backend, env: workerEnv });
     try {

@@ -7,8 +7,9 @@
  *     reads only the rows written since the last poll;
  *   - rows seen unfinished (STARTED, RETRY...): re-read by task_id (its unique index), at most
  *     `maxTracked` of them, since Celery updates a task's row in place when it finishes.
- * A poll therefore costs one primary-key range read and up to `maxTracked` task_id lookups,
- * whatever the table's size; nothing scans it. The backfill walks the primary key in batches of
+ * A poll therefore costs one primary-key range read and up to `maxTracked` task_id lookups (of
+ * status and date_done only; whole rows only for those that changed), whatever the table's size;
+ * nothing scans it. The backfill walks the primary key in batches of
  * `batchSize`, letting the event loop go between them, and says where a later one may resume: the
  * row id before the oldest row still unfinished (it may change in place), else the last row read.
  */
@@ -159,11 +160,14 @@ export class DatabaseResultBackend implements ResultBackend {
         if (rows.length < batch) break;
       }
       if (this.tracked.size) {
-        const ids = JSON.stringify([...this.tracked.keys()]);
+        // Their status and date first (small, nothing to decode), then the whole rows of those that changed.
         const d = this.db.dialect;
-        const rows = await this.query(`SELECT ${taskmetaColumns(d.timeText)} FROM ${this.table} WHERE ${d.inJsonArray("task_id", 1)}`, [ids]);
-        // Only what changed since it was last seen.
-        this.emit(rows.filter((r) => this.tracked.get(String(r.task_id))?.version !== versionOf(r)));
+        const inList = `${this.table} WHERE ${d.inJsonArray("task_id", 1)}`;
+        const versions = await this.query(`SELECT task_id, status, ${d.timeText("date_done")} AS done_text FROM ${inList}`, [
+          JSON.stringify([...this.tracked.keys()]),
+        ]);
+        const changed = versions.filter((r) => this.tracked.get(String(r.task_id))?.version !== versionOf(r)).map((r) => String(r.task_id));
+        if (changed.length) this.emit(await this.query(`SELECT ${taskmetaColumns(d.timeText)} FROM ${inList}`, [JSON.stringify(changed)]));
       }
       this.setStatus("connected", null);
     } catch (e) {

@@ -18,16 +18,17 @@ import {
   privateResultBackend,
   brokerSchemes,
   type BrokerTarget,
+  type ResultBackendTarget,
   type TransportOptions,
 } from "./protocol/brokers";
-import { DbUrlError, parseDbUrl, type DbTarget } from "./sources/django/db";
+import { DbUrlError, parseDbUrl, type DbTarget } from "./base/sql/db";
 import { HistorySettingError, historySettings, type HistorySettings } from "./sources/history/settings";
 
 export interface AgentOptions {
   broker: string;
   brokerTarget: BrokerTarget;
   resultBackend: string | null;
-  resultBackendTarget: BrokerTarget | null;
+  resultBackendTarget: ResultBackendTarget | null;
   host: string;
   port: number;
   /** Sees everything. */
@@ -73,7 +74,7 @@ export const OPTION_SPECS: OptionSpec[] = [
   {
     flag: "result-backend",
     env: "CELERY_RESULT_BACKEND",
-    help: "result backend URL (default: the workers' own result_backend when it has no password, else none)",
+    help: "result backend URL: redis://, or db+sqlite:////path / db+postgresql:// (default: the workers' own result_backend when it has no password, else none)",
   },
   { flag: "host", env: "CELERY_PANEL_HOST", default: "127.0.0.1", help: "address to listen on" },
   { flag: "port", env: "CELERY_PANEL_PORT", default: "5580", help: "port to listen on" },
@@ -214,7 +215,7 @@ function booleanOption(flag: string, raw: string): boolean {
 }
 
 /** The URL checked by the transport its scheme names (protocol/brokers.ts). */
-function urlTarget(flag: string, url: string, parse: (url: string) => BrokerTarget): BrokerTarget {
+function urlTarget<T>(flag: string, url: string, parse: (url: string) => T): T {
   try {
     return parse(url);
   } catch (e) {

@@ -59,7 +59,7 @@ const LAYERS: { layer: string; forbidden: string[] }[] = [
  * The concrete transports: only agent/protocol/ imports them (brokers.ts picks one by URL scheme);
  * the rest of the agent holds the interfaces of protocol/transport.ts. Tests may reach in.
  */
-const TRANSPORT_DIRS = ["agent/protocol/redis/", "agent/protocol/amqp/"];
+const TRANSPORT_DIRS = ["agent/protocol/redis/", "agent/protocol/amqp/", "agent/protocol/database/"];
 const NODE_BUILTINS = new Set(builtinModules);
 
 const under = (file: string, target: string) =>

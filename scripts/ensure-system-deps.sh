@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the machine has what the tests drive for real: redis-server, Celery under Debian's
-# /usr/bin/python3, RabbitMQ, Chromium, Django with PostgreSQL for the Django sources, and Prometheus. As root it installs
+# /usr/bin/python3, RabbitMQ, Chromium, Django with PostgreSQL for the Django sources, SQLAlchemy for Celery's database result backend, and Prometheus. As root it installs
 # what is missing with apt-get; otherwise it names the missing packages and stops.
 set -euo pipefail
 
@@ -20,6 +20,8 @@ command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 [ -x /usr/sbin/rabbitmq-server ] || missing+=(rabbitmq-server)
 /usr/bin/python3 -c 'import amqp' >/dev/null 2>&1 || missing+=(python3-amqp)
 # /metrics is checked by Prometheus's own promtool and scraped by a private Prometheus server.
+# Celery's database result backend (db+sqlite://, db+postgresql://) is SQLAlchemy's.
+/usr/bin/python3 -c 'import sqlalchemy' >/dev/null 2>&1 || missing+=(python3-sqlalchemy)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -59,7 +59,8 @@ function liveSourceOfTasks(ctx: Ctx): string {
   // django-celery-results' table is the history; the live store adds what the table does not say yet.
   if (ctx.options.tasksDb)
     return `django-celery-results on ${ctx.options.tasksDb.description} + live store (events${backend ? `, result backend ${backend}` : ""})`;
-  return backend ? `result backend ${backend} + events on ${brokerLabel(ctx)}` : `events only (no result backend) on ${brokerLabel(ctx)}`;
+  if (!backend) return `events only (no result backend) on ${brokerLabel(ctx)}`;
+  return `${ctx.backend?.label ?? `result backend ${backend}`} + events on ${brokerLabel(ctx)}`;
 }
 
 export function sourceOfOverview(ctx: Ctx): string {

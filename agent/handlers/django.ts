@@ -3,7 +3,7 @@
  * the periodic-tasks view read from django-celery-beat. The tasks view's source over the table is
  * sources/django/results-source.ts.
  */
-import { DbUnavailable } from "../sources/django/db";
+import { DbUnavailable } from "../base/sql/db";
 import type { DjangoTaskSource } from "../sources/django/tasks";
 import type { DbPeriodicTask, DjangoBeatSource } from "../sources/django/beat";
 import { HttpError } from "./errors";

@@ -5,7 +5,7 @@ import type { TaskFilter, TaskSort } from "../sources/tasks/query";
 import { BadCursor, type FoundTask, type TaskSource } from "../sources/task-source";
 import { DjangoResultsSource, NotATask } from "../sources/django/results-source";
 import { UnsupportedSort } from "../sources/django/tasks";
-import { DbUnavailable } from "../sources/django/db";
+import { DbUnavailable } from "../base/sql/db";
 import { payloadHidden, type Access } from "./access";
 import { subjectFindings } from "./subject-findings";
 import { newRecord } from "../sources/tasks/record";

@@ -14,6 +14,8 @@ import { AmqpBroker } from "./amqp/broker";
 import { openManagementApi } from "./amqp/management";
 import type { ManagementSource } from "./amqp/queue-probe";
 import { AMQP_ALIASES, AMQP_SCHEMES, AmqpUrlError, parseAmqpUrl, type AmqpTarget } from "./amqp/url";
+import { DatabaseResultBackend } from "./database/result-backend";
+import { DatabaseUrlError, isDatabaseBackendUrl, parseDatabaseBackendUrl, tablesFromConf, type DatabaseBackendTarget } from "./database/url";
 
 /** Where a broker URL points, as its transport parsed it (one type per transport; `kind` tells them apart). */
 export type BrokerTarget = RedisTarget | AmqpTarget;
@@ -148,8 +150,21 @@ export function privateResultBackend(url: string): string | null {
   return PRIVATE_RESULT_BACKENDS[scheme === "amqps" || scheme === "pyamqp" ? "amqp" : scheme] ?? null;
 }
 
-/** Checks a result backend URL: a transport that is also a result backend must read it. */
-export function parseResultBackendUrl(url: string): BrokerTarget {
+/** Where a result backend URL points: a broker's (Redis), or Celery's database backend (db+...). */
+export type ResultBackendTarget = BrokerTarget | DatabaseBackendTarget;
+
+/** Celery's database backend (db+sqlite://, db+postgresql://): a result backend that is no broker. */
+function parseDatabaseBackend(url: string): DatabaseBackendTarget {
+  try {
+    return parseDatabaseBackendUrl(url);
+  } catch (e) {
+    throw e instanceof DatabaseUrlError ? new BrokerUrlError(e.message) : e;
+  }
+}
+
+/** Checks a result backend URL: Celery's database backend, or a transport that is also a result backend. */
+export function parseResultBackendUrl(url: string): ResultBackendTarget {
+  if (isDatabaseBackendUrl(url)) return parseDatabaseBackend(url);
   const entry = transportFor(url);
   if (!entry.openResultBackend) throw new BrokerUrlError(`${entry.name} is not a result backend the agent reads: ${maskUrl(url)}`);
   return entry.parse(url);
@@ -161,8 +176,17 @@ export function openBroker(url: string, options: TransportOptions = defaultTrans
   return entry.openBroker(url, entry.parse(url), options, extras);
 }
 
-/** The result backend at `url`, not started; `options`: the broker's transport options (Sentinel's master name). */
-export function openResultBackend(url: string, options: TransportOptions = defaultTransportOptions): ResultBackend {
+/**
+ * The result backend at `url`, not started; `options`: the broker's transport options (Sentinel's
+ * master name); `workerConf`: a worker's configuration, where it is known (the database backend's
+ * table names: database_table_names, database_table_schemas).
+ */
+export function openResultBackend(
+  url: string,
+  options: TransportOptions = defaultTransportOptions,
+  workerConf: Record<string, unknown> | null = null,
+): ResultBackend {
+  if (isDatabaseBackendUrl(url)) return new DatabaseResultBackend({ url, target: parseDatabaseBackend(url).db, tables: tablesFromConf(workerConf) });
   const entry = transportFor(url);
   if (!entry.openResultBackend) throw new BrokerUrlError(`${entry.name} is not a result backend the agent reads: ${maskUrl(url)}`);
   return entry.openResultBackend(url, entry.parse(url), options);

@@ -165,6 +165,8 @@ export interface BackfillProgress {
 
 export interface ResultBackend {
   readonly description: string;
+  /** How the tasks view's source line names it when the URL alone does not say (Celery's database backend's table). */
+  readonly label?: string;
   status(): ConnectionStatus;
   start(): Promise<void>;
   close(): Promise<void>;
@@ -173,9 +175,19 @@ export interface ResultBackend {
   onMeta(listener: (m: TaskMeta) => void): void;
   /** The live subscription is back after a break: what was stored meanwhile was not seen. */
   onResubscribed(listener: () => void): void;
-  /** Reads every stored result in batches; resolves when done. */
-  backfill(onBatch: (metas: TaskMeta[]) => void, onProgress: (p: BackfillProgress) => void): Promise<void>;
+  /**
+   * Reads every stored result in batches; resolves when done, with where a later backfill may
+   * resume (`resumeFrom`) to read only what was stored since, or null when this backend cannot
+   * (Redis: keys have no order; it reads them all each time).
+   */
+  backfill(onBatch: (metas: TaskMeta[]) => void, onProgress: (p: BackfillProgress) => void, resumeFrom?: string | null): Promise<string | null>;
   get(taskId: string): Promise<TaskMeta | null>;
+  /**
+   * A worker's configuration (its `conf` reply), for a backend whose storage it names (Celery's
+   * database backend: database_table_names, database_table_schemas). True when that moved where
+   * the backend reads: what was read before is then to be read again.
+   */
+  followConf?(conf: Record<string, unknown>): boolean;
 }
 
 /** One periodic-task entry as a schedule store (RedBeat) keeps it, parsed out of the store's format. */

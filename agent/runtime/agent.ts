@@ -26,12 +26,14 @@ import { EventsObserved } from "../sources/config-observed";
 import { PeriodicStoreSource } from "../sources/periodic/store";
 import { BackendHistory, type BackfillState } from "./backend-history";
 import { ConnectionLog } from "./connection-log";
+import { log } from "../base/log";
 import { LivenessSweep } from "./liveness-sweep";
 import { WorkerQueues } from "./worker-queues";
 import { eventOnAgentClock } from "./clock-skew";
 import { PerAgentState } from "./per-agent-state";
 import { Diagnostics } from "./diagnostics";
 import { DurableHistory } from "./durable-history";
+import { backfillFromDjango } from "./history-backfill";
 import type { TaskSource } from "../sources/task-source";
 import { LiveTaskSource } from "../sources/tasks/live-source";
 import { ChainedTaskSource } from "../sources/chained-source";
@@ -127,6 +129,7 @@ export class Agent {
       workers: this.workers,
       inspector: this.inspector,
       connectionLog: this.connectionLog,
+      history: this.durableHistory,
       healthChanged: () => this.emit({ kind: "health" }),
     });
     this.broker.events.onEvent((e) => this.onEvent(e));
@@ -183,8 +186,16 @@ export class Agent {
     for (const l of this.changeListeners) l(c);
   }
 
+  private stopping = false;
+
   async start(): Promise<void> {
     await this.django.start();
+    // The history's first start takes in django-celery-results' table, in the background.
+    const table = this.django.tasks;
+    if (table && this.options.history)
+      void backfillFromDjango(this.durableHistory, table, this.options.history.retainMs, () => this.stopping).catch((e: Error) =>
+        log("history.backfill_failed", `task history: backfill from ${table.description} stopped: ${e.message}`, {}, "warn"),
+      );
     await this.broker.start();
     await this.backendReader.start();
     this.sweep.start();
@@ -193,6 +204,7 @@ export class Agent {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     this.connectionLog.stop();
     this.sweep.stop();
     this.metricsSampler.stop();

@@ -5,12 +5,21 @@
  * stored are read once at start (the backfill), and read again (a catch-up) after every break in
  * the live subscription, so a task that finished while the agent was not listening is shown
  * finished. Results' times are put on the agent's clock where their worker's is off.
+ *
+ * The durable history gets the backfill too: through the store's writer for the tasks the store
+ * keeps, directly (HistoryImport.keep) for those --max-tasks made it let go of. Where the backend
+ * can resume (Celery's database backend: by row id), where the last backfill stopped is recorded
+ * in the history, and the next start reads only what was stored since.
  */
 import { openResultBackend, parseResultBackendUrl, privateResultBackend } from "../protocol/brokers";
 import type { ResultBackend } from "../protocol/transport";
 import { isRecord } from "../protocol/envelope";
 import type { AgentOptions } from "../options";
 import type { TaskStore } from "../sources/tasks/store";
+import { newRecord } from "../sources/tasks/record";
+import { applyMeta } from "../sources/tasks/record-merge";
+import type { TaskMeta } from "../protocol/result-meta";
+import type { HistoryImport } from "./durable-history";
 import type { WorkerRegistry } from "../sources/workers/registry";
 import type { Inspector } from "../sources/workers/inspector";
 import { log } from "../base/log";
@@ -37,6 +46,8 @@ export interface BackendHistoryDeps {
   workers: WorkerRegistry;
   inspector: Inspector;
   connectionLog: ConnectionLog;
+  /** The durable history: where the last backfill stopped, and the tasks the store let go of. */
+  history: HistoryImport;
   /** The backend was found, its connection changed, or a backfill ended: what `health` shows changed. */
   healthChanged: () => void;
 }
@@ -49,6 +60,8 @@ export class BackendHistory {
   /** The result backend in use keeps results only their caller can read (rpc://): its URL and why. */
   unreadable: { url: string; reason: string } | null = null;
   private backfillAgain = false;
+  /** The workers' conf was applied to the backend given by option (once a worker answered). */
+  private confFollowed = false;
   private started = false;
   private stopped = false;
 
@@ -75,6 +88,26 @@ export class BackendHistory {
   /** On every broker (re)connection: the workers may name the result backend, if none is known. */
   async brokerConnected(): Promise<void> {
     if (!this.backend && !this.unreadable && !this.deps.options.resultBackend) await this.discover().catch(() => undefined);
+    else if (this.backend?.followConf && this.origin === "option" && !this.confFollowed) await this.followWorkersConf().catch(() => undefined);
+  }
+
+  /**
+   * A backend given by option whose storage the workers' conf names (Celery's database backend's
+   * table names): the first worker to answer says where to read; a change is read from its start.
+   */
+  private async followWorkersConf(): Promise<void> {
+    const backend = this.backend!;
+    const conf = await this.deps.inspector.read("conf");
+    for (const { value } of conf.replies.values()) {
+      if (!isRecord(value) || this.stopped) continue;
+      this.confFollowed = true;
+      if (!backend.followConf!(value)) return;
+      log("result_backend.tables", `result backend tables from the workers' configuration: ${backend.label ?? backend.description}`, {});
+      // Before the backend started, its first backfill reads the new table anyway.
+      if (this.started) this.catchUp();
+      this.deps.healthChanged();
+      return;
+    }
   }
 
   async stop(): Promise<void> {
@@ -103,15 +136,16 @@ export class BackendHistory {
       }
       if (this.backend || this.stopped) return;
       log("result_backend.discovered", `result backend from the workers' configuration: ${maskUrl(url)}`, { url: maskUrl(url) });
-      this.use(url, "workers");
+      this.use(url, "workers", isRecord(value) ? value : null);
       await this.startBackend();
       this.deps.healthChanged();
       return;
     }
   }
 
-  private use(url: string, origin: "option" | "workers"): void {
-    const backend = openResultBackend(url, this.deps.options.transportOptions);
+  /** `conf`: the configuration of the worker that named it (the database backend's table names). */
+  private use(url: string, origin: "option" | "workers", conf: Record<string, unknown> | null = null): void {
+    const backend = openResultBackend(url, this.deps.options.transportOptions, conf);
     this.backend = backend;
     this.origin = origin;
     this.backfill = { state: "pending", scanned: 0, loaded: 0, error: null };
@@ -142,6 +176,19 @@ export class BackendHistory {
     else void this.runBackfill();
   }
 
+  /** The tasks of a backfill batch the store did not keep (--max-tasks), written to the history as the backend has them. */
+  private keepLetGo(metas: TaskMeta[]): void {
+    const letGo = metas.filter((m) => !this.deps.tasks.holds(m.taskId));
+    if (!letGo.length || this.deps.history.room() === 0) return;
+    this.deps.history.keep(
+      letGo.map((m) => {
+        const t = newRecord(m.taskId, 0, m.seenAt);
+        applyMeta(t, m);
+        return t;
+      }),
+    );
+  }
+
   private async runBackfill(): Promise<void> {
     const backend = this.backend;
     if (!backend || this.stopped) return;
@@ -149,10 +196,14 @@ export class BackendHistory {
     this.backfill = { state: "running", scanned: 0, loaded: 0, error: null };
     const startedAt = Date.now();
     let nextLogAt = BACKFILL_LOG_EVERY;
+    // The label names the table too (Celery's database backend): another table is another source.
+    const source = `result_backend ${maskUrl(backend.label ?? backend.description)}`;
     try {
-      await backend.backfill(
+      const resumed = await backend.backfill(
         (metas) => {
-          for (const m of metas) this.deps.tasks.applyMeta(metaOnAgentClock(m, this.deps.workers), false);
+          const onClock = metas.map((m) => metaOnAgentClock(m, this.deps.workers));
+          for (const m of onClock) this.deps.tasks.applyMeta(m, false);
+          this.keepLetGo(onClock);
         },
         (p) => {
           this.backfill.scanned = p.scanned;
@@ -161,7 +212,9 @@ export class BackendHistory {
           nextLogAt = (Math.floor(p.scanned / BACKFILL_LOG_EVERY) + 1) * BACKFILL_LOG_EVERY;
           log("backfill.progress", `task history: ${p.scanned} result keys read, ${p.loaded} tasks loaded so far`, { scanned: p.scanned, loaded: p.loaded });
         },
+        this.deps.history.marker(source),
       );
+      if (resumed !== null) this.deps.history.setMarker(source, resumed);
       this.backfill.state = "done";
       if (this.backfill.loaded >= BULK_LOAD) compactHeapAfterBulkLoad();
       const seconds = (Date.now() - startedAt) / 1000;

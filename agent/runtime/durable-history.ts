@@ -14,6 +14,7 @@ import { HistoryWriter } from "../sources/history/writer";
 import { Retention } from "../sources/history/retention";
 import { HistoryTaskSource } from "../sources/history/history-source";
 import type { TaskStore } from "../sources/tasks/store";
+import type { TaskRecord } from "../sources/tasks/record";
 
 /** How often changed tasks are written: a SIGKILL loses at most this much (and one flush's time). */
 export const FLUSH_INTERVAL_MS = 300;
@@ -31,7 +32,25 @@ export type HistoryHealth = {
   retained_deleted: number;
 };
 
-export class DurableHistory {
+/**
+ * What the backfills (backend-history.ts, history-backfill.ts) give the history at its first start:
+ * where each source's backfill stopped (the history's meta table), and the tasks to keep.
+ */
+export interface HistoryImport {
+  /** Where `source`'s last backfill into this history stopped; null: never backfilled into it. */
+  marker(source: string): string | null;
+  setMarker(source: string, value: string): void;
+  /** Room left under --retain-max-rows (0 when the history is off). */
+  room(): number;
+  /**
+   * Writes the tasks the store does not hold (the writer writes those) and the history does not
+   * have yet, received within --retain and as many as --retain-max-rows leaves room for; returns
+   * how many were written.
+   */
+  keep(records: TaskRecord[]): number;
+}
+
+export class DurableHistory implements HistoryImport {
   private db: HistoryDb | null = null;
   private writer: HistoryWriter | null = null;
   private retention: Retention | null = null;
@@ -94,6 +113,42 @@ export class DurableHistory {
       path: s.path,
       tasks: db.rows(),
     });
+  }
+
+  marker(source: string): string | null {
+    try {
+      return this.db?.meta(`backfill ${source}`) ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  setMarker(source: string, value: string): void {
+    try {
+      this.db?.setMeta(`backfill ${source}`, value);
+    } catch (e) {
+      log("history.meta_failed", `task history: could not record the backfill of ${source}: ${(e as Error).message}`, {}, "warn");
+    }
+  }
+
+  room(): number {
+    if (!this.db || !this.settings) return 0;
+    return Math.max(0, this.settings.retainMaxRows - this.db.rows());
+  }
+
+  keep(records: TaskRecord[]): number {
+    const db = this.db;
+    if (!db || !this.settings || !records.length) return 0;
+    const cutoff = Date.now() - this.settings.retainMs;
+    const fresh = records.filter((t) => !this.tasks.holds(t.id) && (t.finished ?? t.received ?? t.firstSeen) >= cutoff);
+    const held = db.holding(fresh.map((t) => t.id));
+    const kept = fresh.filter((t) => !held.has(t.id)).slice(0, this.room());
+    try {
+      return kept.length ? db.write(kept, { payloads: this.payloads }) : 0;
+    } catch (e) {
+      log("history.backfill_failed", `task history: backfilled tasks not written: ${(e as Error).message}`, {}, "warn");
+      return 0;
+    }
   }
 
   /** Writes what is pending and closes the file. */

@@ -11,9 +11,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { EndpointName } from "../../agent/api/schema";
 import { contractGet } from "../harness/contract";
-import { parseDbUrl } from "../../agent/sources/django/db";
-import { PostgresDb } from "../../agent/sources/django/postgres";
-import { SqliteDb } from "../../agent/sources/django/sqlite";
+import { parseDbUrl } from "../../agent/base/sql/db";
+import { PostgresDb } from "../../agent/base/sql/postgres";
+import { SqliteDb } from "../../agent/base/sql/sqlite";
 import { eventually, RedisServer, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
 import { DjangoCelery, migrate, PostgresCluster, runDjango } from "../harness/django";
 

@@ -1,7 +1,7 @@
 /** The Django database URLs (--tasks-db, --beat-db) and the time text both drivers share. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { DbUrlError, formatDbTime, parseDbTime, parseDbUrl } from "../../agent/sources/django/db";
+import { DbUrlError, formatDbTime, parseDbTime, parseDbUrl } from "../../agent/base/sql/db";
 import { OptionError, resolveOptions } from "../../agent/options";
 
 describe("parseDbUrl", () => {

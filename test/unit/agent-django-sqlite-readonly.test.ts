@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import Database from "better-sqlite3";
-import { parseDbUrl } from "../../agent/sources/django/db";
-import { SqliteDb } from "../../agent/sources/django/sqlite";
+import { parseDbUrl } from "../../agent/base/sql/db";
+import { SqliteDb } from "../../agent/base/sql/sqlite";
 
 let dir: string;
 let file: string;

@@ -217,7 +217,9 @@ describe("resolveOptions: errors", () => {
     assert.match(optionError(() => resolve({ broker: "kafka://guest@rabbit//" })).message, /^--broker: unsupported scheme kafka:/);
     assert.match(optionError(() => resolve({ broker: "amqp://guest@rabbit:x//" })).message, /^--broker: port "x" is not a number/);
     assert.match(optionError(() => resolve({}, { CELERY_BROKER_URL: "redis://h/x" })).message, /^--broker: database number "x"/);
-    assert.match(optionError(() => resolve({ "result-backend": "db+postgresql://u:p@h/db" })).message, /^--result-backend: unsupported scheme/);
+    assert.match(optionError(() => resolve({ "result-backend": "db+mysql://u:p@h/db" })).message, /^--result-backend: .*SQLite and PostgreSQL only/);
+    assert.match(optionError(() => resolve({ "result-backend": "mongodb://h/db" })).message, /^--result-backend: unsupported scheme/);
+    assert.equal(resolve({ "result-backend": "db+postgresql://u:p@h/db" }).resultBackendTarget?.kind, "database");
   });
 
   test("transport options: invalid JSON", () => {

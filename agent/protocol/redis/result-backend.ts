@@ -116,7 +116,7 @@ export class RedisResultBackend implements ResultBackend {
    * answering the next SCAN and MGET, so the agent's time and Redis's time overlap. Between batches
    * the event loop is let go, so requests are served during a long backfill.
    */
-  async backfill(onBatch: (metas: TaskMeta[]) => void, onProgress: (p: BackfillProgress) => void): Promise<void> {
+  async backfill(onBatch: (metas: TaskMeta[]) => void, onProgress: (p: BackfillProgress) => void): Promise<string | null> {
     const batch = this.opts.batchSize ?? 1000;
     const progress: BackfillProgress = { scanned: 0, loaded: 0, done: false };
     const scan = (cursor: string): Promise<[string, string[]]> => {
@@ -154,6 +154,7 @@ export class RedisResultBackend implements ResultBackend {
     if (pending) handle(await pending);
     progress.done = true;
     onProgress({ ...progress });
+    return null;
   }
 
   async get(taskId: string): Promise<TaskMeta | null> {

@@ -6,7 +6,7 @@
  */
 import { type ComputedSchedule, computeSchedule } from "../periodic";
 import { maskSecrets } from "../../base/mask";
-import { parseDbTime, type Db, type Row } from "./db";
+import { parseDbTime, type Db, type Row } from "../../base/sql/db";
 
 const T = "django_celery_beat_";
 

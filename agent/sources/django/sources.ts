@@ -4,7 +4,8 @@
  * at start; a database that is down is logged and retried on each request, never fatal.
  */
 import { log } from "../../base/log";
-import { DbUnavailable, type Db, type DbTarget } from "./db";
+import { DbUnavailable, type Db, type DbTarget } from "../../base/sql/db";
+import { openDb } from "../../base/sql/open";
 import { DjangoBeatSource } from "./beat";
 import { DjangoTaskSource } from "./tasks";
 
@@ -64,10 +65,4 @@ export class DjangoSources {
   async close(): Promise<void> {
     await Promise.allSettled(this.dbs.map((d) => d.close()));
   }
-}
-
-/** Drivers are loaded only when a database is configured: most agents never need them. */
-async function openDb(target: DbTarget): Promise<Db> {
-  if (target.kind === "postgres") return new (await import("./postgres")).PostgresDb(target);
-  return new (await import("./sqlite")).SqliteDb(target);
 }

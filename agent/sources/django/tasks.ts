@@ -13,7 +13,7 @@ import { applyMeta } from "../tasks/record-merge";
 import type { TaskMeta } from "../../protocol/result-meta";
 import { encodeCursor, type Cursor } from "../tasks/cursor";
 import type { TaskFilter, TaskSort } from "../tasks/query";
-import { parseDbTime, type Db, type Row } from "./db";
+import { parseDbTime, type Db, type Row } from "../../base/sql/db";
 
 export const TASK_TABLE = "django_celery_results_taskresult";
 export const GROUP_TABLE = "django_celery_results_groupresult";

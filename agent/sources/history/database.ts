@@ -228,6 +228,23 @@ export class HistoryDb {
     })();
   }
 
+  /** Which of `ids` the history holds. */
+  holding(ids: string[]): Set<string> {
+    if (!ids.length) return new Set();
+    const rows = this.statement("SELECT id FROM tasks WHERE id IN (SELECT value FROM json_each(?))").all(JSON.stringify(ids)) as { id: string }[];
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** A fact about the history itself (the meta table), or null. */
+  meta(key: string): string | null {
+    const row = this.statement("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.statement("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value);
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }

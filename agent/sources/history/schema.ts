@@ -15,6 +15,10 @@
  *   - `search`: the payloads' trigrams (search-index.ts), and `tasks.sh` the hash of the text each
  *     row is indexed by. Rows written before are indexed here from their bodies (-1: the hash is
  *     not known, so the next write indexes the row again).
+ *
+ * Version 3:
+ *   - `meta`: small facts about the history itself, e.g. which sources were backfilled into it at
+ *     its first start and where each one's backfill stopped (so a restart does not read them again).
  */
 import type BetterSqlite3 from "better-sqlite3";
 
@@ -52,6 +56,7 @@ export const MIGRATIONS: Migration[] = [
         FROM tasks WHERE coalesce(json_extract(body, '$.E'), json_extract(body, '$.A'), json_extract(body, '$.K'), json_extract(body, '$.R')) IS NOT NULL;
       UPDATE tasks SET sh = -1 WHERE coalesce(json_extract(body, '$.E'), json_extract(body, '$.A'), json_extract(body, '$.K'), json_extract(body, '$.R')) IS NOT NULL;
     `),
+  (db) => db.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"),
 ];
 
 export class SchemaTooNew extends Error {}

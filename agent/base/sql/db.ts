@@ -1,10 +1,11 @@
 /**
- * The seam between the Django sources and their databases: one small interface, two drivers
- * (PostgreSQL through the pure-JS `pg`, SQLite through `better-sqlite3`). Every connection is
+ * Read-only SQL access, shared by the Django sources (sources/django/) and Celery's database
+ * result backend (protocol/database/): one small interface, two drivers (PostgreSQL through the
+ * pure-JS `pg`, SQLite through `better-sqlite3`). Every connection is
  * read-only; a dead database makes a query throw DbUnavailable, never crash the agent, and the
  * next query tries again.
  */
-import { maskString } from "../../base/mask";
+import { maskString } from "../mask";
 
 export type DbKind = "postgres" | "sqlite";
 

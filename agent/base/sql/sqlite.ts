@@ -23,7 +23,7 @@ type Driver = typeof BetterSqlite3;
 let driver: Driver | null = null;
 
 function loadDriver(): Driver {
-  // A native module: required lazily, so an agent without --tasks-db/--beat-db never loads it.
+  // A native module: required lazily, so an agent reading no SQLite database never loads it.
   driver ??= createRequire(import.meta.url)("better-sqlite3") as Driver;
   return driver;
 }

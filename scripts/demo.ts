@@ -148,6 +148,8 @@ async function startEverything(services: Services, options: DemoOptions): Promis
       command: process.execPath,
       args: [
         ...["--import", "tsx", join(REPO_ROOT, "agent", "cli.ts"), "--broker", broker, "--result-backend", backend, "--port", String(port), "--name", "demo"],
+        // The task history in the demo's own directory: kept across `restart agent`, gone with the demo.
+        ...["--data-dir", join(services.dir, "history")],
         ...(rabbit ? ["--broker-api", rabbit.api] : []),
       ],
       cwd: REPO_ROOT,
@@ -216,6 +218,14 @@ async function runCommand(services: Services, command: ControlCommand): Promise<
       .filter((s) => s !== undefined)
       .map((s) => `  ${s.spec.name.padEnd(22)} pid ${String(s.pid).padEnd(8)} ${services.isRunning(s) ? "running" : "dead"}`)
       .join("\n");
+  }
+  if (command.action === "restart-agent") {
+    const agent = services.find("agent");
+    if (!agent) return "error: the agent has not been started yet";
+    console.log("  restarting the agent…");
+    const fresh = await services.restart(agent);
+    console.log(`  restarted ${fresh.spec.name.padEnd(20)} pid ${fresh.pid}`);
+    return `restarted the agent: pid ${fresh.pid}; its task history is kept`;
   }
   const service = services.find(`worker ${command.worker}`);
   if (!service) return `error: ${command.worker} has not been started yet`;

@@ -17,17 +17,18 @@ const SOCKET_NAME = "control.sock";
 export const DEMO_WORKERS = ["solo@demo", "prefork@demo"] as const;
 export type DemoWorker = (typeof DEMO_WORKERS)[number];
 
-export type ControlCommand = { action: "kill" | "restart"; worker: DemoWorker } | { action: "status" };
+export type ControlCommand = { action: "kill" | "restart"; worker: DemoWorker } | { action: "restart-agent" } | { action: "status" };
 export type RunCommand = (command: ControlCommand) => Promise<string>;
 
 export const CONTROL_ACTIONS = ["kill", "restart", "status"] as const;
 
 export const KEYS_HELP = `Keys: k kills solo@demo with SIGKILL, r restarts it; K and R the same for prefork@demo;
-      s shows the processes; h this help; q or Ctrl-C stops the demo.`;
+      a restarts the agent (its task history stays); s shows the processes; h this help; q or Ctrl-C stops the demo.`;
 
 export function commandsHelp(dirOption = ""): string {
   return `npm run demo -- kill solo${dirOption}      (SIGKILL; prefork for prefork@demo)
   npm run demo -- restart solo${dirOption}   (starts it again, stopping it first if it runs)
+  npm run demo -- restart agent${dirOption}  (the agent stopped and started: its task history stays)
   npm run demo -- status${dirOption}`;
 }
 
@@ -41,11 +42,12 @@ function workerNamed(word: string | undefined): DemoWorker | null {
 export function parseCommand(words: readonly string[]): ControlCommand | string {
   const [action, worker, ...rest] = words;
   if (action === "status" && worker === undefined) return { action };
+  if (action === "restart" && worker === "agent" && rest.length === 0) return { action: "restart-agent" };
   if ((action === "kill" || action === "restart") && rest.length === 0) {
     const name = workerNamed(worker);
     return name ? { action, worker: name } : `unknown worker "${worker}": one of solo, prefork`;
   }
-  return `unknown command "${words.join(" ")}": kill [solo|prefork], restart [solo|prefork] or status`;
+  return `unknown command "${words.join(" ")}": kill [solo|prefork], restart [solo|prefork|agent] or status`;
 }
 
 /** Answers control commands on a Unix socket in the demo's directory: one line in, the reply out. */
@@ -163,6 +165,7 @@ export function listenToKeys(run: RunCommand, stop: () => void, print: (text: st
     r: { action: "restart", worker: "solo@demo" },
     K: { action: "kill", worker: "prefork@demo" },
     R: { action: "restart", worker: "prefork@demo" },
+    a: { action: "restart-agent" },
     s: { action: "status" },
   };
   stdin.setRawMode(true);

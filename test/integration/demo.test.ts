@@ -166,6 +166,27 @@ describe("npm run demo", () => {
     assert.equal(demo.child.exitCode, null, "the demo is still running");
   });
 
+  it("keeps its task history across `restart agent`", async () => {
+    const dir = /logs:\s+(\S+)\/logs/.exec(demo.output())![1]!;
+    const list = async () => (await (await fetch(`${agentUrl}/api/v1/tasks?limit=500&state=SUCCESS`)).json()) as { tasks: { id: string }[]; source: string };
+    const before = (await list()).tasks.map((t) => t.id);
+    assert.ok(before.length >= 5, "finished tasks before the restart");
+    // Written within a flush (300 ms) of finishing; the agent also writes what is left when stopped.
+    assert.match(await demoCommand(dir, "restart", "agent"), /restarted the agent: pid \d+; its task history is kept/);
+    const after = await eventually(
+      async () => {
+        const r = await list().catch(() => null);
+        return r && before.every((id) => r.tasks.some((t) => t.id === id)) ? r : null;
+      },
+      30_000,
+      "the tasks finished before the restart listed after it",
+    );
+    assert.match(after.source, /task history/);
+    const history = ((await (await fetch(`${agentUrl}/api/v1/health`)).json()) as { history: { state: string; path: string } }).history;
+    assert.equal(history.state, "on");
+    assert.ok(history.path.startsWith(dir), `the history is in the demo's directory (${history.path})`);
+  });
+
   it("stops everything it started on Ctrl-C, and removes its directory", async () => {
     const output = demo.output();
     const pids = [...output.matchAll(/started (.+?)\s+pid (\d+)/g)].map((m) => ({ name: m[1]!, pid: Number(m[2]) }));

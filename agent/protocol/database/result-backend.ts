@@ -7,6 +7,10 @@
  *     reads only the rows written since the last poll;
  *   - rows seen unfinished (STARTED, RETRY...): re-read by task_id (its unique index), at most
  *     `maxTracked` of them, since Celery updates a task's row in place when it finishes.
+ *   - ids skipped by the new rows (a gap): on PostgreSQL a row's id is taken when its INSERT runs,
+ *     and two workers' transactions can commit in the other order, so a row may appear below the
+ *     last id seen. Each gap's id is looked up again (the primary key) for GAP_MS (a rolled back
+ *     insert leaves a gap that never fills).
  * A poll therefore costs one primary-key range read and up to `maxTracked` task_id lookups (of
  * status and date_done only; whole rows only for those that changed), whatever the table's size;
  * nothing scans it. The backfill walks the primary key in batches of
@@ -20,6 +24,11 @@ import type { TaskMeta } from "../result-meta";
 import { BrokerUnavailable, type BackfillProgress, type ConnectionStatus, type ResultBackend } from "../transport";
 import { isUnfinished, metaFromRow, taskmetaColumns } from "./rows";
 import { DEFAULT_TABLES, quotedTable, tablesFromConf, type TaskmetaTables } from "./url";
+
+/** How long an id skipped by the new rows is looked for (a transaction still open when they were read). */
+const GAP_MS = 30_000;
+/** Skipped ids kept at most (a sequence that jumps far is no run of open transactions). */
+const MAX_GAPS = 1000;
 
 export interface DatabaseResultBackendOptions {
   url: string;
@@ -45,6 +54,8 @@ export class DatabaseResultBackend implements ResultBackend {
   private lastId: number | null = null;
   /** Unfinished rows by task_id -> the status and date_done they had and the row's id, oldest first. */
   private readonly tracked = new Map<string, { version: string; rowId: number }>();
+  /** Ids below the last seen that no row had yet -> when first missed. */
+  private readonly gaps = new Map<number, number>();
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private closed = false;
@@ -72,6 +83,7 @@ export class DatabaseResultBackend implements ResultBackend {
     // Another table: the new one is read from its start (by the backfill that follows), and followed from its end.
     this.lastId = null;
     this.tracked.clear();
+    this.gaps.clear();
     return true;
   }
 
@@ -155,10 +167,12 @@ export class DatabaseResultBackend implements ResultBackend {
       const batch = this.opts.batchSize ?? 1000;
       for (let i = 0; i < (this.opts.maxBatchesPerPoll ?? 10); i++) {
         const rows = await this.rowsAfter(this.lastId, batch);
+        this.noteGaps(this.lastId, rows);
         this.emit(rows);
         if (rows.length) this.lastId = Number(rows[rows.length - 1]!.id);
         if (rows.length < batch) break;
       }
+      if (this.gaps.size) await this.readGaps();
       if (this.tracked.size) {
         // Their status and date first (small, nothing to decode), then the whole rows of those that changed.
         const d = this.db.dialect;
@@ -173,6 +187,33 @@ export class DatabaseResultBackend implements ResultBackend {
     } catch (e) {
       this.setStatus("unavailable", e instanceof DbUnavailable ? e.message : String(e));
     }
+  }
+
+  /** Ids between `after` and the rows read (in id order) that no row had: maybe a transaction still open. */
+  private noteGaps(after: number, rows: Row[]): void {
+    const now = Date.now();
+    let expected = after + 1;
+    for (const r of rows) {
+      const id = Number(r.id);
+      for (let gap = expected; gap < id && this.gaps.size < MAX_GAPS; gap++) this.gaps.set(gap, now);
+      expected = id + 1;
+    }
+  }
+
+  /** The rows that filled a gap since, and gaps given up after GAP_MS. */
+  private async readGaps(): Promise<void> {
+    const now = Date.now();
+    for (const [id, since] of this.gaps) if (now - since > GAP_MS) this.gaps.delete(id);
+    // Each gap's id looked up on the primary key (a transaction that commits later fills it).
+    if (!this.gaps.size) return;
+    const ids = [...this.gaps.keys()];
+    const d = this.open().dialect;
+    const rows = await this.query(
+      `SELECT ${taskmetaColumns(d.timeText)} FROM ${this.table} WHERE id IN (${ids.map((_, i) => d.param(i + 1)).join(", ")})`,
+      ids,
+    );
+    const filled = rows.filter((r) => this.gaps.delete(Number(r.id)));
+    this.emit(filled);
   }
 
   private emit(rows: Row[]): void {

@@ -5,6 +5,7 @@
  * more to delete, else after `periodMs`.
  */
 import type { HistoryDb } from "./database";
+import type { HistoryStore } from "./store";
 
 export const RETENTION_STEP = 1000;
 const PASS_BUDGET_MS = 25;
@@ -30,7 +31,7 @@ export class Retention {
   lastError: string | null = null;
 
   constructor(
-    private readonly db: HistoryDb,
+    private readonly store: Pick<HistoryStore, "retentionStep">,
     private readonly limits: RetentionLimits,
     private readonly periodMs: number,
   ) {}
@@ -49,11 +50,11 @@ export class Retention {
    * after a pass deleted it (it changed again), so the file is brought within the limits once more
    * (at most DRAIN_STEPS steps: stopping stays quick).
    */
-  drain(): void {
+  async drain(): Promise<void> {
     this.stop();
     try {
       for (let i = 0; i < DRAIN_STEPS; i++) {
-        const n = retentionStep(this.db, this.limits, Date.now());
+        const n = await this.store.retentionStep(this.limits, Date.now());
         this.deleted += n;
         if (n === 0) break;
       }
@@ -64,16 +65,16 @@ export class Retention {
 
   private schedule(ms: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => this.pass(), ms);
+    this.timer = setTimeout(() => void this.pass(), ms);
     this.timer.unref();
   }
 
-  private pass(): void {
+  private async pass(): Promise<void> {
     const t0 = performance.now();
     let more = false;
     try {
       for (;;) {
-        const n = retentionStep(this.db, this.limits, Date.now());
+        const n = await this.store.retentionStep(this.limits, Date.now());
         this.deleted += n;
         if (n === 0) break;
         if (performance.now() - t0 > PASS_BUDGET_MS) {

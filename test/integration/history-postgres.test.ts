@@ -55,10 +55,14 @@ const historyHealth = async (agent: AgentProcess) => (await agent.get<any>("/api
 /** Everything the agent changed is written: no id pending, and a flush begun after the ask ended. */
 async function settled(agent: AgentProcess): Promise<void> {
   const flushes = (await historyHealth(agent)).flushes;
-  await eventually(async () => {
-    const h = await historyHealth(agent);
-    return h.state === "on" && h.pending === 0 && h.flushes > flushes;
-  }, 20_000, "the history written");
+  await eventually(
+    async () => {
+      const h = await historyHealth(agent);
+      return h.state === "on" && h.pending === 0 && h.flushes > flushes;
+    },
+    20_000,
+    "the history written",
+  );
 }
 
 const idsOf = (out: string) => out.trim().split("\n").at(-1)!.split(",");
@@ -85,7 +89,11 @@ print(",".join([f.id, n.id] + [r.id for r in rs]))`,
       redis.url(1),
     );
     const [failedId, needleId, ...addIds] = idsOf(out);
-    await eventually(async () => (await listAll(first)).tasks.filter((t) => t.state === "SUCCESS" || t.state === "FAILURE").length === 14, 20_000, "14 finished");
+    await eventually(
+      async () => (await listAll(first)).tasks.filter((t) => t.state === "SUCCESS" || t.state === "FAILURE").length === 14,
+      20_000,
+      "14 finished",
+    );
     await settled(first);
     await first.stop();
     assert.doesNotMatch(first.output(), new RegExp(pg.password), "no password in the log");
@@ -120,7 +128,10 @@ print(",".join([f.id, n.id] + [r.id for r in rs]))`,
     );
     assert.equal((await listAll(second, "&q=fixture.ad")).total, 12);
     // The trigram index exists and serves the search (the planner told not to scan).
-    assert.match(db.sql("SELECT string_agg(indexname, ',') FROM pg_indexes WHERE schemaname = 'celery_panel' AND indexname LIKE 'tasks_search%'"), /tasks_search/);
+    assert.match(
+      db.sql("SELECT string_agg(indexname, ',') FROM pg_indexes WHERE schemaname = 'celery_panel' AND indexname LIKE 'tasks_search%'"),
+      /tasks_search/,
+    );
     const plan = db.sql(
       "SET enable_seqscan = off; EXPLAIN SELECT id FROM celery_panel.tasks WHERE lower(id || E'\\x01' || coalesce(name, '') || E'\\x01' || body) LIKE '%xyzzy-quart%'",
     );
@@ -176,7 +187,13 @@ print(",".join(r.id for r in rs))`,
     await CeleryWorker.start({ name: "tw@panel", pool: "solo", queues: ["celery"], broker: redis.url(0), backend: redis.url(1) });
     const agent = await startAgent(["--broker", redis.url(0), "--result-backend", redis.url(1), "--history", db.url, "--retain", "2d"]);
     await eventually(async () => (await historyHealth(agent)).state === "on", 20_000, "history on");
-    const live = idsOf(await runPython(`import panel_fixture as p\nrs = [p.add.delay(i, 2) for i in range(3)]\n[r.get(timeout=30) for r in rs]\nprint(",".join(r.id for r in rs))`, redis.url(0), redis.url(1)));
+    const live = idsOf(
+      await runPython(
+        `import panel_fixture as p\nrs = [p.add.delay(i, 2) for i in range(3)]\n[r.get(timeout=30) for r in rs]\nprint(",".join(r.id for r in rs))`,
+        redis.url(0),
+        redis.url(1),
+      ),
+    );
     await settled(agent);
     // Rows 5 and 4 days old (past --retain) and 1 day old (kept), each in its own day partition.
     const day = 86_400_000;
@@ -191,7 +208,12 @@ print(",".join(r.id for r in rs))`,
          INSERT INTO celery_panel.task_keys SELECT id, part FROM celery_panel.tasks WHERE id LIKE 'old-${o.d}-%'`,
       );
     }
-    const partitions = () => db.sql("SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'celery_panel.tasks'::regclass").split(",");
+    const partitions = () =>
+      db
+        .sql(
+          "SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'celery_panel.tasks'::regclass",
+        )
+        .split(",");
     assert.equal(partitions().length, 5, partitions().join());
     await eventually(async () => (await historyHealth(agent)).retained_deleted >= 50, 30_000, "the old partitions dropped").catch(async (e) => {
       console.log("DEBUG", JSON.stringify(await historyHealth(agent)), agent.output());
@@ -214,33 +236,51 @@ print(",".join(r.id for r in rs))`,
     const agent = await startAgent(["--broker", redis.url(0), "--result-backend", redis.url(1), "--history", db.url]);
     await eventually(async () => (await historyHealth(agent)).state === "on", 20_000, "history on");
     const send = async (n: number) =>
-      idsOf(await runPython(`import panel_fixture as p\nrs = [p.add.delay(i, 3) for i in range(${n})]\n[r.get(timeout=30) for r in rs]\nprint(",".join(r.id for r in rs))`, redis.url(0), redis.url(1)));
+      idsOf(
+        await runPython(
+          `import panel_fixture as p\nrs = [p.add.delay(i, 3) for i in range(${n})]\n[r.get(timeout=30) for r in rs]\nprint(",".join(r.id for r in rs))`,
+          redis.url(0),
+          redis.url(1),
+        ),
+      );
     const before = await send(5);
     await eventually(async () => (await listAll(agent, "&state=SUCCESS")).total === 5, 20_000, "5 seen");
     await settled(agent);
     await pg.stop();
     try {
       const during = await send(7);
-      const failed = await eventually(async () => {
-        const h = await historyHealth(agent);
-        return h.state === "failed" && h.pending > 0 ? h : null;
-      }, 30_000, "health says failed");
+      const failed = await eventually(
+        async () => {
+          const h = await historyHealth(agent);
+          return h.state === "failed" && h.pending > 0 ? h : null;
+        },
+        30_000,
+        "health says failed",
+      );
       assert.match(failed.error, /127\.0\.0\.1/);
       assert.doesNotMatch(failed.error, new RegExp(pg.password));
       assert.doesNotMatch(agent.output(), new RegExp(pg.password));
-      const listed = await eventually(async () => {
-        const l = await listAll(agent, "&state=SUCCESS");
-        return l.tasks.length === 12 ? l : null;
-      }, 20_000, "the live tasks listed while the database is down");
+      const listed = await eventually(
+        async () => {
+          const l = await listAll(agent, "&state=SUCCESS");
+          return l.tasks.length === 12 ? l : null;
+        },
+        20_000,
+        "the live tasks listed while the database is down",
+      );
       assert.deepEqual(new Set(listed.tasks.map((t) => t.id)), new Set([...before, ...during]));
       assert.equal((await agent.get<any>(`/api/v1/tasks/${during[0]}`)).body.state, "SUCCESS");
     } finally {
       await pg.run();
     }
-    await eventually(async () => {
-      const h = await historyHealth(agent);
-      return h.state === "on" && h.pending === 0;
-    }, 30_000, "writes resumed");
+    await eventually(
+      async () => {
+        const h = await historyHealth(agent);
+        return h.state === "on" && h.pending === 0;
+      },
+      30_000,
+      "writes resumed",
+    );
     assert.equal(db.sql("SELECT count(*) FROM celery_panel.tasks WHERE state = 3"), "12");
     await agent.stop();
     await redis.destroy();

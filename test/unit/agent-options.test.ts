@@ -356,7 +356,7 @@ describe("--history", () => {
     }
     const env = resolve({}, { CELERY_PANEL_HISTORY: "postgres://u:pw@h/db" }).history!;
     assert.equal(env.postgres?.kind, "postgres");
-    for (const argv of [{}, { history: "sqlite" }]) {
+    for (const argv of [{}, { history: "sqlite" }] as Record<string, string>[]) {
       const h = resolve(argv).history!;
       assert.equal(h.postgres, null);
       assert.match(h.path, /\.sqlite$/);

@@ -5,7 +5,6 @@
  * more to delete, else after `periodMs`.
  */
 import type { HistoryDb } from "./database";
-import type { HistoryStore } from "./store";
 
 export const RETENTION_STEP = 1000;
 const PASS_BUDGET_MS = 25;
@@ -24,6 +23,11 @@ export function retentionStep(db: HistoryDb, limits: RetentionLimits, now: numbe
   return over > 0 ? db.deleteOldest(Math.min(over, step)) : 0;
 }
 
+/** What a pass steps through: the store (store.ts), synchronous (SQLite) or not (PostgreSQL). */
+export interface RetentionTarget {
+  retentionStep(limits: RetentionLimits, now: number): number | Promise<number>;
+}
+
 export class Retention {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -31,7 +35,7 @@ export class Retention {
   lastError: string | null = null;
 
   constructor(
-    private readonly store: Pick<HistoryStore, "retentionStep">,
+    private readonly store: RetentionTarget,
     private readonly limits: RetentionLimits,
     private readonly periodMs: number,
   ) {}

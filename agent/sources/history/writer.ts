@@ -115,7 +115,12 @@ export class HistoryWriter {
     }
     try {
       const n = this.db.write(records, { payloads: this.opts.payloads });
-      return typeof n === "number" ? this.wrote(n) : n.then((k) => this.wrote(k), (e) => this.failed(e, ids));
+      return typeof n === "number"
+        ? this.wrote(n)
+        : n.then(
+            (k) => this.wrote(k),
+            (e) => this.failed(e, ids),
+          );
     } catch (e) {
       return this.failed(e, ids);
     }

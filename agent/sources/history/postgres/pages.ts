@@ -79,7 +79,10 @@ export async function pgPage(sql: Sql, q: HistoryPageQuery): Promise<HistoryPage
       w.sql.push(`(${expr}, seq) ${desc ? "<" : ">"} ($${w.params.length - 1}, $${w.params.length})`);
     }
     w.params.push(batch);
-    const rows = await sql(`SELECT ${COLUMNS}, ${expr} AS key FROM ${SCHEMA}.tasks${whereText(w)} ORDER BY ${expr} ${order}, seq ${order} LIMIT $${w.params.length}`, w.params);
+    const rows = await sql(
+      `SELECT ${COLUMNS}, ${expr} AS key FROM ${SCHEMA}.tasks${whereText(w)} ORDER BY ${expr} ${order}, seq ${order} LIMIT $${w.params.length}`,
+      w.params,
+    );
     for (const r of rows) {
       if (tasks.length === q.limit) return { tasks, next: last };
       last = { v: Number(r.key), rid: Number(r.seq) };
@@ -90,8 +93,13 @@ export async function pgPage(sql: Sql, q: HistoryPageQuery): Promise<HistoryPage
   }
 }
 
-export async function pgTotal(sql: Sql, filter: TaskFilter, searchPayloads: boolean): Promise<number> {
+/** How many match; `part` limits the count to the days before or from a day (each read on its own partitions). */
+export async function pgTotal(sql: Sql, filter: TaskFilter, searchPayloads: boolean, part?: { before: number } | { from: number }): Promise<number> {
   const w = whereOf(filter, searchPayloads);
+  if (part) {
+    w.params.push("before" in part ? part.before : part.from);
+    w.sql.push(`part ${"before" in part ? "<" : ">="} $${w.params.length}`);
+  }
   return Number((await sql(`SELECT count(*) AS n FROM ${SCHEMA}.tasks${whereText(w)}`, w.params))[0]!.n);
 }
 

@@ -34,6 +34,15 @@ const K = `${SCHEMA}.task_keys`;
 const PRIO_BASE = 100;
 /** rows() is a count over every partition: the health asks often, so it is reused this long. */
 const ROWS_FRESH_MS = 2000;
+/** How long a count of the days before today is reused by the list's totals (other agents' late writes show after it). */
+const OLDER_TOTAL_FRESH_MS = 60_000;
+const TODAY_TOTAL_FRESH_MS = 2000;
+const MAX_TOTALS = 100;
+
+interface Count {
+  at: number;
+  n: number;
+}
 
 const UPSERT = `INSERT INTO ${T} AS t (id, part, recv, state, prio, steps, state_at, name, worker, queue, started, finished, runtime, body)
   SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::smallint[], $5::smallint[], $6::integer[], $7::bigint[],
@@ -59,6 +68,8 @@ export class PostgresHistoryStore implements HistoryStore {
   private searchNotice: string | null = null;
   private lastError: string | null = null;
   private rowCount: { at: number; n: number } | null = null;
+  /** The list's totals by filter (see total()). */
+  private readonly totals = new Map<string, { day: number; older: Count | null; current: Count | null }>();
 
   constructor(target: DbTarget) {
     this.pool = new HistoryPool(target);
@@ -147,6 +158,8 @@ export class PostgresHistoryStore implements HistoryStore {
         col((r) => r.row.body),
       ]);
       this.rowCount = null;
+      const today = dayOf(Date.now());
+      if (partOf.some((p) => p < today)) this.totals.clear();
       return rows.length;
     });
   }
@@ -176,8 +189,29 @@ export class PostgresHistoryStore implements HistoryStore {
     return this.run(() => pgPage(this.pool.query, q));
   }
 
+  /**
+   * A count over every partition cost hundreds of milliseconds per page at a million tasks, so the
+   * total is two counts reused a while: the days before today (which change rarely: late writes,
+   * retention) for OLDER_TOTAL_FRESH_MS, today's for TODAY_TOTAL_FRESH_MS (a total lags the
+   * writes by that much).
+   */
   total(filter: TaskFilter, searchPayloads: boolean): Promise<number> {
-    return this.run(() => pgTotal(this.pool.query, filter, searchPayloads));
+    return this.run(async () => {
+      const now = Date.now();
+      const today = dayOf(now);
+      const key = JSON.stringify([filter, searchPayloads]);
+      let held = this.totals.get(key);
+      if (!held || held.day !== today) {
+        if (this.totals.size >= MAX_TOTALS) this.totals.clear();
+        held = { day: today, older: null, current: null };
+        this.totals.set(key, held);
+      }
+      const count = async (cached: Count | null, fresh: number, part: { before: number } | { from: number }) =>
+        cached && now - cached.at < fresh ? cached : { at: now, n: await pgTotal(this.pool.query, filter, searchPayloads, part) };
+      held.older = await count(held.older, OLDER_TOTAL_FRESH_MS, { before: today });
+      held.current = await count(held.current, TODAY_TOTAL_FRESH_MS, { from: today });
+      return held.older.n + held.current.n;
+    });
   }
 
   countsSince(since: number): Promise<Record<string, number>> {
@@ -201,6 +235,7 @@ export class PostgresHistoryStore implements HistoryStore {
 
   private deleted(n: number): number {
     this.rowCount = null;
+    if (n > 0) this.totals.clear();
     return n;
   }
 

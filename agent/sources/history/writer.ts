@@ -43,6 +43,8 @@ export class HistoryWriter {
   private timer: NodeJS.Timeout | null = null;
   private again: NodeJS.Immediate | null = null;
   private inFlight: Promise<Written> | null = null;
+  /** Ids in the write in flight (an asynchronous store). */
+  private writing = 0;
   readonly stats: WriterStats = { written: 0, flushes: 0, dropped: 0, lastFlushAt: null, lastError: null };
 
   constructor(
@@ -56,8 +58,9 @@ export class HistoryWriter {
     this.dirty.add(id);
   }
 
+  /** Changed tasks not yet written: those waiting and those in a write under way. */
   get pending(): number {
-    return this.dirty.size;
+    return this.dirty.size + this.writing;
   }
 
   start(): void {
@@ -115,12 +118,18 @@ export class HistoryWriter {
     }
     try {
       const n = this.db.write(records, { payloads: this.opts.payloads });
-      return typeof n === "number"
-        ? this.wrote(n)
-        : n.then(
-            (k) => this.wrote(k),
-            (e) => this.failed(e, ids),
-          );
+      if (typeof n === "number") return this.wrote(n);
+      this.writing = ids.length;
+      return n.then(
+        (k) => {
+          this.writing = 0;
+          return this.wrote(k);
+        },
+        (e) => {
+          this.writing = 0;
+          return this.failed(e, ids);
+        },
+      );
     } catch (e) {
       return this.failed(e, ids);
     }
@@ -160,9 +169,11 @@ export class HistoryWriter {
   private drain(): Promise<void> {
     while (this.dirty.size > 0) {
       const wrote = this.writeChunk();
-      if (wrote === null) break;
+      if (wrote === null) return Promise.resolve();
       if (typeof wrote !== "number") return wrote.then((w) => (w === null ? undefined : this.drain()));
     }
+    // Everything changed before the stop is written: a flush like the timer's.
+    this.stats.flushes++;
     return Promise.resolve();
   }
 }

@@ -65,7 +65,8 @@ const LOCK_KEY = 0x63656c70; // "celp": one advisory lock for this schema's migr
 export async function migrate(pool: HistoryPool): Promise<number> {
   return pool.transaction(async (sql) => {
     await sql("SELECT pg_advisory_xact_lock($1)", [LOCK_KEY]);
-    await sql(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
+    // Made unless there: a DBA may make it for a role that may not create schemas in the database.
+    if (!(await sql("SELECT 1 FROM pg_namespace WHERE nspname = $1", [SCHEMA])).length) await sql(`CREATE SCHEMA ${SCHEMA}`);
     await sql(`CREATE TABLE IF NOT EXISTS ${SCHEMA}.schema_version (version integer NOT NULL)`);
     const from = Number((await sql(`SELECT max(version) AS v FROM ${SCHEMA}.schema_version`))[0]?.v ?? 0);
     if (from > MIGRATIONS.length) {

@@ -216,7 +216,7 @@ print(",".join(r.id for r in rs))`,
     await redis.destroy();
   });
 
-  it("retention by age drops whole day partitions past --retain, and nothing newer", async () => {
+  it("retention by age drops whole day partitions past --retain, and nothing newer; by rows keeps the newest", async () => {
     const redis = await RedisServer.start();
     const db = freshDatabase();
     await CeleryWorker.start({ name: "tw@panel", pool: "solo", queues: ["celery"], broker: redis.url(0), backend: redis.url(1) });
@@ -258,6 +258,17 @@ print(",".join(r.id for r in rs))`,
     assert.equal(db.sql(`SELECT count(*) FROM celery_panel.tasks WHERE id IN (${live.map((i) => `'${i}'`).join(",")})`), "3", "today's tasks kept");
     assert.equal((await historyHealth(agent)).retained_deleted, 50);
     await agent.stop();
+    // By rows: 28 left (25 of yesterday, today's 3), at most 10 kept: today's and the newest 7 of yesterday.
+    const capped = await startAgent(["--broker", redis.url(0), "--history", db.url, "--retain", "2d", "--retain-max-rows", "10"]);
+    await eventually(async () => (await historyHealth(capped)).retained_deleted >= 18, 30_000, "the oldest beyond 10 deleted");
+    assert.equal(db.sql("SELECT count(*) FROM celery_panel.tasks"), "10");
+    assert.equal(db.sql(`SELECT count(*) FROM celery_panel.tasks WHERE id IN (${live.map((i) => `'${i}'`).join(",")})`), "3");
+    assert.equal(
+      db.sql("SELECT string_agg(id, ',' ORDER BY part) FROM celery_panel.tasks WHERE id LIKE 'old-1-%'"),
+      [19, 20, 21, 22, 23, 24, 25].map((i) => `old-1-${i}`).join(","),
+    );
+    assert.equal(db.sql("SELECT count(*) FROM celery_panel.task_keys"), "10", "the deleted tasks' keys gone too");
+    await capped.stop();
     await redis.destroy();
   });
 

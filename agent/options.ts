@@ -123,6 +123,11 @@ export const OPTION_SPECS: OptionSpec[] = [
     env: "CELERY_PANEL_DATA_DIR",
     help: "directory of the task history, one SQLite file per broker (default $XDG_DATA_HOME/celery-panel, else ~/.local/share/celery-panel)",
   },
+  {
+    flag: "history",
+    env: "CELERY_PANEL_HISTORY",
+    help: "where the task history is kept: sqlite (the --data-dir file, default) or postgres://user:password@host/db (tables of its own, in schema celery_panel)",
+  },
   { flag: "no-history", env: "CELERY_PANEL_NO_HISTORY", boolean: true, help: "keep no task history on disk: tasks live in memory only" },
   { flag: "retain", env: "CELERY_PANEL_RETAIN", default: "14d", help: "how long the history keeps a task, by its received time (s, m, h, d, w)" },
   {
@@ -318,6 +323,7 @@ function historyOption(raw: (flag: string) => string | undefined, broker: string
         retain: raw("retain")!,
         retainFailures: raw("retain-failures"),
         retainMaxRows: raw("retain-max-rows")!,
+        history: raw("history"),
       },
       broker,
       env,

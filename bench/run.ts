@@ -4,7 +4,7 @@
  * target (only on a broken run).
  *
  *   npm run bench                         every section
- *   npm run bench -- --only=live,tasks    some sections: build, live, ingest, tasks, queues, django, rabbitmq, findings, history, metrics, taskmeta
+ *   npm run bench -- --only=live,tasks    some sections: build, live, ingest, tasks, queues, django, rabbitmq, findings, history, history-pg, metrics, taskmeta
  *   npm run bench -- --quick              fewer repetitions and smaller data (a smoke run, not for the record)
  *   npm run bench -- --out=DIR            write the results elsewhere (default: bench/)
  */
@@ -22,6 +22,7 @@ import { djangoSuite } from "./suites/django";
 import { taskmetaSuite } from "./suites/taskmeta";
 import { findingsSuite } from "./suites/findings";
 import { historySuite } from "./suites/history";
+import { historyPostgresSuite } from "./suites/history-postgres";
 import { ingestSuite } from "./suites/ingest";
 import { liveSuite } from "./suites/live";
 import { metricsSuite } from "./suites/metrics";
@@ -40,7 +41,7 @@ export interface BenchContext {
   panelFirstPaint: boolean;
 }
 
-const SECTIONS = ["build", "live", "ingest", "tasks", "queues", "django", "rabbitmq", "findings", "history", "metrics", "taskmeta"] as const;
+const SECTIONS = ["build", "live", "ingest", "tasks", "queues", "django", "rabbitmq", "findings", "history", "history-pg", "metrics", "taskmeta"] as const;
 type Section = (typeof SECTIONS)[number];
 
 function readOptions(args: string[]): { only: Set<Section>; quick: boolean; out: string } {
@@ -104,6 +105,7 @@ async function main(): Promise<void> {
     await section("rabbitmq", () => rabbitmqSuite(ctx));
     await section("findings", () => findingsSuite(ctx, metasPath));
     await section("history", () => historySuite(ctx));
+    await section("history-pg", () => historyPostgresSuite(ctx));
     await section("metrics", () => metricsSuite(ctx));
     await section("taskmeta", () => taskmetaSuite(ctx));
   } finally {

@@ -211,7 +211,7 @@ export class Agent {
     this.poolProbe.stop();
     this.diagnostics.stop();
     await Promise.allSettled([this.broker.close(), this.backendReader.stop(), this.django.close()]);
-    this.durableHistory.stop();
+    await this.durableHistory.stop();
   }
 
   private onEvent(e: CeleryEvent): void {

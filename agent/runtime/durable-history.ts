@@ -1,15 +1,19 @@
 /**
- * The durable task history, running: opens the database file (sources/history/), has the task
- * store's changes written to it (writer.ts), recalls a task it knows when the store sees it again,
- * and applies retention. Not to be confused with backend-history.ts (the result backend's records,
- * read into the store).
+ * The durable task history, running: opens its store (sources/history/: the SQLite file, or
+ * PostgreSQL with --history), has the task store's changes written to it (writer.ts), recalls a
+ * task it knows when the store sees it again (SQLite), and applies retention. Not to be confused
+ * with backend-history.ts (the result backend's records, read into the store).
  *
  * When the file cannot be opened (the data directory cannot be created or written, a newer schema)
  * the agent runs on without it: `health.history` says it is off and why, the live views are served.
+ * PostgreSQL is connected in the background: while it is away health says failed and why, and
+ * the writer keeps the changed ids until it is back.
  */
 import { log } from "../base/log";
 import type { HistorySettings } from "../sources/history/settings";
 import { HistoryDb } from "../sources/history/database";
+import { PostgresHistoryStore } from "../sources/history/postgres/store";
+import { type HistoryStore, SqliteHistoryStore } from "../sources/history/store";
 import { HistoryWriter } from "../sources/history/writer";
 import { Retention } from "../sources/history/retention";
 import { HistoryTaskSource } from "../sources/history/history-source";
@@ -21,7 +25,11 @@ export const FLUSH_INTERVAL_MS = 300;
 
 export type HistoryHealth = {
   state: "on" | "off" | "failed";
+  /** Where: the SQLite file, or the PostgreSQL URL (password masked). */
   path: string | null;
+  backend: "sqlite" | "postgres" | null;
+  /** Said beside the state (PostgreSQL without pg_trgm: search scans). */
+  notice: string | null;
   /** Why it is off or failing (the last write's error while on). */
   error: string | null;
   tasks: number | null;
@@ -51,7 +59,9 @@ export interface HistoryImport {
 }
 
 export class DurableHistory implements HistoryImport {
-  private db: HistoryDb | null = null;
+  private db: HistoryStore | null = null;
+  /** The task count health shows, read in the background for PostgreSQL (health is synchronous). */
+  private knownRows: number | null = null;
   private writer: HistoryWriter | null = null;
   private retention: Retention | null = null;
   private openError: string | null = null;
@@ -74,7 +84,7 @@ export class DurableHistory implements HistoryImport {
     const s = this.settings;
     if (!s) return;
     try {
-      this.db = new HistoryDb(s.path);
+      this.db = s.postgres ? new PostgresHistoryStore(s.postgres) : new SqliteHistoryStore(new HistoryDb(s.path));
     } catch (e) {
       this.openError = `cannot open ${s.path}: ${(e as Error).message}`;
       log("history.off", `task history off: ${this.openError}; tasks are kept in memory only`, { path: s.path }, "error");
@@ -94,7 +104,7 @@ export class DurableHistory implements HistoryImport {
     this.tasks.onWrite((id) => this.writer!.changed(id));
     this.tasks.recall = (id) => {
       try {
-        return db.get(id);
+        return db.recall(id);
       } catch {
         return null;
       }
@@ -109,15 +119,32 @@ export class DurableHistory implements HistoryImport {
       Math.min(5000, Math.max(250, Math.min(s.retainMs, s.retainFailuresMs) / 4)),
     );
     this.retention.start();
-    log("history.on", `task history in ${s.path} (${db.rows()} tasks${this.payloads ? "" : ", payloads not stored: --redact"})`, {
-      path: s.path,
-      tasks: db.rows(),
-    });
+    const redact = this.payloads ? "" : ", payloads not stored: --redact";
+    if (db instanceof PostgresHistoryStore) {
+      db.ready().then(
+        () => {
+          log("history.on", `task history in ${s.path}${redact}`, { path: s.path });
+          const notice = db.notice();
+          if (notice) log("history.search", `task history: ${notice}`, { path: s.path }, "warn");
+        },
+        (e) => log("history.failed", `task history: ${(e as Error).message}; tasks are kept in memory until it is back`, { path: s.path }, "error"),
+      );
+    } else {
+      void db.rows().then((n) => log("history.on", `task history in ${s.path} (${n} tasks${redact})`, { path: s.path, tasks: n }));
+    }
+  }
+
+  /**
+   * The backfills write into the SQLite file only: the PostgreSQL history, shared by agents and
+   * written asynchronously, starts with what this agent learns (a backfill into it: not yet).
+   */
+  private sqlite(): HistoryDb | null {
+    return this.db instanceof SqliteHistoryStore ? this.db.db : null;
   }
 
   marker(source: string): string | null {
     try {
-      return this.db?.meta(`backfill ${source}`) ?? null;
+      return this.sqlite()?.meta(`backfill ${source}`) ?? null;
     } catch {
       return null;
     }
@@ -125,19 +152,20 @@ export class DurableHistory implements HistoryImport {
 
   setMarker(source: string, value: string): void {
     try {
-      this.db?.setMeta(`backfill ${source}`, value);
+      this.sqlite()?.setMeta(`backfill ${source}`, value);
     } catch (e) {
       log("history.meta_failed", `task history: could not record the backfill of ${source}: ${(e as Error).message}`, {}, "warn");
     }
   }
 
   room(): number {
-    if (!this.db || !this.settings) return 0;
-    return Math.max(0, this.settings.retainMaxRows - this.db.rows());
+    const db = this.sqlite();
+    if (!db || !this.settings) return 0;
+    return Math.max(0, this.settings.retainMaxRows - db.rows());
   }
 
   keep(records: TaskRecord[]): number {
-    const db = this.db;
+    const db = this.sqlite();
     if (!db || !this.settings || !records.length) return 0;
     const cutoff = Date.now() - this.settings.retainMs;
     const fresh = records.filter((t) => !this.tasks.holds(t.id) && (t.finished ?? t.received ?? t.firstSeen) >= cutoff);
@@ -151,12 +179,12 @@ export class DurableHistory implements HistoryImport {
     }
   }
 
-  /** Writes what is pending and closes the file. */
-  stop(): void {
+  /** Writes what is pending and closes the store. */
+  async stop(): Promise<void> {
     this.retention?.stop();
-    this.writer?.stop();
-    this.retention?.drain();
-    this.db?.close();
+    await this.writer?.stop();
+    await this.retention?.drain();
+    await this.db?.close();
     this.db = null;
   }
 
@@ -164,6 +192,8 @@ export class DurableHistory implements HistoryImport {
     const w = this.writer?.stats;
     const base = {
       path: this.path,
+      backend: this.settings ? (this.settings.postgres ? ("postgres" as const) : ("sqlite" as const)) : null,
+      notice: this.db?.notice() ?? null,
       written: w?.written ?? 0,
       flushes: w?.flushes ?? 0,
       pending: this.writer?.pending ?? 0,
@@ -171,13 +201,23 @@ export class DurableHistory implements HistoryImport {
     };
     if (!this.settings) return { ...base, state: "off", error: "--no-history", tasks: null };
     if (!this.db) return { ...base, state: "failed", error: this.openError, tasks: null };
-    let tasks: number | null = null;
-    try {
-      tasks = this.db.rows();
-    } catch {
-      /* reported through the writer's error */
+    if (this.db instanceof SqliteHistoryStore) {
+      try {
+        this.knownRows = this.db.db.rows();
+      } catch {
+        /* reported through the writer's error */
+      }
+    } else {
+      // A count over the server: read for the next ask (health answers at once); a failure is reported below.
+      this.db.rows().then(
+        (n) => {
+          this.knownRows = n;
+        },
+        () => undefined,
+      );
     }
-    const error = w?.lastError ?? this.retention?.lastError ?? null;
-    return { ...base, state: error ? "failed" : "on", error, tasks };
+    const failure = this.db instanceof PostgresHistoryStore ? this.db.failure() : null;
+    const error = w?.lastError ?? failure ?? this.retention?.lastError ?? null;
+    return { ...base, state: error ? "failed" : "on", error, tasks: this.knownRows };
   }
 }

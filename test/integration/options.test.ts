@@ -36,6 +36,8 @@ describe("bad options", () => {
     [["--host", "0.0.0.0"], {}, /refusing to listen on 0\.0\.0\.0 without --token/],
     [["--token", "short"], {}, /--token must be at least 8/],
     [[], { CELERY_BROKER_URL: "mongodb://x" }, /--broker: unsupported scheme mongodb:/],
+    [["--history", "mysql://panel:hunter2@db/ops"], {}, /--history must be sqlite or a postgres:\/\/ or postgresql:\/\/ URL/],
+    [[], { CELERY_PANEL_HISTORY: "postgres://panel:hunter2@db" }, /--history: .* names no database/],
   ];
   for (const [args, env, message] of cases) {
     it(`refuses ${args.join(" ") || JSON.stringify(env)}`, () => {

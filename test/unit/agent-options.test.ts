@@ -326,7 +326,7 @@ describe("isLoopback", () => {
 describe("helpText", () => {
   test("mentions every option, its environment variable and its default", () => {
     const text = helpText();
-    assert.equal(OPTION_SPECS.length, 25);
+    assert.equal(OPTION_SPECS.length, 26);
     for (const o of OPTION_SPECS) {
       assert.match(text, new RegExp(`--${o.flag}\\s`), o.flag);
       assert.ok(text.includes(`env ${o.env}`), o.env);
@@ -344,5 +344,33 @@ describe("helpText", () => {
       assert.doesNotThrow(() => readArgv([`--${flag}=x`]), flag);
     }
     assert.deepEqual(documented.filter((f) => f !== "help" && f !== "version").sort(), OPTION_SPECS.map((o) => o.flag).sort());
+  });
+});
+
+describe("--history", () => {
+  test("postgres:// and postgresql:// select PostgreSQL; the path shown is masked; sqlite and no value keep the file", () => {
+    for (const scheme of ["postgres", "postgresql"]) {
+      const h = resolve({ history: `${scheme}://app:Sup3r-Secret@db.internal:5432/panel` }).history!;
+      assert.equal(h.postgres?.kind, "postgres");
+      assert.equal(h.postgres?.url, `${scheme}://app:Sup3r-Secret@db.internal:5432/panel`);
+      assert.doesNotMatch(h.path, /Sup3r-Secret/);
+      assert.match(h.path, /db\.internal:5432\/panel/);
+    }
+    const env = resolve({}, { CELERY_PANEL_HISTORY: "postgres://u:pw@h/db" }).history!;
+    assert.equal(env.postgres?.kind, "postgres");
+    for (const argv of [{}, { history: "sqlite" }] as Record<string, string>[]) {
+      const h = resolve(argv).history!;
+      assert.equal(h.postgres, null);
+      assert.match(h.path, /\.sqlite$/);
+    }
+    assert.equal(resolve({ history: "postgres://u:pw@h/db", "no-history": "true" }).history, null);
+  });
+
+  test("an unknown scheme or a bad URL is an option error, its password masked", () => {
+    for (const bad of ["mysql://u:Sup3r-Secret@h/db", "redis://h", "postgres://u:Sup3r-Secret@h", "postgres://u:Sup3r-Secret@/db", "/var/lib/h.sqlite"]) {
+      const e = optionError(() => resolve({ history: bad }));
+      assert.match(e.message, /--history/, bad);
+      assert.doesNotMatch(e.message, /Sup3r-Secret/, bad);
+    }
   });
 });

@@ -24,13 +24,18 @@ export const HealthSchema = z.looseObject({
     error: z.nullable(z.string()),
   }),
   /**
-   * The durable task history on disk: on, off (--no-history) or failed (the file cannot be opened or
-   * written: `error` says why; the live views are served meanwhile). Absent from older agents.
+   * The durable task history: on, off (--no-history) or failed (the file cannot be opened or
+   * written, or PostgreSQL cannot be reached: `error` says why, password masked; the live views are
+   * served meanwhile). `path`: the SQLite file, or the PostgreSQL URL (masked). Absent from older agents.
    */
   history: z.optional(
     z.looseObject({
       state: z.enum(["on", "off", "failed"]),
       path: z.nullable(z.string()),
+      /** Where it is kept (absent from older agents). */
+      backend: z.optional(z.nullable(z.enum(["sqlite", "postgres"]))),
+      /** Said beside the state, e.g. PostgreSQL without pg_trgm: search scans the table. */
+      notice: z.optional(z.nullable(z.string())),
       error: z.nullable(z.string()),
       tasks: z.nullable(z.number()),
       written: z.number(),

@@ -32,6 +32,15 @@ export interface HistoryPageQuery {
   search: SearchPlan;
 }
 
+/** A page as the stores are asked for it: the SQLite store plans the search itself (planSearch). */
+export type HistoryListQuery = Omit<HistoryPageQuery, "search">;
+
+/** How many tasks match; `atLeast`: the count stopped there (a common search text). */
+export interface HistoryCount {
+  total: number;
+  atLeast: boolean;
+}
+
 export interface HistoryPage {
   tasks: TaskRecord[];
   /** Where the next page starts; null when this was the last. */
@@ -158,7 +167,7 @@ export const SEARCH_COUNT_CAP = 10_000;
  * How many tasks match: from the writer-kept counts when only states and a name filter, else
  * counted; a common search text is counted up to SEARCH_COUNT_CAP.
  */
-export function historyTotal(db: HistoryDb, filter: TaskFilter, search: SearchPlan, searchPayloads: boolean): { total: number; atLeast: boolean } {
+export function historyTotal(db: HistoryDb, filter: TaskFilter, search: SearchPlan, searchPayloads: boolean): HistoryCount {
   const codes = stateCodes(filter);
   const other = filter.worker !== undefined || filter.queue !== undefined || filter.since !== undefined || filter.until !== undefined || search.kind !== "none";
   if (!other) {

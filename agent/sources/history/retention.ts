@@ -21,7 +21,7 @@ export interface RetentionLimits {
 
 /** The states --retain-failures keeps (a task that did not do its work). */
 export const FAILED_STATES: readonly TaskState[] = ["FAILURE", "LOST", "REJECTED"];
-const FAILED_CODES = FAILED_STATES.map((s) => STATE_CODES.get(s)!);
+export const FAILED_CODES = FAILED_STATES.map((s) => STATE_CODES.get(s)!);
 const OTHER_CODES = [...STATE_CODES.values()].filter((c) => !FAILED_CODES.includes(c));
 
 /** One step: up to `step` rows past the age limit, else the oldest over the row limit. Returns how many went. */
@@ -34,6 +34,11 @@ export function retentionStep(db: HistoryDb, limits: RetentionLimits, now: numbe
   return over > 0 ? db.deleteOldest(Math.min(over, step)) : 0;
 }
 
+/** What a pass steps through: the store (store.ts), synchronous (SQLite) or not (PostgreSQL). */
+export interface RetentionTarget {
+  retentionStep(limits: RetentionLimits, now: number): number | Promise<number>;
+}
+
 export class Retention {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -41,7 +46,7 @@ export class Retention {
   lastError: string | null = null;
 
   constructor(
-    private readonly db: HistoryDb,
+    private readonly store: RetentionTarget,
     private readonly limits: RetentionLimits,
     private readonly periodMs: number,
   ) {}
@@ -60,11 +65,11 @@ export class Retention {
    * after a pass deleted it (it changed again), so the file is brought within the limits once more
    * (at most DRAIN_STEPS steps: stopping stays quick).
    */
-  drain(): void {
+  async drain(): Promise<void> {
     this.stop();
     try {
       for (let i = 0; i < DRAIN_STEPS; i++) {
-        const n = retentionStep(this.db, this.limits, Date.now());
+        const n = await this.store.retentionStep(this.limits, Date.now());
         this.deleted += n;
         if (n === 0) break;
       }
@@ -75,16 +80,16 @@ export class Retention {
 
   private schedule(ms: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => this.pass(), ms);
+    this.timer = setTimeout(() => void this.pass(), ms);
     this.timer.unref();
   }
 
-  private pass(): void {
+  private async pass(): Promise<void> {
     const t0 = performance.now();
     let more = false;
     try {
       for (;;) {
-        const n = retentionStep(this.db, this.limits, Date.now());
+        const n = await this.store.retentionStep(this.limits, Date.now());
         this.deleted += n;
         if (n === 0) break;
         if (performance.now() - t0 > PASS_BUDGET_MS) {

@@ -1,15 +1,20 @@
 /**
- * The history's settings from the agent's options: where its file is, how long and how many tasks
- * it keeps. A bad value is a HistorySettingError naming the option (options.ts reports it).
+ * The history's settings from the agent's options: where it is (the data directory's SQLite file,
+ * or a PostgreSQL database given by --history), how long and how many tasks it keeps. A bad value
+ * is a HistorySettingError naming the option (options.ts reports it).
  */
 import { join, resolve } from "node:path";
 import { durationMs } from "../../base/durations";
+import { maskString } from "../../base/mask";
+import { type DbTarget, DbUrlError, parseDbUrl } from "../../base/sql/db";
 import { defaultDataDir, historyFileName } from "./location";
 
 export interface HistorySettings {
   dataDir: string;
-  /** The database file: the data directory's file for this broker. */
+  /** The database file: the data directory's file for this broker; with PostgreSQL its masked URL. */
   path: string;
+  /** --history postgres://…: the database the history is kept in instead of the file. */
+  postgres: DbTarget | null;
   retainMs: number;
   /** How long failed tasks (FAILED_STATES) are kept: --retain-failures, else retainMs. */
   retainFailuresMs: number;
@@ -37,7 +42,7 @@ export function parseMaxRows(raw: string): number {
 
 /** null when the history is off (--no-history). */
 export function historySettings(
-  raw: { dataDir?: string; noHistory: boolean; retain: string; retainFailures?: string; retainMaxRows: string },
+  raw: { dataDir?: string; noHistory: boolean; retain: string; retainFailures?: string; retainMaxRows: string; history?: string },
   broker: string,
   env: NodeJS.ProcessEnv,
 ): HistorySettings | null {
@@ -45,8 +50,25 @@ export function historySettings(
   const retainMs = parseRetain(raw.retain);
   const retainFailuresMs = raw.retainFailures === undefined ? retainMs : parseRetain(raw.retainFailures, "--retain-failures");
   const retainMaxRows = parseMaxRows(raw.retainMaxRows);
+  const postgres = raw.history === undefined ? null : parseHistoryUrl(raw.history);
   if (raw.noHistory) return null;
   if (raw.dataDir !== undefined && raw.dataDir.trim() === "") throw new HistorySettingError("--data-dir must name a directory");
   const dataDir = resolve(raw.dataDir ?? defaultDataDir(env));
-  return { dataDir, path: join(dataDir, historyFileName(broker)), retainMs, retainFailuresMs, retainMaxRows };
+  return { dataDir, path: postgres ? postgres.description : join(dataDir, historyFileName(broker)), retainMs, retainFailuresMs, retainMaxRows, postgres };
+}
+
+/** --history: `sqlite` (the data directory's file, the default) or a postgres:// / postgresql:// URL. */
+function parseHistoryUrl(raw: string): DbTarget | null {
+  const text = raw.trim();
+  if (text === "" || text.toLowerCase() === "sqlite") return null;
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
+  if (scheme !== "postgres" && scheme !== "postgresql") {
+    throw new HistorySettingError(`--history must be sqlite or a postgres:// or postgresql:// URL, not "${maskString(text)}"`);
+  }
+  try {
+    return parseDbUrl(text);
+  } catch (e) {
+    if (e instanceof DbUrlError) throw new HistorySettingError(`--history: ${e.message}`);
+    throw e;
+  }
 }

@@ -20,7 +20,7 @@ import { attemptOf, pushTimeline } from "./record-timeline";
 const PRECEDENCE: (TaskState | null)[] = ["SUCCESS", "FAILURE", null, "REVOKED", "STARTED", "SCHEDULED", "RECEIVED", "REJECTED", "RETRY", "PENDING"];
 const RANK = new Map<TaskState, number>(PRECEDENCE.flatMap((s, i) => (s ? [[s, i] as [TaskState, number]] : [])));
 const OTHER_RANK = PRECEDENCE.indexOf(null);
-const precedence = (s: TaskState) => RANK.get(s) ?? OTHER_RANK;
+export const precedence = (s: TaskState) => RANK.get(s) ?? OTHER_RANK;
 
 const EVENT_STATE: Record<string, TaskState> = {
   "task-sent": "PENDING",

@@ -62,7 +62,9 @@ describe("history search", () => {
     const plan = planSearch(db, "r-1234, '", true);
     assert.equal(plan.kind, "rows");
     assert.ok(plan.kind === "rows" && plan.count >= 1, "the trigrams pick the row");
-    assert.deepEqual(search(db, { q: "r-1234, '" }).ids, []);
+    const got = search(db, { q: "r-1234, '" });
+    assert.deepEqual(got.ids, []);
+    assert.equal(got.total, 0, "nor counted");
   });
 
   test("an id is found from its beginning, a name from anywhere in it, with other filters", () => {

@@ -189,8 +189,13 @@ export function historyTotal(db: HistoryDb, filter: TaskFilter, search: SearchPl
   const where = whereOf(db, filter, search, searchPayloads, codes);
   if (!where) return { total: 0, atLeast: false };
   const cond = where.sql.length ? ` WHERE ${where.sql.join(" AND ")}` : "";
-  if (search.kind !== "walk")
+  if (search.kind === "none")
     return { total: (db.statement(`SELECT count(*) AS n FROM tasks${cond}`).get(...where.params) as { n: number }).n, atLeast: false };
+  if (search.kind === "rows") {
+    // The trigrams only say a row may hold the text: each candidate (a few thousand at most) is checked.
+    const rows = db.statement(`SELECT ${ROW_COLUMNS} FROM tasks${cond}`).all(...where.params) as RawRow[];
+    return { total: rows.filter((r) => matchesPlan(search, db.record(r), searchPayloads)).length, atLeast: false };
+  }
   const n = (db.statement(`SELECT count(*) AS n FROM (SELECT 1 FROM tasks${cond} LIMIT ?)`).get(...where.params, SEARCH_COUNT_CAP) as { n: number }).n;
   return { total: n, atLeast: n === SEARCH_COUNT_CAP };
 }

@@ -6,23 +6,15 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { CeleryWorker, eventually, letTimePass, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
 import { PostgresCluster } from "../harness/django";
+import { scratchDirs } from "../harness/task-list";
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "celery-panel-taskmeta-it-"));
-  dirs.push(d);
-  return d;
-};
-after(async () => {
-  await stopAll();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = scratchDirs("celery-panel-taskmeta-it-");
+after(() => stopAll());
 
 /** The fixture app sends task events and sets result_extended: every worker here sends none, the plain case stores no extras. */
 const NO_EVENTS = { worker_send_task_events: false, task_send_sent_event: false };

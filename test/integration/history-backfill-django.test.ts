@@ -4,23 +4,14 @@
  * and the next start does not read the table again (the history's meta table says it was done).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, it } from "node:test";
 import { eventually, letTimePass, RedisServer, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
 import { migrateAsync, runDjangoAsync } from "../harness/django";
+import { scratchDirs } from "../harness/task-list";
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "celery-panel-djbackfill-it-"));
-  dirs.push(d);
-  return d;
-};
-after(async () => {
-  await stopAll();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = scratchDirs("celery-panel-djbackfill-it-");
+after(() => stopAll());
 
 /** Rows written as django-celery-results writes them, `daysAgo` old. */
 const insertRows = (prefix: string, n: number, daysAgo: number) => `

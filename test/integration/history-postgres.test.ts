@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
 import { PostgresCluster } from "../harness/django";
+import { listAllTasks } from "../harness/task-list";
 
 let pg: PostgresCluster;
 let databases = 0;
@@ -26,29 +27,6 @@ function freshDatabase(): { url: string; sql: (q: string) => string } {
   const name = `history_${++databases}`;
   pg.psql(`CREATE DATABASE ${name} OWNER ${pg.user}`, "postgres");
   return { url: pg.url().replace(/\/[^/]+$/, `/${name}`), sql: (q) => pg.psql(q, name).trim() };
-}
-
-interface Row {
-  id: string;
-  name: string | null;
-  state: string;
-  result: unknown;
-}
-
-async function listAll(agent: AgentProcess, query = "", limit = 500): Promise<{ tasks: Row[]; total: number; sources: string[] }> {
-  const tasks: Row[] = [];
-  const sources: string[] = [];
-  let cursor: string | null = null;
-  let total = 0;
-  do {
-    const r: { status: number; body: any } = await agent.get<any>(`/api/v1/tasks?limit=${limit}${query}${cursor ? `&cursor=${cursor}` : ""}`);
-    assert.equal(r.status, 200, JSON.stringify(r.body));
-    tasks.push(...r.body.tasks);
-    sources.push(r.body.source);
-    total = r.body.total;
-    cursor = r.body.next_cursor;
-  } while (cursor);
-  return { tasks, total, sources };
 }
 
 const historyHealth = async (agent: AgentProcess) => (await agent.get<any>("/api/v1/health")).body.history;
@@ -90,7 +68,7 @@ print(",".join([f.id, n.id] + [r.id for r in rs]))`,
     );
     const [failedId, needleId, ...addIds] = idsOf(out);
     await eventually(
-      async () => (await listAll(first)).tasks.filter((t) => t.state === "SUCCESS" || t.state === "FAILURE").length === 14,
+      async () => (await listAllTasks(first)).tasks.filter((t) => t.state === "SUCCESS" || t.state === "FAILURE").length === 14,
       20_000,
       "14 finished",
     );
@@ -103,7 +81,7 @@ print(",".join([f.id, n.id] + [r.id for r in rs]))`,
     const elsewhere = await RedisServer.start();
     const second = await startAgent(["--broker", elsewhere.url(0), "--history", db.url]);
     await eventually(async () => (await historyHealth(second)).state === "on", 20_000, "history on again");
-    const listed = await listAll(second, "", 5);
+    const listed = await listAllTasks(second, "", 5);
     assert.equal(listed.tasks.length, 14);
     assert.equal(listed.total, 14);
     assert.equal(new Set(listed.tasks.map((t) => t.id)).size, 14);
@@ -111,7 +89,7 @@ print(",".join([f.id, n.id] + [r.id for r in rs]))`,
     assert.doesNotMatch(listed.sources.join(" "), new RegExp(pg.password));
     for (const [i, id] of addIds.entries()) assert.equal(listed.tasks.find((t) => t.id === id)?.result, String(i + 100), id);
     assert.deepEqual(
-      (await listAll(second, "&state=FAILURE")).tasks.map((t) => t.id),
+      (await listAllTasks(second, "&state=FAILURE")).tasks.map((t) => t.id),
       [failedId],
     );
     const detail = (await second.get<any>(`/api/v1/tasks/${failedId}`)).body;
@@ -122,10 +100,10 @@ print(",".join([f.id, n.id] + [r.id for r in rs]))`,
     for (const step of ["task-received", "task-started", "task-failed"]) assert.ok(steps.includes(step), `${step} in ${steps}`);
     // Search: by a piece of the arguments (the body), case-insensitively, and by a piece of a name.
     assert.deepEqual(
-      (await listAll(second, "&q=xYZZy-quart")).tasks.map((t) => t.id),
+      (await listAllTasks(second, "&q=xYZZy-quart")).tasks.map((t) => t.id),
       [needleId],
     );
-    assert.equal((await listAll(second, "&q=fixture.ad")).total, 12);
+    assert.equal((await listAllTasks(second, "&q=fixture.ad")).total, 12);
     // The trigram index exists and serves the search (the planner told not to scan).
     assert.match(
       db.sql("SELECT string_agg(indexname, ',') FROM pg_indexes WHERE schemaname = 'celery_panel' AND indexname LIKE 'tasks_search%'"),
@@ -168,7 +146,7 @@ print(",".join([f.id, n.id] + [r.id for r in rs]))`,
     const again = await startAgent(["--broker", (await RedisServer.start()).url(0), "--history", url]);
     await eventually(async () => (await historyHealth(again)).state === "on", 20_000, "history on again");
     assert.deepEqual(
-      (await listAll(again, "&q=needle-42")).tasks.map((t) => t.id),
+      (await listAllTasks(again, "&q=needle-42")).tasks.map((t) => t.id),
       [id],
     );
     assert.equal(pg.psql("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'", "history_limited").trim(), "0");
@@ -193,7 +171,7 @@ print(",".join(r.id for r in rs))`,
         redis.url(1),
       ),
     );
-    await eventually(async () => (await listAll(a, "&state=SUCCESS")).total === 40, 20_000, "agent A saw 40");
+    await eventually(async () => (await listAllTasks(a, "&state=SUCCESS")).total === 40, 20_000, "agent A saw 40");
     // B starts late: it knows the tasks from the result backend only, under other received times.
     const b = await startAgent(args);
     await eventually(async () => (await b.get<any>("/api/v1/health")).body.backfill.state === "done", 20_000, "B's backfill");
@@ -287,7 +265,7 @@ print(",".join(r.id for r in rs))`,
         ),
       );
     const before = await send(5);
-    await eventually(async () => (await listAll(agent, "&state=SUCCESS")).total === 5, 20_000, "5 seen");
+    await eventually(async () => (await listAllTasks(agent, "&state=SUCCESS")).total === 5, 20_000, "5 seen");
     await settled(agent);
     await pg.stop();
     try {
@@ -305,7 +283,7 @@ print(",".join(r.id for r in rs))`,
       assert.doesNotMatch(agent.output(), new RegExp(pg.password));
       const listed = await eventually(
         async () => {
-          const l = await listAll(agent, "&state=SUCCESS");
+          const l = await listAllTasks(agent, "&state=SUCCESS");
           return l.tasks.length === 12 ? l : null;
         },
         20_000,

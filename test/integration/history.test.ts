@@ -5,54 +5,21 @@
  * views go on.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import BetterSqlite3 from "better-sqlite3";
 import { CeleryWorker, eventually, letTimePass, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
+import { listAllTasks, scratchDirs } from "../harness/task-list";
 
-const dirs: string[] = [];
-const dataDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "celery-panel-history-it-"));
-  dirs.push(d);
-  return d;
-};
-after(async () => {
-  await stopAll();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-interface Row {
-  id: string;
-  name: string | null;
-  state: string;
-  runtime: number | null;
-  result: unknown;
-}
+const dataDir = scratchDirs("celery-panel-history-it-");
+after(() => stopAll());
 
 /** The one history file in `dir` (one per broker). */
 function historyFile(dir: string): string {
   const files = readdirSync(dir).filter((f) => f.endsWith(".sqlite"));
   assert.equal(files.length, 1, `one history file in ${dir}: ${files.join(", ")}`);
   return join(dir, files[0]!);
-}
-
-/** Every task the agent lists, following the cursor. */
-async function listAll(agent: AgentProcess, query = "", limit = 500): Promise<{ tasks: Row[]; total: number; sources: string[] }> {
-  const tasks: Row[] = [];
-  const sources: string[] = [];
-  let cursor: string | null = null;
-  let total = 0;
-  do {
-    const r: { status: number; body: any } = await agent.get<any>(`/api/v1/tasks?limit=${limit}${query}${cursor ? `&cursor=${cursor}` : ""}`);
-    assert.equal(r.status, 200, JSON.stringify(r.body));
-    tasks.push(...r.body.tasks);
-    sources.push(r.body.source);
-    total = r.body.total;
-    cursor = r.body.next_cursor;
-  } while (cursor);
-  return { tasks, total, sources };
 }
 
 const historyHealth = async (agent: AgentProcess) => (await agent.get<any>("/api/v1/health")).body.history;
@@ -85,7 +52,7 @@ print(",".join(r.id for r in rs))`,
       [...Array(20).keys()].map((i) => i + 100),
     );
     await eventually(
-      async () => (await listAll(first)).tasks.filter((t) => t.state === "SUCCESS" || t.state === "FAILURE").length === 21,
+      async () => (await listAllTasks(first)).tasks.filter((t) => t.state === "SUCCESS" || t.state === "FAILURE").length === 21,
       20_000,
       "21 tasks finished",
     );
@@ -104,7 +71,7 @@ print(",".join(r.id for r in rs))`,
     assert.equal(h.tasks_held, 0, "the new run holds nothing in memory");
     assert.equal(h.history.state, "on");
     // Pages of 8 from the history, one cursor: every task once.
-    const listed = await listAll(second, "", 8);
+    const listed = await listAllTasks(second, "", 8);
     assert.equal(listed.tasks.length, 21);
     assert.equal(listed.total, 21);
     const byId = new Map(listed.tasks.map((t) => [t.id, t]));
@@ -116,7 +83,7 @@ print(",".join(r.id for r in rs))`,
       assert.equal(typeof t?.runtime, "number");
     }
     assert.match(listed.sources[0]!, /task history .*\.sqlite/);
-    const failed = await listAll(second, "&state=FAILURE");
+    const failed = await listAllTasks(second, "&state=FAILURE");
     assert.deepEqual(
       failed.tasks.map((t) => t.id),
       [failedId],
@@ -150,7 +117,7 @@ for i in range(1500):
       240_000,
     );
     await eventually(async () => (await agent.get<any>("/api/v1/tasks?state=SUCCESS&limit=1")).body.total >= 200, 60_000, "ingest under way");
-    const known = new Map((await listAll(agent)).tasks.map((t) => [t.id, t.state]));
+    const known = new Map((await listAllTasks(agent)).tasks.map((t) => [t.id, t.state]));
     // A flush that began after the listing: everything listed was changed before it.
     const flushes = (await historyHealth(agent)).flushes;
     await eventually(async () => (await historyHealth(agent)).flushes > flushes, 10_000, "a flush after the listing");
@@ -172,7 +139,7 @@ for i in range(1500):
     }
     // And the next run lists them.
     const next = await startAgent(["--broker", redis.url(0), "--data-dir", dir]);
-    assert.ok((await listAll(next, "&state=SUCCESS")).total >= [...known.values()].filter((s) => s === "SUCCESS").length);
+    assert.ok((await listAllTasks(next, "&state=SUCCESS")).total >= [...known.values()].filter((s) => s === "SUCCESS").length);
     await redis.destroy();
   });
 
@@ -208,7 +175,7 @@ print(",".join(ids))`,
     const byRows = dataDir();
     const a = await startAgent(["--broker", redis.url(0), "--result-backend", redis.url(1), "--data-dir", byRows, "--retain-max-rows", "5"]);
     const ids = await send(12, "rows");
-    await eventually(async () => (await listAll(a)).tasks.filter((t) => t.state === "SUCCESS").length === 12, 20_000, "12 tasks seen");
+    await eventually(async () => (await listAllTasks(a)).tasks.filter((t) => t.state === "SUCCESS").length === 12, 20_000, "12 tasks seen");
     await eventually(async () => {
       const h = await historyHealth(a);
       return h.tasks === 5 && h.pending === 0 ? h : null;

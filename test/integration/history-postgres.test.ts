@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { CeleryWorker, eventually, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
+import { CeleryWorker, eventually, letTimePass, RedisServer, runPython, startAgent, stopAll, type AgentProcess } from "../harness/deployment";
 import { PostgresCluster } from "../harness/django";
 import { listAllTasks } from "../harness/task-list";
 
@@ -247,6 +247,35 @@ print(",".join(r.id for r in rs))`,
     );
     assert.equal(db.sql("SELECT count(*) FROM celery_panel.task_keys"), "10", "the deleted tasks' keys gone too");
     await capped.stop();
+    await redis.destroy();
+  });
+
+  it("--retain-failures: past --retain the others go, failures stay until their own age, their day partition kept", async () => {
+    const redis = await RedisServer.start();
+    const db = freshDatabase();
+    const agent = await startAgent(["--broker", redis.url(0), "--history", db.url, "--retain", "2d", "--retain-failures", "7d"]);
+    await eventually(async () => (await historyHealth(agent)).state === "on", 20_000, "history on");
+    const day = 86_400_000;
+    const today = Math.floor(Date.now() / day) * day;
+    // 5 and 9 days old, each day 10 successes (state 3) and 10 failures (state 4).
+    for (const d of [5, 9]) {
+      const from = today - d * day;
+      const name = `tasks_p${new Date(from).toISOString().slice(0, 10).replace(/-/g, "")}`;
+      db.sql(`SET ROLE ${pg.user}; CREATE TABLE celery_panel.${name} PARTITION OF celery_panel.tasks FOR VALUES FROM (${from}) TO (${from + day})`);
+      db.sql(
+        `SET ROLE ${pg.user}; INSERT INTO celery_panel.tasks (id, part, recv, state, prio, steps, state_at, name, body)
+         SELECT 'd${d}-' || CASE WHEN i % 2 = 0 THEN 'ok-' ELSE 'failed-' END || i, ${from} + i * 1000, ${from} + i * 1000, CASE WHEN i % 2 = 0 THEN 3 ELSE 4 END, 100, 3, ${from} + i * 1000, 'app.old', '{}'
+         FROM generate_series(1, 20) i;
+         INSERT INTO celery_panel.task_keys SELECT id, part FROM celery_panel.tasks WHERE id LIKE 'd${d}-%'`,
+      );
+    }
+    // The 9-day-old partition goes whole; of the 5-day-old one, the successes.
+    await eventually(async () => (await historyHealth(agent)).retained_deleted >= 30, 30_000, "retention applied");
+    await letTimePass(1500, "another retention pass");
+    assert.equal(db.sql("SELECT count(*) FROM celery_panel.tasks WHERE id LIKE 'd9-%'"), "0", "past --retain-failures: all gone");
+    assert.equal(db.sql("SELECT count(*) FROM celery_panel.tasks WHERE id LIKE 'd5-ok-%'"), "0", "successes past --retain gone");
+    assert.equal(db.sql("SELECT count(*) FROM celery_panel.tasks WHERE id LIKE 'd5-failed-%'"), "10", "failures within --retain-failures kept");
+    await agent.stop();
     await redis.destroy();
   });
 

@@ -68,7 +68,8 @@ export function encodeRow(t: TaskRecord, opts: { payloads: boolean }): HistoryRo
   const set = (key: string, v: unknown) => {
     if (v !== null && v !== undefined && v !== false) b[key] = v;
   };
-  at("a", t.stateAt);
+  // The last state change is most often the finish: left out then (read back as the finished time).
+  if (t.stateAt === null || t.finished === null || Math.round(t.stateAt) !== Math.round(t.finished)) at("a", t.stateAt);
   // First sight and receipt are most often the received time itself: left out then (null said).
   if (t.firstSeen !== recv) at("f", t.firstSeen);
   if (t.received === null) b.r = null;
@@ -84,7 +85,8 @@ export function encodeRow(t: TaskRecord, opts: { payloads: boolean }): HistoryRo
   }
   set("x", t.excType);
   set("m", t.excModule);
-  set("q", t.queue === null ? null : t.queueSource);
+  // Most queues are told by events: "event" is what a row without "q" means.
+  set("q", t.queue === null || t.queueSource === "event" ? null : t.queueSource);
   set("X", t.exchange);
   set("k", t.routingKey);
   set("p", t.priority);
@@ -151,7 +153,7 @@ export function decodeRow(row: HistoryRow, seq: number): TaskRecord {
   const t = newRecord(row.id, seq, "f" in b ? (time("f") ?? recv) : recv);
   t.name = row.name;
   t.state = stateOf(row.state);
-  t.stateAt = time("a") ?? recv;
+  t.stateAt = time("a") ?? row.finished ?? recv;
   t.sent = time("s");
   t.received = "r" in b ? time("r") : recv;
   t.started = row.started;

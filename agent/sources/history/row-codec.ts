@@ -36,8 +36,9 @@ export function stateOf(code: number): TaskState {
 const SOURCES = ["event", "result_backend", "agent"] as const;
 /**
  * The timeline's usual step types, stored as their index here (a byte where the name took up to
- * 14; a row's three steps were a tenth of it). Append only: rows on disk hold these numbers. A type
- * not listed is stored as its text, as every type was before.
+ * 14; a row's three steps were a tenth of it). Append only: rows on disk hold these numbers, which is
+ * why the task events are spelled out here rather than taken from protocol/events.ts's set (its
+ * order may change; these may not). A type not listed is stored as its text, as every type was before.
  */
 const STEP_TYPES = [
   "task-sent",

@@ -3,14 +3,13 @@
  * fanout channel plus a reply list, queues as lists, bindings as sets. The only writes are the reply
  * binding and list that remote control needs, removed again after each call.
  *
- * A little over 400 lines: the capabilities (events, remote control, queue inventory) share one
- * connection set and status here; splitting them into one class each is planned with the AMQP
- * transport, which will show which parts the two brokers really share (issue 12).
+ * The queues' contents (depths, waiting messages, unacked) are read by queue-reads.ts, over this
+ * class's command connection.
  */
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { buildControlRequest, readControlReply, ReplyCollector, type ReadOnlyControlMethod } from "../control";
-import { BodyDecoder, decodeEnvelope, encodeEnvelope, isRecord, type DecodeLimits, defaultDecodeLimits, type Envelope } from "../envelope";
+import { BodyDecoder, decodeEnvelope, encodeEnvelope, type DecodeLimits, defaultDecodeLimits } from "../envelope";
 import { eventsFromBody, type CeleryEvent } from "../events";
 import {
   BrokerUnavailable,
@@ -20,19 +19,16 @@ import {
   type ConnectionStatus,
   type EventFeed,
   type ExchangeBinding,
-  type ListRead,
-  type PeekMatches,
   type QueueDepth,
   type MessagePeek,
   type QueueInventory,
   type UnackedReader,
   type RemoteControl,
-  type UnackedSummary,
 } from "../transport";
 import { BlockingPool } from "./blocking-pool";
-import { BulkReader, type BulkEndpoint } from "./bulk";
 import { createConnection, StatusTracker, unavailableWhenDisconnected } from "./connection";
 import { BrokerKeys, type TransportOptions } from "./keys";
+import { RedisQueueReads } from "./queue-reads";
 import { maskUrl } from "../../base/mask";
 import type { RedisTarget } from "./url";
 
@@ -48,10 +44,6 @@ export interface RedisBrokerOptions {
 }
 
 const CONNECTION_NAME = "celery-panel";
-/** From this many lists on, queue depths are read in one raw round trip. */
-const BULK_FROM = 256;
-/** Undecodable waiting messages remembered, so each is counted once however often it is read. */
-const REJECTED_SEEN_MAX = 10_000;
 
 /** kombu's Redis transport: every capability of the seam, each one this class. */
 export class RedisBroker implements BrokerTransport, EventFeed, RemoteControl, QueueInventory {
@@ -59,8 +51,9 @@ export class RedisBroker implements BrokerTransport, EventFeed, RemoteControl, Q
   readonly events: EventFeed = this;
   readonly control: RemoteControl = this;
   readonly queues: QueueInventory = this;
-  readonly messagePeek: MessagePeek = this;
-  readonly unackedReader: UnackedReader = this;
+  readonly messagePeek: MessagePeek;
+  readonly unackedReader: UnackedReader;
+  private readonly reads: RedisQueueReads;
   readonly description: string;
   readonly keys: BrokerKeys;
   private readonly cmd: Redis;
@@ -76,13 +69,10 @@ export class RedisBroker implements BrokerTransport, EventFeed, RemoteControl, Q
   private readonly limits: DecodeLimits;
   /** Event envelopes: only their bodies are needed, and a worker's envelopes repeat around them. */
   private readonly eventBodies: BodyDecoder;
-  private readonly bulk: BulkReader;
   private integerTimeouts = false;
   private closed = false;
   /** Reply bindings and lists of the broadcasts in flight: what close() must remove. */
   private readonly replyBindings = new Set<{ bindingSet: string; member: string; listKey: string }>();
-  /** Digests of the waiting messages already counted as rejected. */
-  private readonly rejectedSeen = new Set<string>();
 
   constructor(private readonly opts: RedisBrokerOptions) {
     this.description = maskUrl(opts.url);
@@ -92,8 +82,19 @@ export class RedisBroker implements BrokerTransport, EventFeed, RemoteControl, Q
     this.eventExchange = opts.eventExchange ?? "celeryev";
     this.limits = opts.decodeLimits ?? defaultDecodeLimits;
     this.eventBodies = new BodyDecoder(this.limits);
-    this.bulk = new BulkReader(opts.target, () => this.bulkEndpoint(), `${CONNECTION_NAME}:bulk`);
     this.cmd = this.connect("cmd");
+    this.reads = new RedisQueueReads({
+      cmd: this.cmd,
+      keys: this.keys,
+      target: opts.target,
+      limits: this.limits,
+      unackedDetailLimit: opts.unackedDetailLimit ?? 5000,
+      connected: () => this.status().state === "connected",
+      reject: (reason) => this.count(reason),
+      bulkName: `${CONNECTION_NAME}:bulk`,
+    });
+    this.messagePeek = this.reads;
+    this.unackedReader = this.reads;
     this.sub = this.connect("events");
     this.blocking = new BlockingPool(
       () => this.connect("control"),
@@ -146,7 +147,7 @@ export class RedisBroker implements BrokerTransport, EventFeed, RemoteControl, Q
    */
   async close(): Promise<void> {
     this.closed = true;
-    this.bulk.close();
+    this.reads.close();
     await this.removeReplyBindings();
     const all = [this.cmd, this.sub, ...this.blocking.close()];
     await Promise.allSettled(all.map((c) => c.quit().catch(() => c.disconnect())));
@@ -294,131 +295,7 @@ export class RedisBroker implements BrokerTransport, EventFeed, RemoteControl, Q
   }
 
   queueDepths(queues: string[]): Promise<Map<string, QueueDepth>> {
-    return unavailableWhenDisconnected(this.queueDepthsNow(queues));
-  }
-
-  private async queueDepthsNow(queues: string[]): Promise<Map<string, QueueDepth>> {
-    const layout = queues.map((q) => this.keys.priorityLists(q));
-    const keys = layout.flatMap((lists) => lists.map((l) => l.key));
-    const lengths = await this.lengths(keys);
-    const out = new Map<string, QueueDepth>();
-    let i = 0;
-    queues.forEach((q, qi) => {
-      const byPriority = layout[qi]!.map((l) => ({ priority: l.step, messages: lengths[i++] ?? 0 }));
-      out.set(q, { messages: byPriority.reduce((s, p) => s + p.messages, 0), byPriority });
-    });
-    return out;
-  }
-
-  /**
-   * LLEN of many lists: a few through the command connection; many (thousands of queues) in one raw
-   * round trip (bulk.ts), falling back to an ioredis pipeline if that fails.
-   */
-  private async lengths(keys: string[]): Promise<number[]> {
-    if (keys.length >= BULK_FROM && this.status().state === "connected") {
-      try {
-        return await this.bulk.lengths(keys);
-      } catch {
-        /* the pipeline below */
-      }
-    }
-    const pipe = this.cmd.pipeline();
-    for (const k of keys) pipe.llen(k);
-    const results = (await pipe.exec()) ?? [];
-    return keys.map((_, i) => {
-      const n = results[i]?.[1];
-      return typeof n === "number" ? n : 0;
-    });
-  }
-
-  /**
-   * The next `count` messages of each list, the next one to be delivered first: LRANGE of the list's
-   * right end (kombu LPUSHes, workers BRPOP), which changes nothing. A message that does not decode
-   * comes back as null and is counted as rejected once (it is read again on every peek).
-   */
-  peekLists(reads: ListRead[]): Promise<(Envelope | null)[][]> {
-    return unavailableWhenDisconnected(this.peekListsNow(reads));
-  }
-
-  private async peekListsNow(reads: ListRead[]): Promise<(Envelope | null)[][]> {
-    return (await this.readLists(reads)).map((list) =>
-      list.map((m) => {
-        const d = decodeEnvelope(m, this.limits);
-        if (d.ok) return d.envelope;
-        this.countOnce(m, `waiting_${d.reason}`);
-        return null;
-      }),
-    );
-  }
-
-  peekContaining(reads: ListRead[], needle: string): Promise<PeekMatches[]> {
-    return unavailableWhenDisconnected(this.peekContainingNow(reads, needle));
-  }
-
-  private async peekContainingNow(reads: ListRead[], needle: string): Promise<PeekMatches[]> {
-    const bytes = Buffer.from(needle);
-    return (await this.readLists(reads)).map((list) => ({
-      read: list.length,
-      matches: list.flatMap((m, index) => {
-        if (!m.includes(bytes)) return [];
-        const d = decodeEnvelope(m, this.limits);
-        return d.ok ? [{ index, envelope: d.envelope }] : [];
-      }),
-    }));
-  }
-
-  /** Each list's next `count` raw messages, the next to be delivered first. */
-  private async readLists(reads: ListRead[]): Promise<Buffer[][]> {
-    if (!reads.length) return [];
-    const pipe = this.cmd.pipeline();
-    // The next to be delivered is at the right end: skipping `skip` of them ends the range that much further left.
-    for (const r of reads) pipe.lrangeBuffer(this.keys.queueList(r.queue, r.step), -(r.skip ?? 0) - r.count, -(r.skip ?? 0) - 1);
-    const results = (await pipe.exec()) ?? [];
-    return reads.map((_, i) => {
-      const [err, raw] = results[i] ?? [new Error("no reply"), null];
-      if (err) throw err;
-      return (raw as Buffer[]).reverse();
-    });
-  }
-
-  private countOnce(raw: Buffer, reason: string): void {
-    const digest = createHash("sha1").update(raw).digest("base64");
-    if (this.rejectedSeen.has(digest)) return;
-    if (this.rejectedSeen.size >= REJECTED_SEEN_MAX) this.rejectedSeen.clear();
-    this.rejectedSeen.add(digest);
-    this.count(reason);
-  }
-
-  /** Where the bulk reader connects: where the command connection is connected. */
-  private bulkEndpoint(): BulkEndpoint | null {
-    const t = this.opts.target;
-    if (t.kind === "socket") return t.socketPath ? { path: t.socketPath } : null;
-    if (t.kind === "tcp") return t.endpoints[0] ? { host: t.endpoints[0].host, port: t.endpoints[0].port } : null;
-    // Sentinel: the master ioredis found (not over TLS: the certificate names a host we do not know).
-    const stream = (this.cmd as unknown as { stream?: { remoteAddress?: string; remotePort?: number } }).stream;
-    return !t.tls && stream?.remoteAddress && stream.remotePort ? { host: stream.remoteAddress, port: stream.remotePort } : null;
-  }
-
-  unacked(): Promise<UnackedSummary> {
-    return unavailableWhenDisconnected(this.unackedNow());
-  }
-
-  private async unackedNow(): Promise<UnackedSummary> {
-    const limit = this.opts.unackedDetailLimit ?? 5000;
-    const total = await this.cmd.hlen(this.keys.unackedKey);
-    const summary: UnackedSummary = { total, byRoutingKey: new Map(), oldestByRoutingKey: new Map(), complete: total <= limit };
-    if (total === 0 || total > limit) return summary;
-    const [entries, index] = await Promise.all([this.cmd.hgetall(this.keys.unackedKey), this.cmd.zrange(this.keys.unackedIndexKey, 0, -1, "WITHSCORES")]);
-    const since = new Map<string, number>();
-    for (let i = 0; i + 1 < index.length; i += 2) since.set(index[i]!, Number(index[i + 1]));
-    for (const [tag, raw] of Object.entries(entries)) {
-      const rk = unackedRoutingKey(raw);
-      if (rk === null) continue;
-      summary.byRoutingKey.set(rk, (summary.byRoutingKey.get(rk) ?? 0) + 1);
-      const t = since.get(tag);
-      if (t !== undefined && t < (summary.oldestByRoutingKey.get(rk) ?? Infinity)) summary.oldestByRoutingKey.set(rk, t);
-    }
-    return summary;
+    return this.reads.queueDepths(queues);
   }
 
   private async scanKeys(pattern: string): Promise<string[]> {
@@ -431,19 +308,4 @@ export class RedisBroker implements BrokerTransport, EventFeed, RemoteControl, Q
     } while (cursor !== "0");
     return [...new Set(out)];
   }
-}
-
-/** kombu stores each unacked message as JSON `[message, exchange, routing_key]`. */
-function unackedRoutingKey(raw: string): string | null {
-  try {
-    const v: unknown = JSON.parse(raw);
-    if (Array.isArray(v) && typeof v[2] === "string") return v[2];
-    if (Array.isArray(v) && isRecord(v[0])) {
-      const di = (v[0].properties as Record<string, unknown> | undefined)?.delivery_info;
-      if (isRecord(di) && typeof di.routing_key === "string") return di.routing_key;
-    }
-  } catch {
-    /* unreadable entry: not counted per queue */
-  }
-  return null;
 }

@@ -56,7 +56,7 @@ export function buildControlRequest(
     body: {
       method,
       arguments: args,
-      destination: destination && destination.length ? destination : null,
+      destination: destination?.length ? destination : null,
       pattern: null,
       matcher: null,
       ticket,
@@ -81,7 +81,7 @@ export class ReplyCollector {
 
   constructor(destination: string[] | undefined, expect: ReadonlySet<string> | undefined) {
     const want = destination?.length ? destination : expect ? [...expect] : null;
-    this.waitingFor = want && want.length ? new Set(want) : null;
+    this.waitingFor = want?.length ? new Set(want) : null;
   }
 
   add(worker: string, reply: unknown): void {

@@ -9,7 +9,7 @@ export function HistoryNotice() {
   // Re-rendered with each health the stream brings.
   useLiveStatus();
   const history = usePanel().live.health?.history;
-  if (!history || history.state !== "failed") return null;
+  if (history?.state !== "failed") return null;
   return (
     <div class="notice degraded-notice" role="status" data-history-failed>
       Task history not written: {history.error ?? "unknown error"}

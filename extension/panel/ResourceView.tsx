@@ -77,6 +77,8 @@ export interface PanelViewProps<T> {
   sourceOf?: (data: T) => string | null;
   /** Controls shown beside the heading (filters, buttons). */
   tools?: ComponentChildren;
+  /** A Reload button beside the heading, for views the event stream does not refresh. */
+  reload?: boolean;
   children: (data: T) => ComponentChildren;
 }
 
@@ -85,13 +87,18 @@ function responseSource(data: unknown): string | null {
   return typeof source === "string" ? source : null;
 }
 
-export function PanelView<T>({ name, heading, resource, what, sourceOf = responseSource, tools, children }: PanelViewProps<T>) {
+export function PanelView<T>({ name, heading, resource, what, sourceOf = responseSource, tools, reload, children }: PanelViewProps<T>) {
   const source = resource.data === null ? null : sourceOf(resource.data);
   return (
     <section class="view" data-view={name}>
       <header class="view-header">
         {typeof heading === "string" ? <h1>{heading}</h1> : <Breadcrumbs items={heading} />}
         {tools}
+        {reload ? (
+          <button type="button" onClick={resource.refresh}>
+            Reload
+          </button>
+        ) : null}
       </header>
       {source ? <SourceLine source={source} /> : null}
       <ResourceView resource={resource} what={what}>

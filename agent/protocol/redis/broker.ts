@@ -289,7 +289,7 @@ export class RedisBroker implements BrokerTransport, EventFeed, RemoteControl, Q
     const names: string[] = [];
     for (const m of members) {
       const b = this.keys.parseBindingMember(m);
-      if (b && b.queue.endsWith(suffix)) names.push(b.queue.slice(0, -suffix.length));
+      if (b?.queue.endsWith(suffix)) names.push(b.queue.slice(0, -suffix.length));
     }
     return names;
   }

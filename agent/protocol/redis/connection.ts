@@ -3,7 +3,7 @@
  * Commands fail fast while Redis is away (no offline queue), so requests answer "unavailable" at once.
  */
 import { Redis, type RedisOptions } from "ioredis";
-import { BrokerUnavailable, type ConnectionStatus } from "../transport";
+import { BrokerUnavailable } from "../transport";
 import type { RedisTarget } from "./url";
 import { StatusTracker as SharedStatusTracker } from "../status";
 

@@ -121,17 +121,7 @@ function ConfigBody({ config }: { config: Config }) {
 export function ConfigView() {
   const config = useResource((client, signal) => client.get("config", { signal }), []);
   return (
-    <PanelView
-      name="config"
-      heading="Configuration"
-      resource={config}
-      what="configuration"
-      tools={
-        <button type="button" onClick={config.refresh}>
-          Reload
-        </button>
-      }
-    >
+    <PanelView name="config" heading="Configuration" resource={config} what="configuration" reload>
       {(data) => <ConfigBody config={data} />}
     </PanelView>
   );

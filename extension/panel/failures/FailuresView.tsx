@@ -3,26 +3,15 @@ import { plural } from "../../shared/format";
 import { PanelView } from "../ResourceView";
 import { windowLabel } from "../metrics/charts";
 import { useMetrics } from "../metrics/use-metrics";
-import { useMetricsWindow, WindowSelect } from "../metrics/WindowSelect";
+import { useWindowSelect } from "../metrics/WindowSelect";
 import { TasksTabs } from "../tasks/TasksTabs";
 import { FailureGroups } from "./FailureGroups";
 
 export function FailuresView() {
-  const [window, setWindow] = useMetricsWindow();
+  const [window, windowSelect] = useWindowSelect();
   const failures = useMetrics("failures", { window });
   return (
-    <PanelView
-      name="failures"
-      heading="Tasks"
-      resource={failures}
-      what="failures"
-      tools={
-        <>
-          <TasksTabs current="failures" />
-          <WindowSelect value={window} onChange={setWindow} />
-        </>
-      }
-    >
+    <PanelView name="failures" heading="Tasks" resource={failures} what="failures" tools={[<TasksTabs key="tabs" current="failures" />, windowSelect]}>
       {(data) => (
         <>
           <h2>

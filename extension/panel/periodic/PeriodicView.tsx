@@ -106,17 +106,7 @@ const COLUMNS: readonly Column<PeriodicTask>[] = [
 export function PeriodicView() {
   const periodic = useResource((client, signal) => client.get("periodicTasks", { signal }), []);
   return (
-    <PanelView
-      name="periodic"
-      heading="Periodic tasks"
-      resource={periodic}
-      what="periodic tasks"
-      tools={
-        <button type="button" onClick={periodic.refresh}>
-          Reload
-        </button>
-      }
-    >
+    <PanelView name="periodic" heading="Periodic tasks" resource={periodic} what="periodic tasks" reload>
       {(data) => (
         <>
           <FindingsBox subject="periodic" findings={data.findings} />

@@ -3,7 +3,7 @@ import type { QueueMetrics } from "../../../agent/api/schema";
 import { TimeChart } from "../../components/charts/TimeChart";
 import { formatRate, soFar, timesOf } from "../../shared/chart-data";
 import { formatCount, formatDuration } from "../../shared/format";
-import { ResourceView } from "../ResourceView";
+import { ChartsSection } from "../metrics/ChartsSection";
 import { useMetrics } from "../metrics/use-metrics";
 
 const perSecondToMinute = (v: number | null) => (v === null ? null : v * 60);
@@ -54,19 +54,14 @@ function Charts({ queue, sampleEvery, step }: { queue: QueueMetrics; sampleEvery
 export function QueueCharts({ name }: { name: string }) {
   const metrics = useMetrics("metricsQueues", { window: "1h" }, (e) => e.type === "task" && e.data.queue === name);
   return (
-    <section data-section="queue-charts">
-      <ResourceView resource={metrics} what="queue figures">
-        {(data) => {
-          const queue = data.queues.find((q) => q.name === name);
-          return queue ? (
-            <Charts queue={queue} sampleEvery={data.sample_interval_seconds} step={data.step_seconds} />
-          ) : (
-            <div class="chart-empty" data-chart-empty="queue">
-              No figures for this queue yet: the agent samples the queues it knows every {formatDuration(data.sample_interval_seconds)}.
-            </div>
-          );
-        }}
-      </ResourceView>
-    </section>
+    <ChartsSection
+      of="queue"
+      what="queue figures"
+      resource={metrics}
+      pick={(data) => data.queues.find((q) => q.name === name)}
+      none={(data) => `No figures for this queue yet: the agent samples the queues it knows every ${formatDuration(data.sample_interval_seconds)}.`}
+    >
+      {(queue, data) => <Charts queue={queue} sampleEvery={data.sample_interval_seconds} step={data.step_seconds} />}
+    </ChartsSection>
   );
 }

@@ -7,7 +7,7 @@ import { formatCount, formatDuration } from "../../shared/format";
 import { PanelView, ResourceView } from "../ResourceView";
 import { PercentilesChart, ThroughputChart, waitBasisNote, windowLabel } from "../metrics/charts";
 import { useMetrics } from "../metrics/use-metrics";
-import { useMetricsWindow, WindowSelect } from "../metrics/WindowSelect";
+import { useWindowSelect } from "../metrics/WindowSelect";
 import { href } from "../router";
 import { FailureGroups } from "../failures/FailureGroups";
 import type { ResourceState } from "../use-resource";
@@ -74,7 +74,7 @@ function NameBody({ data, failures, name }: { data: TaskMetrics; failures: Resou
 }
 
 export function TaskNameView({ name }: { name: string }) {
-  const [window, setWindow] = useMetricsWindow();
+  const [window, windowSelect] = useWindowSelect();
   const ofThisName = (e: StreamEvent) => e.type === "task" && e.data.name === name;
   const metrics = useMetrics("metricsTasks", { name, window }, ofThisName);
   const failures = useMetrics("failures", { name, window }, ofThisName);
@@ -84,7 +84,7 @@ export function TaskNameView({ name }: { name: string }) {
       heading={[{ label: "Tasks by name", href: href({ view: "taskNames" }) }, { label: name }]}
       resource={metrics}
       what="task figures"
-      tools={<WindowSelect value={window} onChange={setWindow} />}
+      tools={windowSelect}
     >
       {(data) => (
         <>

@@ -7,7 +7,7 @@ import { formatCount, formatDuration } from "../../shared/format";
 import { PanelView } from "../ResourceView";
 import { NO_TASK_EVENTS, ThroughputChart, windowLabel } from "../metrics/charts";
 import { useMetrics } from "../metrics/use-metrics";
-import { useMetricsWindow, WindowSelect } from "../metrics/WindowSelect";
+import { useWindowSelect } from "../metrics/WindowSelect";
 import { href } from "../router";
 import { TasksTabs } from "../tasks/TasksTabs";
 
@@ -22,23 +22,12 @@ const COLUMNS: readonly Column<TaskNameMetrics, NameSortKey>[] = [
 ];
 
 export function TaskNamesView() {
-  const [window, setWindow] = useMetricsWindow();
+  const [window, windowSelect] = useWindowSelect();
   const metrics = useMetrics("metricsTasks", { window });
   const [sort, setSort] = useState<{ key: NameSortKey; order: SortOrder }>({ key: "count", order: "desc" });
   const onSort = (key: NameSortKey) => setSort({ key, order: key === sort.key && sort.order === "desc" ? "asc" : "desc" });
   return (
-    <PanelView
-      name="task-names"
-      heading="Tasks"
-      resource={metrics}
-      what="task figures"
-      tools={
-        <>
-          <TasksTabs current="taskNames" />
-          <WindowSelect value={window} onChange={setWindow} />
-        </>
-      }
-    >
+    <PanelView name="task-names" heading="Tasks" resource={metrics} what="task figures" tools={[<TasksTabs key="tabs" current="taskNames" />, windowSelect]}>
       {(data) => (
         <>
           <h2>Tasks per minute, {windowLabel(data.window_seconds)}</h2>

@@ -3,7 +3,7 @@ import type { WorkerMetrics } from "../../../agent/api/schema";
 import { Sparkline } from "../../components/charts/Sparkline";
 import { TimeChart } from "../../components/charts/TimeChart";
 import { type Column, elapsedShare, formatBytes, formatRate, formatShare, perMinute, soFar, timesOf } from "../../shared/chart-data";
-import { ResourceView } from "../ResourceView";
+import { ChartsSection } from "../metrics/ChartsSection";
 import { NO_TASK_EVENTS } from "../metrics/charts";
 import { useMetrics } from "../metrics/use-metrics";
 
@@ -66,20 +66,15 @@ function Charts({ worker, step }: { worker: WorkerMetrics; step: number }) {
 export function WorkerCharts({ name }: { name: string }) {
   const metrics = useMetrics("metricsWorkers", { window: "1h" }, ofWorker(name));
   return (
-    <section data-section="worker-charts">
-      <ResourceView resource={metrics} what="worker figures">
-        {(data) => {
-          const worker = data.workers.find((w) => w.name === name);
-          return worker ? (
-            <Charts worker={worker} step={data.step_seconds} />
-          ) : (
-            <div class="chart-empty" data-chart-empty="worker">
-              No figures for this worker in the last hour: it has finished no task the agent saw.
-            </div>
-          );
-        }}
-      </ResourceView>
-    </section>
+    <ChartsSection
+      of="worker"
+      what="worker figures"
+      resource={metrics}
+      pick={(data) => data.workers.find((w) => w.name === name)}
+      none={() => "No figures for this worker in the last hour: it has finished no task the agent saw."}
+    >
+      {(worker, data) => <Charts worker={worker} step={data.step_seconds} />}
+    </ChartsSection>
   );
 }
 

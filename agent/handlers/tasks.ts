@@ -60,7 +60,8 @@ export async function listTasks(ctx: Ctx, query: Record<string, string>, access:
     ...(page.totalAtLeast ? { total_at_least: true } : {}),
     limit: q.limit,
     next_cursor: page.nextCursor,
-    source: ctx.options.tasksDb ? source : `${source} + messages waiting in the broker's queues`,
+    // Only a broker whose queues can be read without taking messages (Redis) adds the waiting ones.
+    source: ctx.options.tasksDb || !ctx.broker.queues?.messagePeek ? source : `${source} + messages waiting in the broker's queues`,
     waiting,
   };
 }

@@ -50,7 +50,7 @@ export interface ExchangeBinding {
 
 export interface QueueDepth {
   messages: number;
-  /** Per priority step of the transport, in the order workers serve them. */
+  /** Per priority step of the transport, in the order workers serve them; empty where the broker counts a queue as one (RabbitMQ). */
   byPriority: { priority: number; messages: number }[];
   /** Consumers of the queue, where the broker tells them with the depth (RabbitMQ). */
   consumers?: number;

@@ -128,7 +128,7 @@ describe("RabbitMQ management API client", () => {
     const first = await cached.queueDepths(["parked", "prio", "missing"]);
     assert.deepEqual(first.get("parked"), {
       messages: 3,
-      byPriority: [{ priority: 0, messages: 3 }],
+      byPriority: [],
       consumers: 0,
       exists: true,
       unacknowledged: 0,

@@ -42,7 +42,7 @@ describe("queueSummaries with RabbitMQ's depths", () => {
       inventory({
         prio: {
           messages: 4,
-          byPriority: [{ priority: 0, messages: 4 }],
+          byPriority: [],
           consumers: 2,
           exists: true,
           unacknowledged: 3,
@@ -58,13 +58,13 @@ describe("queueSummaries with RabbitMQ's depths", () => {
     assert.equal(q?.max_priority, 10);
     assert.equal(q?.queue_type, "classic");
     assert.deepEqual(q?.arguments, { "x-max-priority": 10, "x-queue-type": "classic" });
-    // One queue on RabbitMQ: no per-priority split.
-    assert.deepEqual(q?.messages_by_priority, [{ priority: 0, messages: 4 }]);
+    // One count on RabbitMQ: no per-priority split.
+    assert.deepEqual(q?.messages_by_priority, []);
   });
 
   test("a probe's depth: ready and consumers, unacked unknown", async () => {
     const [q] = await queueSummaries(
-      inventory({ work: { messages: 2, byPriority: [{ priority: 0, messages: 2 }], consumers: 1, exists: true } }),
+      inventory({ work: { messages: 2, byPriority: [], consumers: 1, exists: true } }),
       mergeQueues(inputs({ sentTo: ["work"] })),
     );
     assert.equal(q?.unacked, null);

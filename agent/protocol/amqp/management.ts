@@ -132,7 +132,7 @@ export class ManagementApi {
 
   /**
    * Ready messages of the named queues, from one listing shared by calls within `depthsFreshMs`.
-   * A queue the broker does not have is left out. RabbitMQ has no per-priority split: one step.
+   * A queue the broker does not have is left out. RabbitMQ counts a priority queue as one: no split by priority.
    * With unacknowledged counts, consumers, arguments and type: all the listing says.
    */
   async queueDepths(names: string[]): Promise<Map<string, QueueDepth>> {
@@ -143,7 +143,7 @@ export class ManagementApi {
       if (!q) continue;
       out.set(name, {
         messages: q.ready,
-        byPriority: [{ priority: 0, messages: q.ready }],
+        byPriority: [],
         consumers: q.consumers,
         exists: true,
         unacknowledged: q.unacknowledged,

@@ -64,7 +64,7 @@ export class AmqpQueueInventory implements QueueInventory {
     const probes = await this.probe(queues);
     const out = new Map<string, QueueDepth>();
     for (const p of probes) {
-      out.set(p.queue, { messages: p.messages, byPriority: [{ priority: 0, messages: p.messages }], consumers: p.consumers, exists: p.exists });
+      out.set(p.queue, { messages: p.messages, byPriority: [], consumers: p.consumers, exists: p.exists });
     }
     return out;
   }

@@ -42,7 +42,7 @@ function QueueBody({ queue }: { queue: QueueDetail }) {
         ]}
         rows={queue.messages_by_priority}
         rowKey={(p) => String(p.priority)}
-        empty="No per-priority depth reported."
+        empty="No depth per priority: RabbitMQ counts a queue's messages as one (on Redis: no depth read yet)."
       />
       <h2>Consumers</h2>
       <Table

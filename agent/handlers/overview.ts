@@ -1,10 +1,10 @@
 import type { Overview } from "../api/schema";
 import { hideRowPayloads, taskRow } from "./present/tasks";
-import { FULL_ACCESS, payloadHidden, type Access } from "./access";
+import { payloadHidden, type Access } from "./access";
 import { atMost, handlerState, sourceOfOverview, type Ctx } from "./context";
 import { summaries } from "./workers";
 import { listQueues } from "./queues";
-import { listPeriodicTasks } from "./periodic";
+import { countPeriodicTasks } from "./periodic";
 import { connections } from "./health";
 import { taskTotals } from "./task-totals";
 
@@ -14,7 +14,7 @@ const HOUR = 3600_000;
 
 interface OverviewState {
   /** The last complete answers, shown when a slow worker keeps this request from getting new ones. */
-  lastKnown: { queues: Awaited<ReturnType<typeof listQueues>> | null; periodic: Awaited<ReturnType<typeof listPeriodicTasks>> | null };
+  lastKnown: { queues: Awaited<ReturnType<typeof listQueues>> | null; periodic: number | null };
   /** An overview being computed: requests arriving meanwhile (the panel and the extension's
    * background poll at once, many panels) share it instead of computing it again. */
   inflight: Promise<Overview> | null;
@@ -56,7 +56,7 @@ async function compute(ctx: Ctx, state: OverviewState): Promise<Overview> {
     now("scheduled"),
     now("registered"),
     settle(listQueues(ctx, { heldReplies: true })),
-    settle(listPeriodicTasks(ctx, FULL_ACCESS, { runs: false })),
+    settle(countPeriodicTasks(ctx)),
   ]);
   const queues = freshQueues ?? state.lastKnown.queues;
   const periodic = freshPeriodic ?? state.lastKnown.periodic;
@@ -92,8 +92,8 @@ async function compute(ctx: Ctx, state: OverviewState): Promise<Overview> {
     },
     queues: (queues?.queues ?? []).map((q) => ({ name: q.name, messages: q.messages, consumers: q.consumers.filter((c) => c.online).length })),
     registered_tasks: [...registeredNames].sort(),
-    periodic_tasks: periodic?.periodic_tasks.length ?? 0,
-    pending: [...(queues ? [] : (["queues"] as const)), ...(periodic ? [] : (["periodic_tasks"] as const))],
+    periodic_tasks: periodic ?? 0,
+    pending: [...(queues ? [] : (["queues"] as const)), ...(periodic !== null ? [] : (["periodic_tasks"] as const))],
     generated_at: new Date().toISOString(),
     source: sourceOfOverview(ctx),
     connections: connections(ctx),

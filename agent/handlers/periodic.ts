@@ -74,7 +74,7 @@ export async function periodicTasksView(ctx: Ctx, access: Access): Promise<Perio
 }
 
 /** `runs`: false skips the runs seen and the beat check (the overview only counts entries). */
-export async function listPeriodicTasks(ctx: Ctx, access: Access, opts: { runs?: boolean } = {}): Promise<PeriodicTaskList> {
+export async function listPeriodicTasks(ctx: Ctx, access: Access): Promise<PeriodicTaskList> {
   const hidden = payloadHidden(access);
   const { conf } = await workerConf(ctx);
   const tz = str(conf?.timezone) ?? "UTC";
@@ -102,9 +102,20 @@ export async function listPeriodicTasks(ctx: Ctx, access: Access, opts: { runs?:
     if (redbeat.length && where) sources.push(where);
     source = sources.join(" + ");
   }
-  const beat = opts.runs === false ? undefined : addRunsSeen(ctx, listed);
+  const beat = addRunsSeen(ctx, listed);
   const out = listed.map((l) => l.out).sort((a, b) => a.name.localeCompare(b.name));
-  return { periodic_tasks: out, timezone: tz, source, ...(beat ? { beat } : {}) };
+  return { periodic_tasks: out, timezone: tz, source, beat };
+}
+
+/**
+ * How many entries the list would have, from the same sources, without describing each (their
+ * schedules, next runs and runs seen): the overview, polled by every client, needs only this.
+ */
+export async function countPeriodicTasks(ctx: Ctx): Promise<number> {
+  const { conf } = await workerConf(ctx);
+  if (ctx.django.beat || ctx.options.beatDb) return (await periodicFromDb(ctx, str(conf?.timezone) ?? "UTC")).length;
+  const schedule = isRecord(conf?.beat_schedule) ? Object.values(conf.beat_schedule).filter(isRecord).length : 0;
+  return schedule + (await ctx.periodicStore.entries(str(conf?.redbeat_key_prefix) ?? "redbeat:")).length;
 }
 
 /**

@@ -311,6 +311,8 @@ function djangoSuite(kind: "postgres" | "sqlite"): void {
         list.periodic_tasks.map((p: any) => p.name),
         beatRows.map((b) => b.name),
       );
+      // The overview counts the same rows (without describing each).
+      assert.equal((await api("overview", "overview")).periodic_tasks, beatRows.length);
       for (const p of list.periodic_tasks) {
         const b = beatRows.find((x) => x.name === p.name)!;
         assert.equal(p.source, "django_celery_beat");

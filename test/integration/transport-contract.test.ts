@@ -65,6 +65,17 @@ for (const transport of TRANSPORTS_UNDER_TEST) {
       assert.ok(r.elapsedMs < LONG_TIMEOUT_MS / 2, `returned after ${Math.round(r.elapsedMs)} ms, not at the ${LONG_TIMEOUT_MS} ms timeout`);
     });
 
+    it("a long run of requests: the worker decodes every one and keeps answering", async () => {
+      // Each request carries a growing clock: its numbers must reach the worker's client in a type it
+      // reads (on RabbitMQ, a clock from 128 on was sent as a 16-bit integer py-amqp cannot read, and
+      // the worker's consumer stopped).
+      for (let i = 0; i < 300; i++) {
+        const r = await broker.control.broadcast("ping", {}, { timeoutMs: 5000, expect: new Set([WORKER]) });
+        assert.ok(r.replies.has(WORKER), `request ${i + 1} was not answered`);
+      }
+      assert.doesNotMatch(worker.output(), /UnicodeDecodeError|Traceback/);
+    });
+
     it("events: a real worker's task events arrive through onEvent", async () => {
       const id = await sendTask(QUEUE);
       await eventually(async () => taskEvent(id, "task-received") && taskEvent(id, "task-succeeded"), 30_000, `events of task ${id}`);

@@ -19,6 +19,22 @@ import { decodeNativeEnvelope } from "../native-message";
 import { BrokerUnavailable, type BroadcastOptions, type BroadcastResult } from "../transport";
 import { closeCode, errorText, type AmqpConnection, type ChannelRole } from "./connection";
 
+/**
+ * Header numbers with their AMQP types spelled out, as py-amqp (Celery's client) writes them: `I` for
+ * an integer, `d` for a fraction. Left to guess, amqplib writes 128 to 32767 as `s`, RabbitMQ's
+ * 16-bit integer, which py-amqp reads as a short string: the worker then fails to decode the request
+ * and its consumer stops (seen once the request clock passed 127).
+ */
+function typedForPyAmqp(headers: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(headers)) {
+    if (typeof value !== "number") out[key] = value;
+    else if (!Number.isInteger(value)) out[key] = { "!": "double", value };
+    else out[key] = { "!": Math.abs(value) < 2 ** 31 ? "int" : "long", value };
+  }
+  return out;
+}
+
 interface Pending {
   ticket: string;
   collector: ReplyCollector;
@@ -108,7 +124,7 @@ export class AmqpRemoteControl implements ChannelRole {
         channel.publish(this.pidbox, "", Buffer.from(JSON.stringify(req.body)), {
           contentType: "application/json",
           contentEncoding: "utf-8",
-          headers: req.headers,
+          headers: typedForPyAmqp(req.headers),
           deliveryMode: 1,
         });
       } catch (e) {

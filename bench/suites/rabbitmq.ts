@@ -155,10 +155,7 @@ async function queuesAtScale(ctx: BenchContext, agent: AgentProcess, broker: str
   const samples: number[] = [];
   for (let i = 0; i < (ctx.quick ? 5 : 15); i++) {
     await sleep(1100); // past the agent's brief cache of the API's answer: each sample asks the API again
-    const h0 = (await timedGet<any>(`${agent.url}/api/v1/health`)).body.remote_control;
     const r = await timedGet<{ queues: unknown[] }>(`${agent.url}/api/v1/queues`);
-    const h1 = (await timedGet<any>(`${agent.url}/api/v1/health`)).body.remote_control;
-    log(`DEBUG sample ${r.ms.toFixed(0)} ms: broadcasts +${h1.broadcasts - h0.broadcasts} early +${h1.early - h0.early} timeouts +${h1.timeouts - h0.timeouts} ${JSON.stringify(h1).slice(0, 300)}`);
     if (r.status !== 200) throw new Error(`queues: ${r.status}`);
     samples.push(r.ms);
   }

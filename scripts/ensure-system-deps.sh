@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the machine has what the tests drive for real: redis-server, Celery under Debian's
-# /usr/bin/python3, RabbitMQ, Chromium, Django with PostgreSQL for the Django sources, SQLAlchemy for Celery's database result backend, and Prometheus. As root it installs
+# /usr/bin/python3, RabbitMQ, Chromium, Firefox ESR, Django with PostgreSQL for the Django sources, SQLAlchemy for Celery's database result backend, and Prometheus. As root it installs
 # what is missing with apt-get; otherwise it names the missing packages and stops.
 set -euo pipefail
 
@@ -8,6 +8,8 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 /usr/bin/python3 -c 'import celery, redis' >/dev/null 2>&1 || missing+=(python3-celery python3-redis)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# The popup in real Firefox (test/e2e/firefox-popup.test.ts, scripts/measure-firefox.ts).
+[ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
 # The clock-skew test runs a worker whose clock is hours ahead.
 command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 # The Django sources' tests: a Django project with django-celery-results and django-celery-beat,

@@ -35,6 +35,24 @@ export async function rabbitmqSuite(ctx: BenchContext): Promise<void> {
     await Promise.all(WORKERS.map((name) => CeleryWorker.start({ broker, backend, name, pool: "prefork", concurrency: 1, queues: ["celery", "media"] })));
     // Room for every task the ingest runs publish: eviction would stop `tasks_held` from counting them.
     const maxTasks = ingestRuns(ctx) * ingestTasks(ctx) + 50_000;
+    // The ingest without the durable history first, by an agent of its own stopped before the main
+    // one starts: two agents on the broker would both take in every event.
+    const bare = await startBenchAgent([
+      "--broker",
+      broker,
+      "--result-backend",
+      backend,
+      "--name",
+      "bench-no-history",
+      "--max-tasks",
+      String(maxTasks),
+      "--no-history",
+    ]);
+    try {
+      await ingestThroughAmqp(ctx, bare, broker, ingestTasks(ctx), HISTORY_OFF);
+    } finally {
+      await bare.stop();
+    }
     agent = await startBenchAgent([
       "--broker",
       broker,
@@ -50,7 +68,7 @@ export async function rabbitmqSuite(ctx: BenchContext): Promise<void> {
     await waitForWorkers(agent, WORKERS);
     await workerLatency(ctx, agent, broker, backend, RABBITMQ);
     await offlineDetection(ctx, agent, broker, backend, RABBITMQ);
-    await ingestThroughAmqp(ctx, agent, broker, ingestTasks(ctx));
+    await ingestThroughAmqp(ctx, agent, broker, ingestTasks(ctx), HISTORY_ON);
     await queuesAtScale(ctx, agent, broker);
     await reconnect(ctx, agent, node);
   } finally {
@@ -69,7 +87,24 @@ interface HealthBody {
 const ingestRuns = (ctx: BenchContext) => (ctx.quick ? 2 : 5);
 const ingestTasks = (ctx: BenchContext) => (ctx.quick ? 20_000 : 60_000);
 
-async function ingestThroughAmqp(ctx: BenchContext, agent: AgentProcess, broker: string, tasks: number): Promise<void> {
+/** The agent as it runs by default (its durable history on), and with --no-history. */
+interface IngestVariant {
+  id: string;
+  row: string;
+  note: string;
+}
+const HISTORY_ON: IngestVariant = {
+  id: "",
+  row: "",
+  note: "The agent as it runs by default: its durable history (SQLite) writes the tasks on the agent's own thread meanwhile.",
+};
+const HISTORY_OFF: IngestVariant = {
+  id: ".no_history",
+  row: ", durable history off",
+  note: "The agent with --no-history: from the socket to the in-memory task store only.",
+};
+
+async function ingestThroughAmqp(ctx: BenchContext, agent: AgentProcess, broker: string, tasks: number, variant: IngestVariant): Promise<void> {
   const runs = ingestRuns(ctx);
   const rates: number[] = [];
   const perCpu: number[] = [];
@@ -81,7 +116,15 @@ async function ingestThroughAmqp(ctx: BenchContext, agent: AgentProcess, broker:
     const t0 = performance.now();
     const publishing = run(
       process.execPath,
-      ["--import", "tsx", join(REPO_ROOT, "bench/suites/rabbitmq/publish-events.ts"), broker, String(tasks), `b${r}`.padEnd(8, "0"), WORKERS[0]!],
+      [
+        "--import",
+        "tsx",
+        join(REPO_ROOT, "bench/suites/rabbitmq/publish-events.ts"),
+        broker,
+        String(tasks),
+        `${variant.id ? "n" : "b"}${r}`.padEnd(8, "0"),
+        WORKERS[0]!,
+      ],
       {
         cwd: REPO_ROOT,
         timeoutMs: 300_000,
@@ -105,20 +148,20 @@ async function ingestThroughAmqp(ctx: BenchContext, agent: AgentProcess, broker:
   const c = summarize(perCpu);
   const p = summarize(publishRates);
   ctx.figures.push({
-    id: "rabbitmq.ingest.events_per_second",
-    limits: "the publisher (another Node process on the same two cores) and the RabbitMQ node share the machine with the agent",
-    row: "event ingest through AMQP",
+    id: `rabbitmq.ingest${variant.id}.events_per_second`,
+    limits: `the publisher (another Node process on the same two cores) and the RabbitMQ node share the machine with the agent${variant.id ? "" : "; the durable history's SQLite writes (rows and search index) run on the agent's thread"}`,
+    row: `event ingest through AMQP${variant.row}`,
     what: `${(tasks * 3).toLocaleString("en-US")} task events (received, started, succeeded for ${tasks.toLocaleString("en-US")} tasks) published to \`celeryev\` as \`task.multi\` batches of 30; from the first publish to the agent holding every task (its health's \`tasks_held\`, polled every 20 ms)`,
     value: s.p50,
     unit: "events/s",
     target: { op: ">=", limit: 50_000, text: ">= 50k events/s" },
     summary: s,
-    note: `${runs} runs. The publisher alone wrote ${round(p.p50 / 1000, 0)}k events/s (median): the figure cannot exceed what reaches the socket. The publisher, the RabbitMQ node and the agent share the two cores; per second of the agent's own CPU time it took in ${round(c.p50 / 1000, 0)}k events (the next row).`,
+    note: `${variant.note} ${runs} runs. The publisher alone wrote ${round(p.p50 / 1000, 0)}k events/s (median): the figure cannot exceed what reaches the socket. The publisher, the RabbitMQ node and the agent share the two cores; per second of the agent's own CPU time it took in ${round(c.p50 / 1000, 0)}k events (the next row).`,
   });
   ctx.figures.push({
-    id: "rabbitmq.ingest.events_per_cpu_second",
-    limits: "amqplib's frame parsing, JSON parsing of each batch, and every task merged, indexed and packed in the store",
-    row: "event ingest through AMQP, per core",
+    id: `rabbitmq.ingest${variant.id}.events_per_cpu_second`,
+    limits: `amqplib's frame parsing, JSON parsing of each batch, and every task merged, indexed and packed in the store${variant.id ? "" : ", then written to the durable history"}`,
+    row: `event ingest through AMQP${variant.row}, per core`,
     what: "the same runs: events over the agent process's CPU time (user + system, from /proc) between the first publish and the agent holding every task",
     value: c.p50,
     unit: "events/s",
@@ -127,7 +170,7 @@ async function ingestThroughAmqp(ctx: BenchContext, agent: AgentProcess, broker:
     note: `the wall-clock row above is what this machine gave with the publisher and the broker on the same two cores; this one is what one core of the agent does.`,
   });
   log(
-    `rabbitmq: ingest ${rates.map((x) => Math.round(x)).join(", ")} events/s, ${perCpu.map((x) => Math.round(x)).join(", ")} per agent CPU second (publisher ${publishRates.map((x) => Math.round(x)).join(", ")})`,
+    `rabbitmq: ingest${variant.row} ${rates.map((x) => Math.round(x)).join(", ")} events/s, ${perCpu.map((x) => Math.round(x)).join(", ")} per agent CPU second (publisher ${publishRates.map((x) => Math.round(x)).join(", ")})`,
   );
 }
 

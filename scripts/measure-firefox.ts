@@ -18,6 +18,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Page } from "puppeteer-core";
 import { startAgent, stopAll, type AgentProcess } from "../test/harness/deployment";
 import { firstTrue, launchFirefoxExtension, storeAgents, textOf, type FirefoxExtension } from "../test/harness/firefox";
+import { agentReportsOffline } from "../test/harness/event-stream";
 import { startScenario } from "../test/harness/scenario";
 
 const TRIALS = Number(process.env.TRIALS ?? 3);
@@ -26,33 +27,6 @@ const IDLE_WATCH_S = Number(process.env.IDLE_WATCH_S ?? 120);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const summary = (values: number[]) =>
   values.length ? `median ${median(values)} ms, range ${Math.min(...values)}–${Math.max(...values)} ms (${values.length} trials)` : "no trial";
-
-/** `at` resolves when the agent's own event stream says `name` is offline; `open` once that stream is open. */
-function agentReportsOffline(url: string, name: string): { open: Promise<unknown>; at: Promise<number> } {
-  const ctrl = new AbortController();
-  const response = fetch(`${url}/api/v1/events`, { signal: ctrl.signal });
-  const at = (async () => {
-    const reader = (await response).body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error("the agent closed its event stream");
-      buffer += decoder.decode(value, { stream: true });
-      const blocks = buffer.split("\n\n");
-      buffer = blocks.pop() ?? "";
-      for (const block of blocks) {
-        const data = /^event: worker\ndata: (.*)$/m.exec(block)?.[1];
-        const worker = data ? (JSON.parse(data) as { name: string; status: string }) : null;
-        if (worker?.name === name && worker.status === "offline") {
-          ctrl.abort();
-          return Date.now();
-        }
-      }
-    }
-  })();
-  return { open: response, at };
-}
 
 async function main(): Promise<void> {
   const popupKills = Array.from({ length: TRIALS }, (_, i) => `p${i + 1}@measure`);

@@ -11,38 +11,11 @@ import type { Page } from "playwright-core";
 import { eventually, letTimePass, stopAll } from "../harness/deployment";
 import { startScenario, type Scenario } from "../harness/scenario";
 import { launchExtension, waitForText, type ExtensionBrowser } from "../harness/browser";
+import { agentReportsOffline } from "../harness/event-stream";
 
 /** Generous on purpose: the measured delays are printed; this only tells live from alarm-driven (25 s+). */
 const PROMPT_MS = 10_000;
 const KILLED = ["k1@live", "k2@live", "k3@live"];
-
-/** `at` resolves with the time the agent's own event stream says `name` is offline; `open` once that stream is open. */
-function agentReportsOffline(url: string, name: string): { open: Promise<unknown>; at: Promise<number>; stop: () => void } {
-  const ctrl = new AbortController();
-  const response = fetch(`${url}/api/v1/events`, { signal: ctrl.signal });
-  const at = (async () => {
-    const res = await response;
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error("the agent closed its event stream");
-      buffer += decoder.decode(value, { stream: true });
-      const blocks = buffer.split("\n\n");
-      buffer = blocks.pop() ?? "";
-      for (const block of blocks) {
-        const data = /^event: worker\ndata: (.*)$/m.exec(block)?.[1];
-        const worker = data ? (JSON.parse(data) as { name: string; status: string }) : null;
-        if (worker?.name === name && worker.status === "offline") {
-          ctrl.abort();
-          return Date.now();
-        }
-      }
-    }
-  })();
-  return { open: response, at, stop: () => ctrl.abort() };
-}
 
 /** Polls every named check until each has passed once; answers when each first did (ms since epoch). */
 async function firstSeen(checks: Record<string, () => Promise<boolean>>, timeoutMs = 45_000): Promise<Record<string, number>> {
